@@ -1,0 +1,121 @@
+//! Errors of the simulation crate: scenario problems carry the field path.
+
+use std::fmt;
+
+/// One step of a path into the scenario document: a table key or an array index.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PathSeg {
+    /// A key of a table, e.g. `resources`.
+    Key(String),
+    /// An index into an array, e.g. the 3rd step.
+    Index(usize),
+}
+
+/// A field path such as `pathways.ed.steps[2].use[0]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FieldPath(pub Vec<PathSeg>);
+
+impl FieldPath {
+    /// A path from its key and index segments.
+    pub fn new() -> Self {
+        FieldPath(Vec::new())
+    }
+
+    /// This path extended by a key.
+    pub fn key(&self, k: &str) -> Self {
+        let mut p = self.clone();
+        p.0.push(PathSeg::Key(k.to_string()));
+        p
+    }
+
+    /// This path extended by an array index.
+    pub fn index(&self, i: usize) -> Self {
+        let mut p = self.clone();
+        p.0.push(PathSeg::Index(i));
+        p
+    }
+}
+
+/// Builds a path from dotted keys: `path!["resources", name, "capacity"]`.
+#[macro_export]
+macro_rules! path {
+    ($($k:expr),* $(,)?) => {{
+        let p = $crate::error::FieldPath::new();
+        $( let p = p.key(&$k); )*
+        p
+    }};
+}
+
+impl fmt::Display for FieldPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, seg) in self.0.iter().enumerate() {
+            match seg {
+                PathSeg::Key(k) if i == 0 => write!(f, "{k}")?,
+                PathSeg::Key(k) => write!(f, ".{k}")?,
+                PathSeg::Index(n) => write!(f, "[{n}]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A mistake in a scenario, found when it is compiled into a model.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScenarioError {
+    /// Where in the document the mistake is.
+    pub path: FieldPath,
+    /// What is wrong and what was expected.
+    pub message: String,
+    /// How to fix it, when there is something useful to say.
+    pub hint: Option<String>,
+}
+
+impl ScenarioError {
+    /// An error at `path` with a message.
+    pub fn new(path: FieldPath, message: impl Into<String>) -> Self {
+        ScenarioError { path, message: message.into(), hint: None }
+    }
+
+    /// The same error with a hint.
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)?;
+        if let Some(h) = &self.hint {
+            write!(f, " (hint: {h})")?;
+        }
+        Ok(())
+    }
+}
+
+/// All the mistakes found in one scenario (compilation reports every one it can).
+#[derive(Debug, thiserror::Error)]
+#[error("{} problem(s) in the scenario, first: {}", .0.len(), .0.first().map(|e| e.to_string()).unwrap_or_default())]
+pub struct ScenarioErrors(pub Vec<ScenarioError>);
+
+/// A failure while running a compiled model.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// The patient-conservation identity failed: a kernel bug, never a user error.
+    #[error(
+        "internal error: replication {rep} lost patients (arrived {arrived}, departed {departed}, in system {in_system}); please report this with the scenario"
+    )]
+    Conservation {
+        /// Replication index.
+        rep: u32,
+        /// Patients arrived.
+        arrived: u64,
+        /// Patients departed by any route.
+        departed: u64,
+        /// Patients still in the system.
+        in_system: u64,
+    },
+    /// Run options that cannot work, such as zero replications.
+    #[error("invalid run options: {0}")]
+    Options(String),
+}

@@ -1,0 +1,325 @@
+//! The compiled model: a scenario turned into flat tables and a program of steps.
+//!
+//! Everything the event loop reads lives here as indices and numbers; names are
+//! kept only for reporting. See [`crate::compile`] for how a scenario becomes this.
+
+use crate::dist::Dist;
+
+/// "No index": used where an optional index must stay a plain `u32`.
+pub const NONE: u32 = u32::MAX;
+/// Built-in milestone set when a patient arrives.
+pub const MS_ARRIVAL: u16 = 0;
+/// Built-in milestone set when a patient leaves by any route.
+pub const MS_DEPARTURE: u16 = 1;
+/// Acuity levels run from 1 (most urgent) to this value.
+pub const MAX_ACUITY: u8 = 5;
+/// Minutes in a week, the period of rosters and arrival profiles.
+pub const WEEK_MINUTES: f64 = 10080.0;
+
+/// Exit routes, in the order used by [`ROUTE_NAMES`].
+pub const ROUTE_NAMES: [&str; 5] = ["discharged", "admitted", "transferred", "left_unseen", "died"];
+/// Index of `left_unseen` in [`ROUTE_NAMES`], the default route of reneging patients.
+pub const ROUTE_LEFT_UNSEEN: u8 = 3;
+
+/// How a request's queue priority is found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Prio {
+    /// The patient's acuity.
+    Acuity,
+    /// A fixed value.
+    Fixed(u8),
+}
+
+/// Where an activity's duration comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DurRef {
+    /// One distribution (index into [`Model::dists`]).
+    Dist(u32),
+    /// A table indexed by acuity (index into [`Model::by_acuity`]).
+    ByAcuity(u32),
+    /// A table indexed by class (index into [`Model::by_class`]).
+    ByClass(u32),
+}
+
+/// One instruction of the compiled pathway program.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Op {
+    /// Take every resource of a set at once, waiting in their queues if needed.
+    Seize {
+        /// Index into [`Model::sets`].
+        set: u32,
+        /// Queue priority.
+        prio: Prio,
+        /// Patience table (index into [`Model::by_acuity`]) or [`NONE`].
+        patience: u32,
+        /// Exit route when patience runs out.
+        renege_route: u8,
+    },
+    /// Give back the resources of a set that the patient holds.
+    Release {
+        /// Index into [`Model::sets`].
+        set: u32,
+    },
+    /// Give back everything the patient holds.
+    ReleaseAll,
+    /// Spend time. `seize_pc` is the program counter of the activity's seize (for
+    /// preemption: a preempted patient goes back there with its remaining time).
+    Delay {
+        /// Duration source.
+        dur: DurRef,
+        /// Seize op of the activity, or [`NONE`].
+        seize_pc: u32,
+    },
+    /// Record a milestone (first time only).
+    Mark {
+        /// Milestone index.
+        ms: u16,
+    },
+    /// Random jump (index into [`Model::branches`]).
+    Branch {
+        /// Branch table.
+        table: u32,
+    },
+    /// Jump chosen by an attribute (index into [`Model::routes`]).
+    RouteBy {
+        /// Route table.
+        table: u32,
+    },
+    /// Continue elsewhere.
+    Jump {
+        /// Target program counter.
+        pc: u32,
+    },
+    /// Start parallel branches (index into [`Model::forks`]) and wait for them.
+    Fork {
+        /// Fork list.
+        list: u32,
+    },
+    /// End of a parallel branch.
+    Join,
+    /// Leave the hospital.
+    Exit {
+        /// Index into [`ROUTE_NAMES`].
+        route: u8,
+    },
+}
+
+/// A random jump: per acuity (rows 1..=5), cumulative probabilities and targets.
+#[derive(Clone, Debug)]
+pub struct BranchTable {
+    /// `cumulative[acuity][k]`: P(option <= k) for that acuity; row 0 unused.
+    pub cumulative: Vec<Vec<f64>>,
+    /// Target program counters, one per option.
+    pub targets: Vec<u32>,
+}
+
+/// An attribute jump.
+#[derive(Clone, Debug)]
+pub struct RouteTable {
+    /// True: index by class; false: by acuity.
+    pub by_class: bool,
+    /// Target program counter per attribute value (acuity 0..=5 or class index).
+    pub targets: Vec<u32>,
+}
+
+/// Capacity over time.
+#[derive(Clone, Debug)]
+pub enum Capacity {
+    /// Always the same.
+    Fixed(u32),
+    /// By hour of week, Monday 00:00 first (168 values).
+    Roster(Vec<u32>),
+}
+
+/// A compiled resource pool.
+#[derive(Clone, Debug)]
+pub struct ResourceDef {
+    /// Identifier from the scenario.
+    pub name: String,
+    /// Display name.
+    pub label: String,
+    /// Capacity.
+    pub capacity: Capacity,
+    /// First come first served regardless of priority.
+    pub fifo: bool,
+    /// Bit `p` set: priority `p` may preempt a less urgent patient.
+    pub preempt_mask: u32,
+}
+
+impl ResourceDef {
+    /// Capacity at a given hour of week (0 = Monday 00:00).
+    pub fn capacity_at_hour(&self, hour_of_week: usize) -> u32 {
+        match &self.capacity {
+            Capacity::Fixed(c) => *c,
+            Capacity::Roster(r) => r[hour_of_week % 168],
+        }
+    }
+}
+
+/// How a class's patients arrive.
+#[derive(Clone, Debug)]
+pub enum ArrivalProcess {
+    /// Non-homogeneous Poisson with a rate per hour of week (patients per minute).
+    Poisson {
+        /// 168 rates per minute, Monday 00:00 first.
+        rate_per_min: Vec<f64>,
+        /// Largest rate, the thinning envelope.
+        max_rate: f64,
+    },
+    /// The same slots every week: (minute of week, count), sorted.
+    Weekly(Vec<(f64, u32)>),
+    /// Fixed times (minutes since start, count), sorted.
+    At(Vec<(f64, u32)>),
+}
+
+/// A patient class.
+#[derive(Clone, Debug)]
+pub struct ClassDef {
+    /// Identifier from the scenario.
+    pub name: String,
+    /// Stable key of the class for random streams (a hash of its name), so that
+    /// adding a class to a variant does not change the other classes' patients.
+    pub key: u64,
+    /// Program counter of its pathway.
+    pub start_pc: u32,
+    /// Arrival process.
+    pub process: ArrivalProcess,
+    /// Cumulative acuity probabilities for acuity 1..=5.
+    pub acuity_cumulative: [f64; 5],
+    /// Stop after this many arrivals.
+    pub max_arrivals: u64,
+}
+
+/// What a KPI measures.
+#[derive(Clone, Debug)]
+pub enum KpiKind {
+    /// Time between two milestones.
+    Duration {
+        /// Start milestone.
+        from: u16,
+        /// End milestone.
+        to: u16,
+        /// Target time in minutes.
+        within: Option<f64>,
+        /// Share of patients that should meet the target.
+        target_share: Option<f64>,
+        /// Percentiles to report (0-100).
+        percentiles: Vec<f64>,
+        /// Minutes per display unit.
+        unit_minutes: f64,
+    },
+    /// Share of departures by a route.
+    ShareExiting {
+        /// Route index.
+        route: u8,
+    },
+    /// Share of departures that passed a milestone.
+    ShareReaching {
+        /// Milestone index.
+        ms: u16,
+    },
+    /// Milestone passages per day.
+    PerDayReaching {
+        /// Milestone index.
+        ms: u16,
+    },
+}
+
+/// A compiled KPI.
+#[derive(Clone, Debug)]
+pub struct KpiDef {
+    /// Identifier from the scenario.
+    pub name: String,
+    /// Display name.
+    pub label: String,
+    /// Unit shown with values.
+    pub unit: String,
+    /// What it measures.
+    pub kind: KpiKind,
+    /// Which classes count (indexed by class).
+    pub classes: Vec<bool>,
+    /// Which acuities count (indexed by acuity 0..=5).
+    pub acuities: [bool; 6],
+    /// Upper target for count KPIs.
+    pub max: Option<f64>,
+    /// Lower target for count KPIs.
+    pub min: Option<f64>,
+}
+
+/// A scenario compiled for the event loop.
+#[derive(Clone, Debug)]
+pub struct Model {
+    /// Scenario name.
+    pub name: String,
+    /// Calendar start.
+    pub start: jiff::civil::DateTime,
+    /// Minutes from Monday 00:00 to the start.
+    pub start_minute_of_week: f64,
+    /// Horizon in minutes.
+    pub horizon: f64,
+    /// Warm-up in minutes.
+    pub warmup: f64,
+    /// Replications.
+    pub replications: u32,
+    /// Master seed.
+    pub seed: u64,
+    /// Time-series spacing in minutes.
+    pub sample_interval: f64,
+    /// Resources.
+    pub resources: Vec<ResourceDef>,
+    /// Patient classes.
+    pub classes: Vec<ClassDef>,
+    /// The pathway program.
+    pub program: Vec<Op>,
+    /// Pathway names and start program counters.
+    pub pathways: Vec<(String, u32)>,
+    /// Resource sets used by seize and release.
+    pub sets: Vec<Vec<u16>>,
+    /// Distributions.
+    pub dists: Vec<Dist>,
+    /// Tables of distribution indices by acuity (index 0..=5; [`NONE`] = none).
+    pub by_acuity: Vec<[u32; 6]>,
+    /// Tables of distribution indices by class.
+    pub by_class: Vec<Vec<u32>>,
+    /// Random jumps.
+    pub branches: Vec<BranchTable>,
+    /// Attribute jumps.
+    pub routes: Vec<RouteTable>,
+    /// Fork lists (start program counters of the branches).
+    pub forks: Vec<Vec<u32>>,
+    /// Milestone names; 0 = arrival, 1 = departure.
+    pub milestones: Vec<String>,
+    /// KPIs.
+    pub kpis: Vec<KpiDef>,
+    /// For each milestone, the duration KPIs that end there.
+    pub kpis_ending_at: Vec<Vec<u16>>,
+    /// For each milestone, the per-day KPIs that count it.
+    pub kpis_counting: Vec<Vec<u16>>,
+}
+
+impl Model {
+    /// Hour of week (0 = Monday 00:00) at simulation time `t` minutes.
+    #[inline]
+    pub fn hour_of_week(&self, t: f64) -> usize {
+        (((self.start_minute_of_week + t) / 60.0).floor() as i64).rem_euclid(168) as usize
+    }
+
+    /// Exact expected number of arrivals of Poisson class `class` in `[0, t)`: the
+    /// integral of the rate, used by tests and by reports.
+    pub fn expected_arrivals(&self, class: usize, t: f64) -> f64 {
+        let ArrivalProcess::Poisson { rate_per_min, .. } = &self.classes[class].process else {
+            return f64::NAN;
+        };
+        let mut total = 0.0;
+        let mut s = 0.0;
+        while s < t {
+            let h = self.hour_of_week(s);
+            let hour_end = ((self.start_minute_of_week + s) / 60.0).floor() * 60.0 + 60.0
+                - self.start_minute_of_week;
+            let e = hour_end.min(t);
+            total += rate_per_min[h] * (e - s);
+            s = e;
+        }
+        total
+    }
+}

@@ -1,0 +1,193 @@
+//! Result types: what a run reports, ready to serialise as `summary.json`.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Version of the `summary.json` layout; bumped when a field changes meaning.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A value across replications: mean, standard deviation and 95% interval.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Est {
+    /// Mean over replications.
+    pub mean: f64,
+    /// Standard deviation over replications.
+    pub sd: f64,
+    /// Student-t 95% confidence interval of the mean.
+    pub ci95: [f64; 2],
+}
+
+impl From<crate::stats::Estimate> for Est {
+    fn from(e: crate::stats::Estimate) -> Self {
+        Est { mean: e.mean, sd: e.sd, ci95: [e.lo, e.hi] }
+    }
+}
+
+/// What the scenario asked for, echoed so a summary can be read on its own.
+#[derive(Clone, Debug, Serialize)]
+pub struct ScenarioEcho {
+    /// Scenario name.
+    pub name: String,
+    /// Master seed.
+    pub seed: u64,
+    /// Replications run.
+    pub replications: u32,
+    /// Calendar start.
+    pub start: String,
+    /// Horizon in days.
+    pub horizon_days: f64,
+    /// Warm-up in days.
+    pub warmup_days: f64,
+}
+
+/// A KPI's target and how often it was met.
+#[derive(Clone, Debug, Serialize)]
+pub struct Target {
+    /// Target time for duration KPIs, in the KPI's unit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub within: Option<f64>,
+    /// Share of patients that should meet `within`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_share: Option<f64>,
+    /// Upper bound for count KPIs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    /// Lower bound for count KPIs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    /// Share of patients within `within` (duration KPIs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub share_within: Option<Est>,
+    /// Share of replications in which the target was met.
+    pub share_of_replications_meeting: f64,
+}
+
+/// One percentile of a duration KPI.
+#[derive(Clone, Debug, Serialize)]
+pub struct PercentileSummary {
+    /// Which percentile (0-100).
+    pub p: f64,
+    /// Its estimate across replications (each replication's own percentile).
+    #[serde(flatten)]
+    pub est: Est,
+}
+
+/// One KPI across replications.
+#[derive(Clone, Debug, Serialize)]
+pub struct KpiSummary {
+    /// Identifier.
+    pub name: String,
+    /// Display name.
+    pub label: String,
+    /// Unit of `mean`: min, h, d, share or per day.
+    pub unit: String,
+    /// duration, share or per_day.
+    pub kind: &'static str,
+    /// Mean, sd and 95% CI across replications.
+    #[serde(flatten)]
+    pub est: Est,
+    /// Replications in which the KPI had at least one observation.
+    pub replications_observed: usize,
+    /// Observations per replication (patients measured), mean.
+    pub observations_per_replication: f64,
+    /// Percentiles (duration KPIs).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub percentiles: Vec<PercentileSummary>,
+    /// Target, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<Target>,
+}
+
+/// One resource across replications (after warm-up).
+#[derive(Clone, Debug, Serialize)]
+pub struct ResourceSummary {
+    /// Identifier.
+    pub id: String,
+    /// Display name.
+    pub label: String,
+    /// Mean capacity (time-weighted; varies with rosters).
+    pub capacity_mean: f64,
+    /// Busy units / available units.
+    pub utilisation: Est,
+    /// Mean busy units.
+    pub busy_mean: Est,
+    /// Time-weighted mean queue length.
+    pub queue_mean: Est,
+    /// Longest queue in any replication.
+    pub queue_max: u32,
+    /// Mean wait per grant, minutes.
+    pub wait_mean_min: Est,
+    /// Mean number of patients waiting here while holding another resource (boarding, exit block).
+    pub waiting_while_holding_mean: Est,
+}
+
+/// Patient flow, summed over replications; the identity
+/// `arrived = departed + in_system` holds in every replication.
+#[derive(Clone, Debug, Serialize)]
+pub struct FlowSummary {
+    /// Arrivals in all replications.
+    pub arrived: u64,
+    /// Departures by route in all replications.
+    pub departed: BTreeMap<String, u64>,
+    /// Patients in the hospital at the end, all replications.
+    pub in_system_at_end: u64,
+    /// Arrivals per class, all replications.
+    pub arrived_by_class: BTreeMap<String, u64>,
+    /// Mean arrivals per replication.
+    pub arrived_per_replication: f64,
+    /// True when the conservation identity held in every replication.
+    pub conservation_holds: bool,
+}
+
+/// How the run went.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunInfo {
+    /// Wall-clock seconds (filled in by the caller).
+    pub wall_seconds: f64,
+    /// Events processed, all replications.
+    pub events: u64,
+    /// Worker threads.
+    pub threads: usize,
+}
+
+/// The whole summary of a run.
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    /// Layout version.
+    pub schema_version: u32,
+    /// Scenario echo.
+    pub scenario: ScenarioEcho,
+    /// KPIs.
+    pub kpis: Vec<KpiSummary>,
+    /// Resources.
+    pub resources: Vec<ResourceSummary>,
+    /// Flow.
+    pub flow: FlowSummary,
+    /// Run information.
+    pub run: RunInfo,
+}
+
+/// One value per replication and KPI column (for `replications.csv`).
+#[derive(Clone, Debug)]
+pub struct ReplicationTable {
+    /// Column names.
+    pub columns: Vec<String>,
+    /// One row per replication.
+    pub rows: Vec<Vec<f64>>,
+}
+
+/// Resource time series across replications.
+#[derive(Clone, Debug)]
+pub struct TimeSeries {
+    /// Sample times in minutes since start.
+    pub times: Vec<f64>,
+    /// Resource ids.
+    pub resources: Vec<String>,
+    /// `[sample][resource]` statistics of busy units, queue length and capacity:
+    /// each `[mean, p05, p95]`.
+    pub busy: Vec<Vec<[f64; 3]>>,
+    /// Queue length statistics, same layout.
+    pub queue: Vec<Vec<[f64; 3]>>,
+    /// Capacity statistics, same layout.
+    pub capacity: Vec<Vec<[f64; 3]>>,
+}

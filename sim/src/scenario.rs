@@ -1,0 +1,337 @@
+//! The scenario schema: what a scenario file may contain, as serde types.
+//!
+//! These types only describe the document. Cross-references, sums of probabilities
+//! and the like are checked by [`crate::compile`], which reports the field path of
+//! every mistake so that the CLI can point at the line in the file.
+
+use crate::dist::DistSpec;
+use crate::duration::Duration;
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A whole scenario: a hospital, its patients and what to measure.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Human-readable name, used for the default output folder.
+    pub name: String,
+    /// Free text shown in reports.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Clock, horizon, replications and seed.
+    pub sim: SimSpec,
+    /// Staffing patterns by hour of week, referenced by resources.
+    #[serde(default)]
+    pub rosters: IndexMap<String, RosterSpec>,
+    /// Staff, beds, rooms and equipment.
+    pub resources: IndexMap<String, ResourceSpec>,
+    /// Patient classes and how they arrive.
+    pub arrivals: IndexMap<String, ArrivalSpec>,
+    /// The care pathways patients follow.
+    pub pathways: IndexMap<String, PathwaySpec>,
+    /// Indicators to report.
+    #[serde(default)]
+    pub kpis: IndexMap<String, KpiSpec>,
+}
+
+/// Run settings: the calendar start, horizon, warm-up, replications and seed.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimSpec {
+    /// Calendar start, `YYYY-MM-DDTHH:MM`; fixes hour of day and day of week.
+    #[serde(default = "default_start")]
+    pub start: String,
+    /// Simulated time per replication, warm-up included.
+    pub horizon: Duration,
+    /// Initial period excluded from statistics.
+    #[serde(default = "zero_duration")]
+    pub warmup: Duration,
+    /// Number of independent replications.
+    #[serde(default = "default_reps")]
+    pub replications: u32,
+    /// Master seed; every random stream is derived from it.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Spacing of the time-series samples.
+    #[serde(default = "default_sample")]
+    pub sample_interval: Duration,
+}
+
+fn default_start() -> String {
+    "2025-01-06T00:00".into()
+}
+fn zero_duration() -> Duration {
+    Duration::from_minutes(0.0)
+}
+fn default_reps() -> u32 {
+    20
+}
+fn default_seed() -> u64 {
+    1
+}
+fn default_sample() -> Duration {
+    Duration::from_minutes(60.0)
+}
+
+/// Capacity by hour of week. Give either `hour_of_week` (168 values, Monday 00:00
+/// first) or `weekday` (24 values, Mon-Fri) with optional `weekend` (24, Sat-Sun).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RosterSpec {
+    /// 168 hourly capacities starting Monday 00:00.
+    #[serde(default)]
+    pub hour_of_week: Option<Vec<u32>>,
+    /// 24 hourly capacities for Monday to Friday.
+    #[serde(default)]
+    pub weekday: Option<Vec<u32>>,
+    /// 24 hourly capacities for Saturday and Sunday (defaults to `weekday`).
+    #[serde(default)]
+    pub weekend: Option<Vec<u32>>,
+    /// Multiplies every value (rounded to whole units): a staffing knob for sweeps.
+    #[serde(default = "one")]
+    pub scale: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// How a resource orders its waiting patients.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueDiscipline {
+    /// First come, first served.
+    Fifo,
+    /// By priority (1 most urgent), first come first served within a priority.
+    #[default]
+    Priority,
+}
+
+/// A pool of identical units: staff, beds, rooms, equipment.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceSpec {
+    /// Fixed number of units (give this or `roster`).
+    #[serde(default)]
+    pub capacity: Option<u32>,
+    /// Name of a roster giving capacity by hour of week.
+    #[serde(default)]
+    pub roster: Option<String>,
+    /// Queue discipline.
+    #[serde(default)]
+    pub queue: QueueDiscipline,
+    /// Priorities that may take a unit from a less urgent patient in service.
+    #[serde(default)]
+    pub preempt: Vec<u8>,
+    /// Display name.
+    #[serde(default)]
+    pub label: Option<String>,
+}
+
+/// A patient class: how many arrive when, with which acuity, into which pathway.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArrivalSpec {
+    /// Pathway the patients start in.
+    pub pathway: String,
+    /// Mean arrivals per day (Poisson), shaped by `hourly_shape` and `weekday_factor`.
+    #[serde(default)]
+    pub per_day: Option<f64>,
+    /// 24 relative weights of the hours of the day.
+    #[serde(default)]
+    pub hourly_shape: Option<Vec<f64>>,
+    /// 7 relative factors Monday..Sunday.
+    #[serde(default)]
+    pub weekday_factor: Option<Vec<f64>>,
+    /// 168 absolute rates per hour of week (Monday 00:00 first) instead of `per_day`.
+    #[serde(default)]
+    pub rates_per_hour: Option<Vec<f64>>,
+    /// Scheduled arrivals repeating every week.
+    #[serde(default)]
+    pub weekly: Option<Vec<WeeklySlot>>,
+    /// Scheduled arrivals at fixed timestamps `YYYY-MM-DDTHH:MM`.
+    #[serde(default)]
+    pub at: Option<Vec<String>>,
+    /// Acuity mix, keys "1".."5" (1 most urgent); defaults to all acuity 3.
+    #[serde(default)]
+    pub acuity: Option<BTreeMap<String, f64>>,
+    /// Stop after this many arrivals (benchmarks, fixed cohorts).
+    #[serde(default)]
+    pub max_arrivals: Option<u64>,
+}
+
+/// `count` patients arriving every week on `day` at `time`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeeklySlot {
+    /// Day of week: Mon, Tue, Wed, Thu, Fri, Sat, Sun.
+    pub day: String,
+    /// Time of day `HH:MM`.
+    pub time: String,
+    /// Patients arriving at that moment.
+    #[serde(default = "one_u32")]
+    pub count: u32,
+}
+
+fn one_u32() -> u32 {
+    1
+}
+
+/// A pathway: an ordered list of steps.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathwaySpec {
+    /// Display name.
+    #[serde(default)]
+    pub label: Option<String>,
+    /// The steps, run in order.
+    pub steps: Vec<StepSpec>,
+}
+
+/// A request priority: `"acuity"` (the patient's acuity) or a fixed number.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum PrioritySpec {
+    /// A fixed priority, 1 most urgent.
+    Fixed(u8),
+    /// The word `acuity`.
+    Named(String),
+}
+
+/// Resources to release: a list of names, or the word `"all"`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ReleaseSpec {
+    /// A single name or `"all"`.
+    One(String),
+    /// Several names.
+    Many(Vec<String>),
+}
+
+/// One way out of a `branch` step.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BranchOption {
+    /// Pathway to continue in.
+    pub to: String,
+    /// Probability for every patient.
+    #[serde(default)]
+    pub p: Option<f64>,
+    /// Probability by acuity 1..5 (five values).
+    #[serde(default)]
+    pub p_by_acuity: Option<Vec<f64>>,
+}
+
+/// One step of a pathway. Exactly one of the *kind* keys is set: `seize`, `release`,
+/// `activity`, `branch`, `route_by`, `fork`, `goto`, `exit`, or only `mark`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepSpec {
+    /// Take these resources and keep them until released (waits until all are free).
+    #[serde(default)]
+    pub seize: Option<Vec<String>>,
+    /// Give back held resources; releasing one not held does nothing.
+    #[serde(default)]
+    pub release: Option<ReleaseSpec>,
+    /// An activity: seize `use`, spend `duration`, release `use`.
+    #[serde(default)]
+    pub activity: Option<String>,
+    /// Resources the activity needs for its duration.
+    #[serde(default, rename = "use")]
+    pub use_: Option<Vec<String>>,
+    /// Duration of the activity.
+    #[serde(default)]
+    pub duration: Option<DistSpec>,
+    /// Duration by acuity, keys "1".."5"; `duration` is the fallback.
+    #[serde(default)]
+    pub duration_by_acuity: Option<BTreeMap<String, DistSpec>>,
+    /// Duration by patient class; `duration` is the fallback.
+    #[serde(default)]
+    pub duration_by_class: Option<BTreeMap<String, DistSpec>>,
+    /// Queue priority for `seize`/`use`: "acuity" (default) or a number.
+    #[serde(default)]
+    pub priority: Option<PrioritySpec>,
+    /// How long a patient waits for the resources before leaving.
+    #[serde(default)]
+    pub patience: Option<DistSpec>,
+    /// Patience by acuity, keys "1".."5"; acuities not listed wait forever.
+    #[serde(default)]
+    pub patience_by_acuity: Option<BTreeMap<String, DistSpec>>,
+    /// Exit route of a patient whose patience runs out (default `left_unseen`).
+    #[serde(default)]
+    pub on_renege: Option<String>,
+    /// Milestone recorded when the step starts (first time only).
+    #[serde(default)]
+    pub mark: Option<String>,
+    /// Random choice of the next pathway.
+    #[serde(default)]
+    pub branch: Option<Vec<BranchOption>>,
+    /// Attribute to route on: "acuity" or "class".
+    #[serde(default)]
+    pub route_by: Option<String>,
+    /// With `route_by`: attribute value -> pathway.
+    #[serde(default)]
+    pub routes: Option<BTreeMap<String, String>>,
+    /// With `route_by`: pathway for values not listed.
+    #[serde(default)]
+    pub default: Option<String>,
+    /// Run these pathways in parallel and continue when all are done.
+    #[serde(default)]
+    pub fork: Option<Vec<String>>,
+    /// Continue in another pathway.
+    #[serde(default)]
+    pub goto: Option<String>,
+    /// Leave the hospital by this route.
+    #[serde(default)]
+    pub exit: Option<String>,
+}
+
+/// An indicator to report. Durations use `from`/`to`; counts use one of
+/// `share_exiting`, `share_reaching`, `per_day_reaching`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KpiSpec {
+    /// Display name.
+    #[serde(default)]
+    pub label: Option<String>,
+    /// Start milestone of a duration KPI (`arrival` is built in).
+    #[serde(default)]
+    pub from: Option<String>,
+    /// End milestone of a duration KPI (`departure` is built in).
+    #[serde(default)]
+    pub to: Option<String>,
+    /// Share of departing patients leaving by this route.
+    #[serde(default)]
+    pub share_exiting: Option<String>,
+    /// Share of departing patients that passed this milestone.
+    #[serde(default)]
+    pub share_reaching: Option<String>,
+    /// Patients passing this milestone per day.
+    #[serde(default)]
+    pub per_day_reaching: Option<String>,
+    /// Target time for a duration KPI.
+    #[serde(default)]
+    pub within: Option<Duration>,
+    /// Share of patients that should meet `within`.
+    #[serde(default)]
+    pub target_share: Option<f64>,
+    /// Upper target for a count KPI (e.g. LWBS rate at most 0.05).
+    #[serde(default)]
+    pub max: Option<f64>,
+    /// Lower target for a count KPI.
+    #[serde(default)]
+    pub min: Option<f64>,
+    /// Percentiles to report for a duration KPI (default 50, 90, 95).
+    #[serde(default)]
+    pub percentiles: Option<Vec<f64>>,
+    /// Display unit of a duration KPI: min, h or d (default min).
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// Only these patient classes.
+    #[serde(default)]
+    pub classes: Option<Vec<String>>,
+    /// Only these acuities.
+    #[serde(default)]
+    pub acuity: Option<Vec<u8>>,
+}

@@ -1,0 +1,224 @@
+//! Reading scenario files: `--set` overrides, TOML parsing and compilation, with
+//! every error mapped back to `file:line:col`, the field path and a hint.
+
+use anyhow::{Context, Result, anyhow};
+use hospsim_sim::error::{FieldPath, PathSeg};
+use hospsim_sim::{Model, Scenario};
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// The default hospital, embedded so that `hospsim demo` needs no file.
+pub(crate) const DEFAULT_HOSPITAL: &str = include_str!("../scenarios/general_hospital.toml");
+
+/// A scenario that compiled, with the text it came from (after `--set`).
+pub(crate) struct Loaded {
+    /// The parsed scenario.
+    pub scenario: Scenario,
+    /// The compiled model.
+    pub model: Model,
+}
+
+/// A user-facing error listing every problem found in one scenario file.
+#[derive(Debug)]
+pub(crate) struct ScenarioFileError(pub String);
+
+impl std::fmt::Display for ScenarioFileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for ScenarioFileError {}
+
+/// Reads, overrides, parses and compiles a scenario file.
+pub(crate) fn load_file(path: &Path, sets: &[String]) -> Result<Loaded> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read scenario file {}", path.display()))?;
+    load_text(&path.display().to_string(), &text, sets)
+}
+
+/// Same as [`load_file`] for text already in memory; `origin` names it in errors.
+pub(crate) fn load_text(origin: &str, text: &str, sets: &[String]) -> Result<Loaded> {
+    let text = apply_sets(origin, text, sets)?;
+    let scenario: Scenario = toml::from_str(&text).map_err(|e| {
+        let (line, col) = e.span().map(|s| line_col(&text, s.start)).unwrap_or((1, 1));
+        let msg = e.message().trim().to_string();
+        let hint = serde_hint(&msg);
+        ScenarioFileError(format!("{origin}:{line}:{col}: {msg}{hint}"))
+    })?;
+    let model = hospsim_sim::compile(&scenario).map_err(|errs| {
+        let mut out = String::new();
+        for (k, e) in errs.0.iter().enumerate() {
+            if k > 0 {
+                out.push('\n');
+            }
+            let (line, col) = locate(&text, &e.path).unwrap_or((1, 1));
+            let _ = write!(out, "{origin}:{line}:{col}: {}: {}", e.path, e.message);
+            if let Some(h) = &e.hint {
+                let _ = write!(out, "\n  hint: {h}");
+            }
+        }
+        ScenarioFileError(out)
+    })?;
+    Ok(Loaded { scenario, model })
+}
+
+fn serde_hint(msg: &str) -> &'static str {
+    if msg.contains("unknown variant") {
+        "\n  hint: distributions are written like { exponential = { mean = \"20 min\" } }; see docs/scenario-reference.md"
+    } else if msg.contains("unknown field") {
+        "\n  hint: check the spelling against docs/scenario-reference.md"
+    } else if msg.contains("missing field") {
+        "\n  hint: see docs/scenario-reference.md for the required fields"
+    } else {
+        ""
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    (line, col)
+}
+
+/// Finds where a field path points in the document: the deepest part of the
+/// path that exists (a missing field points at its table).
+fn locate(text: &str, path: &FieldPath) -> Option<(usize, usize)> {
+    let doc = toml_edit::Document::parse(text.to_string()).ok()?;
+    let mut item: &toml_edit::Item = doc.as_item();
+    let mut best = None;
+    for seg in &path.0 {
+        let next = match seg {
+            PathSeg::Key(k) => {
+                if let Some(t) = item.as_table_like()
+                    && let Some((key, _)) = t.get_key_value(k)
+                        && let Some(span) = key.span() {
+                            best = Some(span.start);
+                        }
+                item.get(k.as_str())
+            }
+            PathSeg::Index(i) => item.get(*i),
+        };
+        match next {
+            Some(n) => {
+                if let Some(span) = n.span()
+                    && (!matches!(seg, PathSeg::Key(_)) || n.is_value()) {
+                        best = Some(span.start);
+                    }
+                item = n;
+            }
+            None => break,
+        }
+    }
+    best.map(|o| line_col(text, o))
+}
+
+fn parse_set_path(raw: &str) -> Result<Vec<PathSeg>> {
+    let mut out = vec![];
+    for part in raw.split('.') {
+        let (name, mut rest) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
+        };
+        if name.is_empty() && out.is_empty() {
+            return Err(anyhow!("--set {raw}: the path is empty"));
+        }
+        if !name.is_empty() {
+            out.push(PathSeg::Key(name.to_string()));
+        }
+        while let Some(stripped) = rest.strip_prefix('[') {
+            let end = stripped.find(']').ok_or_else(|| anyhow!("--set {raw}: missing ']'"))?;
+            let n: usize = stripped[..end]
+                .parse()
+                .map_err(|_| anyhow!("--set {raw}: index \"{}\" is not a number", &stripped[..end]))?;
+            out.push(PathSeg::Index(n));
+            rest = &stripped[end + 1..];
+        }
+    }
+    Ok(out)
+}
+
+/// Applies `path=value` overrides to the document text. The path must exist;
+/// the value is read as TOML (number, boolean, array, inline table, quoted
+/// string), and as a plain string when it is not valid TOML (`sim.horizon=180 d`).
+pub(crate) fn apply_sets(origin: &str, text: &str, sets: &[String]) -> Result<String> {
+    if sets.is_empty() {
+        return Ok(text.to_string());
+    }
+    let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+        let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
+        ScenarioFileError(format!("{origin}:{line}:{col}: {}", e.message()))
+    })?;
+    for s in sets {
+        let (raw_path, raw_value) = s.split_once('=').ok_or_else(|| {
+            ScenarioFileError(format!("--set {s}: expected path=value\n  hint: e.g. --set resources.icu_bed.capacity=14"))
+        })?;
+        let segs = parse_set_path(raw_path.trim())?;
+        let value: toml_edit::Value = raw_value
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| toml_edit::Value::from(raw_value.trim()));
+        let mut item: &mut toml_edit::Item = doc.as_item_mut();
+        let mut walked = vec![];
+        for seg in &segs {
+            let exists = match seg {
+                PathSeg::Key(k) => item.get(k.as_str()).is_some(),
+                PathSeg::Index(i) => item.get(*i).is_some(),
+            };
+            if !exists {
+                let here = FieldPath(walked.clone());
+                let known: Vec<String> = item
+                    .as_table_like()
+                    .map(|t| t.iter().map(|(k, _)| k.to_string()).collect())
+                    .unwrap_or_default();
+                let missing = match seg {
+                    PathSeg::Key(k) => k.clone(),
+                    PathSeg::Index(i) => format!("[{i}]"),
+                };
+                let mut msg = format!("--set {raw_path}: {origin} has no field \"{missing}\"");
+                if !walked.is_empty() {
+                    let _ = write!(msg, " under {here}");
+                }
+                if !known.is_empty() {
+                    let _ = write!(msg, "\n  hint: fields there: {}", known.join(", "));
+                } else {
+                    msg.push_str("\n  hint: --set changes fields that the file already has");
+                }
+                return Err(ScenarioFileError(msg).into());
+            }
+            walked.push(seg.clone());
+            item = match seg {
+                PathSeg::Key(k) => item.get_mut(k.as_str()),
+                PathSeg::Index(i) => item.get_mut(*i),
+            }
+            .ok_or_else(|| anyhow!("--set {raw_path}: cannot change this field"))?;
+        }
+        let decor = item.as_value().map(|v| v.decor().clone());
+        let mut new_value = value;
+        if let Some(d) = decor {
+            *new_value.decor_mut() = d;
+        }
+        *item = toml_edit::Item::Value(new_value);
+    }
+    Ok(doc.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_paths_parse() {
+        let p = parse_set_path("pathways.ed.steps[2].duration").unwrap();
+        assert_eq!(p.len(), 5);
+        assert_eq!(p[3], PathSeg::Index(2));
+    }
+
+    #[test]
+    fn line_col_counts_from_one() {
+        assert_eq!(line_col("ab\ncd", 4), (2, 2));
+        assert_eq!(line_col("ab", 0), (1, 1));
+    }
+}

@@ -1,0 +1,194 @@
+//! `hospsim`: the command-line interface of the hospital simulator.
+//!
+//! Glue only: it parses arguments, reads files, runs the engine crate and writes
+//! results. The engine itself (crate `hospsim-sim`) does no IO.
+
+mod load;
+mod output;
+mod table;
+
+use anyhow::{Context, Result, anyhow};
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+const AFTER_HELP: &str = "\
+Examples:
+  hospsim demo                                          # the built-in general hospital
+  hospsim run scenarios/general_hospital.toml --reps 50 --seed 7 --out out/base
+  hospsim run scenarios/general_hospital.toml --set resources.icu_bed.capacity=14 --set sim.horizon=\"180 d\"
+  hospsim check scenarios/*.toml
+
+Docs: README.md, docs/scenario-reference.md, docs/outputs.md";
+
+/// Discrete-event simulation of hospital patient flow.
+#[derive(Parser)]
+#[command(name = "hospsim", version, about, after_help = AFTER_HELP)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the built-in default hospital (1 year, 20 replications) and write its results.
+    #[command(after_help = "Examples:\n  hospsim demo\n  hospsim demo --reps 5 --out out/demo --threads 2\n  hospsim demo --set sim.horizon=\"90 d\" --trace")]
+    Demo(RunArgs),
+    /// Run replications of a scenario file and write summary.json, replications.csv and timeseries.csv.
+    #[command(after_help = "Examples:\n  hospsim run scenarios/general_hospital.toml --reps 50 --seed 7 --out out/base\n  hospsim run scenarios/general_hospital.toml --set resources.icu_bed.capacity=14 --set sim.horizon=\"180 d\"\n  hospsim run scenarios/bench/mmc_1m.toml --reps 1 --quiet")]
+    Run {
+        /// Scenario file (TOML).
+        scenario: PathBuf,
+        #[command(flatten)]
+        args: RunArgs,
+    },
+    /// Validate scenario files without running them.
+    #[command(after_help = "Examples:\n  hospsim check scenarios/*.toml\n  hospsim check my.toml --set sim.horizon=\"30 d\"")]
+    Check {
+        /// Scenario files (TOML).
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+        /// Override a field before checking: path=value (repeatable).
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        sets: Vec<String>,
+    },
+}
+
+#[derive(Args, Clone)]
+struct RunArgs {
+    /// Replications (default: the scenario's sim.replications).
+    #[arg(long)]
+    reps: Option<u32>,
+    /// Master seed (default: the scenario's sim.seed).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Override a scenario field: path=value, e.g. resources.icu_bed.capacity=14 (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    sets: Vec<String>,
+    /// Output folder (default: out/<scenario name>).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Also write patients.csv with every patient's milestones.
+    #[arg(long)]
+    trace: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Demo(args) => {
+            let origin = "general_hospital.toml (built in)";
+            load::load_text(origin, load::DEFAULT_HOSPITAL, &args.sets).and_then(|l| simulate(l, &args))
+        }
+        Command::Run { scenario, args } => load::load_file(&scenario, &args.sets).and_then(|l| simulate(l, &args)),
+        Command::Check { scenarios, sets } => check(&scenarios, &sets),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if e.downcast_ref::<load::ScenarioFileError>().is_some() {
+                eprintln!("error: {e}");
+            } else {
+                eprintln!("error: {e:#}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn check(files: &[PathBuf], sets: &[String]) -> Result<()> {
+    let mut failed = 0;
+    for f in files {
+        match load::load_file(f, sets) {
+            Ok(l) => println!(
+                "ok: {} ({}: {} resources, {} classes, {} pathways, {} KPIs)",
+                f.display(),
+                l.model.name,
+                l.model.resources.len(),
+                l.model.classes.len(),
+                l.model.pathways.len(),
+                l.model.kpis.len()
+            ),
+            Err(e) => {
+                failed += 1;
+                eprintln!("error: {e:#}");
+            }
+        }
+    }
+    if failed > 0 {
+        return Err(anyhow!("{failed} of {} scenario file(s) have problems", files.len()));
+    }
+    Ok(())
+}
+
+fn slug(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+        .collect();
+    let s = s.split('_').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("_");
+    if s.is_empty() { "scenario".into() } else { s }
+}
+
+fn simulate(loaded: load::Loaded, args: &RunArgs) -> Result<()> {
+    let mut model = loaded.model;
+    if let Some(r) = args.reps {
+        if r == 0 {
+            return Err(anyhow!("--reps must be at least 1"));
+        }
+        model.replications = r;
+    }
+    if let Some(s) = args.seed {
+        model.seed = s;
+    }
+    let threads = match args.threads {
+        Some(0) => return Err(anyhow!("--threads must be at least 1")),
+        Some(t) => t,
+        None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+    };
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().context("cannot start worker threads")?;
+    let out_dir = args.out.clone().unwrap_or_else(|| Path::new("out").join(slug(&loaded.scenario.name)));
+    std::fs::create_dir_all(&out_dir).with_context(|| format!("cannot create output folder {}", out_dir.display()))?;
+
+    let bar = if args.quiet {
+        ProgressBar::hidden()
+    } else {
+        let b = ProgressBar::with_draw_target(Some(model.replications as u64), ProgressDrawTarget::stderr());
+        if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} replications ({elapsed})") {
+            b.set_style(style.progress_chars("=> "));
+        }
+        b.set_message(model.name.clone());
+        b
+    };
+    let t0 = Instant::now();
+    let reps = pool.install(|| hospsim_sim::runner::run(&model, args.trace, &|| bar.inc(1)))?;
+    let wall = t0.elapsed().as_secs_f64();
+    bar.finish_and_clear();
+
+    let (mut summary, table) = hospsim_sim::runner::summarize(&model, &reps, threads);
+    summary.run.wall_seconds = wall;
+    let series = hospsim_sim::runner::time_series(&model, &reps);
+    let mut written = vec![];
+    written.push(output::write_atomic(&out_dir, "summary.json", &output::summary_json(&summary)?)?);
+    written.push(output::write_atomic(&out_dir, "replications.csv", &output::replications_csv(&table))?);
+    written.push(output::write_atomic(&out_dir, "timeseries.csv", &output::timeseries_csv(&model, &series))?);
+    if args.trace {
+        written.push(output::write_atomic(&out_dir, "patients.csv", &output::patients_csv(&model, &reps))?);
+    }
+    if !args.quiet {
+        print!("{}", table::summary_tables(&summary));
+        println!("\n  wrote:");
+        for w in written {
+            println!("    {}", w.display());
+        }
+    }
+    Ok(())
+}

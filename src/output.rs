@@ -1,0 +1,114 @@
+//! Result files: summary.json, replications.csv, timeseries.csv, patients.csv.
+//! Each file is written to a temporary name and renamed, so a reader never sees
+//! a half-written file.
+
+use anyhow::{Context, Result};
+use hospsim_sim::Model;
+use hospsim_sim::engine::RepOutput;
+use hospsim_sim::model::ROUTE_NAMES;
+use hospsim_sim::results::{ReplicationTable, Summary, TimeSeries};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// Writes `contents` to `dir/name` through a temporary file and a rename.
+pub(crate) fn write_atomic(dir: &Path, name: &str, contents: &[u8]) -> Result<PathBuf> {
+    let target = dir.join(name);
+    let tmp = dir.join(format!(".{name}.tmp"));
+    std::fs::write(&tmp, contents).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, &target).with_context(|| format!("cannot move {} into place", target.display()))?;
+    Ok(target)
+}
+
+/// A number for CSV: empty when not finite, otherwise a short exact form.
+pub(crate) fn csv_num(v: f64) -> String {
+    if v.is_finite() { format!("{}", (v * 1e6).round() / 1e6) } else { String::new() }
+}
+
+/// summary.json
+pub(crate) fn summary_json(summary: &Summary) -> Result<Vec<u8>> {
+    let mut s = serde_json::to_vec_pretty(summary)?;
+    s.push(b'\n');
+    Ok(s)
+}
+
+/// replications.csv: one row per replication, one column per KPI value.
+pub(crate) fn replications_csv(table: &ReplicationTable) -> Vec<u8> {
+    let mut out = String::from("replication");
+    for c in &table.columns {
+        out.push(',');
+        out.push_str(c);
+    }
+    out.push('\n');
+    for (i, row) in table.rows.iter().enumerate() {
+        let _ = write!(out, "{i}");
+        for v in row {
+            out.push(',');
+            out.push_str(&csv_num(*v));
+        }
+        out.push('\n');
+    }
+    out.into_bytes()
+}
+
+/// timeseries.csv: per sample time and resource, busy units, queue length and
+/// capacity as mean / P05 / P95 across replications.
+pub(crate) fn timeseries_csv(model: &Model, ts: &TimeSeries) -> Vec<u8> {
+    let mut out = String::from(
+        "time,minutes,resource,busy_mean,busy_p05,busy_p95,queue_mean,queue_p05,queue_p95,capacity_mean\n",
+    );
+    for (k, &t) in ts.times.iter().enumerate() {
+        let stamp = timestamp(model, t);
+        for (r, name) in ts.resources.iter().enumerate() {
+            let b = ts.busy[k][r];
+            let q = ts.queue[k][r];
+            let c = ts.capacity[k][r];
+            let _ = writeln!(
+                out,
+                "{stamp},{},{name},{},{},{},{},{},{},{}",
+                csv_num(t),
+                csv_num(b[0]),
+                csv_num(b[1]),
+                csv_num(b[2]),
+                csv_num(q[0]),
+                csv_num(q[1]),
+                csv_num(q[2]),
+                csv_num(c[0])
+            );
+        }
+    }
+    out.into_bytes()
+}
+
+/// Calendar time of a simulation time, `YYYY-MM-DDTHH:MM`.
+pub(crate) fn timestamp(model: &Model, minutes: f64) -> String {
+    let secs = (minutes * 60.0).round() as i64;
+    match model.start.checked_add(jiff::SignedDuration::from_secs(secs)) {
+        Ok(t) => t.strftime("%Y-%m-%dT%H:%M").to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+/// patients.csv: one row per patient and replication, every milestone as a
+/// timestamp (empty when not reached).
+pub(crate) fn patients_csv(model: &Model, reps: &[RepOutput]) -> Vec<u8> {
+    let mut out = String::from("replication,patient,class,acuity,exit_route");
+    for m in &model.milestones {
+        out.push(',');
+        out.push_str(m);
+    }
+    out.push('\n');
+    for rep in reps {
+        for row in &rep.trace {
+            let route = row.route.map(|r| ROUTE_NAMES[r as usize]).unwrap_or("in_system");
+            let _ = write!(out, "{},{},{},{},{route}", rep.rep, row.id, model.classes[row.class as usize].name, row.acuity);
+            for &t in &row.milestones {
+                out.push(',');
+                if t.is_finite() {
+                    out.push_str(&timestamp(model, t));
+                }
+            }
+            out.push('\n');
+        }
+    }
+    out.into_bytes()
+}
