@@ -79,7 +79,12 @@ pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
     (line, col)
 }
 
@@ -94,9 +99,10 @@ fn locate(text: &str, path: &FieldPath) -> Option<(usize, usize)> {
             PathSeg::Key(k) => {
                 if let Some(t) = item.as_table_like()
                     && let Some((key, _)) = t.get_key_value(k)
-                        && let Some(span) = key.span() {
-                            best = Some(span.start);
-                        }
+                    && let Some(span) = key.span()
+                {
+                    best = Some(span.start);
+                }
                 item.get(k.as_str())
             }
             PathSeg::Index(i) => item.get(*i),
@@ -104,9 +110,10 @@ fn locate(text: &str, path: &FieldPath) -> Option<(usize, usize)> {
         match next {
             Some(n) => {
                 if let Some(span) = n.span()
-                    && (!matches!(seg, PathSeg::Key(_)) || n.is_value()) {
-                        best = Some(span.start);
-                    }
+                    && (!matches!(seg, PathSeg::Key(_)) || n.is_value())
+                {
+                    best = Some(span.start);
+                }
                 item = n;
             }
             None => break,
@@ -129,10 +136,15 @@ fn parse_set_path(raw: &str) -> Result<Vec<PathSeg>> {
             out.push(PathSeg::Key(name.to_string()));
         }
         while let Some(stripped) = rest.strip_prefix('[') {
-            let end = stripped.find(']').ok_or_else(|| anyhow!("--set {raw}: missing ']'"))?;
-            let n: usize = stripped[..end]
-                .parse()
-                .map_err(|_| anyhow!("--set {raw}: index \"{}\" is not a number", &stripped[..end]))?;
+            let end = stripped
+                .find(']')
+                .ok_or_else(|| anyhow!("--set {raw}: missing ']'"))?;
+            let n: usize = stripped[..end].parse().map_err(|_| {
+                anyhow!(
+                    "--set {raw}: index \"{}\" is not a number",
+                    &stripped[..end]
+                )
+            })?;
             out.push(PathSeg::Index(n));
             rest = &stripped[end + 1..];
         }
@@ -153,7 +165,9 @@ pub(crate) fn apply_sets(origin: &str, text: &str, sets: &[String]) -> Result<St
     })?;
     for s in sets {
         let (raw_path, raw_value) = s.split_once('=').ok_or_else(|| {
-            ScenarioFileError(format!("--set {s}: expected path=value\n  hint: e.g. --set resources.icu_bed.capacity=14"))
+            ScenarioFileError(format!(
+                "--set {s}: expected path=value\n  hint: e.g. --set resources.icu_bed.capacity=14"
+            ))
         })?;
         let segs = parse_set_path(raw_path.trim())?;
         let value: toml_edit::Value = raw_value

@@ -34,10 +34,14 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the built-in default hospital (1 year, 20 replications) and write its results.
-    #[command(after_help = "Examples:\n  hospsim demo\n  hospsim demo --reps 5 --out out/demo --threads 2\n  hospsim demo --set sim.horizon=\"90 d\" --trace")]
+    #[command(
+        after_help = "Examples:\n  hospsim demo\n  hospsim demo --reps 5 --out out/demo --threads 2\n  hospsim demo --set sim.horizon=\"90 d\" --trace"
+    )]
     Demo(RunArgs),
     /// Run replications of a scenario file and write summary.json, replications.csv and timeseries.csv.
-    #[command(after_help = "Examples:\n  hospsim run scenarios/general_hospital.toml --reps 50 --seed 7 --out out/base\n  hospsim run scenarios/general_hospital.toml --set resources.icu_bed.capacity=14 --set sim.horizon=\"180 d\"\n  hospsim run scenarios/bench/mmc_1m.toml --reps 1 --quiet")]
+    #[command(
+        after_help = "Examples:\n  hospsim run scenarios/general_hospital.toml --reps 50 --seed 7 --out out/base\n  hospsim run scenarios/general_hospital.toml --set resources.icu_bed.capacity=14 --set sim.horizon=\"180 d\"\n  hospsim run scenarios/bench/mmc_1m.toml --reps 1 --quiet"
+    )]
     Run {
         /// Scenario file (TOML).
         scenario: PathBuf,
@@ -45,7 +49,9 @@ enum Command {
         args: RunArgs,
     },
     /// Validate scenario files without running them.
-    #[command(after_help = "Examples:\n  hospsim check scenarios/*.toml\n  hospsim check my.toml --set sim.horizon=\"30 d\"")]
+    #[command(
+        after_help = "Examples:\n  hospsim check scenarios/*.toml\n  hospsim check my.toml --set sim.horizon=\"30 d\""
+    )]
     Check {
         /// Scenario files (TOML).
         #[arg(required = true)]
@@ -86,9 +92,12 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo(args) => {
             let origin = "general_hospital.toml (built in)";
-            load::load_text(origin, load::DEFAULT_HOSPITAL, &args.sets).and_then(|l| simulate(l, &args))
+            load::load_text(origin, load::DEFAULT_HOSPITAL, &args.sets)
+                .and_then(|l| simulate(l, &args))
         }
-        Command::Run { scenario, args } => load::load_file(&scenario, &args.sets).and_then(|l| simulate(l, &args)),
+        Command::Run { scenario, args } => {
+            load::load_file(&scenario, &args.sets).and_then(|l| simulate(l, &args))
+        }
         Command::Check { scenarios, sets } => check(&scenarios, &sets),
     };
     match result {
@@ -124,7 +133,10 @@ fn check(files: &[PathBuf], sets: &[String]) -> Result<()> {
         }
     }
     if failed > 0 {
-        return Err(anyhow!("{failed} of {} scenario file(s) have problems", files.len()));
+        return Err(anyhow!(
+            "{failed} of {} scenario file(s) have problems",
+            files.len()
+        ));
     }
     Ok(())
 }
@@ -132,9 +144,19 @@ fn check(files: &[PathBuf], sets: &[String]) -> Result<()> {
 fn slug(name: &str) -> String {
     let s: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
         .collect();
-    let s = s.split('_').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("_");
+    let s = s
+        .split('_')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("_");
     if s.is_empty() { "scenario".into() } else { s }
 }
 
@@ -152,17 +174,31 @@ fn simulate(loaded: load::Loaded, args: &RunArgs) -> Result<()> {
     let threads = match args.threads {
         Some(0) => return Err(anyhow!("--threads must be at least 1")),
         Some(t) => t,
-        None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        None => std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
     };
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().context("cannot start worker threads")?;
-    let out_dir = args.out.clone().unwrap_or_else(|| Path::new("out").join(slug(&loaded.scenario.name)));
-    std::fs::create_dir_all(&out_dir).with_context(|| format!("cannot create output folder {}", out_dir.display()))?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .context("cannot start worker threads")?;
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("out").join(slug(&loaded.scenario.name)));
+    std::fs::create_dir_all(&out_dir)
+        .with_context(|| format!("cannot create output folder {}", out_dir.display()))?;
 
     let bar = if args.quiet {
         ProgressBar::hidden()
     } else {
-        let b = ProgressBar::with_draw_target(Some(model.replications as u64), ProgressDrawTarget::stderr());
-        if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} replications ({elapsed})") {
+        let b = ProgressBar::with_draw_target(
+            Some(model.replications as u64),
+            ProgressDrawTarget::stderr(),
+        );
+        if let Ok(style) =
+            ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} replications ({elapsed})")
+        {
             b.set_style(style.progress_chars("=> "));
         }
         b.set_message(model.name.clone());
@@ -177,11 +213,27 @@ fn simulate(loaded: load::Loaded, args: &RunArgs) -> Result<()> {
     summary.run.wall_seconds = wall;
     let series = hospsim_sim::runner::time_series(&model, &reps);
     let mut written = vec![];
-    written.push(output::write_atomic(&out_dir, "summary.json", &output::summary_json(&summary)?)?);
-    written.push(output::write_atomic(&out_dir, "replications.csv", &output::replications_csv(&table))?);
-    written.push(output::write_atomic(&out_dir, "timeseries.csv", &output::timeseries_csv(&model, &series))?);
+    written.push(output::write_atomic(
+        &out_dir,
+        "summary.json",
+        &output::summary_json(&summary)?,
+    )?);
+    written.push(output::write_atomic(
+        &out_dir,
+        "replications.csv",
+        &output::replications_csv(&table),
+    )?);
+    written.push(output::write_atomic(
+        &out_dir,
+        "timeseries.csv",
+        &output::timeseries_csv(&model, &series),
+    )?);
     if args.trace {
-        written.push(output::write_atomic(&out_dir, "patients.csv", &output::patients_csv(&model, &reps))?);
+        written.push(output::write_atomic(
+            &out_dir,
+            "patients.csv",
+            &output::patients_csv(&model, &reps),
+        )?);
     }
     if !args.quiet {
         print!("{}", table::summary_tables(&summary));

@@ -15,13 +15,18 @@ pub(crate) fn write_atomic(dir: &Path, name: &str, contents: &[u8]) -> Result<Pa
     let target = dir.join(name);
     let tmp = dir.join(format!(".{name}.tmp"));
     std::fs::write(&tmp, contents).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, &target).with_context(|| format!("cannot move {} into place", target.display()))?;
+    std::fs::rename(&tmp, &target)
+        .with_context(|| format!("cannot move {} into place", target.display()))?;
     Ok(target)
 }
 
 /// A number for CSV: empty when not finite, otherwise a short exact form.
 pub(crate) fn csv_num(v: f64) -> String {
-    if v.is_finite() { format!("{}", (v * 1e6).round() / 1e6) } else { String::new() }
+    if v.is_finite() {
+        format!("{}", (v * 1e6).round() / 1e6)
+    } else {
+        String::new()
+    }
 }
 
 /// summary.json
@@ -82,7 +87,10 @@ pub(crate) fn timeseries_csv(model: &Model, ts: &TimeSeries) -> Vec<u8> {
 /// Calendar time of a simulation time, `YYYY-MM-DDTHH:MM`.
 pub(crate) fn timestamp(model: &Model, minutes: f64) -> String {
     let secs = (minutes * 60.0).round() as i64;
-    match model.start.checked_add(jiff::SignedDuration::from_secs(secs)) {
+    match model
+        .start
+        .checked_add(jiff::SignedDuration::from_secs(secs))
+    {
         Ok(t) => t.strftime("%Y-%m-%dT%H:%M").to_string(),
         Err(_) => String::new(),
     }
@@ -99,8 +107,15 @@ pub(crate) fn patients_csv(model: &Model, reps: &[RepOutput]) -> Vec<u8> {
     out.push('\n');
     for rep in reps {
         for row in &rep.trace {
-            let route = row.route.map(|r| ROUTE_NAMES[r as usize]).unwrap_or("in_system");
-            let _ = write!(out, "{},{},{},{},{route}", rep.rep, row.id, model.classes[row.class as usize].name, row.acuity);
+            let route = row
+                .route
+                .map(|r| ROUTE_NAMES[r as usize])
+                .unwrap_or("in_system");
+            let _ = write!(
+                out,
+                "{},{},{},{},{route}",
+                rep.rep, row.id, model.classes[row.class as usize].name, row.acuity
+            );
             for &t in &row.milestones {
                 out.push(',');
                 if t.is_finite() {

@@ -16,11 +16,19 @@ fn num(v: f64) -> String {
 }
 
 fn ci(e: &Est) -> String {
-    if e.ci95[0].is_finite() { format!("[{}, {}]", num(e.ci95[0]), num(e.ci95[1])) } else { "-".into() }
+    if e.ci95[0].is_finite() {
+        format!("[{}, {}]", num(e.ci95[0]), num(e.ci95[1]))
+    } else {
+        "-".into()
+    }
 }
 
 fn pct(v: f64) -> String {
-    if v.is_finite() { format!("{:.1}%", v * 100.0) } else { "-".into() }
+    if v.is_finite() {
+        format!("{:.1}%", v * 100.0)
+    } else {
+        "-".into()
+    }
 }
 
 fn render(rows: &[Vec<String>]) -> String {
@@ -52,15 +60,34 @@ pub(crate) fn summary_tables(s: &Summary) -> String {
     let _ = writeln!(
         out,
         "{}: {} replication(s) of {} days after {} days of warm-up, seed {}\n",
-        s.scenario.name, s.scenario.replications, s.scenario.horizon_days - s.scenario.warmup_days, s.scenario.warmup_days, s.scenario.seed
+        s.scenario.name,
+        s.scenario.replications,
+        s.scenario.horizon_days - s.scenario.warmup_days,
+        s.scenario.warmup_days,
+        s.scenario.seed
     );
-    let mut rows = vec![vec!["KPI".to_string(), "unit".into(), "mean".into(), "95% CI".into(), "P90".into(), "target".into(), "met".into()]];
+    let mut rows = vec![vec![
+        "KPI".to_string(),
+        "unit".into(),
+        "mean".into(),
+        "95% CI".into(),
+        "P90".into(),
+        "target".into(),
+        "met".into(),
+    ]];
     for k in &s.kpis {
-        let p90 = k.percentiles.iter().find(|p| (p.p - 90.0).abs() < 1e-9).map(|p| num(p.est.mean)).unwrap_or_else(|| "".into());
+        let p90 = k
+            .percentiles
+            .iter()
+            .find(|p| (p.p - 90.0).abs() < 1e-9)
+            .map(|p| num(p.est.mean))
+            .unwrap_or_else(|| "".into());
         let (target, met) = match &k.target {
             Some(t) => {
                 let text = match (t.within, t.target_share, t.max, t.min) {
-                    (Some(w), Some(sh), _, _) => format!("{:.0}% <= {} {}", sh * 100.0, num(w), k.unit),
+                    (Some(w), Some(sh), _, _) => {
+                        format!("{:.0}% <= {} {}", sh * 100.0, num(w), k.unit)
+                    }
                     (Some(w), None, _, _) => format!("<= {} {}", num(w), k.unit),
                     (_, _, Some(mx), _) => format!("<= {}", num(mx)),
                     (_, _, _, Some(mn)) => format!(">= {}", num(mn)),
@@ -75,21 +102,53 @@ pub(crate) fn summary_tables(s: &Summary) -> String {
             None => (String::new(), String::new()),
         };
         let (mean, c) = if k.unit == "share" {
-            (pct(k.est.mean), if k.est.ci95[0].is_finite() { format!("[{}, {}]", pct(k.est.ci95[0]), pct(k.est.ci95[1])) } else { "-".into() })
+            (
+                pct(k.est.mean),
+                if k.est.ci95[0].is_finite() {
+                    format!("[{}, {}]", pct(k.est.ci95[0]), pct(k.est.ci95[1]))
+                } else {
+                    "-".into()
+                },
+            )
         } else {
             (num(k.est.mean), ci(&k.est))
         };
-        rows.push(vec![k.label.clone(), k.unit.clone(), mean, c, p90, target, met]);
+        rows.push(vec![
+            k.label.clone(),
+            k.unit.clone(),
+            mean,
+            c,
+            p90,
+            target,
+            met,
+        ]);
     }
     out.push_str(&render(&rows));
     out.push('\n');
-    let mut rows = vec![vec!["resource".to_string(), "capacity".into(), "utilisation".into(), "95% CI".into(), "queue mean".into(), "queue max".into(), "wait min".into(), "holding+waiting".into()]];
+    let mut rows = vec![vec![
+        "resource".to_string(),
+        "capacity".into(),
+        "utilisation".into(),
+        "95% CI".into(),
+        "queue mean".into(),
+        "queue max".into(),
+        "wait min".into(),
+        "holding+waiting".into(),
+    ]];
     for r in &s.resources {
         rows.push(vec![
             r.label.clone(),
             num(r.capacity_mean),
             pct(r.utilisation.mean),
-            if r.utilisation.ci95[0].is_finite() { format!("[{}, {}]", pct(r.utilisation.ci95[0]), pct(r.utilisation.ci95[1])) } else { "-".into() },
+            if r.utilisation.ci95[0].is_finite() {
+                format!(
+                    "[{}, {}]",
+                    pct(r.utilisation.ci95[0]),
+                    pct(r.utilisation.ci95[1])
+                )
+            } else {
+                "-".into()
+            },
             num(r.queue_mean.mean),
             r.queue_max.to_string(),
             num(r.wait_mean_min.mean),
@@ -99,7 +158,12 @@ pub(crate) fn summary_tables(s: &Summary) -> String {
     out.push_str(&render(&rows));
     let f = &s.flow;
     let departed: u64 = f.departed.values().sum();
-    let routes: Vec<String> = f.departed.iter().filter(|(_, v)| **v > 0).map(|(k, v)| format!("{k} {v}")).collect();
+    let routes: Vec<String> = f
+        .departed
+        .iter()
+        .filter(|(_, v)| **v > 0)
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
     let _ = writeln!(
         out,
         "\n  flow (all replications): arrived {} = departed {} ({}) + in hospital at end {}  [{}]",
@@ -107,8 +171,16 @@ pub(crate) fn summary_tables(s: &Summary) -> String {
         departed,
         routes.join(", "),
         f.in_system_at_end,
-        if f.conservation_holds { "conserved" } else { "NOT CONSERVED" }
+        if f.conservation_holds {
+            "conserved"
+        } else {
+            "NOT CONSERVED"
+        }
     );
-    let _ = writeln!(out, "  {} events in {:.2} s on {} thread(s)", s.run.events, s.run.wall_seconds, s.run.threads);
+    let _ = writeln!(
+        out,
+        "  {} events in {:.2} s on {} thread(s)",
+        s.run.events, s.run.wall_seconds, s.run.threads
+    );
     out
 }

@@ -26,9 +26,9 @@ pub fn compile(s: &Scenario) -> Result<Model, ScenarioErrors> {
 
 /// Parses `YYYY-MM-DDTHH:MM` (seconds optional).
 pub fn parse_timestamp(text: &str) -> Result<jiff::civil::DateTime, String> {
-    text.trim().parse::<jiff::civil::DateTime>().map_err(|e| {
-        format!("\"{text}\" is not a timestamp like \"2025-01-06T08:00\" ({e})")
-    })
+    text.trim()
+        .parse::<jiff::civil::DateTime>()
+        .map_err(|e| format!("\"{text}\" is not a timestamp like \"2025-01-06T08:00\" ({e})"))
 }
 
 fn closest<'a>(name: &str, options: impl Iterator<Item = &'a String>) -> String {
@@ -131,20 +131,32 @@ impl<'s> Compiler<'s> {
         let horizon = s.sim.horizon.minutes();
         let warmup = s.sim.warmup.minutes();
         if horizon <= 0.0 {
-            self.err(path!["sim", "horizon"], "the horizon must be longer than zero");
+            self.err(
+                path!["sim", "horizon"],
+                "the horizon must be longer than zero",
+            );
         }
         if warmup >= horizon {
             self.err_hint(
                 path!["sim", "warmup"],
-                format!("the warm-up ({}) must be shorter than the horizon ({})", s.sim.warmup, s.sim.horizon),
+                format!(
+                    "the warm-up ({}) must be shorter than the horizon ({})",
+                    s.sim.warmup, s.sim.horizon
+                ),
                 "lengthen sim.horizon or shorten sim.warmup",
             );
         }
         if s.sim.replications == 0 {
-            self.err(path!["sim", "replications"], "at least one replication is needed");
+            self.err(
+                path!["sim", "replications"],
+                "at least one replication is needed",
+            );
         }
         if s.sim.sample_interval.minutes() <= 0.0 {
-            self.err(path!["sim", "sample_interval"], "the sample interval must be longer than zero");
+            self.err(
+                path!["sim", "sample_interval"],
+                "the sample interval must be longer than zero",
+            );
         }
         let weekday = start.date().weekday().to_monday_zero_offset() as f64;
         let start_minute_of_week =
@@ -167,7 +179,10 @@ impl<'s> Compiler<'s> {
         let mut starts: HashMap<&str, u32> = HashMap::new();
         for (name, p) in &s.pathways {
             starts.insert(name.as_str(), self.program.len() as u32);
-            let ctx = contexts.get(name.as_str()).copied().unwrap_or(Context::Main);
+            let ctx = contexts
+                .get(name.as_str())
+                .copied()
+                .unwrap_or(Context::Main);
             self.pathway(name, p, ctx);
         }
         self.resolve_fixups(&starts);
@@ -177,7 +192,10 @@ impl<'s> Compiler<'s> {
             self.err(path!["pathways"], "a scenario needs at least one pathway");
         }
         if s.arrivals.is_empty() {
-            self.err(path!["arrivals"], "a scenario needs at least one arrival class");
+            self.err(
+                path!["arrivals"],
+                "a scenario needs at least one arrival class",
+            );
         }
         if !self.errs.is_empty() {
             return None;
@@ -235,7 +253,11 @@ impl<'s> Compiler<'s> {
                 c.err_hint(
                     p.key(field),
                     format!("expected {n} values (one per hour), got {}", v.len()),
-                    if n == 168 { "168 = 24 hours x 7 days, Monday 00:00 first" } else { "24 values, 00:00 first" },
+                    if n == 168 {
+                        "168 = 24 hours x 7 days, Monday 00:00 first"
+                    } else {
+                        "24 values, 00:00 first"
+                    },
                 );
                 false
             } else {
@@ -245,7 +267,10 @@ impl<'s> Compiler<'s> {
         let hours: Vec<u32> = match (&r.hour_of_week, &r.weekday) {
             (Some(h), None) => {
                 if r.weekend.is_some() {
-                    self.err(p.key("weekend"), "`weekend` goes with `weekday`, not with `hour_of_week`");
+                    self.err(
+                        p.key("weekend"),
+                        "`weekend` goes with `weekday`, not with `hour_of_week`",
+                    );
                 }
                 if !len_check(self, "hour_of_week", h, 168) {
                     return None;
@@ -259,10 +284,15 @@ impl<'s> Compiler<'s> {
                 if !(ok1 && ok2) {
                     return None;
                 }
-                (0..7).flat_map(|d| if d < 5 { wd.clone() } else { we.clone() }).collect()
+                (0..7)
+                    .flat_map(|d| if d < 5 { wd.clone() } else { we.clone() })
+                    .collect()
             }
             (Some(_), Some(_)) => {
-                self.err(p.clone(), "give either `hour_of_week` or `weekday`/`weekend`, not both");
+                self.err(
+                    p.clone(),
+                    "give either `hour_of_week` or `weekday`/`weekend`, not both",
+                );
                 return None;
             }
             (None, None) => {
@@ -275,10 +305,16 @@ impl<'s> Compiler<'s> {
             }
         };
         if !(r.scale.is_finite() && r.scale >= 0.0) {
-            self.err(p.key("scale"), format!("scale must be a number >= 0, got {}", r.scale));
+            self.err(
+                p.key("scale"),
+                format!("scale must be a number >= 0, got {}", r.scale),
+            );
             return None;
         }
-        let scaled: Vec<u32> = hours.iter().map(|&v| (v as f64 * r.scale).round() as u32).collect();
+        let scaled: Vec<u32> = hours
+            .iter()
+            .map(|&v| (v as f64 * r.scale).round() as u32)
+            .collect();
         if scaled.iter().all(|&v| v == 0) {
             self.err(p, "the roster has no capacity in any hour of the week");
             return None;
@@ -297,7 +333,11 @@ impl<'s> Compiler<'s> {
             self.resource_ix.insert(name.as_str(), out.len() as u16);
             let capacity = match (&r.capacity, &r.roster) {
                 (Some(0), None) => {
-                    self.err_hint(p.key("capacity"), "capacity must be at least 1", "remove the resource or use a roster with zero hours");
+                    self.err_hint(
+                        p.key("capacity"),
+                        "capacity must be at least 1",
+                        "remove the resource or use a roster with zero hours",
+                    );
                     Capacity::Fixed(1)
                 }
                 (Some(c), None) => Capacity::Fixed(*c),
@@ -317,14 +357,21 @@ impl<'s> Compiler<'s> {
                     Capacity::Fixed(1)
                 }
                 (None, None) => {
-                    self.err_hint(p.clone(), "a resource needs `capacity` or `roster`", "e.g. capacity = 30");
+                    self.err_hint(
+                        p.clone(),
+                        "a resource needs `capacity` or `roster`",
+                        "e.g. capacity = 30",
+                    );
                     Capacity::Fixed(1)
                 }
             };
             let mut preempt_mask = 0u32;
             for (i, &pr) in r.preempt.iter().enumerate() {
                 if !(1..=15).contains(&pr) {
-                    self.err(p.key("preempt").index(i), format!("priorities run from 1 to 15, got {pr}"));
+                    self.err(
+                        p.key("preempt").index(i),
+                        format!("priorities run from 1 to 15, got {pr}"),
+                    );
                 } else {
                     preempt_mask |= 1 << pr;
                 }
@@ -365,7 +412,9 @@ impl<'s> Compiler<'s> {
         }
         let mut conflict = vec![];
         while let Some((name, c)) = stack.pop() {
-            let Some((key, p)) = s.pathways.get_key_value(name) else { continue };
+            let Some((key, p)) = s.pathways.get_key_value(name) else {
+                continue;
+            };
             match ctx.get(name) {
                 Some(&old) if old == c => continue,
                 Some(_) => {
@@ -417,7 +466,11 @@ impl<'s> Compiler<'s> {
         match k.trim().parse::<u8>() {
             Ok(a) if (1..=MAX_ACUITY).contains(&a) => Some(a as usize),
             _ => {
-                self.err_hint(p, format!("acuity keys run from \"1\" to \"5\", got \"{k}\""), "1 is the most urgent (ESI 1)");
+                self.err_hint(
+                    p,
+                    format!("acuity keys run from \"1\" to \"5\", got \"{k}\""),
+                    "1 is the most urgent (ESI 1)",
+                );
                 None
             }
         }
@@ -454,7 +507,10 @@ impl<'s> Compiler<'s> {
     }
 
     fn ms_index(&self, name: &str) -> Option<u16> {
-        self.milestones.iter().position(|m| m == name).map(|i| i as u16)
+        self.milestones
+            .iter()
+            .position(|m| m == name)
+            .map(|i| i as u16)
     }
 
     fn route_index(&mut self, p: FieldPath, name: &str) -> u8 {
@@ -480,7 +536,11 @@ impl<'s> Compiler<'s> {
         for (i, st) in pw.steps.iter().enumerate() {
             let p = base.key("steps").index(i);
             if terminated {
-                self.err_hint(p.clone(), "this step can never run: the step before it leaves the pathway", "move it before the exit/goto/branch");
+                self.err_hint(
+                    p.clone(),
+                    "this step can never run: the step before it leaves the pathway",
+                    "move it before the exit/goto/branch",
+                );
             }
             terminated = self.step(&p, st, ctx);
         }
@@ -518,15 +578,37 @@ impl<'s> Compiler<'s> {
         if kinds.len() > 1 {
             self.err_hint(
                 p.clone(),
-                format!("a step does one thing, but this one has {}", kinds.join(" and ")),
+                format!(
+                    "a step does one thing, but this one has {}",
+                    kinds.join(" and ")
+                ),
                 "split it into consecutive steps",
             );
             return false;
         }
-        let kind = kinds.first().copied().unwrap_or(if st.mark.is_some() { "mark" } else { "" });
+        let kind = kinds
+            .first()
+            .copied()
+            .unwrap_or(if st.mark.is_some() { "mark" } else { "" });
         let allowed: &[&str] = match kind {
-            "seize" => &["priority", "patience", "patience_by_acuity", "on_renege", "mark"],
-            "activity" => &["use", "duration", "duration_by_acuity", "duration_by_class", "priority", "patience", "patience_by_acuity", "on_renege", "mark"],
+            "seize" => &[
+                "priority",
+                "patience",
+                "patience_by_acuity",
+                "on_renege",
+                "mark",
+            ],
+            "activity" => &[
+                "use",
+                "duration",
+                "duration_by_acuity",
+                "duration_by_class",
+                "priority",
+                "patience",
+                "patience_by_acuity",
+                "on_renege",
+                "mark",
+            ],
             "route_by" => &["routes", "default", "mark"],
             _ => &["mark"],
         };
@@ -548,7 +630,10 @@ impl<'s> Compiler<'s> {
         }
         for (field, on) in present {
             if on && !allowed.contains(&field) {
-                self.err(p.key(field), format!("`{field}` has no meaning in a {kind} step"));
+                self.err(
+                    p.key(field),
+                    format!("`{field}` has no meaning in a {kind} step"),
+                );
             }
         }
         let mark_now = |c: &mut Self| {
@@ -564,7 +649,8 @@ impl<'s> Compiler<'s> {
                 false
             }
             "seize" => {
-                let set = self.resource_set(p.key("seize"), st.seize.as_deref().unwrap_or_default());
+                let set =
+                    self.resource_set(p.key("seize"), st.seize.as_deref().unwrap_or_default());
                 self.emit_seize(p, st, set);
                 mark_now(self);
                 false
@@ -604,7 +690,10 @@ impl<'s> Compiler<'s> {
                             }
                         }
                         mark_now(self);
-                        self.program.push(Op::Delay { dur, seize_pc: NONE });
+                        self.program.push(Op::Delay {
+                            dur,
+                            seize_pc: NONE,
+                        });
                     }
                 }
                 false
@@ -628,7 +717,8 @@ impl<'s> Compiler<'s> {
                 let at = self.forks.len();
                 self.forks.push(vec![NONE; list.len()]);
                 for (i, t) in list.iter().enumerate() {
-                    self.fixups.push(Fixup::Fork(at, i, t.clone(), p.key("fork").index(i)));
+                    self.fixups
+                        .push(Fixup::Fork(at, i, t.clone(), p.key("fork").index(i)));
                 }
                 self.program.push(Op::Fork { list: at as u32 });
                 false
@@ -643,7 +733,11 @@ impl<'s> Compiler<'s> {
             }
             "exit" => {
                 if ctx == Context::Branch {
-                    self.err_hint(p.key("exit"), "a parallel branch (fork) cannot exit the hospital", "let the branch end; the patient continues after the fork");
+                    self.err_hint(
+                        p.key("exit"),
+                        "a parallel branch (fork) cannot exit the hospital",
+                        "let the branch end; the patient continues after the fork",
+                    );
                 }
                 mark_now(self);
                 let route = self.route_index(p.key("exit"), st.exit.as_deref().unwrap_or_default());
@@ -660,7 +754,11 @@ impl<'s> Compiler<'s> {
             Some(PrioritySpec::Named(n)) if n == "acuity" => Prio::Acuity,
             Some(PrioritySpec::Fixed(v)) if (1..=15).contains(v) => Prio::Fixed(*v),
             Some(other) => {
-                self.err_hint(p.key("priority"), format!("priority must be \"acuity\" or a number 1-15, got {other:?}"), "1 is the most urgent");
+                self.err_hint(
+                    p.key("priority"),
+                    format!("priority must be \"acuity\" or a number 1-15, got {other:?}"),
+                    "1 is the most urgent",
+                );
                 Prio::Acuity
             }
         };
@@ -683,25 +781,41 @@ impl<'s> Compiler<'s> {
             Some(r) => self.route_index(p.key("on_renege"), r),
             None => ROUTE_LEFT_UNSEEN,
         };
-        self.program.push(Op::Seize { set, prio, patience, renege_route });
+        self.program.push(Op::Seize {
+            set,
+            prio,
+            patience,
+            renege_route,
+        });
     }
 
     fn duration(&mut self, p: &FieldPath, st: &StepSpec) -> DurRef {
-        let fallback = st.duration.as_ref().map(|d| self.dist(p.key("duration"), d));
+        let fallback = st
+            .duration
+            .as_ref()
+            .map(|d| self.dist(p.key("duration"), d));
         match (&st.duration_by_acuity, &st.duration_by_class) {
             (Some(_), Some(_)) => {
-                self.err(p.clone(), "give `duration_by_acuity` or `duration_by_class`, not both");
+                self.err(
+                    p.clone(),
+                    "give `duration_by_acuity` or `duration_by_class`, not both",
+                );
                 DurRef::Dist(0)
             }
             (Some(t), None) => {
-                let id = self.acuity_table(p.key("duration_by_acuity"), t, fallback.unwrap_or(NONE));
+                let id =
+                    self.acuity_table(p.key("duration_by_acuity"), t, fallback.unwrap_or(NONE));
                 if fallback.is_none() {
                     let missing: Vec<String> = (1..=5usize)
                         .filter(|a| self.by_acuity[id as usize][*a] == NONE)
                         .map(|a| a.to_string())
                         .collect();
                     if !missing.is_empty() {
-                        self.err_hint(p.key("duration_by_acuity"), format!("no duration for acuity {}", missing.join(", ")), "list all five or add `duration` as the fallback");
+                        self.err_hint(
+                            p.key("duration_by_acuity"),
+                            format!("no duration for acuity {}", missing.join(", ")),
+                            "list all five or add `duration` as the fallback",
+                        );
                     }
                 }
                 DurRef::ByAcuity(id)
@@ -713,12 +827,20 @@ impl<'s> Compiler<'s> {
                         Some(&c) => row[c] = self.dist(p.key("duration_by_class").key(k), d),
                         None => {
                             let hint = closest(k, self.s.arrivals.keys());
-                            self.err_hint(p.key("duration_by_class").key(k), format!("unknown class \"{k}\""), hint);
+                            self.err_hint(
+                                p.key("duration_by_class").key(k),
+                                format!("unknown class \"{k}\""),
+                                hint,
+                            );
                         }
                     }
                 }
                 if row.contains(&NONE) {
-                    self.err_hint(p.key("duration_by_class"), "some classes have no duration", "add `duration` as the fallback");
+                    self.err_hint(
+                        p.key("duration_by_class"),
+                        "some classes have no duration",
+                        "add `duration` as the fallback",
+                    );
                 }
                 self.by_class.push(row);
                 DurRef::ByClass((self.by_class.len() - 1) as u32)
@@ -726,7 +848,11 @@ impl<'s> Compiler<'s> {
             (None, None) => match fallback {
                 Some(id) => DurRef::Dist(id),
                 None => {
-                    self.err_hint(p.clone(), "an activity needs a `duration`", "e.g. duration = { exponential = { mean = \"20 min\" } }");
+                    self.err_hint(
+                        p.clone(),
+                        "an activity needs a `duration`",
+                        "e.g. duration = { exponential = { mean = \"20 min\" } }",
+                    );
                     DurRef::Dist(0)
                 }
             },
@@ -744,17 +870,27 @@ impl<'s> Compiler<'s> {
             match (o.p, &o.p_by_acuity) {
                 (Some(v), None) => {
                     if !(0.0..=1.0).contains(&v) {
-                        self.err(bp.index(i).key("p"), format!("a probability lies between 0 and 1, got {v}"));
+                        self.err(
+                            bp.index(i).key("p"),
+                            format!("a probability lies between 0 and 1, got {v}"),
+                        );
                     }
                     probs[i] = [v; 6];
                 }
                 (None, Some(v)) => {
                     if v.len() != 5 {
-                        self.err_hint(bp.index(i).key("p_by_acuity"), format!("expected 5 values (acuity 1 to 5), got {}", v.len()), "e.g. p_by_acuity = [0.9, 0.6, 0.4, 0.05, 0.01]");
+                        self.err_hint(
+                            bp.index(i).key("p_by_acuity"),
+                            format!("expected 5 values (acuity 1 to 5), got {}", v.len()),
+                            "e.g. p_by_acuity = [0.9, 0.6, 0.4, 0.05, 0.01]",
+                        );
                     } else {
                         for (a, &x) in v.iter().enumerate() {
                             if !(0.0..=1.0).contains(&x) {
-                                self.err(bp.index(i).key("p_by_acuity").index(a), format!("a probability lies between 0 and 1, got {x}"));
+                                self.err(
+                                    bp.index(i).key("p_by_acuity").index(a),
+                                    format!("a probability lies between 0 and 1, got {x}"),
+                                );
                             }
                             probs[i][a + 1] = x;
                         }
@@ -763,7 +899,11 @@ impl<'s> Compiler<'s> {
                 (Some(_), Some(_)) => self.err(bp.index(i), "give `p` or `p_by_acuity`, not both"),
                 (None, None) => {
                     if remainder.is_some() {
-                        self.err_hint(bp.index(i), "only one option may leave out its probability (it takes the rest)", "give `p` to the others");
+                        self.err_hint(
+                            bp.index(i),
+                            "only one option may leave out its probability (it takes the rest)",
+                            "give `p` to the others",
+                        );
                     }
                     remainder = Some(i);
                 }
@@ -774,7 +914,10 @@ impl<'s> Compiler<'s> {
             match remainder {
                 Some(r) => {
                     if sum > 1.0 + 1e-9 {
-                        self.err(bp.clone(), format!("probabilities add up to {sum:.4} for acuity {a}, more than 1"));
+                        self.err(
+                            bp.clone(),
+                            format!("probabilities add up to {sum:.4} for acuity {a}, more than 1"),
+                        );
                         break;
                     }
                     probs[r][a] = (1.0 - sum).max(0.0);
@@ -803,9 +946,13 @@ impl<'s> Compiler<'s> {
             }
         }
         let at = self.branches.len();
-        self.branches.push(BranchTable { cumulative, targets: vec![NONE; opts.len()] });
+        self.branches.push(BranchTable {
+            cumulative,
+            targets: vec![NONE; opts.len()],
+        });
         for (i, o) in opts.iter().enumerate() {
-            self.fixups.push(Fixup::Branch(at, i, o.to.clone(), bp.index(i).key("to")));
+            self.fixups
+                .push(Fixup::Branch(at, i, o.to.clone(), bp.index(i).key("to")));
         }
         self.program.push(Op::Branch { table: at as u32 });
     }
@@ -816,13 +963,20 @@ impl<'s> Compiler<'s> {
             "class" => true,
             "acuity" => false,
             other => {
-                self.err_hint(p.key("route_by"), format!("cannot route by \"{other}\""), "route_by = \"acuity\" or \"class\"");
+                self.err_hint(
+                    p.key("route_by"),
+                    format!("cannot route by \"{other}\""),
+                    "route_by = \"acuity\" or \"class\"",
+                );
                 false
             }
         };
         let n = if by_class { self.s.arrivals.len() } else { 6 };
         let at = self.routes.len();
-        self.routes.push(RouteTable { by_class, targets: vec![NONE; n] });
+        self.routes.push(RouteTable {
+            by_class,
+            targets: vec![NONE; n],
+        });
         let mut covered = vec![false; n];
         for (k, target) in st.routes.iter().flatten() {
             let slot = if by_class {
@@ -830,7 +984,11 @@ impl<'s> Compiler<'s> {
                     Some(&c) => Some(c),
                     None => {
                         let hint = closest(k, self.s.arrivals.keys());
-                        self.err_hint(p.key("routes").key(k), format!("unknown class \"{k}\""), hint);
+                        self.err_hint(
+                            p.key("routes").key(k),
+                            format!("unknown class \"{k}\""),
+                            hint,
+                        );
                         None
                     }
                 }
@@ -839,21 +997,27 @@ impl<'s> Compiler<'s> {
             };
             if let Some(sl) = slot {
                 covered[sl] = true;
-                self.fixups.push(Fixup::Route(at, sl, target.clone(), p.key("routes").key(k)));
+                self.fixups
+                    .push(Fixup::Route(at, sl, target.clone(), p.key("routes").key(k)));
             }
         }
         match &st.default {
             Some(d) => {
                 for (sl, cov) in covered.iter().enumerate() {
                     if !cov {
-                        self.fixups.push(Fixup::Route(at, sl, d.clone(), p.key("default")));
+                        self.fixups
+                            .push(Fixup::Route(at, sl, d.clone(), p.key("default")));
                     }
                 }
             }
             None => {
                 let first = if by_class { 0 } else { 1 };
                 if covered.iter().skip(first).any(|c| !c) {
-                    self.err_hint(p.key("routes"), "some values have no route", "list every value or add `default = \"pathway\"`");
+                    self.err_hint(
+                        p.key("routes"),
+                        "some values have no route",
+                        "list every value or add `default = \"pathway\"`",
+                    );
                 }
             }
         }
@@ -863,7 +1027,10 @@ impl<'s> Compiler<'s> {
     fn resolve_fixups(&mut self, starts: &HashMap<&str, u32>) {
         for f in std::mem::take(&mut self.fixups) {
             let (name, p) = match &f {
-                Fixup::Jump(_, n, p) | Fixup::Branch(_, _, n, p) | Fixup::Route(_, _, n, p) | Fixup::Fork(_, _, n, p) => (n, p),
+                Fixup::Jump(_, n, p)
+                | Fixup::Branch(_, _, n, p)
+                | Fixup::Route(_, _, n, p)
+                | Fixup::Fork(_, _, n, p) => (n, p),
             };
             let Some(&pc) = starts.get(name.as_str()) else {
                 let hint = closest(name, self.s.pathways.keys());
@@ -879,7 +1046,12 @@ impl<'s> Compiler<'s> {
         }
     }
 
-    fn classes(&mut self, starts: &HashMap<&str, u32>, start_mow: f64, horizon: f64) -> Vec<ClassDef> {
+    fn classes(
+        &mut self,
+        starts: &HashMap<&str, u32>,
+        start_mow: f64,
+        horizon: f64,
+    ) -> Vec<ClassDef> {
         let s = self.s;
         let mut out = vec![];
         for (name, a) in &s.arrivals {
@@ -888,7 +1060,11 @@ impl<'s> Compiler<'s> {
                 Some(&pc) => pc,
                 None => {
                     let hint = closest(&a.pathway, s.pathways.keys());
-                    self.err_hint(p.key("pathway"), format!("unknown pathway \"{}\"", a.pathway), hint);
+                    self.err_hint(
+                        p.key("pathway"),
+                        format!("unknown pathway \"{}\"", a.pathway),
+                        hint,
+                    );
                     0
                 }
             };
@@ -899,14 +1075,21 @@ impl<'s> Compiler<'s> {
                 for (k, v) in mix {
                     if let Some(ac) = self.acuity_key(p.key("acuity").key(k), k) {
                         if !(0.0..=1.0).contains(v) {
-                            self.err(p.key("acuity").key(k), format!("a probability lies between 0 and 1, got {v}"));
+                            self.err(
+                                p.key("acuity").key(k),
+                                format!("a probability lies between 0 and 1, got {v}"),
+                            );
                         }
                         probs[ac] = *v;
                     }
                 }
                 let sum: f64 = probs.iter().sum();
                 if (sum - 1.0).abs() > 1e-6 {
-                    self.err_hint(p.key("acuity"), format!("acuity shares must add up to 1, got {sum:.4}"), "e.g. acuity = { 1 = 0.01, 2 = 0.12, 3 = 0.40, 4 = 0.35, 5 = 0.12 }");
+                    self.err_hint(
+                        p.key("acuity"),
+                        format!("acuity shares must add up to 1, got {sum:.4}"),
+                        "e.g. acuity = { 1 = 0.01, 2 = 0.12, 3 = 0.40, 4 = 0.35, 5 = 0.12 }",
+                    );
                 }
                 let mut acc = 0.0;
                 for a in 1..=5 {
@@ -931,13 +1114,24 @@ impl<'s> Compiler<'s> {
         out
     }
 
-    fn arrival_process(&mut self, p: &FieldPath, a: &ArrivalSpec, start_mow: f64, horizon: f64) -> ArrivalProcess {
+    fn arrival_process(
+        &mut self,
+        p: &FieldPath,
+        a: &ArrivalSpec,
+        start_mow: f64,
+        horizon: f64,
+    ) -> ArrivalProcess {
         let poisson = a.per_day.is_some() || a.rates_per_hour.is_some();
         let scheduled = a.weekly.is_some() || a.at.is_some();
-        let kinds = [a.per_day.is_some(), a.rates_per_hour.is_some(), a.weekly.is_some(), a.at.is_some()]
-            .iter()
-            .filter(|x| **x)
-            .count();
+        let kinds = [
+            a.per_day.is_some(),
+            a.rates_per_hour.is_some(),
+            a.weekly.is_some(),
+            a.at.is_some(),
+        ]
+        .iter()
+        .filter(|x| **x)
+        .count();
         if kinds != 1 {
             self.err_hint(
                 p.clone(),
@@ -947,20 +1141,33 @@ impl<'s> Compiler<'s> {
             return ArrivalProcess::At(vec![]);
         }
         if !poisson && (a.hourly_shape.is_some() || a.weekday_factor.is_some()) {
-            self.err(p.clone(), "`hourly_shape` and `weekday_factor` shape `per_day` arrivals only");
+            self.err(
+                p.clone(),
+                "`hourly_shape` and `weekday_factor` shape `per_day` arrivals only",
+            );
         }
         if scheduled {
             if let Some(slots) = &a.weekly {
                 let mut out = vec![];
                 for (i, sl) in slots.iter().enumerate() {
                     let sp = p.key("weekly").index(i);
-                    let day = DAYS.iter().position(|d| sl.day.to_ascii_lowercase().starts_with(d));
+                    let day = DAYS
+                        .iter()
+                        .position(|d| sl.day.to_ascii_lowercase().starts_with(d));
                     let Some(day) = day else {
-                        self.err_hint(sp.key("day"), format!("unknown day \"{}\"", sl.day), "Mon, Tue, Wed, Thu, Fri, Sat or Sun");
+                        self.err_hint(
+                            sp.key("day"),
+                            format!("unknown day \"{}\"", sl.day),
+                            "Mon, Tue, Wed, Thu, Fri, Sat or Sun",
+                        );
                         continue;
                     };
                     let Some(minute) = parse_clock(&sl.time) else {
-                        self.err_hint(sp.key("time"), format!("\"{}\" is not a time of day", sl.time), "HH:MM, e.g. \"07:30\"");
+                        self.err_hint(
+                            sp.key("time"),
+                            format!("\"{}\" is not a time of day", sl.time),
+                            "HH:MM, e.g. \"07:30\"",
+                        );
                         continue;
                     };
                     out.push((day as f64 * 1440.0 + minute, sl.count));
@@ -979,9 +1186,15 @@ impl<'s> Compiler<'s> {
                             Ok(s) => s,
                             Err(_) => continue,
                         };
-                        let mins = start.until(ts).map(|span| span.total(jiff::Unit::Minute).unwrap_or(-1.0)).unwrap_or(-1.0);
+                        let mins = start
+                            .until(ts)
+                            .map(|span| span.total(jiff::Unit::Minute).unwrap_or(-1.0))
+                            .unwrap_or(-1.0);
                         if mins < 0.0 || mins > horizon {
-                            self.err(p.key("at").index(i), format!("{t} lies outside the simulated period"));
+                            self.err(
+                                p.key("at").index(i),
+                                format!("{t} lies outside the simulated period"),
+                            );
                         } else {
                             out.push((mins, 1));
                         }
@@ -995,46 +1208,77 @@ impl<'s> Compiler<'s> {
         let _ = start_mow;
         let rates: Vec<f64> = if let Some(r) = &a.rates_per_hour {
             if r.len() != 168 {
-                self.err_hint(p.key("rates_per_hour"), format!("expected 168 values (one per hour of the week), got {}", r.len()), "Monday 00:00 first; or use per_day with hourly_shape and weekday_factor");
+                self.err_hint(
+                    p.key("rates_per_hour"),
+                    format!(
+                        "expected 168 values (one per hour of the week), got {}",
+                        r.len()
+                    ),
+                    "Monday 00:00 first; or use per_day with hourly_shape and weekday_factor",
+                );
                 return ArrivalProcess::At(vec![]);
             }
             r.clone()
         } else {
             let per_day = a.per_day.unwrap_or(0.0);
             if !(per_day.is_finite() && per_day > 0.0) {
-                self.err(p.key("per_day"), format!("per_day must be a number above zero, got {per_day}"));
+                self.err(
+                    p.key("per_day"),
+                    format!("per_day must be a number above zero, got {per_day}"),
+                );
                 return ArrivalProcess::At(vec![]);
             }
             let shape = a.hourly_shape.clone().unwrap_or_else(|| vec![1.0; 24]);
             let wf = a.weekday_factor.clone().unwrap_or_else(|| vec![1.0; 7]);
             if shape.len() != 24 {
-                self.err_hint(p.key("hourly_shape"), format!("expected 24 values (00:00 to 23:00), got {}", shape.len()), "relative weights; they are normalised");
+                self.err_hint(
+                    p.key("hourly_shape"),
+                    format!("expected 24 values (00:00 to 23:00), got {}", shape.len()),
+                    "relative weights; they are normalised",
+                );
                 return ArrivalProcess::At(vec![]);
             }
             if wf.len() != 7 {
-                self.err_hint(p.key("weekday_factor"), format!("expected 7 values (Monday to Sunday), got {}", wf.len()), "relative factors; they are normalised to average 1");
+                self.err_hint(
+                    p.key("weekday_factor"),
+                    format!("expected 7 values (Monday to Sunday), got {}", wf.len()),
+                    "relative factors; they are normalised to average 1",
+                );
                 return ArrivalProcess::At(vec![]);
             }
             let (ss, ws) = (shape.iter().sum::<f64>(), wf.iter().sum::<f64>());
-            if shape.iter().chain(&wf).any(|x| !x.is_finite() || *x < 0.0) || ss <= 0.0 || ws <= 0.0 {
-                self.err(p.clone(), "hourly_shape and weekday_factor must be >= 0 and not all zero");
+            if shape.iter().chain(&wf).any(|x| !x.is_finite() || *x < 0.0) || ss <= 0.0 || ws <= 0.0
+            {
+                self.err(
+                    p.clone(),
+                    "hourly_shape and weekday_factor must be >= 0 and not all zero",
+                );
                 return ArrivalProcess::At(vec![]);
             }
-            (0..168).map(|h| per_day * shape[h % 24] / ss * wf[h / 24] / (ws / 7.0)).collect()
+            (0..168)
+                .map(|h| per_day * shape[h % 24] / ss * wf[h / 24] / (ws / 7.0))
+                .collect()
         };
         if rates.iter().any(|x| !x.is_finite() || *x < 0.0) || rates.iter().all(|x| *x == 0.0) {
-            self.err(p.key("rates_per_hour"), "rates must be >= 0 and not all zero");
+            self.err(
+                p.key("rates_per_hour"),
+                "rates must be >= 0 and not all zero",
+            );
             return ArrivalProcess::At(vec![]);
         }
         let rate_per_min: Vec<f64> = rates.iter().map(|r| r / 60.0).collect();
         let max_rate = rate_per_min.iter().cloned().fold(0.0, f64::max);
-        ArrivalProcess::Poisson { rate_per_min, max_rate }
+        ArrivalProcess::Poisson {
+            rate_per_min,
+            max_rate,
+        }
     }
 
     fn kpis(&mut self) -> Vec<KpiDef> {
         let s = self.s;
         let mut out = vec![];
-        let mut specs: Vec<(String, KpiSpec)> = s.kpis.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let mut specs: Vec<(String, KpiSpec)> =
+            s.kpis.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         if !s.kpis.contains_key("length_of_stay") {
             specs.push((
                 "length_of_stay".into(),
@@ -1054,15 +1298,24 @@ impl<'s> Compiler<'s> {
                     Some(i) => i,
                     None => {
                         let hint = closest(v, c.milestones.iter());
-                        c.err_hint(p.key(field), format!("unknown milestone \"{v}\""), format!("milestones are set by `mark` in pathway steps; {hint}"));
+                        c.err_hint(
+                            p.key(field),
+                            format!("unknown milestone \"{v}\""),
+                            format!("milestones are set by `mark` in pathway steps; {hint}"),
+                        );
                         0
                     }
                 }
             };
-            let n_kinds = [k.from.is_some() || k.to.is_some(), k.share_exiting.is_some(), k.share_reaching.is_some(), k.per_day_reaching.is_some()]
-                .iter()
-                .filter(|x| **x)
-                .count();
+            let n_kinds = [
+                k.from.is_some() || k.to.is_some(),
+                k.share_exiting.is_some(),
+                k.share_reaching.is_some(),
+                k.per_day_reaching.is_some(),
+            ]
+            .iter()
+            .filter(|x| **x)
+            .count();
             if n_kinds != 1 {
                 self.err_hint(p.clone(), "a KPI measures one thing", "give `from` and `to`, or one of `share_exiting`, `share_reaching`, `per_day_reaching`");
                 continue;
@@ -1081,22 +1334,39 @@ impl<'s> Compiler<'s> {
                 let unit_minutes = match crate::duration::unit_minutes(&unit_name) {
                     Some(u) => u,
                     None => {
-                        self.err_hint(p.key("unit"), format!("unknown unit \"{unit_name}\""), "min, h or d");
+                        self.err_hint(
+                            p.key("unit"),
+                            format!("unknown unit \"{unit_name}\""),
+                            "min, h or d",
+                        );
                         1.0
                     }
                 };
                 if let Some(ts) = k.target_share {
                     if !(0.0..=1.0).contains(&ts) {
-                        self.err(p.key("target_share"), format!("a share lies between 0 and 1, got {ts}"));
+                        self.err(
+                            p.key("target_share"),
+                            format!("a share lies between 0 and 1, got {ts}"),
+                        );
                     }
                     if k.within.is_none() {
-                        self.err_hint(p.key("target_share"), "target_share needs `within`", "e.g. within = \"4 h\"");
+                        self.err_hint(
+                            p.key("target_share"),
+                            "target_share needs `within`",
+                            "e.g. within = \"4 h\"",
+                        );
                     }
                 }
-                let percentiles = k.percentiles.clone().unwrap_or_else(|| vec![50.0, 90.0, 95.0]);
+                let percentiles = k
+                    .percentiles
+                    .clone()
+                    .unwrap_or_else(|| vec![50.0, 90.0, 95.0]);
                 for (i, q) in percentiles.iter().enumerate() {
                     if !(0.0..=100.0).contains(q) {
-                        self.err(p.key("percentiles").index(i), format!("percentiles lie between 0 and 100, got {q}"));
+                        self.err(
+                            p.key("percentiles").index(i),
+                            format!("percentiles lie between 0 and 100, got {q}"),
+                        );
                     }
                 }
                 KpiKind::Duration {
@@ -1108,19 +1378,32 @@ impl<'s> Compiler<'s> {
                     unit_minutes,
                 }
             } else if let Some(r) = &k.share_exiting {
-                KpiKind::ShareExiting { route: self.route_index(p.key("share_exiting"), r) }
+                KpiKind::ShareExiting {
+                    route: self.route_index(p.key("share_exiting"), r),
+                }
             } else if let Some(m) = &k.share_reaching {
-                KpiKind::ShareReaching { ms: ms(self, "share_reaching", m) }
+                KpiKind::ShareReaching {
+                    ms: ms(self, "share_reaching", m),
+                }
             } else {
                 let m = k.per_day_reaching.clone().unwrap_or_default();
-                KpiKind::PerDayReaching { ms: ms(self, "per_day_reaching", &m) }
+                KpiKind::PerDayReaching {
+                    ms: ms(self, "per_day_reaching", &m),
+                }
             };
             let is_duration = matches!(kind, KpiKind::Duration { .. });
             if !is_duration && (k.within.is_some() || k.percentiles.is_some() || k.unit.is_some()) {
-                self.err(p.clone(), "`within`, `percentiles` and `unit` apply to duration KPIs (from/to) only");
+                self.err(
+                    p.clone(),
+                    "`within`, `percentiles` and `unit` apply to duration KPIs (from/to) only",
+                );
             }
             if is_duration && (k.max.is_some() || k.min.is_some()) {
-                self.err_hint(p.clone(), "`max`/`min` apply to count KPIs", "for durations use `within` and `target_share`");
+                self.err_hint(
+                    p.clone(),
+                    "`max`/`min` apply to count KPIs",
+                    "for durations use `within` and `target_share`",
+                );
             }
             let mut classes = vec![true; s.arrivals.len()];
             if let Some(list) = &k.classes {
@@ -1130,7 +1413,11 @@ impl<'s> Compiler<'s> {
                         Some(&ci) => classes[ci] = true,
                         None => {
                             let hint = closest(c, s.arrivals.keys());
-                            self.err_hint(p.key("classes").index(i), format!("unknown class \"{c}\""), hint);
+                            self.err_hint(
+                                p.key("classes").index(i),
+                                format!("unknown class \"{c}\""),
+                                hint,
+                            );
                         }
                     }
                 }
@@ -1142,7 +1429,10 @@ impl<'s> Compiler<'s> {
                     if (1..=MAX_ACUITY).contains(a) {
                         acuities[*a as usize] = true;
                     } else {
-                        self.err(p.key("acuity").index(i), format!("acuity runs from 1 to 5, got {a}"));
+                        self.err(
+                            p.key("acuity").index(i),
+                            format!("acuity runs from 1 to 5, got {a}"),
+                        );
                     }
                 }
             }
@@ -1173,8 +1463,17 @@ impl<'s> Compiler<'s> {
             match prog[pc] {
                 Op::Exit { .. } | Op::Join => vec![],
                 Op::Jump { pc } => vec![pc as usize],
-                Op::Branch { table } => m.branches[table as usize].targets.iter().map(|&t| t as usize).collect(),
-                Op::RouteBy { table } => m.routes[table as usize].targets.iter().filter(|&&t| t != NONE).map(|&t| t as usize).collect(),
+                Op::Branch { table } => m.branches[table as usize]
+                    .targets
+                    .iter()
+                    .map(|&t| t as usize)
+                    .collect(),
+                Op::RouteBy { table } => m.routes[table as usize]
+                    .targets
+                    .iter()
+                    .filter(|&&t| t != NONE)
+                    .map(|&t| t as usize)
+                    .collect(),
                 _ => vec![pc + 1],
             }
         };
@@ -1187,7 +1486,9 @@ impl<'s> Compiler<'s> {
             }
         }
         let mut can_end = vec![false; n];
-        let mut stack: Vec<usize> = (0..n).filter(|&pc| matches!(self.program[pc], Op::Exit { .. } | Op::Join)).collect();
+        let mut stack: Vec<usize> = (0..n)
+            .filter(|&pc| matches!(self.program[pc], Op::Exit { .. } | Op::Join))
+            .collect();
         for &pc in &stack {
             can_end[pc] = true;
         }
@@ -1212,7 +1513,12 @@ impl<'s> Compiler<'s> {
         let mut bad: Vec<&str> = vec![];
         for pc in 0..n {
             if reached[pc] && !can_end[pc] {
-                let owner = starts.iter().filter(|(_, s)| **s as usize <= pc).max_by_key(|(_, s)| **s).map(|(n, _)| *n).unwrap_or("?");
+                let owner = starts
+                    .iter()
+                    .filter(|(_, s)| **s as usize <= pc)
+                    .max_by_key(|(_, s)| **s)
+                    .map(|(n, _)| *n)
+                    .unwrap_or("?");
                 if !bad.contains(&owner) {
                     bad.push(owner);
                 }

@@ -123,7 +123,12 @@ impl DistSpec {
             DistSpec::Empirical { values, weights } => {
                 let w: Vec<f64> = weights.clone().unwrap_or_else(|| vec![1.0; values.len()]);
                 let total: f64 = w.iter().sum();
-                values.iter().zip(&w).map(|(v, w)| v.minutes() * w).sum::<f64>() / total
+                values
+                    .iter()
+                    .zip(&w)
+                    .map(|(v, w)| v.minutes() * w)
+                    .sum::<f64>()
+                    / total
             }
         }
     }
@@ -155,7 +160,9 @@ impl DistSpec {
             }
             DistSpec::Weibull { shape, scale } => {
                 if !(shape.is_finite() && *shape > 0.0) {
-                    return Err(format!("shape must be a number greater than zero, got {shape}"));
+                    return Err(format!(
+                        "shape must be a number greater than zero, got {shape}"
+                    ));
                 }
                 let sc = positive("scale", scale)?;
                 Dist::Weibull(Weibull::new(sc, *shape).map_err(|e| e.to_string())?)
@@ -251,7 +258,9 @@ impl Dist {
             Dist::Fixed(v) => *v,
             Dist::Empirical { values, cumulative } => {
                 let u: f64 = rng.random();
-                let i = cumulative.partition_point(|&c| c <= u).min(values.len() - 1);
+                let i = cumulative
+                    .partition_point(|&c| c <= u)
+                    .min(values.len() - 1);
                 values[i]
             }
         }
@@ -281,24 +290,49 @@ mod tests {
     fn sample_means_match_their_specification() {
         let specs = [
             DistSpec::Exponential { mean: d(20.0) },
-            DistSpec::Lognormal { mean: d(300.0), sd: d(200.0) },
-            DistSpec::Gamma { mean: d(60.0), sd: d(30.0) },
-            DistSpec::Weibull { shape: 1.5, scale: d(100.0) },
-            DistSpec::Triangular { min: d(5.0), mode: d(10.0), max: d(30.0) },
-            DistSpec::Uniform { min: d(10.0), max: d(20.0) },
+            DistSpec::Lognormal {
+                mean: d(300.0),
+                sd: d(200.0),
+            },
+            DistSpec::Gamma {
+                mean: d(60.0),
+                sd: d(30.0),
+            },
+            DistSpec::Weibull {
+                shape: 1.5,
+                scale: d(100.0),
+            },
+            DistSpec::Triangular {
+                min: d(5.0),
+                mode: d(10.0),
+                max: d(30.0),
+            },
+            DistSpec::Uniform {
+                min: d(10.0),
+                max: d(20.0),
+            },
             DistSpec::Fixed(d(12.0)),
-            DistSpec::Empirical { values: vec![d(10.0), d(20.0)], weights: Some(vec![3.0, 1.0]) },
+            DistSpec::Empirical {
+                values: vec![d(10.0), d(20.0)],
+                weights: Some(vec![3.0, 1.0]),
+            },
         ];
         for spec in &specs {
             let (m, se) = sample_mean(spec, 200_000);
             let exact = spec.mean_minutes();
-            assert!((m - exact).abs() <= 4.0 * se + 1e-9, "{spec:?}: {m} vs {exact} (se {se})");
+            assert!(
+                (m - exact).abs() <= 4.0 * se + 1e-9,
+                "{spec:?}: {m} vs {exact} (se {se})"
+            );
         }
     }
 
     #[test]
     fn truncated_normal_is_never_negative() {
-        let spec = DistSpec::Normal { mean: d(5.0), sd: d(10.0) };
+        let spec = DistSpec::Normal {
+            mean: d(5.0),
+            sd: d(10.0),
+        };
         let dist = spec.compile().unwrap();
         let mut rng = Pcg64Mcg::seed_from_u64(1);
         assert!((0..10_000).all(|_| dist.sample(&mut rng) >= 0.0));
@@ -307,11 +341,22 @@ mod tests {
     #[test]
     fn bad_parameters_are_refused() {
         assert!(DistSpec::Exponential { mean: d(0.0) }.compile().is_err());
-        assert!(DistSpec::Triangular { min: d(5.0), mode: d(1.0), max: d(3.0) }.compile().is_err());
         assert!(
-            DistSpec::Empirical { values: vec![d(1.0)], weights: Some(vec![1.0, 2.0]) }
-                .compile()
-                .is_err()
+            DistSpec::Triangular {
+                min: d(5.0),
+                mode: d(1.0),
+                max: d(3.0)
+            }
+            .compile()
+            .is_err()
+        );
+        assert!(
+            DistSpec::Empirical {
+                values: vec![d(1.0)],
+                weights: Some(vec![1.0, 2.0])
+            }
+            .compile()
+            .is_err()
         );
     }
 }

@@ -53,15 +53,17 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         .find(|c: char| c.is_ascii_alphabetic())
         .ok_or_else(|| format!("duration \"{text}\" has no unit; {DURATION_HINT}"))?;
     let (num, unit) = t.split_at(split);
-    let value: f64 = num
-        .trim()
-        .parse()
-        .map_err(|_| format!("duration \"{text}\" does not start with a number; {DURATION_HINT}"))?;
+    let value: f64 = num.trim().parse().map_err(|_| {
+        format!("duration \"{text}\" does not start with a number; {DURATION_HINT}")
+    })?;
     let per = unit_minutes(unit).ok_or_else(|| {
         if unit.trim() == "m" || unit.trim() == "M" {
             format!("duration \"{text}\": \"m\" is ambiguous (minutes or months?); write \"min\"")
         } else {
-            format!("duration \"{text}\" has unknown unit \"{}\"; {DURATION_HINT}", unit.trim())
+            format!(
+                "duration \"{text}\" has unknown unit \"{}\"; {DURATION_HINT}",
+                unit.trim()
+            )
         }
     })?;
     if !value.is_finite() || value < 0.0 {
@@ -126,7 +128,11 @@ mod tests {
     fn rejects_missing_or_ambiguous_units() {
         assert!(parse_duration("45").unwrap_err().contains("no unit"));
         assert!(parse_duration("4 m").unwrap_err().contains("ambiguous"));
-        assert!(parse_duration("4 fortnights").unwrap_err().contains("unknown unit"));
+        assert!(
+            parse_duration("4 fortnights")
+                .unwrap_err()
+                .contains("unknown unit")
+        );
         assert!(parse_duration("-4 h").is_err());
     }
 

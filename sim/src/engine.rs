@@ -114,6 +114,8 @@ struct Res {
     max_queue: u32,
     wait_sum: f64,
     waits: u64,
+    renege_wait_sum: f64,
+    reneges: u64,
 }
 
 impl Res {
@@ -177,6 +179,10 @@ pub struct ResourceRep {
     pub wait_sum: f64,
     /// Number of grants.
     pub waits: u64,
+    /// Sum of the waits of patients who gave up, in minutes.
+    pub renege_wait_sum: f64,
+    /// Patients who gave up waiting here.
+    pub reneges: u64,
     /// Observed span in minutes (horizon - warm-up).
     pub span: f64,
 }
@@ -236,7 +242,9 @@ impl<'m> Engine<'m> {
                 busy: 0,
                 qlen: 0,
                 boarders: 0,
-                levels: (0..if r.fifo { 1 } else { LEVELS }).map(|_| VecDeque::new()).collect(),
+                levels: (0..if r.fifo { 1 } else { LEVELS })
+                    .map(|_| VecDeque::new())
+                    .collect(),
                 in_service: vec![],
                 last: 0.0,
                 a_busy: 0.0,
@@ -246,6 +254,8 @@ impl<'m> Engine<'m> {
                 max_queue: 0,
                 wait_sum: 0.0,
                 waits: 0,
+                renege_wait_sum: 0.0,
+                reneges: 0,
             })
             .collect();
         let kpis = m
@@ -266,7 +276,11 @@ impl<'m> Engine<'m> {
             patients: vec![],
             free: vec![],
             res,
-            arrival_rng: m.classes.iter().map(|c| stream(m.seed, rep, c.key, u64::MAX)).collect(),
+            arrival_rng: m
+                .classes
+                .iter()
+                .map(|c| stream(m.seed, rep, c.key, u64::MAX))
+                .collect(),
             arrivals_made: vec![0; m.classes.len()],
             schedule_pos: vec![0; m.classes.len()],
             next_id: 0,
@@ -348,7 +362,9 @@ impl<'m> Engine<'m> {
                 }
                 EV_SAMPLE => {
                     for r in &self.res {
-                        self.out.samples.push([r.busy as f32, r.qlen as f32, r.cap as f32]);
+                        self.out
+                            .samples
+                            .push([r.busy as f32, r.qlen as f32, r.cap as f32]);
                     }
                     let next = t + m.sample_interval;
                     if next <= m.horizon {
@@ -366,6 +382,8 @@ impl<'m> Engine<'m> {
                         r.max_queue = r.qlen;
                         r.wait_sum = 0.0;
                         r.waits = 0;
+                        r.renege_wait_sum = 0.0;
+                        r.reneges = 0;
                     }
                 }
                 _ => {}
@@ -391,6 +409,8 @@ impl<'m> Engine<'m> {
                 max_queue: r.max_queue,
                 wait_sum: r.wait_sum,
                 waits: r.waits,
+                renege_wait_sum: r.renege_wait_sum,
+                reneges: r.reneges,
                 span: end - m.warmup,
             })
             .collect();
@@ -418,10 +438,13 @@ impl<'m> Engine<'m> {
 
     fn schedule_capacity_change(&mut self, r: usize) {
         let m = self.m;
-        let Capacity::Roster(_) = m.resources[r].capacity else { return };
+        let Capacity::Roster(_) = m.resources[r].capacity else {
+            return;
+        };
         let cur = self.res[r].cap;
         // Next hour boundary at which the roster differs from the current capacity.
-        let first = ((m.start_minute_of_week + self.now) / 60.0).floor() * 60.0 + 60.0 - m.start_minute_of_week;
+        let first = ((m.start_minute_of_week + self.now) / 60.0).floor() * 60.0 + 60.0
+            - m.start_minute_of_week;
         for k in 0..168 {
             let t = first + 60.0 * k as f64;
             if t > m.horizon {
@@ -441,7 +464,10 @@ impl<'m> Engine<'m> {
             return;
         }
         match &class.process {
-            ArrivalProcess::Poisson { rate_per_min, max_rate } => {
+            ArrivalProcess::Poisson {
+                rate_per_min,
+                max_rate,
+            } => {
                 // Thinning (Lewis and Shedler): candidates at the peak rate, each kept
                 // with probability rate(t) / peak.
                 let rng = &mut self.arrival_rng[c];
@@ -530,7 +556,12 @@ impl<'m> Engine<'m> {
         self.out.arrived_by_class[c] += 1;
         let mut rng = stream(m.seed, self.rep, m.classes[c].key, index);
         let u: f64 = rng.random();
-        let acuity = m.classes[c].acuity_cumulative.iter().position(|&cp| u < cp).unwrap_or(4) as u8 + 1;
+        let acuity = m.classes[c]
+            .acuity_cumulative
+            .iter()
+            .position(|&cp| u < cp)
+            .unwrap_or(4) as u8
+            + 1;
         let pid = self.alloc(rng);
         let id = self.next_id;
         self.next_id += 1;
@@ -566,7 +597,12 @@ impl<'m> Engine<'m> {
                     self.mark(pid, ms);
                     self.patients[i].pc += 1;
                 }
-                Op::Seize { set, prio, patience, renege_route: _ } => {
+                Op::Seize {
+                    set,
+                    prio,
+                    patience,
+                    renege_route: _,
+                } => {
                     let p = &mut self.patients[i];
                     p.prio = match prio {
                         Prio::Acuity => p.acuity,
@@ -645,7 +681,11 @@ impl<'m> Engine<'m> {
                 Op::RouteBy { table } => {
                     let p = &mut self.patients[i];
                     let t = &m.routes[table as usize];
-                    let key = if t.by_class { p.class as usize } else { p.acuity as usize };
+                    let key = if t.by_class {
+                        p.class as usize
+                    } else {
+                        p.acuity as usize
+                    };
                     p.pc = t.targets[key];
                 }
                 Op::Jump { pc } => self.patients[i].pc = pc,
@@ -780,7 +820,11 @@ impl<'m> Engine<'m> {
             if boarding {
                 res.boarders += 1;
             }
-            let level = if res.levels.len() == 1 { 0 } else { prio.min(LEVELS - 1) };
+            let level = if res.levels.len() == 1 {
+                0
+            } else {
+                prio.min(LEVELS - 1)
+            };
             if front {
                 res.levels[level].push_front((pid, tok));
             } else {
@@ -822,8 +866,11 @@ impl<'m> Engine<'m> {
                 if self.res[r].busy >= self.res[r].cap {
                     return;
                 }
-                let Some(&(pid, tok)) = self.res[r].levels[level].get(k) else { break };
-                if self.patients[pid as usize].token != tok || !self.patients[pid as usize].waiting {
+                let Some(&(pid, tok)) = self.res[r].levels[level].get(k) else {
+                    break;
+                };
+                if self.patients[pid as usize].token != tok || !self.patients[pid as usize].waiting
+                {
                     if k == 0 {
                         self.res[r].levels[level].pop_front();
                     } else {
@@ -850,7 +897,9 @@ impl<'m> Engine<'m> {
     /// Frees one held unit of `r`, if held, and optionally serves the queue.
     fn release_one(&mut self, pid: u32, r: u16, dispatch: bool) {
         let p = &mut self.patients[pid as usize];
-        let Some(pos) = p.holds.iter().position(|&h| h == r) else { return };
+        let Some(pos) = p.holds.iter().position(|&h| h == r) else {
+            return;
+        };
         p.holds.swap_remove(pos);
         let now = self.now;
         let res = &mut self.res[r as usize];
@@ -907,7 +956,9 @@ impl<'m> Engine<'m> {
         for v in victims {
             let vi = v as usize;
             let seize_pc = self.patients[vi].act_seize_pc;
-            let Op::Seize { set: vset, .. } = m.program[seize_pc as usize] else { continue };
+            let Op::Seize { set: vset, .. } = m.program[seize_pc as usize] else {
+                continue;
+            };
             self.leave_service_lists(v);
             let now = self.now;
             let p = &mut self.patients[vi];
@@ -957,6 +1008,15 @@ impl<'m> Engine<'m> {
             _ => ROUTE_LEFT_UNSEEN,
         };
         self.dequeue(pid, set);
+        let now = self.now;
+        if now >= self.m.warmup {
+            let waited = now - self.patients[pid as usize].wait_start;
+            for &r in &self.m.sets[set] {
+                let res = &mut self.res[r as usize];
+                res.reneges += 1;
+                res.renege_wait_sum += waited;
+            }
+        }
         self.patients[pid as usize].waiting = false;
         if self.patients[pid as usize].parent != NONE {
             // A parallel branch that gives up simply ends.

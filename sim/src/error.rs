@@ -73,7 +73,11 @@ pub struct ScenarioError {
 impl ScenarioError {
     /// An error at `path` with a message.
     pub fn new(path: FieldPath, message: impl Into<String>) -> Self {
-        ScenarioError { path, message: message.into(), hint: None }
+        ScenarioError {
+            path,
+            message: message.into(),
+            hint: None,
+        }
     }
 
     /// The same error with a hint.

@@ -17,7 +17,13 @@ pub const MAX_ACUITY: u8 = 5;
 pub const WEEK_MINUTES: f64 = 10080.0;
 
 /// Exit routes, in the order used by [`ROUTE_NAMES`].
-pub const ROUTE_NAMES: [&str; 5] = ["discharged", "admitted", "transferred", "left_unseen", "died"];
+pub const ROUTE_NAMES: [&str; 5] = [
+    "discharged",
+    "admitted",
+    "transferred",
+    "left_unseen",
+    "died",
+];
 /// Index of `left_unseen` in [`ROUTE_NAMES`], the default route of reneging patients.
 pub const ROUTE_LEFT_UNSEEN: u8 = 3;
 

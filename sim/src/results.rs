@@ -19,7 +19,11 @@ pub struct Est {
 
 impl From<crate::stats::Estimate> for Est {
     fn from(e: crate::stats::Estimate) -> Self {
-        Est { mean: e.mean, sd: e.sd, ci95: [e.lo, e.hi] }
+        Est {
+            mean: e.mean,
+            sd: e.sd,
+            ci95: [e.lo, e.hi],
+        }
     }
 }
 

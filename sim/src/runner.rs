@@ -13,9 +13,15 @@ use rayon::prelude::*;
 use std::collections::BTreeMap;
 
 /// Runs `model.replications` replications; `progress` is called after each one.
-pub fn run(model: &Model, trace: bool, progress: &(dyn Fn() + Sync)) -> Result<Vec<RepOutput>, SimError> {
+pub fn run(
+    model: &Model,
+    trace: bool,
+    progress: &(dyn Fn() + Sync),
+) -> Result<Vec<RepOutput>, SimError> {
     if model.replications == 0 {
-        return Err(SimError::Options("at least one replication is needed".into()));
+        return Err(SimError::Options(
+            "at least one replication is needed".into(),
+        ));
     }
     let reps: Vec<RepOutput> = (0..model.replications)
         .into_par_iter()
@@ -28,29 +34,56 @@ pub fn run(model: &Model, trace: bool, progress: &(dyn Fn() + Sync)) -> Result<V
     for r in &reps {
         let departed: u64 = r.departed.iter().sum();
         if r.arrived != departed + r.in_system {
-            return Err(SimError::Conservation { rep: r.rep, arrived: r.arrived, departed, in_system: r.in_system });
+            return Err(SimError::Conservation {
+                rep: r.rep,
+                arrived: r.arrived,
+                departed,
+                in_system: r.in_system,
+            });
         }
     }
     Ok(reps)
 }
 
 /// Per-replication values of one KPI: (main value, percentiles, share within).
-fn kpi_rep_values(def: &KpiDef, acc: &crate::engine::KpiAcc, span_days: f64) -> (f64, Vec<f64>, f64) {
+fn kpi_rep_values(
+    def: &KpiDef,
+    acc: &crate::engine::KpiAcc,
+    span_days: f64,
+) -> (f64, Vec<f64>, f64) {
     match &def.kind {
-        KpiKind::Duration { within, percentiles, unit_minutes, .. } => {
+        KpiKind::Duration {
+            within,
+            percentiles,
+            unit_minutes,
+            ..
+        } => {
             if acc.n == 0 {
                 return (f64::NAN, vec![f64::NAN; percentiles.len()], f64::NAN);
             }
             let mean = acc.sum / acc.n as f64 / unit_minutes;
             let ps = percentiles
                 .iter()
-                .map(|q| acc.hist.as_ref().map(|h| h.percentile(*q) / unit_minutes).unwrap_or(f64::NAN))
+                .map(|q| {
+                    acc.hist
+                        .as_ref()
+                        .map(|h| h.percentile(*q) / unit_minutes)
+                        .unwrap_or(f64::NAN)
+                })
                 .collect();
-            let share = if within.is_some() { acc.within as f64 / acc.n as f64 } else { f64::NAN };
+            let share = if within.is_some() {
+                acc.within as f64 / acc.n as f64
+            } else {
+                f64::NAN
+            };
             (mean, ps, share)
         }
         KpiKind::ShareExiting { .. } | KpiKind::ShareReaching { .. } => {
-            let v = if acc.den == 0 { f64::NAN } else { acc.n as f64 / acc.den as f64 };
+            let v = if acc.den == 0 {
+                f64::NAN
+            } else {
+                acc.n as f64 / acc.den as f64
+            };
             (v, vec![], f64::NAN)
         }
         KpiKind::PerDayReaching { .. } => (acc.n as f64 / span_days, vec![], f64::NAN),
@@ -64,7 +97,10 @@ pub fn summarize(model: &Model, reps: &[RepOutput], threads: usize) -> (Summary,
     let mut cols_by_rep: Vec<Vec<f64>> = vec![vec![]; reps.len()];
     let mut kpis = vec![];
     for (k, def) in model.kpis.iter().enumerate() {
-        let vals: Vec<(f64, Vec<f64>, f64)> = reps.iter().map(|r| kpi_rep_values(def, &r.kpis[k], span_days)).collect();
+        let vals: Vec<(f64, Vec<f64>, f64)> = reps
+            .iter()
+            .map(|r| kpi_rep_values(def, &r.kpis[k], span_days))
+            .collect();
         let main: Vec<f64> = vals.iter().map(|v| v.0).collect();
         let est = estimate(&main);
         columns.push(def.name.clone());
@@ -73,7 +109,13 @@ pub fn summarize(model: &Model, reps: &[RepOutput], threads: usize) -> (Summary,
         }
         let obs = reps.iter().map(|r| r.kpis[k].n as f64).sum::<f64>() / reps.len() as f64;
         let (kind, percentiles, target) = match &def.kind {
-            KpiKind::Duration { within, target_share, percentiles, unit_minutes, .. } => {
+            KpiKind::Duration {
+                within,
+                target_share,
+                percentiles,
+                unit_minutes,
+                ..
+            } => {
                 let ps: Vec<PercentileSummary> = percentiles
                     .iter()
                     .enumerate()
@@ -83,7 +125,10 @@ pub fn summarize(model: &Model, reps: &[RepOutput], threads: usize) -> (Summary,
                         for (i, v) in vals.iter().enumerate() {
                             cols_by_rep[i].push(v.1[j]);
                         }
-                        PercentileSummary { p: *q, est: estimate(&xs).into() }
+                        PercentileSummary {
+                            p: *q,
+                            est: estimate(&xs).into(),
+                        }
                     })
                     .collect();
                 let target = within.map(|w| {
@@ -93,14 +138,21 @@ pub fn summarize(model: &Model, reps: &[RepOutput], threads: usize) -> (Summary,
                         cols_by_rep[i].push(v.2);
                     }
                     let goal = target_share.unwrap_or(f64::NAN);
-                    let meeting = shares.iter().filter(|s| s.is_finite() && **s >= goal).count();
+                    let meeting = shares
+                        .iter()
+                        .filter(|s| s.is_finite() && **s >= goal)
+                        .count();
                     Target {
                         within: Some(w / unit_minutes),
                         target_share: *target_share,
                         max: None,
                         min: None,
                         share_within: Some(estimate(&shares).into()),
-                        share_of_replications_meeting: if target_share.is_some() { meeting as f64 / reps.len() as f64 } else { f64::NAN },
+                        share_of_replications_meeting: if target_share.is_some() {
+                            meeting as f64 / reps.len() as f64
+                        } else {
+                            f64::NAN
+                        },
                     }
                 });
                 ("duration", ps, target)
@@ -109,7 +161,11 @@ pub fn summarize(model: &Model, reps: &[RepOutput], threads: usize) -> (Summary,
                 let target = (def.max.is_some() || def.min.is_some()).then(|| {
                     let meeting = main
                         .iter()
-                        .filter(|v| v.is_finite() && def.max.is_none_or(|mx| **v <= mx) && def.min.is_none_or(|mn| **v >= mn))
+                        .filter(|v| {
+                            v.is_finite()
+                                && def.max.is_none_or(|mx| **v <= mx)
+                                && def.min.is_none_or(|mn| **v >= mn)
+                        })
                         .count();
                     Target {
                         within: None,
@@ -120,7 +176,11 @@ pub fn summarize(model: &Model, reps: &[RepOutput], threads: usize) -> (Summary,
                         share_of_replications_meeting: meeting as f64 / reps.len() as f64,
                     }
                 });
-                let kind = if matches!(other, KpiKind::PerDayReaching { .. }) { "per_day" } else { "share" };
+                let kind = if matches!(other, KpiKind::PerDayReaching { .. }) {
+                    "per_day"
+                } else {
+                    "share"
+                };
                 (kind, vec![], target)
             }
         };
@@ -138,11 +198,25 @@ pub fn summarize(model: &Model, reps: &[RepOutput], threads: usize) -> (Summary,
     }
     let mut resources = vec![];
     for (j, def) in model.resources.iter().enumerate() {
-        let get = |f: &dyn Fn(&crate::engine::ResourceRep) -> f64| -> Vec<f64> { reps.iter().map(|r| f(&r.resources[j])).collect() };
-        let util = get(&|r| if r.capacity_area > 0.0 { r.busy_area / r.capacity_area } else { f64::NAN });
+        let get = |f: &dyn Fn(&crate::engine::ResourceRep) -> f64| -> Vec<f64> {
+            reps.iter().map(|r| f(&r.resources[j])).collect()
+        };
+        let util = get(&|r| {
+            if r.capacity_area > 0.0 {
+                r.busy_area / r.capacity_area
+            } else {
+                f64::NAN
+            }
+        });
         let busy = get(&|r| r.busy_area / r.span);
         let queue = get(&|r| r.queue_area / r.span);
-        let wait = get(&|r| if r.waits > 0 { r.wait_sum / r.waits as f64 } else { f64::NAN });
+        let wait = get(&|r| {
+            if r.waits > 0 {
+                r.wait_sum / r.waits as f64
+            } else {
+                f64::NAN
+            }
+        });
         let board = get(&|r| r.boarding_area / r.span);
         let cap = get(&|r| r.capacity_area / r.span);
         columns.push(format!("util_{}", def.name));
@@ -156,7 +230,11 @@ pub fn summarize(model: &Model, reps: &[RepOutput], threads: usize) -> (Summary,
             utilisation: estimate(&util).into(),
             busy_mean: estimate(&busy).into(),
             queue_mean: estimate(&queue).into(),
-            queue_max: reps.iter().map(|r| r.resources[j].max_queue).max().unwrap_or(0),
+            queue_max: reps
+                .iter()
+                .map(|r| r.resources[j].max_queue)
+                .max()
+                .unwrap_or(0),
             wait_mean_min: estimate(&wait).into(),
             waiting_while_holding_mean: estimate(&board).into(),
         });
@@ -167,7 +245,10 @@ pub fn summarize(model: &Model, reps: &[RepOutput], threads: usize) -> (Summary,
     }
     let mut arrived_by_class = BTreeMap::new();
     for (c, class) in model.classes.iter().enumerate() {
-        arrived_by_class.insert(class.name.clone(), reps.iter().map(|r| r.arrived_by_class[c]).sum());
+        arrived_by_class.insert(
+            class.name.clone(),
+            reps.iter().map(|r| r.arrived_by_class[c]).sum(),
+        );
     }
     let arrived: u64 = reps.iter().map(|r| r.arrived).sum();
     let flow = FlowSummary {
@@ -176,7 +257,9 @@ pub fn summarize(model: &Model, reps: &[RepOutput], threads: usize) -> (Summary,
         in_system_at_end: reps.iter().map(|r| r.in_system).sum(),
         arrived_by_class,
         arrived_per_replication: arrived as f64 / reps.len() as f64,
-        conservation_holds: reps.iter().all(|r| r.arrived == r.departed.iter().sum::<u64>() + r.in_system),
+        conservation_holds: reps
+            .iter()
+            .all(|r| r.arrived == r.departed.iter().sum::<u64>() + r.in_system),
     };
     let summary = Summary {
         schema_version: SCHEMA_VERSION,
@@ -191,17 +274,33 @@ pub fn summarize(model: &Model, reps: &[RepOutput], threads: usize) -> (Summary,
         kpis,
         resources,
         flow,
-        run: RunInfo { wall_seconds: 0.0, events: reps.iter().map(|r| r.events).sum(), threads },
+        run: RunInfo {
+            wall_seconds: 0.0,
+            events: reps.iter().map(|r| r.events).sum(),
+            threads,
+        },
     };
-    (summary, ReplicationTable { columns, rows: cols_by_rep })
+    (
+        summary,
+        ReplicationTable {
+            columns,
+            rows: cols_by_rep,
+        },
+    )
 }
 
 /// Mean, 5th and 95th percentile across replications of every resource sample.
 pub fn time_series(model: &Model, reps: &[RepOutput]) -> TimeSeries {
     let n_res = model.resources.len();
-    let n_samples = reps.iter().map(|r| r.samples.len() / n_res.max(1)).min().unwrap_or(0);
+    let n_samples = reps
+        .iter()
+        .map(|r| r.samples.len() / n_res.max(1))
+        .min()
+        .unwrap_or(0);
     let mut ts = TimeSeries {
-        times: (0..n_samples).map(|k| k as f64 * model.sample_interval).collect(),
+        times: (0..n_samples)
+            .map(|k| k as f64 * model.sample_interval)
+            .collect(),
         resources: model.resources.iter().map(|r| r.name.clone()).collect(),
         busy: vec![],
         queue: vec![],
@@ -213,7 +312,10 @@ pub fn time_series(model: &Model, reps: &[RepOutput]) -> TimeSeries {
         for r in 0..n_res {
             for (field, row) in rows.iter_mut().enumerate() {
                 buf.clear();
-                buf.extend(reps.iter().map(|rep| rep.samples[k * n_res + r][field] as f64));
+                buf.extend(
+                    reps.iter()
+                        .map(|rep| rep.samples[k * n_res + r][field] as f64),
+                );
                 let mean = buf.iter().sum::<f64>() / buf.len() as f64;
                 let p05 = sample_percentile(&mut buf, 5.0);
                 let p95 = sample_percentile(&mut buf, 95.0);

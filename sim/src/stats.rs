@@ -19,7 +19,10 @@ pub struct Histogram {
 
 impl Default for Histogram {
     fn default() -> Self {
-        Histogram { counts: vec![0; LINEAR_BINS + LOG_BINS], total: 0 }
+        Histogram {
+            counts: vec![0; LINEAR_BINS + LOG_BINS],
+            total: 0,
+        }
     }
 }
 
@@ -38,7 +41,10 @@ impl Histogram {
             (b as f64 * LINEAR_WIDTH, (b + 1) as f64 * LINEAR_WIDTH)
         } else {
             let k = (b - LINEAR_BINS) as f64;
-            ((k / LOG_BINS_PER_E).exp(), ((k + 1.0) / LOG_BINS_PER_E).exp())
+            (
+                (k / LOG_BINS_PER_E).exp(),
+                ((k + 1.0) / LOG_BINS_PER_E).exp(),
+            )
         }
     }
 
@@ -98,17 +104,37 @@ pub fn estimate(values: &[f64]) -> Estimate {
     let xs: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
     let n = xs.len();
     if n == 0 {
-        return Estimate { mean: f64::NAN, sd: f64::NAN, lo: f64::NAN, hi: f64::NAN, n };
+        return Estimate {
+            mean: f64::NAN,
+            sd: f64::NAN,
+            lo: f64::NAN,
+            hi: f64::NAN,
+            n,
+        };
     }
     let mean = xs.iter().sum::<f64>() / n as f64;
     if n == 1 {
-        return Estimate { mean, sd: f64::NAN, lo: f64::NAN, hi: f64::NAN, n };
+        return Estimate {
+            mean,
+            sd: f64::NAN,
+            lo: f64::NAN,
+            hi: f64::NAN,
+            n,
+        };
     }
     let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
     let sd = var.sqrt();
-    let t = StudentsT::new(0.0, 1.0, (n - 1) as f64).map(|d| d.inverse_cdf(0.975)).unwrap_or(1.96);
+    let t = StudentsT::new(0.0, 1.0, (n - 1) as f64)
+        .map(|d| d.inverse_cdf(0.975))
+        .unwrap_or(1.96);
     let half = t * sd / (n as f64).sqrt();
-    Estimate { mean, sd, lo: mean - half, hi: mean + half, n }
+    Estimate {
+        mean,
+        sd,
+        lo: mean - half,
+        hi: mean + half,
+        n,
+    }
 }
 
 /// The `q`-th percentile (0-100) of a small sample by linear interpolation.
@@ -119,7 +145,11 @@ pub fn sample_percentile(values: &mut [f64], q: f64) -> f64 {
     values.sort_by(|a, b| a.total_cmp(b));
     let pos = (q / 100.0).clamp(0.0, 1.0) * (values.len() - 1) as f64;
     let (i, frac) = (pos.floor() as usize, pos - pos.floor());
-    if i + 1 < values.len() { values[i] * (1.0 - frac) + values[i + 1] * frac } else { values[i] }
+    if i + 1 < values.len() {
+        values[i] * (1.0 - frac) + values[i + 1] * frac
+    } else {
+        values[i]
+    }
 }
 
 #[cfg(test)]
