@@ -43,7 +43,12 @@ pub(crate) fn load_text(origin: &str, text: &str, sets: &[String]) -> Result<Loa
         let (line, col) = e.span().map(|s| line_col(&text, s.start)).unwrap_or((1, 1));
         let msg = e.message().trim().to_string();
         let hint = serde_hint(&msg);
-        ScenarioFileError(format!("{origin}:{line}:{col}: {msg}{hint}"))
+        let field = e
+            .span()
+            .and_then(|s| path_at(&text, s.start))
+            .map(|p| format!("{p}: "))
+            .unwrap_or_default();
+        ScenarioFileError(format!("{origin}:{line}:{col}: {field}{msg}{hint}"))
     })?;
     let model = hospsim_sim::compile(&scenario).map_err(|errs| {
         let mut out = String::new();
@@ -120,6 +125,55 @@ fn locate(text: &str, path: &FieldPath) -> Option<(usize, usize)> {
         }
     }
     best.map(|o| line_col(text, o))
+}
+
+/// The field path of the innermost value that contains a byte offset, for parse
+/// errors that only carry a position.
+fn path_at(text: &str, offset: usize) -> Option<FieldPath> {
+    fn walk(item: &toml_edit::Item, offset: usize, path: &mut Vec<PathSeg>) -> bool {
+        let inside = |span: Option<std::ops::Range<usize>>| {
+            span.is_some_and(|s| s.start <= offset && offset < s.end.max(s.start + 1))
+        };
+        if let Some(t) = item.as_table_like() {
+            for (k, child) in t.iter() {
+                let key_span = t.get_key_value(k).and_then(|(key, _)| key.span());
+                if inside(child.span()) || inside(key_span) {
+                    path.push(PathSeg::Key(k.to_string()));
+                    walk(child, offset, path);
+                    return true;
+                }
+                let len = path.len();
+                path.push(PathSeg::Key(k.to_string()));
+                if walk(child, offset, path) {
+                    return true;
+                }
+                path.truncate(len);
+            }
+        } else if let Some(arr) = item.as_array() {
+            for (i, v) in arr.iter().enumerate() {
+                if inside(v.span()) {
+                    path.push(PathSeg::Index(i));
+                    let child = toml_edit::Item::Value(v.clone());
+                    walk(&child, offset, path);
+                    return true;
+                }
+            }
+        } else if let Some(aot) = item.as_array_of_tables() {
+            for (i, t) in aot.iter().enumerate() {
+                let len = path.len();
+                path.push(PathSeg::Index(i));
+                if walk(&toml_edit::Item::Table(t.clone()), offset, path) {
+                    return true;
+                }
+                path.truncate(len);
+            }
+        }
+        false
+    }
+    let doc = toml_edit::Document::parse(text.to_string()).ok()?;
+    let mut path = vec![];
+    walk(doc.as_item(), offset, &mut path);
+    (!path.is_empty()).then_some(FieldPath(path))
 }
 
 fn parse_set_path(raw: &str) -> Result<Vec<PathSeg>> {

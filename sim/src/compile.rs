@@ -168,10 +168,10 @@ impl<'s> Compiler<'s> {
         }
         for p in s.pathways.values() {
             for step in &p.steps {
-                if let Some(m) = &step.mark {
-                    if !self.milestones.contains(m) {
-                        self.milestones.push(m.clone());
-                    }
+                if let Some(m) = &step.mark
+                    && !self.milestones.contains(m)
+                {
+                    self.milestones.push(m.clone());
                 }
             }
         }
@@ -637,10 +637,10 @@ impl<'s> Compiler<'s> {
             }
         }
         let mark_now = |c: &mut Self| {
-            if let Some(m) = &st.mark {
-                if let Some(ms) = c.ms_index(m) {
-                    c.program.push(Op::Mark { ms });
-                }
+            if let Some(m) = &st.mark
+                && let Some(ms) = c.ms_index(m)
+            {
+                c.program.push(Op::Mark { ms });
             }
         };
         match kind {
@@ -1268,9 +1268,11 @@ impl<'s> Compiler<'s> {
         }
         let rate_per_min: Vec<f64> = rates.iter().map(|r| r / 60.0).collect();
         let max_rate = rate_per_min.iter().cloned().fold(0.0, f64::max);
+        let flat = rate_per_min.iter().all(|r| *r == max_rate);
         ArrivalProcess::Poisson {
             rate_per_min,
             max_rate,
+            flat,
         }
     }
 

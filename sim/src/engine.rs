@@ -28,23 +28,28 @@ const EV_WARMUP: u8 = 5;
 /// Queue levels: priorities 1..=15, level 0 for FIFO resources.
 const LEVELS: usize = 16;
 
+/// An event: 24 bytes. `seq_kind` holds the sequence number above the kind byte,
+/// so ordering by `(time, seq_kind)` is ordering by `(time, sequence)`.
 #[derive(Clone, Copy)]
 struct Ev {
-    key: u128,
-    kind: u8,
+    time_bits: u64,
+    seq_kind: u64,
     a: u32,
     b: u32,
 }
 
 impl Ev {
     fn time(&self) -> f64 {
-        f64::from_bits((self.key >> 64) as u64)
+        f64::from_bits(self.time_bits)
+    }
+    fn kind(&self) -> u8 {
+        self.seq_kind as u8
     }
 }
 
 impl PartialEq for Ev {
     fn eq(&self, o: &Self) -> bool {
-        self.key == o.key
+        (self.time_bits, self.seq_kind) == (o.time_bits, o.seq_kind)
     }
 }
 impl Eq for Ev {}
@@ -57,7 +62,7 @@ impl Ord for Ev {
     /// Reversed so that `BinaryHeap` (a max-heap) pops the earliest event; times are
     /// non-negative, so their bit patterns order like the numbers.
     fn cmp(&self, o: &Self) -> Ordering {
-        o.key.cmp(&self.key)
+        (o.time_bits, o.seq_kind).cmp(&(self.time_bits, self.seq_kind))
     }
 }
 
@@ -297,8 +302,12 @@ impl<'m> Engine<'m> {
     #[inline]
     fn schedule(&mut self, t: f64, kind: u8, a: u32, b: u32) {
         self.seq += 1;
-        let key = ((t.to_bits() as u128) << 64) | self.seq as u128;
-        self.heap.push(Ev { key, kind, a, b });
+        self.heap.push(Ev {
+            time_bits: t.to_bits(),
+            seq_kind: (self.seq << 8) | kind as u64,
+            a,
+            b,
+        });
     }
 
     /// Runs to the horizon and returns the replication's results.
@@ -324,7 +333,7 @@ impl<'m> Engine<'m> {
                 break;
             }
             self.now = t;
-            match ev.kind {
+            match ev.kind() {
                 EV_ARRIVAL => {
                     self.out.events += 1;
                     let c = ev.a as usize;
@@ -467,6 +476,7 @@ impl<'m> Engine<'m> {
             ArrivalProcess::Poisson {
                 rate_per_min,
                 max_rate,
+                flat,
             } => {
                 // Thinning (Lewis and Shedler): candidates at the peak rate, each kept
                 // with probability rate(t) / peak.
@@ -477,6 +487,9 @@ impl<'m> Engine<'m> {
                     t += gap / max_rate;
                     if t > m.horizon {
                         return;
+                    }
+                    if *flat {
+                        break;
                     }
                     let u: f64 = rng.random();
                     if u * max_rate < rate_per_min[m.hour_of_week(t)] {
@@ -657,13 +670,13 @@ impl<'m> Engine<'m> {
                     p.act_seize_pc = seize_pc;
                     p.pc += 1;
                     let (end, tok, prio) = (p.delay_end, p.token, p.prio);
-                    if seize_pc != NONE {
-                        if let Op::Seize { set, .. } = m.program[seize_pc as usize] {
-                            for &r in &m.sets[set as usize] {
-                                if m.resources[r as usize].preempt_mask != 0 {
-                                    self.res[r as usize].in_service.push((pid, prio));
-                                    self.patients[i].in_preemptible = true;
-                                }
+                    if seize_pc != NONE
+                        && let Op::Seize { set, .. } = m.program[seize_pc as usize]
+                    {
+                        for &r in &m.sets[set as usize] {
+                            if m.resources[r as usize].preempt_mask != 0 {
+                                self.res[r as usize].in_service.push((pid, prio));
+                                self.patients[i].in_preemptible = true;
                             }
                         }
                     }

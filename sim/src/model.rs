@@ -171,6 +171,8 @@ pub enum ArrivalProcess {
         rate_per_min: Vec<f64>,
         /// Largest rate, the thinning envelope.
         max_rate: f64,
+        /// All rates equal: no thinning needed.
+        flat: bool,
     },
     /// The same slots every week: (minute of week, count), sorted.
     Weekly(Vec<(f64, u32)>),

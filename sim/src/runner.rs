@@ -226,7 +226,10 @@ pub fn summarize(model: &Model, reps: &[RepOutput], threads: usize) -> (Summary,
         resources.push(ResourceSummary {
             id: def.name.clone(),
             label: def.label.clone(),
-            capacity_mean: cap.iter().sum::<f64>() / cap.len() as f64,
+            capacity_mean: match def.capacity {
+                Capacity::Fixed(c) => c as f64,
+                Capacity::Roster(_) => cap.iter().sum::<f64>() / cap.len() as f64,
+            },
             utilisation: estimate(&util).into(),
             busy_mean: estimate(&busy).into(),
             queue_mean: estimate(&queue).into(),
