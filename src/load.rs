@@ -48,7 +48,8 @@ pub(crate) fn load_text(origin: &str, text: &str, sets: &[String]) -> Result<Loa
             .and_then(|s| path_at(&text, s.start))
             .map(|p| format!("{p}: "))
             .unwrap_or_default();
-        ScenarioFileError(format!("{origin}:{line}:{col}: {field}{msg}{hint}"))
+        let note = set_note(sets, &field);
+        ScenarioFileError(format!("{origin}:{line}:{col}: {field}{msg}{hint}{note}"))
     })?;
     let model = hospsim_sim::compile(&scenario).map_err(|errs| {
         let mut out = String::new();
@@ -61,10 +62,23 @@ pub(crate) fn load_text(origin: &str, text: &str, sets: &[String]) -> Result<Loa
             if let Some(h) = &e.hint {
                 let _ = write!(out, "\n  hint: {h}");
             }
+            out.push_str(&set_note(sets, &e.path.to_string()));
         }
         ScenarioFileError(out)
     })?;
     Ok(Loaded { scenario, model })
+}
+
+/// Points out a `--set` that produced the faulty value: its line is not the user's.
+fn set_note(sets: &[String], field: &str) -> String {
+    let field = field.trim_end_matches(": ");
+    sets.iter()
+        .find(|s| {
+            let p = s.split('=').next().unwrap_or_default().trim();
+            !p.is_empty() && (field.starts_with(p) || p.starts_with(field)) && !field.is_empty()
+        })
+        .map(|s| format!("\n  note: this value comes from --set {s}"))
+        .unwrap_or_default()
 }
 
 fn serde_hint(msg: &str) -> &'static str {
@@ -230,11 +244,24 @@ pub(crate) fn apply_sets(origin: &str, text: &str, sets: &[String]) -> Result<St
             .unwrap_or_else(|_| toml_edit::Value::from(raw_value.trim()));
         let mut item: &mut toml_edit::Item = doc.as_item_mut();
         let mut walked = vec![];
-        for seg in &segs {
+        let mut inserted = false;
+        for (depth, seg) in segs.iter().enumerate() {
             let exists = match seg {
                 PathSeg::Key(k) => item.get(k.as_str()).is_some(),
                 PathSeg::Index(i) => item.get(*i).is_some(),
             };
+            // A missing last key of an existing table may be added (fields with
+            // defaults, e.g. rosters.ed_doctors.scale); the schema check that
+            // follows refuses names that do not exist.
+            let addable =
+                depth + 1 == segs.len() && matches!(seg, PathSeg::Key(_)) && item.is_table_like();
+            if !exists && addable {
+                if let (PathSeg::Key(k), Some(t)) = (seg, item.as_table_like_mut()) {
+                    t.insert(k, toml_edit::Item::Value(value.clone()));
+                }
+                inserted = true;
+                break;
+            }
             if !exists {
                 let here = FieldPath(walked.clone());
                 let known: Vec<String> = item
@@ -263,12 +290,14 @@ pub(crate) fn apply_sets(origin: &str, text: &str, sets: &[String]) -> Result<St
             }
             .ok_or_else(|| anyhow!("--set {raw_path}: cannot change this field"))?;
         }
-        let decor = item.as_value().map(|v| v.decor().clone());
-        let mut new_value = value;
-        if let Some(d) = decor {
-            *new_value.decor_mut() = d;
+        if !inserted {
+            let decor = item.as_value().map(|v| v.decor().clone());
+            let mut new_value = value;
+            if let Some(d) = decor {
+                *new_value.decor_mut() = d;
+            }
+            *item = toml_edit::Item::Value(new_value);
         }
-        *item = toml_edit::Item::Value(new_value);
     }
     Ok(doc.to_string())
 }

@@ -117,15 +117,20 @@ fn check(files: &[PathBuf], sets: &[String]) -> Result<()> {
     let mut failed = 0;
     for f in files {
         match load::load_file(f, sets) {
-            Ok(l) => println!(
-                "ok: {} ({}: {} resources, {} classes, {} pathways, {} KPIs)",
-                f.display(),
-                l.model.name,
-                l.model.resources.len(),
-                l.model.classes.len(),
-                l.model.pathways.len(),
-                l.model.kpis.len()
-            ),
+            Ok(l) => {
+                println!(
+                    "ok: {} ({}: {} resources, {} classes, {} pathways, {} KPIs)",
+                    f.display(),
+                    l.model.name,
+                    l.model.resources.len(),
+                    l.model.classes.len(),
+                    l.model.pathways.len(),
+                    l.model.kpis.len()
+                );
+                for w in &l.model.warnings {
+                    eprintln!("warning: {}: {w}", f.display());
+                }
+            }
             Err(e) => {
                 failed += 1;
                 eprintln!("error: {e:#}");
@@ -162,6 +167,11 @@ fn slug(name: &str) -> String {
 
 fn simulate(loaded: load::Loaded, args: &RunArgs) -> Result<()> {
     let mut model = loaded.model;
+    if !args.quiet {
+        for w in &model.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
     if let Some(r) = args.reps {
         if r == 0 {
             return Err(anyhow!("--reps must be at least 1"));
@@ -211,7 +221,6 @@ fn simulate(loaded: load::Loaded, args: &RunArgs) -> Result<()> {
 
     let (mut summary, table) = hospsim_sim::runner::summarize(&model, &reps, threads);
     summary.run.wall_seconds = wall;
-    let series = hospsim_sim::runner::time_series(&model, &reps);
     let mut written = vec![];
     written.push(output::write_atomic(
         &out_dir,
@@ -223,11 +232,7 @@ fn simulate(loaded: load::Loaded, args: &RunArgs) -> Result<()> {
         "replications.csv",
         &output::replications_csv(&table),
     )?);
-    written.push(output::write_atomic(
-        &out_dir,
-        "timeseries.csv",
-        &output::timeseries_csv(&model, &series),
-    )?);
+    written.push(output::write_timeseries_csv(&out_dir, &model, &reps)?);
     if args.trace {
         written.push(output::write_atomic(
             &out_dir,

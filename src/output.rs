@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use hospsim_sim::Model;
 use hospsim_sim::engine::RepOutput;
 use hospsim_sim::model::ROUTE_NAMES;
-use hospsim_sim::results::{ReplicationTable, Summary, TimeSeries};
+use hospsim_sim::results::{ReplicationTable, Summary};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -55,33 +55,75 @@ pub(crate) fn replications_csv(table: &ReplicationTable) -> Vec<u8> {
     out.into_bytes()
 }
 
-/// timeseries.csv: per sample time and resource, busy units, queue length and
-/// capacity as mean / P05 / P95 across replications.
-pub(crate) fn timeseries_csv(model: &Model, ts: &TimeSeries) -> Vec<u8> {
-    let mut out = String::from(
-        "time,minutes,resource,busy_mean,busy_p05,busy_p95,queue_mean,queue_p05,queue_p95,capacity_mean\n",
-    );
-    for (k, &t) in ts.times.iter().enumerate() {
-        let stamp = timestamp(model, t);
-        for (r, name) in ts.resources.iter().enumerate() {
-            let b = ts.busy[k][r];
-            let q = ts.queue[k][r];
-            let c = ts.capacity[k][r];
-            let _ = writeln!(
-                out,
-                "{stamp},{},{name},{},{},{},{},{},{},{}",
-                csv_num(t),
-                csv_num(b[0]),
-                csv_num(b[1]),
-                csv_num(b[2]),
-                csv_num(q[0]),
-                csv_num(q[1]),
-                csv_num(q[2]),
-                csv_num(c[0])
-            );
+/// Writes timeseries.csv straight to a file (through a temporary name): per
+/// sample time and resource, busy units and queue length as mean / P05 / P95
+/// across replications, and the mean capacity. Streamed, because ten simulated
+/// years at hourly samples make millions of numbers.
+pub(crate) fn write_timeseries_csv(
+    dir: &Path,
+    model: &Model,
+    reps: &[RepOutput],
+) -> Result<PathBuf> {
+    use std::io::Write;
+    let target = dir.join("timeseries.csv");
+    let tmp = dir.join(".timeseries.csv.tmp");
+    let file =
+        std::fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
+    let mut w = std::io::BufWriter::new(file);
+    let mut err = None;
+    let _ = w.write_all(b"time,minutes,resource,busy_mean,busy_p05,busy_p95,queue_mean,queue_p05,queue_p95,capacity_mean\n");
+    let mut stamp = String::new();
+    let mut stamp_at = f64::NAN;
+    hospsim_sim::runner::for_each_sample(model, reps, |s| {
+        if err.is_some() {
+            return;
+        }
+        if s.minutes != stamp_at {
+            stamp = timestamp(model, s.minutes);
+            stamp_at = s.minutes;
+        }
+        let name = &model.resources[s.resource].name;
+        let r = writeln!(
+            w,
+            "{stamp},{},{name},{},{},{},{},{},{},{}",
+            Num(s.minutes),
+            Num(s.busy[0]),
+            Num(s.busy[1]),
+            Num(s.busy[2]),
+            Num(s.queue[0]),
+            Num(s.queue[1]),
+            Num(s.queue[2]),
+            Num(s.capacity[0])
+        );
+        if let Err(e) = r {
+            err = Some(e);
+        }
+    });
+    if let Some(e) = err {
+        return Err(e).with_context(|| format!("cannot write {}", tmp.display()));
+    }
+    w.flush()
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
+    drop(w);
+    std::fs::rename(&tmp, &target)
+        .with_context(|| format!("cannot move {} into place", target.display()))?;
+    Ok(target)
+}
+
+/// A CSV number without allocation: empty when not finite, at most 6 decimals.
+struct Num(f64);
+
+impl std::fmt::Display for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let v = self.0;
+        if !v.is_finite() {
+            Ok(())
+        } else if v == v.trunc() && v.abs() < 1e15 {
+            write!(f, "{}", v as i64)
+        } else {
+            write!(f, "{}", (v * 1e6).round() / 1e6)
         }
     }
-    out.into_bytes()
 }
 
 /// Calendar time of a simulation time, `YYYY-MM-DDTHH:MM`.

@@ -181,6 +181,54 @@ fn set_changes_the_model_and_a_wrong_path_is_refused() {
     assert_eq!(icu["capacity_mean"], 14.0);
     assert_eq!(s["scenario"]["horizon_days"], 40.0);
 
+    // A field with a default may be set although the file leaves it out.
+    let out = hospsim()
+        .current_dir(repo(""))
+        .args([
+            "run",
+            "scenarios/general_hospital.toml",
+            "--reps",
+            "1",
+            "--set",
+            "rosters.ed_doctors.scale=2",
+            "--set",
+            "sim.horizon=\"40 d\"",
+            "-q",
+            "--out",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s2 = read_json(&dir.path().join("summary.json"));
+    let doc = |s: &Value| {
+        s["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == "ed_doctor")
+            .unwrap()["capacity_mean"]
+            .as_f64()
+            .unwrap()
+    };
+    let base = s["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "ed_doctor")
+        .unwrap()["capacity_mean"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        (doc(&s2) - 2.0 * base).abs() < 1e-6,
+        "roster scale doubles the doctors: {} vs {base}",
+        doc(&s2)
+    );
+
     let out = hospsim()
         .current_dir(repo(""))
         .args([

@@ -64,6 +64,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
 enum Context {
     Main,
     Branch,
+    /// Reached by nothing: compiled (so it is checked) but never run.
+    Unused,
 }
 
 /// Where a jump must land once every pathway's start is known.
@@ -89,6 +91,7 @@ struct Compiler<'s> {
     routes: Vec<RouteTable>,
     forks: Vec<Vec<u32>>,
     fixups: Vec<Fixup>,
+    warnings: Vec<String>,
 }
 
 impl<'s> Compiler<'s> {
@@ -108,6 +111,7 @@ impl<'s> Compiler<'s> {
             routes: vec![],
             forks: vec![],
             fixups: vec![],
+            warnings: vec![],
         }
     }
 
@@ -179,10 +183,15 @@ impl<'s> Compiler<'s> {
         let mut starts: HashMap<&str, u32> = HashMap::new();
         for (name, p) in &s.pathways {
             starts.insert(name.as_str(), self.program.len() as u32);
-            let ctx = contexts
-                .get(name.as_str())
-                .copied()
-                .unwrap_or(Context::Main);
+            // A pathway no patient reaches is compiled as a branch (so that an
+            // unfinished library pathway is no error) and reported as a warning.
+            let ctx = match contexts.get(name.as_str()) {
+                Some(c) => *c,
+                None => {
+                    self.warnings.push(format!("pathways.{name}: no arrival class, goto, branch, route or fork leads here; it is never used"));
+                    Context::Unused
+                }
+            };
             self.pathway(name, p, ctx);
         }
         self.resolve_fixups(&starts);
@@ -243,6 +252,7 @@ impl<'s> Compiler<'s> {
             kpis,
             kpis_ending_at,
             kpis_counting,
+            warnings: std::mem::take(&mut self.warnings),
         })
     }
 
@@ -546,7 +556,7 @@ impl<'s> Compiler<'s> {
         }
         if !terminated {
             match ctx {
-                Context::Branch => self.program.push(Op::Join),
+                Context::Branch | Context::Unused => self.program.push(Op::Join),
                 Context::Main => {
                     self.err_hint(
                         base.key("steps"),

@@ -303,6 +303,8 @@ pub struct Model {
     pub kpis_ending_at: Vec<Vec<u16>>,
     /// For each milestone, the per-day KPIs that count it.
     pub kpis_counting: Vec<Vec<u16>>,
+    /// Things that compile but look unintended (e.g. a pathway nothing leads to).
+    pub warnings: Vec<String>,
 }
 
 impl Model {

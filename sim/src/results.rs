@@ -179,19 +179,3 @@ pub struct ReplicationTable {
     /// One row per replication.
     pub rows: Vec<Vec<f64>>,
 }
-
-/// Resource time series across replications.
-#[derive(Clone, Debug)]
-pub struct TimeSeries {
-    /// Sample times in minutes since start.
-    pub times: Vec<f64>,
-    /// Resource ids.
-    pub resources: Vec<String>,
-    /// `[sample][resource]` statistics of busy units, queue length and capacity:
-    /// each `[mean, p05, p95]`.
-    pub busy: Vec<Vec<[f64; 3]>>,
-    /// Queue length statistics, same layout.
-    pub queue: Vec<Vec<[f64; 3]>>,
-    /// Capacity statistics, same layout.
-    pub capacity: Vec<Vec<[f64; 3]>>,
-}

@@ -292,43 +292,56 @@ pub fn summarize(model: &Model, reps: &[RepOutput], threads: usize) -> (Summary,
     )
 }
 
-/// Mean, 5th and 95th percentile across replications of every resource sample.
-pub fn time_series(model: &Model, reps: &[RepOutput]) -> TimeSeries {
+/// Statistics across replications of one resource at one sample time: busy units,
+/// queue length and capacity, each as `[mean, p05, p95]`.
+#[derive(Clone, Copy, Debug)]
+pub struct SampleStats {
+    /// Sample time in minutes since the start.
+    pub minutes: f64,
+    /// Resource index.
+    pub resource: usize,
+    /// Busy units.
+    pub busy: [f64; 3],
+    /// Queue length.
+    pub queue: [f64; 3],
+    /// Capacity.
+    pub capacity: [f64; 3],
+}
+
+/// Calls `f` for every sample time and resource, in time order, with the mean,
+/// 5th and 95th percentile across replications. Streams: nothing is kept beyond
+/// one row, so writing a long time series needs no second copy of it.
+pub fn for_each_sample(model: &Model, reps: &[RepOutput], mut f: impl FnMut(&SampleStats)) {
     let n_res = model.resources.len();
     let n_samples = reps
         .iter()
         .map(|r| r.samples.len() / n_res.max(1))
         .min()
         .unwrap_or(0);
-    let mut ts = TimeSeries {
-        times: (0..n_samples)
-            .map(|k| k as f64 * model.sample_interval)
-            .collect(),
-        resources: model.resources.iter().map(|r| r.name.clone()).collect(),
-        busy: vec![],
-        queue: vec![],
-        capacity: vec![],
-    };
     let mut buf = Vec::with_capacity(reps.len());
     for k in 0..n_samples {
-        let mut rows = [vec![], vec![], vec![]];
         for r in 0..n_res {
-            for (field, row) in rows.iter_mut().enumerate() {
+            let mut stats = [[0.0; 3]; 3];
+            for (field, st) in stats.iter_mut().enumerate() {
                 buf.clear();
                 buf.extend(
                     reps.iter()
                         .map(|rep| rep.samples[k * n_res + r][field] as f64),
                 );
                 let mean = buf.iter().sum::<f64>() / buf.len() as f64;
-                let p05 = sample_percentile(&mut buf, 5.0);
-                let p95 = sample_percentile(&mut buf, 95.0);
-                row.push([mean, p05, p95]);
+                *st = [
+                    mean,
+                    sample_percentile(&mut buf, 5.0),
+                    sample_percentile(&mut buf, 95.0),
+                ];
             }
+            f(&SampleStats {
+                minutes: k as f64 * model.sample_interval,
+                resource: r,
+                busy: stats[0],
+                queue: stats[1],
+                capacity: stats[2],
+            });
         }
-        let [b, q, c] = rows;
-        ts.busy.push(b);
-        ts.queue.push(q);
-        ts.capacity.push(c);
     }
-    ts
 }

@@ -32,8 +32,12 @@ impl Default for Histogram {
 impl Histogram {
     #[inline]
     fn bin(v: f64) -> usize {
-        if v < 1.0 {
-            ((v.max(0.0) / LINEAR_WIDTH) as usize).min(LINEAR_BINS - 1)
+        if v <= 0.0 {
+            // Exact zeros (no wait at all) are common and get a bin of their own,
+            // so that a median of zero waits is reported as 0, not 0.005.
+            0
+        } else if v < 1.0 {
+            ((v / LINEAR_WIDTH) as usize).clamp(1, LINEAR_BINS - 1)
         } else {
             let bits = v.to_bits();
             let octave = ((bits >> 52) as usize & 0x7ff) - 1023;
@@ -43,7 +47,11 @@ impl Histogram {
     }
 
     fn bin_bounds(b: usize) -> (f64, f64) {
-        if b < LINEAR_BINS {
+        if b == 0 {
+            (0.0, 0.0)
+        } else if b == 1 {
+            (0.0, 2.0 * LINEAR_WIDTH)
+        } else if b < LINEAR_BINS {
             (b as f64 * LINEAR_WIDTH, (b + 1) as f64 * LINEAR_WIDTH)
         } else {
             let k = b - LINEAR_BINS;

@@ -1,0 +1,125 @@
+//! Property tests: random small hospitals keep every patient accounted for,
+//! repeat exactly, and never run time backwards for a patient.
+
+use hospsim_sim::runner::run;
+use hospsim_sim::{Scenario, compile};
+use proptest::prelude::*;
+
+#[allow(clippy::too_many_arguments)]
+fn scenario(
+    doctors: u32,
+    beds: u32,
+    per_day: f64,
+    patience_h: Option<f64>,
+    preempt: bool,
+    fork: bool,
+    night_doctors: u32,
+    admit_p: f64,
+    seed: u64,
+) -> String {
+    let patience = patience_h
+        .map(|h| format!(", patience = {{ exponential = {{ mean = \"{h} h\" }} }}"))
+        .unwrap_or_default();
+    let preempt = if preempt { "preempt = [1]" } else { "" };
+    let workup = if fork {
+        r#"{ fork = ["lab", "xray"] },"#
+    } else {
+        ""
+    };
+    let day = doctors.max(1);
+    format!(
+        r#"
+name = "random"
+[sim]
+horizon = "20 d"
+warmup = "2 d"
+replications = 2
+seed = {seed}
+sample_interval = "6 h"
+[rosters.docs]
+weekday = [{n},{n},{n},{n},{n},{n},{n},{n},{d},{d},{d},{d},{d},{d},{d},{d},{d},{d},{n},{n},{n},{n},{n},{n}]
+[resources.doctor]
+roster = "docs"
+[resources.bay]
+capacity = 2
+{preempt}
+[resources.bed]
+capacity = {beds}
+[resources.lab]
+capacity = 1
+[resources.xray]
+capacity = 1
+[arrivals.ed]
+pathway = "ed"
+per_day = {per_day}
+acuity = {{ 1 = 0.1, 2 = 0.2, 3 = 0.4, 4 = 0.2, 5 = 0.1 }}
+[pathways.ed]
+steps = [
+  {{ seize = ["bay"]{patience} }},
+  {{ activity = "see", use = ["doctor"], mark = "seen", duration = {{ exponential = {{ mean = "30 min" }} }} }},
+  {workup}
+  {{ branch = [ {{ to = "admit", p = {admit_p} }}, {{ to = "home" }} ] }},
+]
+[pathways.lab]
+steps = [ {{ activity = "test", use = ["lab"], duration = {{ exponential = {{ mean = "20 min" }} }} }} ]
+[pathways.xray]
+steps = [ {{ activity = "scan", use = ["xray"], duration = {{ exponential = {{ mean = "15 min" }} }}{patience} }} ]
+[pathways.admit]
+steps = [
+  {{ seize = ["bed"] }},
+  {{ release = "bay", mark = "left_ed" }},
+  {{ activity = "stay", duration = {{ lognormal = {{ mean = "2 d", sd = "1 d" }} }} }},
+  {{ release = "all" }},
+  {{ exit = "discharged" }},
+]
+[pathways.home]
+steps = [ {{ release = "all", mark = "left_ed" }}, {{ exit = "discharged" }} ]
+[kpis.wait]
+from = "arrival"
+to = "seen"
+"#,
+        n = night_doctors,
+        d = day
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    #[test]
+    fn random_hospitals_conserve_patients_and_repeat(
+        doctors in 1u32..6,
+        beds in 1u32..30,
+        per_day in 5.0f64..120.0,
+        patience_h in proptest::option::of(0.1f64..6.0),
+        preempt: bool,
+        fork: bool,
+        night_doctors in 0u32..3,
+        admit_p in 0.0f64..1.0,
+        seed in 0u64..1000,
+    ) {
+        let text = scenario(doctors, beds, per_day, patience_h, preempt, fork, night_doctors, admit_p, seed);
+        let s: Scenario = toml::from_str(&text).expect("parses");
+        let m = compile(&s).expect("compiles");
+        let a = run(&m, true, &|| {}).expect("conserves");
+        let b = run(&m, true, &|| {}).expect("conserves");
+        for (x, y) in a.iter().zip(&b) {
+            prop_assert_eq!(x.arrived, x.departed.iter().sum::<u64>() + x.in_system);
+            prop_assert_eq!(x.trace.len() as u64, x.arrived);
+            prop_assert_eq!(x.events, y.events);
+            prop_assert_eq!(&x.samples, &y.samples);
+            for row in &x.trace {
+                let arrival = row.milestones[0];
+                for &t in &row.milestones {
+                    prop_assert!(t.is_nan() || (t >= arrival && t <= m.horizon));
+                }
+                if row.route.is_some() {
+                    prop_assert!(row.milestones[1] >= arrival);
+                }
+            }
+            // Busy never exceeds capacity at a sample unless a roster dropped below it.
+            for s in &x.samples {
+                prop_assert!(s[0] >= 0.0 && s[1] >= 0.0);
+            }
+        }
+    }
+}
