@@ -45,11 +45,16 @@ impl Ev {
     fn kind(&self) -> u8 {
         self.seq_kind as u8
     }
+    /// One 128-bit key: a single wide comparison is cheaper than a tuple's two.
+    #[inline(always)]
+    fn key(&self) -> u128 {
+        ((self.time_bits as u128) << 64) | self.seq_kind as u128
+    }
 }
 
 impl PartialEq for Ev {
     fn eq(&self, o: &Self) -> bool {
-        (self.time_bits, self.seq_kind) == (o.time_bits, o.seq_kind)
+        self.key() == o.key()
     }
 }
 impl Eq for Ev {}
@@ -59,10 +64,10 @@ impl PartialOrd for Ev {
     }
 }
 impl Ord for Ev {
-    /// Reversed so that `BinaryHeap` (a max-heap) pops the earliest event; times are
+    /// Reversed so that the heap (a max-heap) pops the earliest event; times are
     /// non-negative, so their bit patterns order like the numbers.
     fn cmp(&self, o: &Self) -> Ordering {
-        (o.time_bits, o.seq_kind).cmp(&(self.time_bits, self.seq_kind))
+        o.key().cmp(&self.key())
     }
 }
 
