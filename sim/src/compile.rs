@@ -161,6 +161,15 @@ impl<'s> Compiler<'s> {
                 path!["sim", "sample_interval"],
                 "the sample interval must be longer than zero",
             );
+        } else if horizon / s.sim.sample_interval.minutes() > 2_000_000.0 {
+            self.err_hint(
+                path!["sim", "sample_interval"],
+                format!(
+                    "{} samples of every resource per replication is more than the 2,000,000 allowed",
+                    (horizon / s.sim.sample_interval.minutes()).round()
+                ),
+                "lengthen sim.sample_interval (e.g. \"1 d\" for multi-year horizons)",
+            );
         }
         let weekday = start.date().weekday().to_monday_zero_offset() as f64;
         let start_minute_of_week =

@@ -123,6 +123,8 @@ pub struct ResourceSummary {
     pub wait_mean_min: Est,
     /// Mean number of patients waiting here while holding another resource (boarding, exit block).
     pub waiting_while_holding_mean: Est,
+    /// The same as patient-hours per day: boarding hours for a ward bed, exit-block hours for an ICU step-down.
+    pub waiting_while_holding_hours_per_day: Est,
 }
 
 /// Patient flow, summed over replications; the identity

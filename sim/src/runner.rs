@@ -240,6 +240,10 @@ pub fn summarize(model: &Model, reps: &[RepOutput], threads: usize) -> (Summary,
                 .unwrap_or(0),
             wait_mean_min: estimate(&wait).into(),
             waiting_while_holding_mean: estimate(&board).into(),
+            waiting_while_holding_hours_per_day: estimate(
+                &board.iter().map(|b| b * 24.0).collect::<Vec<_>>(),
+            )
+            .into(),
         });
     }
     let mut departed = BTreeMap::new();
