@@ -1,0 +1,170 @@
+//! `branch` (random) and `route_by` (attribute) steps.
+
+use super::*;
+
+impl<'s> Compiler<'s> {
+    pub(super) fn branch(&mut self, p: &FieldPath, opts: &[BranchOption]) {
+        let bp = p.key("branch");
+        if opts.is_empty() {
+            self.err(bp.clone(), "branch needs at least one option");
+        }
+        let mut probs = vec![[0.0f64; 6]; opts.len()];
+        let mut remainder = None;
+        for (i, o) in opts.iter().enumerate() {
+            match (o.p, &o.p_by_acuity) {
+                (Some(v), None) => {
+                    if !(0.0..=1.0).contains(&v) {
+                        self.err(
+                            bp.index(i).key("p"),
+                            format!("a probability lies between 0 and 1, got {v}"),
+                        );
+                    }
+                    probs[i] = [v; 6];
+                }
+                (None, Some(v)) => {
+                    if v.len() != 5 {
+                        self.err_hint(
+                            bp.index(i).key("p_by_acuity"),
+                            format!("expected 5 values (acuity 1 to 5), got {}", v.len()),
+                            "e.g. p_by_acuity = [0.9, 0.6, 0.4, 0.05, 0.01]",
+                        );
+                    } else {
+                        for (a, &x) in v.iter().enumerate() {
+                            if !(0.0..=1.0).contains(&x) {
+                                self.err(
+                                    bp.index(i).key("p_by_acuity").index(a),
+                                    format!("a probability lies between 0 and 1, got {x}"),
+                                );
+                            }
+                            probs[i][a + 1] = x;
+                        }
+                    }
+                }
+                (Some(_), Some(_)) => self.err(bp.index(i), "give `p` or `p_by_acuity`, not both"),
+                (None, None) => {
+                    if remainder.is_some() {
+                        self.err_hint(
+                            bp.index(i),
+                            "only one option may leave out its probability (it takes the rest)",
+                            "give `p` to the others",
+                        );
+                    }
+                    remainder = Some(i);
+                }
+            }
+        }
+        for a in 1..=5usize {
+            let sum: f64 = probs.iter().map(|r| r[a]).sum();
+            match remainder {
+                Some(r) => {
+                    if sum > 1.0 + 1e-9 {
+                        self.err(
+                            bp.clone(),
+                            format!("probabilities add up to {sum:.4} for acuity {a}, more than 1"),
+                        );
+                        break;
+                    }
+                    probs[r][a] = (1.0 - sum).max(0.0);
+                }
+                None => {
+                    if (sum - 1.0).abs() > 1e-6 {
+                        self.err_hint(
+                            bp.clone(),
+                            format!("probabilities must add up to 1, got {sum:.4}{}", if opts.iter().any(|o| o.p_by_acuity.is_some()) { format!(" for acuity {a}") } else { String::new() }),
+                            "fix the values, or leave `p` out of one option so that it takes the rest",
+                        );
+                        break;
+                    }
+                }
+            }
+        }
+        let mut cumulative = vec![vec![]; 6];
+        for (a, row) in cumulative.iter_mut().enumerate().skip(1) {
+            let mut acc = 0.0;
+            for pr in &probs {
+                acc += pr[a];
+                row.push(acc);
+            }
+            if let Some(last) = row.last_mut() {
+                *last = f64::INFINITY;
+            }
+        }
+        let at = self.branches.len();
+        self.branches.push(BranchTable {
+            cumulative,
+            targets: vec![NONE; opts.len()],
+        });
+        for (i, o) in opts.iter().enumerate() {
+            self.fixups
+                .push(Fixup::Branch(at, i, o.to.clone(), bp.index(i).key("to")));
+        }
+        self.program.push(Op::Branch { table: at as u32 });
+    }
+
+    pub(super) fn route_by(&mut self, p: &FieldPath, st: &StepSpec) {
+        let attr = st.route_by.clone().unwrap_or_default();
+        let by_class = match attr.as_str() {
+            "class" => true,
+            "acuity" => false,
+            other => {
+                self.err_hint(
+                    p.key("route_by"),
+                    format!("cannot route by \"{other}\""),
+                    "route_by = \"acuity\" or \"class\"",
+                );
+                false
+            }
+        };
+        let n = if by_class { self.s.arrivals.len() } else { 6 };
+        let at = self.routes.len();
+        self.routes.push(RouteTable {
+            by_class,
+            targets: vec![NONE; n],
+        });
+        let mut covered = vec![false; n];
+        for (k, target) in st.routes.iter().flatten() {
+            let slot = if by_class {
+                match self.class_ix.get(k.as_str()) {
+                    Some(&c) => Some(c),
+                    None => {
+                        let hint = closest(k, self.s.arrivals.keys());
+                        self.err_hint(
+                            p.key("routes").key(k),
+                            format!("unknown class \"{k}\""),
+                            hint,
+                        );
+                        None
+                    }
+                }
+            } else {
+                self.acuity_key(p.key("routes").key(k), k)
+            };
+            if let Some(sl) = slot {
+                covered[sl] = true;
+                self.fixups
+                    .push(Fixup::Route(at, sl, target.clone(), p.key("routes").key(k)));
+            }
+        }
+        match &st.default {
+            Some(d) => {
+                for (sl, cov) in covered.iter().enumerate() {
+                    if !cov {
+                        self.fixups
+                            .push(Fixup::Route(at, sl, d.clone(), p.key("default")));
+                    }
+                }
+            }
+            None => {
+                let first = if by_class { 0 } else { 1 };
+                if covered.iter().skip(first).any(|c| !c) {
+                    self.err_hint(
+                        p.key("routes"),
+                        "some values have no route",
+                        "list every value or add `default = \"pathway\"`",
+                    );
+                }
+            }
+        }
+        self.program.push(Op::RouteBy { table: at as u32 });
+    }
+}

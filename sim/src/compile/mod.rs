@@ -1,0 +1,503 @@
+//! Scenario -> model: resolves names to indices, checks every cross-reference and
+//! number, and emits the flat pathway program. Every mistake found is reported with
+//! its field path, not just the first.
+
+use crate::dist::DistSpec;
+use crate::error::{FieldPath, ScenarioError, ScenarioErrors};
+use crate::model::*;
+use crate::path;
+use crate::scenario::*;
+use std::collections::{BTreeMap, HashMap};
+
+mod arrivals;
+mod branches;
+mod kpis;
+mod pathways;
+
+type Errs = Vec<ScenarioError>;
+
+const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+/// Compiles a scenario into a runnable model, or lists every problem found.
+pub fn compile(s: &Scenario) -> Result<Model, ScenarioErrors> {
+    let mut c = Compiler::new(s);
+    let model = c.run();
+    if c.errs.is_empty() {
+        model.ok_or_else(|| ScenarioErrors(vec![]))
+    } else {
+        Err(ScenarioErrors(c.errs))
+    }
+}
+
+/// Parses `YYYY-MM-DDTHH:MM` (seconds optional).
+pub fn parse_timestamp(text: &str) -> Result<jiff::civil::DateTime, String> {
+    text.trim()
+        .parse::<jiff::civil::DateTime>()
+        .map_err(|e| format!("\"{text}\" is not a timestamp like \"2025-01-06T08:00\" ({e})"))
+}
+
+fn closest<'a>(name: &str, options: impl Iterator<Item = &'a String>) -> String {
+    let opts: Vec<&String> = options.collect();
+    let near = opts.iter().find(|o| {
+        let (a, b) = (o.to_ascii_lowercase(), name.to_ascii_lowercase());
+        a.contains(&b) || b.contains(&a) || edit_distance(&a, &b) <= 2
+    });
+    match near {
+        Some(n) => format!("did you mean \"{n}\"?"),
+        None => {
+            let list: Vec<&str> = opts.iter().take(12).map(|s| s.as_str()).collect();
+            format!("known: {}", list.join(", "))
+        }
+    }
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Context {
+    Main,
+    Branch,
+    /// Reached by nothing: compiled (so it is checked) but never run.
+    Unused,
+}
+
+/// Where a jump must land once every pathway's start is known.
+enum Fixup {
+    Jump(usize, String, FieldPath),
+    Branch(usize, usize, String, FieldPath),
+    Route(usize, usize, String, FieldPath),
+    Fork(usize, usize, String, FieldPath),
+}
+
+struct Compiler<'s> {
+    s: &'s Scenario,
+    errs: Errs,
+    resource_ix: HashMap<&'s str, u16>,
+    class_ix: HashMap<&'s str, usize>,
+    milestones: Vec<String>,
+    program: Vec<Op>,
+    sets: Vec<Vec<u16>>,
+    dists: Vec<crate::dist::Dist>,
+    by_acuity: Vec<[u32; 6]>,
+    by_class: Vec<Vec<u32>>,
+    branches: Vec<BranchTable>,
+    routes: Vec<RouteTable>,
+    forks: Vec<Vec<u32>>,
+    fixups: Vec<Fixup>,
+    warnings: Vec<String>,
+}
+
+impl<'s> Compiler<'s> {
+    fn new(s: &'s Scenario) -> Self {
+        Compiler {
+            s,
+            errs: vec![],
+            resource_ix: HashMap::new(),
+            class_ix: HashMap::new(),
+            milestones: vec!["arrival".into(), "departure".into()],
+            program: vec![],
+            sets: vec![],
+            dists: vec![],
+            by_acuity: vec![],
+            by_class: vec![],
+            branches: vec![],
+            routes: vec![],
+            forks: vec![],
+            fixups: vec![],
+            warnings: vec![],
+        }
+    }
+
+    fn err(&mut self, path: FieldPath, msg: impl Into<String>) {
+        self.errs.push(ScenarioError::new(path, msg));
+    }
+
+    fn err_hint(&mut self, path: FieldPath, msg: impl Into<String>, hint: impl Into<String>) {
+        self.errs.push(ScenarioError::new(path, msg).hint(hint));
+    }
+
+    fn run(&mut self) -> Option<Model> {
+        let s = self.s;
+        let start = match parse_timestamp(&s.sim.start) {
+            Ok(t) => t,
+            Err(e) => {
+                self.err(path!["sim", "start"], e);
+                jiff::civil::date(2025, 1, 6).at(0, 0, 0, 0)
+            }
+        };
+        let horizon = s.sim.horizon.minutes();
+        let warmup = s.sim.warmup.minutes();
+        if horizon <= 0.0 {
+            self.err(
+                path!["sim", "horizon"],
+                "the horizon must be longer than zero",
+            );
+        }
+        if warmup >= horizon {
+            self.err_hint(
+                path!["sim", "warmup"],
+                format!(
+                    "the warm-up ({}) must be shorter than the horizon ({})",
+                    s.sim.warmup, s.sim.horizon
+                ),
+                "lengthen sim.horizon or shorten sim.warmup",
+            );
+        }
+        if s.sim.replications == 0 {
+            self.err(
+                path!["sim", "replications"],
+                "at least one replication is needed",
+            );
+        }
+        if s.sim.sample_interval.minutes() <= 0.0 {
+            self.err(
+                path!["sim", "sample_interval"],
+                "the sample interval must be longer than zero",
+            );
+        } else if horizon / s.sim.sample_interval.minutes() > 2_000_000.0 {
+            self.err_hint(
+                path!["sim", "sample_interval"],
+                format!(
+                    "{} samples of every resource per replication is more than the 2,000,000 allowed",
+                    (horizon / s.sim.sample_interval.minutes()).round()
+                ),
+                "lengthen sim.sample_interval (e.g. \"1 d\" for multi-year horizons)",
+            );
+        }
+        let weekday = start.date().weekday().to_monday_zero_offset() as f64;
+        let start_minute_of_week =
+            weekday * 1440.0 + start.hour() as f64 * 60.0 + start.minute() as f64;
+
+        let resources = self.resources();
+        for (i, name) in s.arrivals.keys().enumerate() {
+            self.class_ix.insert(name.as_str(), i);
+        }
+        for p in s.pathways.values() {
+            for step in &p.steps {
+                if let Some(m) = &step.mark
+                    && !self.milestones.contains(m)
+                {
+                    self.milestones.push(m.clone());
+                }
+            }
+        }
+        let contexts = self.contexts();
+        let mut starts: HashMap<&str, u32> = HashMap::new();
+        for (name, p) in &s.pathways {
+            starts.insert(name.as_str(), self.program.len() as u32);
+            // A pathway no patient reaches is compiled as a branch (so that an
+            // unfinished library pathway is no error) and reported as a warning.
+            let ctx = match contexts.get(name.as_str()) {
+                Some(c) => *c,
+                None => {
+                    self.warnings.push(format!("pathways.{name}: no arrival class, goto, branch, route or fork leads here; it is never used"));
+                    Context::Unused
+                }
+            };
+            self.pathway(name, p, ctx);
+        }
+        self.resolve_fixups(&starts);
+        let classes = self.classes(&starts, start_minute_of_week, horizon);
+        let kpis = self.kpis();
+        if s.pathways.is_empty() {
+            self.err(path!["pathways"], "a scenario needs at least one pathway");
+        }
+        if s.arrivals.is_empty() {
+            self.err(
+                path!["arrivals"],
+                "a scenario needs at least one arrival class",
+            );
+        }
+        if !self.errs.is_empty() {
+            return None;
+        }
+        self.check_termination(&classes, &starts);
+        if !self.errs.is_empty() {
+            return None;
+        }
+        let n_ms = self.milestones.len();
+        let mut kpis_ending_at = vec![vec![]; n_ms];
+        let mut kpis_counting = vec![vec![]; n_ms];
+        for (k, def) in kpis.iter().enumerate() {
+            match def.kind {
+                KpiKind::Duration { to, .. } => kpis_ending_at[to as usize].push(k as u16),
+                KpiKind::PerDayReaching { ms } => kpis_counting[ms as usize].push(k as u16),
+                _ => {}
+            }
+        }
+        let pathways = s
+            .pathways
+            .keys()
+            .map(|n| (n.clone(), starts[n.as_str()]))
+            .collect();
+        Some(Model {
+            name: s.name.clone(),
+            start,
+            start_minute_of_week,
+            horizon,
+            warmup,
+            replications: s.sim.replications,
+            seed: s.sim.seed,
+            sample_interval: s.sim.sample_interval.minutes(),
+            resources,
+            classes,
+            program: std::mem::take(&mut self.program),
+            pathways,
+            sets: std::mem::take(&mut self.sets),
+            dists: std::mem::take(&mut self.dists),
+            by_acuity: std::mem::take(&mut self.by_acuity),
+            by_class: std::mem::take(&mut self.by_class),
+            branches: std::mem::take(&mut self.branches),
+            routes: std::mem::take(&mut self.routes),
+            forks: std::mem::take(&mut self.forks),
+            milestones: std::mem::take(&mut self.milestones),
+            kpis,
+            kpis_ending_at,
+            kpis_counting,
+            warnings: std::mem::take(&mut self.warnings),
+        })
+    }
+
+    fn roster(&mut self, name: &str, r: &RosterSpec) -> Option<Vec<u32>> {
+        let p = path!["rosters", name];
+        let len_check = |c: &mut Self, field: &str, v: &Vec<u32>, n: usize| {
+            if v.len() != n {
+                c.err_hint(
+                    p.key(field),
+                    format!("expected {n} values (one per hour), got {}", v.len()),
+                    if n == 168 {
+                        "168 = 24 hours x 7 days, Monday 00:00 first"
+                    } else {
+                        "24 values, 00:00 first"
+                    },
+                );
+                false
+            } else {
+                true
+            }
+        };
+        let hours: Vec<u32> = match (&r.hour_of_week, &r.weekday) {
+            (Some(h), None) => {
+                if r.weekend.is_some() {
+                    self.err(
+                        p.key("weekend"),
+                        "`weekend` goes with `weekday`, not with `hour_of_week`",
+                    );
+                }
+                if !len_check(self, "hour_of_week", h, 168) {
+                    return None;
+                }
+                h.clone()
+            }
+            (None, Some(wd)) => {
+                let we = r.weekend.as_ref().unwrap_or(wd);
+                let ok1 = len_check(self, "weekday", wd, 24);
+                let ok2 = r.weekend.is_none() || len_check(self, "weekend", we, 24);
+                if !(ok1 && ok2) {
+                    return None;
+                }
+                (0..7)
+                    .flat_map(|d| if d < 5 { wd.clone() } else { we.clone() })
+                    .collect()
+            }
+            (Some(_), Some(_)) => {
+                self.err(
+                    p.clone(),
+                    "give either `hour_of_week` or `weekday`/`weekend`, not both",
+                );
+                return None;
+            }
+            (None, None) => {
+                self.err_hint(
+                    p.clone(),
+                    "a roster needs `hour_of_week` (168 values) or `weekday` (24 values)",
+                    "e.g. weekday = [4,4,4,4,4,4,4,6,8,9,9,9,9,9,9,9,9,9,8,7,6,5,5,4]",
+                );
+                return None;
+            }
+        };
+        if !(r.scale.is_finite() && r.scale >= 0.0) {
+            self.err(
+                p.key("scale"),
+                format!("scale must be a number >= 0, got {}", r.scale),
+            );
+            return None;
+        }
+        let scaled: Vec<u32> = hours
+            .iter()
+            .map(|&v| (v as f64 * r.scale).round() as u32)
+            .collect();
+        if scaled.iter().all(|&v| v == 0) {
+            self.err(p, "the roster has no capacity in any hour of the week");
+            return None;
+        }
+        Some(scaled)
+    }
+
+    fn resources(&mut self) -> Vec<ResourceDef> {
+        let s = self.s;
+        let mut out = vec![];
+        if s.resources.len() > u16::MAX as usize {
+            self.err(path!["resources"], "too many resources");
+        }
+        for (name, r) in &s.resources {
+            let p = path!["resources", name];
+            self.resource_ix.insert(name.as_str(), out.len() as u16);
+            let capacity = match (&r.capacity, &r.roster) {
+                (Some(0), None) => {
+                    self.err_hint(
+                        p.key("capacity"),
+                        "capacity must be at least 1",
+                        "remove the resource or use a roster with zero hours",
+                    );
+                    Capacity::Fixed(1)
+                }
+                (Some(c), None) => Capacity::Fixed(*c),
+                (None, Some(rn)) => match s.rosters.get(rn) {
+                    Some(rs) => match self.roster(rn, rs) {
+                        Some(v) => Capacity::Roster(v),
+                        None => Capacity::Fixed(1),
+                    },
+                    None => {
+                        let hint = closest(rn, s.rosters.keys());
+                        self.err_hint(p.key("roster"), format!("unknown roster \"{rn}\""), hint);
+                        Capacity::Fixed(1)
+                    }
+                },
+                (Some(_), Some(_)) => {
+                    self.err(p.clone(), "give either `capacity` or `roster`, not both");
+                    Capacity::Fixed(1)
+                }
+                (None, None) => {
+                    self.err_hint(
+                        p.clone(),
+                        "a resource needs `capacity` or `roster`",
+                        "e.g. capacity = 30",
+                    );
+                    Capacity::Fixed(1)
+                }
+            };
+            let mut preempt_mask = 0u32;
+            for (i, &pr) in r.preempt.iter().enumerate() {
+                if !(1..=15).contains(&pr) {
+                    self.err(
+                        p.key("preempt").index(i),
+                        format!("priorities run from 1 to 15, got {pr}"),
+                    );
+                } else {
+                    preempt_mask |= 1 << pr;
+                }
+            }
+            if preempt_mask != 0 && r.queue == QueueDiscipline::Fifo {
+                self.err(p.key("preempt"), "preemption needs `queue = \"priority\"`");
+            }
+            out.push(ResourceDef {
+                name: name.clone(),
+                label: r.label.clone().unwrap_or_else(|| name.clone()),
+                capacity,
+                fifo: r.queue == QueueDiscipline::Fifo,
+                preempt_mask,
+            });
+        }
+        if out.is_empty() {
+            self.err(path!["resources"], "a scenario needs at least one resource");
+        }
+        out
+    }
+
+    fn dist(&mut self, p: FieldPath, d: &DistSpec) -> u32 {
+        match d.compile() {
+            Ok(dist) => {
+                self.dists.push(dist);
+                (self.dists.len() - 1) as u32
+            }
+            Err(e) => {
+                self.err(p, e);
+                0
+            }
+        }
+    }
+
+    fn acuity_key(&mut self, p: FieldPath, k: &str) -> Option<usize> {
+        match k.trim().parse::<u8>() {
+            Ok(a) if (1..=MAX_ACUITY).contains(&a) => Some(a as usize),
+            _ => {
+                self.err_hint(
+                    p,
+                    format!("acuity keys run from \"1\" to \"5\", got \"{k}\""),
+                    "1 is the most urgent (ESI 1)",
+                );
+                None
+            }
+        }
+    }
+
+    fn acuity_table(&mut self, p: FieldPath, t: &BTreeMap<String, DistSpec>, fallback: u32) -> u32 {
+        let mut row = [fallback; 6];
+        for (k, d) in t {
+            if let Some(a) = self.acuity_key(p.key(k), k) {
+                row[a] = self.dist(p.key(k), d);
+            }
+        }
+        self.by_acuity.push(row);
+        (self.by_acuity.len() - 1) as u32
+    }
+
+    fn resource_set(&mut self, p: FieldPath, names: &[String]) -> u32 {
+        let mut set = vec![];
+        if names.is_empty() {
+            self.err(p.clone(), "the list of resources is empty");
+        }
+        for (i, n) in names.iter().enumerate() {
+            match self.resource_ix.get(n.as_str()) {
+                Some(&r) if !set.contains(&r) => set.push(r),
+                Some(_) => self.err(p.index(i), format!("resource \"{n}\" is listed twice")),
+                None => {
+                    let hint = closest(n, self.s.resources.keys());
+                    self.err_hint(p.index(i), format!("unknown resource \"{n}\""), hint);
+                }
+            }
+        }
+        self.sets.push(set);
+        (self.sets.len() - 1) as u32
+    }
+
+    fn ms_index(&self, name: &str) -> Option<u16> {
+        self.milestones
+            .iter()
+            .position(|m| m == name)
+            .map(|i| i as u16)
+    }
+
+    fn route_index(&mut self, p: FieldPath, name: &str) -> u8 {
+        match ROUTE_NAMES.iter().position(|r| *r == name) {
+            Some(i) => i as u8,
+            None => {
+                self.err_hint(
+                    p,
+                    format!("unknown exit route \"{name}\""),
+                    format!("routes are: {}", ROUTE_NAMES.join(", ")),
+                );
+                0
+            }
+        }
+    }
+}
+
+fn parse_clock(t: &str) -> Option<f64> {
+    let (h, m) = t.trim().split_once(':')?;
+    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+    (h < 24 && m < 60).then(|| (h * 60 + m) as f64)
+}

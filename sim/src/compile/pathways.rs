@@ -1,0 +1,491 @@
+//! Pathways and steps: contexts (patient or parallel branch), the ops each step
+//! emits, jump resolution, and the check that every reachable step can exit.
+
+use super::*;
+
+impl<'s> Compiler<'s> {
+    /// Arrival pathways run as patients (Main); fork targets as parallel branches.
+    /// Jumps inherit the context of the pathway they leave. A pathway reached both
+    /// ways is refused: a branch must end by rejoining, a patient by leaving.
+    pub(super) fn contexts(&mut self) -> HashMap<&'s str, Context> {
+        let s = self.s;
+        let mut ctx: HashMap<&str, Context> = HashMap::new();
+        let mut stack: Vec<(&str, Context)> = vec![];
+        for a in s.arrivals.values() {
+            stack.push((a.pathway.as_str(), Context::Main));
+        }
+        for p in s.pathways.values() {
+            for st in &p.steps {
+                for f in st.fork.iter().flatten() {
+                    stack.push((f.as_str(), Context::Branch));
+                }
+            }
+        }
+        let mut conflict = vec![];
+        while let Some((name, c)) = stack.pop() {
+            let Some((key, p)) = s.pathways.get_key_value(name) else {
+                continue;
+            };
+            match ctx.get(name) {
+                Some(&old) if old == c => continue,
+                Some(_) => {
+                    conflict.push(key.as_str());
+                    continue;
+                }
+                None => {
+                    ctx.insert(key.as_str(), c);
+                }
+            }
+            for st in &p.steps {
+                let targets = st
+                    .goto
+                    .iter()
+                    .chain(st.branch.iter().flatten().map(|b| &b.to))
+                    .chain(st.routes.iter().flat_map(|r| r.values()))
+                    .chain(st.default.iter());
+                for t in targets {
+                    stack.push((t.as_str(), c));
+                }
+            }
+        }
+        conflict.sort();
+        conflict.dedup();
+        for name in conflict {
+            self.err_hint(
+                path!["pathways", name],
+                "this pathway is used both as a parallel branch (fork) and as a patient's own pathway",
+                "copy it under a second name for one of the two uses",
+            );
+        }
+        ctx
+    }
+
+    pub(super) fn pathway(&mut self, name: &str, pw: &PathwaySpec, ctx: Context) {
+        let base = path!["pathways", name];
+        if pw.steps.is_empty() {
+            self.err(base.key("steps"), "a pathway needs at least one step");
+        }
+        let mut terminated = false;
+        for (i, st) in pw.steps.iter().enumerate() {
+            let p = base.key("steps").index(i);
+            if terminated {
+                self.err_hint(
+                    p.clone(),
+                    "this step can never run: the step before it leaves the pathway",
+                    "move it before the exit/goto/branch",
+                );
+            }
+            terminated = self.step(&p, st, ctx);
+        }
+        if !terminated {
+            match ctx {
+                Context::Branch | Context::Unused => self.program.push(Op::Join),
+                Context::Main => {
+                    self.err_hint(
+                        base.key("steps"),
+                        format!("pathway \"{name}\" ends without an exit, goto, branch or route"),
+                        "end it with e.g. { exit = \"discharged\" } or { goto = \"another_pathway\" }",
+                    );
+                    self.program.push(Op::Exit { route: 0 });
+                }
+            }
+        }
+    }
+
+    /// Emits one step; returns true when the step leaves the pathway.
+    pub(super) fn step(&mut self, p: &FieldPath, st: &StepSpec, ctx: Context) -> bool {
+        let kinds: Vec<&str> = [
+            ("seize", st.seize.is_some()),
+            ("release", st.release.is_some()),
+            ("activity", st.activity.is_some()),
+            ("branch", st.branch.is_some()),
+            ("route_by", st.route_by.is_some()),
+            ("fork", st.fork.is_some()),
+            ("goto", st.goto.is_some()),
+            ("exit", st.exit.is_some()),
+        ]
+        .iter()
+        .filter(|(_, on)| *on)
+        .map(|(k, _)| *k)
+        .collect();
+        if kinds.len() > 1 {
+            self.err_hint(
+                p.clone(),
+                format!(
+                    "a step does one thing, but this one has {}",
+                    kinds.join(" and ")
+                ),
+                "split it into consecutive steps",
+            );
+            return false;
+        }
+        let kind = kinds
+            .first()
+            .copied()
+            .unwrap_or(if st.mark.is_some() { "mark" } else { "" });
+        let allowed: &[&str] = match kind {
+            "seize" => &[
+                "priority",
+                "patience",
+                "patience_by_acuity",
+                "on_renege",
+                "mark",
+            ],
+            "activity" => &[
+                "use",
+                "duration",
+                "duration_by_acuity",
+                "duration_by_class",
+                "priority",
+                "patience",
+                "patience_by_acuity",
+                "on_renege",
+                "mark",
+            ],
+            "route_by" => &["routes", "default", "mark"],
+            _ => &["mark"],
+        };
+        let present = [
+            ("use", st.use_.is_some()),
+            ("duration", st.duration.is_some()),
+            ("duration_by_acuity", st.duration_by_acuity.is_some()),
+            ("duration_by_class", st.duration_by_class.is_some()),
+            ("priority", st.priority.is_some()),
+            ("patience", st.patience.is_some()),
+            ("patience_by_acuity", st.patience_by_acuity.is_some()),
+            ("on_renege", st.on_renege.is_some()),
+            ("routes", st.routes.is_some()),
+            ("default", st.default.is_some()),
+        ];
+        if kind.is_empty() {
+            self.err_hint(p.clone(), "this step does nothing", "give it one of: seize, release, activity, branch, route_by, fork, goto, exit, mark");
+            return false;
+        }
+        for (field, on) in present {
+            if on && !allowed.contains(&field) {
+                self.err(
+                    p.key(field),
+                    format!("`{field}` has no meaning in a {kind} step"),
+                );
+            }
+        }
+        let mark_now = |c: &mut Self| {
+            if let Some(m) = &st.mark
+                && let Some(ms) = c.ms_index(m)
+            {
+                c.program.push(Op::Mark { ms });
+            }
+        };
+        match kind {
+            "mark" => {
+                mark_now(self);
+                false
+            }
+            "seize" => {
+                let set =
+                    self.resource_set(p.key("seize"), st.seize.as_deref().unwrap_or_default());
+                self.emit_seize(p, st, set);
+                mark_now(self);
+                false
+            }
+            "release" => {
+                mark_now(self);
+                match &st.release {
+                    Some(ReleaseSpec::One(n)) if n == "all" => self.program.push(Op::ReleaseAll),
+                    Some(ReleaseSpec::One(n)) => {
+                        let set = self.resource_set(p.key("release"), std::slice::from_ref(n));
+                        self.program.push(Op::Release { set });
+                    }
+                    Some(ReleaseSpec::Many(v)) => {
+                        let set = self.resource_set(p.key("release"), v);
+                        self.program.push(Op::Release { set });
+                    }
+                    None => {}
+                }
+                false
+            }
+            "activity" => {
+                let dur = self.duration(p, st);
+                match &st.use_ {
+                    Some(names) => {
+                        let set = self.resource_set(p.key("use"), names);
+                        let seize_pc = self.program.len() as u32;
+                        self.emit_seize(p, st, set);
+                        mark_now(self);
+                        self.program.push(Op::Delay { dur, seize_pc });
+                        self.program.push(Op::Release { set });
+                    }
+                    None => {
+                        for f in ["priority", "patience", "patience_by_acuity", "on_renege"] {
+                            let on = present.iter().any(|(k, v)| *k == f && *v);
+                            if on {
+                                self.err(p.key(f), format!("`{f}` needs `use` (an activity without resources never waits)"));
+                            }
+                        }
+                        mark_now(self);
+                        self.program.push(Op::Delay {
+                            dur,
+                            seize_pc: NONE,
+                        });
+                    }
+                }
+                false
+            }
+            "branch" => {
+                mark_now(self);
+                self.branch(p, st.branch.as_deref().unwrap_or_default());
+                true
+            }
+            "route_by" => {
+                mark_now(self);
+                self.route_by(p, st);
+                true
+            }
+            "fork" => {
+                mark_now(self);
+                let list = st.fork.clone().unwrap_or_default();
+                if list.is_empty() {
+                    self.err(p.key("fork"), "fork needs at least one pathway");
+                }
+                let at = self.forks.len();
+                self.forks.push(vec![NONE; list.len()]);
+                for (i, t) in list.iter().enumerate() {
+                    self.fixups
+                        .push(Fixup::Fork(at, i, t.clone(), p.key("fork").index(i)));
+                }
+                self.program.push(Op::Fork { list: at as u32 });
+                false
+            }
+            "goto" => {
+                mark_now(self);
+                let pc = self.program.len();
+                self.program.push(Op::Jump { pc: NONE });
+                let t = st.goto.clone().unwrap_or_default();
+                self.fixups.push(Fixup::Jump(pc, t, p.key("goto")));
+                true
+            }
+            "exit" => {
+                if ctx == Context::Branch {
+                    self.err_hint(
+                        p.key("exit"),
+                        "a parallel branch (fork) cannot exit the hospital",
+                        "let the branch end; the patient continues after the fork",
+                    );
+                }
+                mark_now(self);
+                let route = self.route_index(p.key("exit"), st.exit.as_deref().unwrap_or_default());
+                self.program.push(Op::Exit { route });
+                true
+            }
+            _ => false,
+        }
+    }
+
+    pub(super) fn emit_seize(&mut self, p: &FieldPath, st: &StepSpec, set: u32) {
+        let prio = match &st.priority {
+            None => Prio::Acuity,
+            Some(PrioritySpec::Named(n)) if n == "acuity" => Prio::Acuity,
+            Some(PrioritySpec::Fixed(v)) if (1..=15).contains(v) => Prio::Fixed(*v),
+            Some(other) => {
+                self.err_hint(
+                    p.key("priority"),
+                    format!("priority must be \"acuity\" or a number 1-15, got {other:?}"),
+                    "1 is the most urgent",
+                );
+                Prio::Acuity
+            }
+        };
+        let patience = match (&st.patience, &st.patience_by_acuity) {
+            (None, None) => NONE,
+            (Some(d), None) => {
+                let id = self.dist(p.key("patience"), d);
+                self.by_acuity.push([id; 6]);
+                (self.by_acuity.len() - 1) as u32
+            }
+            (fallback, Some(t)) => {
+                let fb = match fallback {
+                    Some(d) => self.dist(p.key("patience"), d),
+                    None => NONE,
+                };
+                self.acuity_table(p.key("patience_by_acuity"), t, fb)
+            }
+        };
+        let renege_route = match &st.on_renege {
+            Some(r) => self.route_index(p.key("on_renege"), r),
+            None => ROUTE_LEFT_UNSEEN,
+        };
+        self.program.push(Op::Seize {
+            set,
+            prio,
+            patience,
+            renege_route,
+        });
+    }
+
+    pub(super) fn duration(&mut self, p: &FieldPath, st: &StepSpec) -> DurRef {
+        let fallback = st
+            .duration
+            .as_ref()
+            .map(|d| self.dist(p.key("duration"), d));
+        match (&st.duration_by_acuity, &st.duration_by_class) {
+            (Some(_), Some(_)) => {
+                self.err(
+                    p.clone(),
+                    "give `duration_by_acuity` or `duration_by_class`, not both",
+                );
+                DurRef::Dist(0)
+            }
+            (Some(t), None) => {
+                let id =
+                    self.acuity_table(p.key("duration_by_acuity"), t, fallback.unwrap_or(NONE));
+                if fallback.is_none() {
+                    let missing: Vec<String> = (1..=5usize)
+                        .filter(|a| self.by_acuity[id as usize][*a] == NONE)
+                        .map(|a| a.to_string())
+                        .collect();
+                    if !missing.is_empty() {
+                        self.err_hint(
+                            p.key("duration_by_acuity"),
+                            format!("no duration for acuity {}", missing.join(", ")),
+                            "list all five or add `duration` as the fallback",
+                        );
+                    }
+                }
+                DurRef::ByAcuity(id)
+            }
+            (None, Some(t)) => {
+                let mut row = vec![fallback.unwrap_or(NONE); self.s.arrivals.len()];
+                for (k, d) in t {
+                    match self.class_ix.get(k.as_str()) {
+                        Some(&c) => row[c] = self.dist(p.key("duration_by_class").key(k), d),
+                        None => {
+                            let hint = closest(k, self.s.arrivals.keys());
+                            self.err_hint(
+                                p.key("duration_by_class").key(k),
+                                format!("unknown class \"{k}\""),
+                                hint,
+                            );
+                        }
+                    }
+                }
+                if row.contains(&NONE) {
+                    self.err_hint(
+                        p.key("duration_by_class"),
+                        "some classes have no duration",
+                        "add `duration` as the fallback",
+                    );
+                }
+                self.by_class.push(row);
+                DurRef::ByClass((self.by_class.len() - 1) as u32)
+            }
+            (None, None) => match fallback {
+                Some(id) => DurRef::Dist(id),
+                None => {
+                    self.err_hint(
+                        p.clone(),
+                        "an activity needs a `duration`",
+                        "e.g. duration = { exponential = { mean = \"20 min\" } }",
+                    );
+                    DurRef::Dist(0)
+                }
+            },
+        }
+    }
+
+    pub(super) fn resolve_fixups(&mut self, starts: &HashMap<&str, u32>) {
+        for f in std::mem::take(&mut self.fixups) {
+            let (name, p) = match &f {
+                Fixup::Jump(_, n, p)
+                | Fixup::Branch(_, _, n, p)
+                | Fixup::Route(_, _, n, p)
+                | Fixup::Fork(_, _, n, p) => (n, p),
+            };
+            let Some(&pc) = starts.get(name.as_str()) else {
+                let hint = closest(name, self.s.pathways.keys());
+                self.err_hint(p.clone(), format!("unknown pathway \"{name}\""), hint);
+                continue;
+            };
+            match f {
+                Fixup::Jump(at, ..) => self.program[at] = Op::Jump { pc },
+                Fixup::Branch(t, i, ..) => self.branches[t].targets[i] = pc,
+                Fixup::Route(t, i, ..) => self.routes[t].targets[i] = pc,
+                Fixup::Fork(t, i, ..) => self.forks[t][i] = pc,
+            }
+        }
+    }
+
+    /// Every step a patient can reach must be able to reach an exit (or, in a
+    /// parallel branch, the join): otherwise a loop of gotos traps patients forever.
+    pub(super) fn check_termination(&mut self, classes: &[ClassDef], starts: &HashMap<&str, u32>) {
+        let n = self.program.len();
+        let succ = |pc: usize, prog: &[Op], m: &Self| -> Vec<usize> {
+            match prog[pc] {
+                Op::Exit { .. } | Op::Join => vec![],
+                Op::Jump { pc } => vec![pc as usize],
+                Op::Branch { table } => m.branches[table as usize]
+                    .targets
+                    .iter()
+                    .map(|&t| t as usize)
+                    .collect(),
+                Op::RouteBy { table } => m.routes[table as usize]
+                    .targets
+                    .iter()
+                    .filter(|&&t| t != NONE)
+                    .map(|&t| t as usize)
+                    .collect(),
+                _ => vec![pc + 1],
+            }
+        };
+        let mut preds = vec![vec![]; n];
+        for pc in 0..n {
+            for s in succ(pc, &self.program, self) {
+                if s < n {
+                    preds[s].push(pc);
+                }
+            }
+        }
+        let mut can_end = vec![false; n];
+        let mut stack: Vec<usize> = (0..n)
+            .filter(|&pc| matches!(self.program[pc], Op::Exit { .. } | Op::Join))
+            .collect();
+        for &pc in &stack {
+            can_end[pc] = true;
+        }
+        while let Some(pc) = stack.pop() {
+            for &q in &preds[pc] {
+                if !can_end[q] {
+                    can_end[q] = true;
+                    stack.push(q);
+                }
+            }
+        }
+        let mut reached = vec![false; n];
+        let mut stack: Vec<usize> = classes.iter().map(|c| c.start_pc as usize).collect();
+        stack.extend(self.forks.iter().flatten().map(|&pc| pc as usize));
+        while let Some(pc) = stack.pop() {
+            if pc >= n || reached[pc] {
+                continue;
+            }
+            reached[pc] = true;
+            stack.extend(succ(pc, &self.program, self));
+        }
+        let mut bad: Vec<&str> = vec![];
+        for pc in 0..n {
+            if reached[pc] && !can_end[pc] {
+                let owner = starts
+                    .iter()
+                    .filter(|(_, s)| **s as usize <= pc)
+                    .max_by_key(|(_, s)| **s)
+                    .map(|(n, _)| *n)
+                    .unwrap_or("?");
+                if !bad.contains(&owner) {
+                    bad.push(owner);
+                }
+            }
+        }
+        bad.sort();
+        for name in bad {
+            self.err_hint(path!["pathways", name], format!("patients in pathway \"{name}\" can never exit: every way on loops back without an exit"), "add an exit, or a branch option that leads to one");
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! Arrivals and capacity changes: the processes that put work into the model.
+
+use super::*;
+
+impl Engine<'_> {
+    pub(super) fn schedule_capacity_change(&mut self, r: usize) {
+        let m = self.m;
+        let Capacity::Roster(_) = m.resources[r].capacity else {
+            return;
+        };
+        let cur = self.res[r].cap;
+        // Next hour boundary at which the roster differs from the current capacity.
+        let first = ((m.start_minute_of_week + self.now) / 60.0).floor() * 60.0 + 60.0
+            - m.start_minute_of_week;
+        for k in 0..168 {
+            let t = first + 60.0 * k as f64;
+            if t > m.horizon {
+                return;
+            }
+            if m.resources[r].capacity_at_hour(m.hour_of_week(t)) != cur {
+                self.schedule(t, EV_CAPACITY, r as u32, 0);
+                return;
+            }
+        }
+    }
+
+    pub(super) fn schedule_next_arrival(&mut self, c: usize) {
+        let m = self.m;
+        let class = &m.classes[c];
+        if self.arrivals_made[c] >= class.max_arrivals {
+            return;
+        }
+        match &class.process {
+            ArrivalProcess::Poisson {
+                rate_per_min,
+                max_rate,
+                flat,
+            } => {
+                // Thinning (Lewis and Shedler): candidates at the peak rate, each kept
+                // with probability rate(t) / peak.
+                let rng = &mut self.arrival_rng[c];
+                let mut t = self.now;
+                loop {
+                    let gap: f64 = Exp1.sample(rng);
+                    t += gap / max_rate;
+                    if t > m.horizon {
+                        return;
+                    }
+                    if *flat {
+                        break;
+                    }
+                    let u: f64 = rng.random();
+                    if u * max_rate < rate_per_min[m.hour_of_week(t)] {
+                        break;
+                    }
+                }
+                self.schedule(t, EV_ARRIVAL, c as u32, 1);
+            }
+            ArrivalProcess::Weekly(slots) => loop {
+                let n = self.schedule_pos[c];
+                let week = (n / slots.len() as u64) as f64;
+                let (minute, count) = slots[(n % slots.len() as u64) as usize];
+                let t = week * WEEK_MINUTES + minute - m.start_minute_of_week;
+                self.schedule_pos[c] += 1;
+                if t > m.horizon {
+                    return;
+                }
+                if t >= self.now && count > 0 {
+                    self.schedule(t, EV_ARRIVAL, c as u32, count);
+                    return;
+                }
+            },
+            ArrivalProcess::At(times) => {
+                let n = self.schedule_pos[c] as usize;
+                if let Some(&(t, count)) = times.get(n) {
+                    self.schedule_pos[c] += 1;
+                    self.schedule(t, EV_ARRIVAL, c as u32, count);
+                }
+            }
+        }
+    }
+
+    pub(super) fn alloc(&mut self, rng: Pcg64Mcg) -> u32 {
+        let n_ms = self.m.milestones.len();
+        if let Some(pid) = self.free.pop() {
+            let p = &mut self.patients[pid as usize];
+            p.rng = rng;
+            p.holds.clear();
+            p.ms.clear();
+            pid
+        } else {
+            self.patients.push(Patient {
+                rng,
+                arrival: 0.0,
+                wait_start: 0.0,
+                delay_end: 0.0,
+                remaining: f64::NAN,
+                id: 0,
+                token: 0,
+                pc: 0,
+                root: 0,
+                parent: NONE,
+                pending: 0,
+                act_seize_pc: NONE,
+                class: 0,
+                acuity: 3,
+                prio: 3,
+                waiting: false,
+                boarding: false,
+                in_preemptible: false,
+                live: false,
+                holds: Vec::with_capacity(4),
+                ms: Vec::with_capacity(n_ms),
+            });
+            (self.patients.len() - 1) as u32
+        }
+    }
+
+    pub(super) fn new_patient(&mut self, c: usize) {
+        let m = self.m;
+        if self.arrivals_made[c] >= m.classes[c].max_arrivals {
+            return;
+        }
+        let index = self.arrivals_made[c];
+        self.arrivals_made[c] += 1;
+        self.out.arrived += 1;
+        self.out.arrived_by_class[c] += 1;
+        let mut rng = stream(m.seed, self.rep, m.classes[c].key, index);
+        let u: f64 = rng.random();
+        let acuity = m.classes[c]
+            .acuity_cumulative
+            .iter()
+            .position(|&cp| u < cp)
+            .unwrap_or(4) as u8
+            + 1;
+        let pid = self.alloc(rng);
+        let id = self.next_id;
+        self.next_id += 1;
+        let now = self.now;
+        let p = &mut self.patients[pid as usize];
+        p.arrival = now;
+        p.remaining = f64::NAN;
+        p.id = id;
+        p.pc = m.classes[c].start_pc;
+        p.root = pid;
+        p.parent = NONE;
+        p.pending = 0;
+        p.class = c as u16;
+        p.acuity = acuity;
+        p.prio = acuity;
+        p.waiting = false;
+        p.boarding = false;
+        p.in_preemptible = false;
+        p.live = true;
+        p.ms.resize(m.milestones.len(), f64::NAN);
+        self.mark(pid, MS_ARRIVAL);
+        self.advance(pid);
+    }
+}

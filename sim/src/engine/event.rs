@@ -1,0 +1,70 @@
+//! The future event list's entries and the keyed random streams.
+
+use rand_pcg::Pcg64Mcg;
+use std::cmp::Ordering;
+
+pub(super) const EV_ARRIVAL: u8 = 0;
+pub(super) const EV_RESUME: u8 = 1;
+pub(super) const EV_RENEGE: u8 = 2;
+pub(super) const EV_CAPACITY: u8 = 3;
+pub(super) const EV_SAMPLE: u8 = 4;
+pub(super) const EV_WARMUP: u8 = 5;
+/// Queue levels: priorities 1..=15, level 0 for FIFO resources.
+pub(super) const LEVELS: usize = 16;
+
+/// An event: 24 bytes. `seq_kind` holds the sequence number above the kind byte,
+/// so ordering by `(time, seq_kind)` is ordering by `(time, sequence)`.
+#[derive(Clone, Copy)]
+pub(super) struct Ev {
+    pub(super) time_bits: u64,
+    pub(super) seq_kind: u64,
+    pub(super) a: u32,
+    pub(super) b: u32,
+}
+
+impl Ev {
+    pub(super) fn time(&self) -> f64 {
+        f64::from_bits(self.time_bits)
+    }
+    pub(super) fn kind(&self) -> u8 {
+        self.seq_kind as u8
+    }
+    /// One 128-bit key: a single wide comparison is cheaper than a tuple's two.
+    #[inline(always)]
+    fn key(&self) -> u128 {
+        ((self.time_bits as u128) << 64) | self.seq_kind as u128
+    }
+}
+
+impl PartialEq for Ev {
+    fn eq(&self, o: &Self) -> bool {
+        self.key() == o.key()
+    }
+}
+impl Eq for Ev {}
+impl PartialOrd for Ev {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Ev {
+    /// Reversed so that the heap (a max-heap) pops the earliest event; times are
+    /// non-negative, so their bit patterns order like the numbers.
+    fn cmp(&self, o: &Self) -> Ordering {
+        o.key().cmp(&self.key())
+    }
+}
+
+/// Seeds a generator from a key tuple with SplitMix64 finalisers, so that streams
+/// for neighbouring keys are unrelated.
+pub fn stream(seed: u64, rep: u32, key: u64, index: u64) -> Pcg64Mcg {
+    fn mix(mut z: u64) -> u64 {
+        z = z.wrapping_add(0x9e3779b97f4a7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58476d1ce4e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d049bb133111eb);
+        z ^ (z >> 31)
+    }
+    let a = mix(seed ^ mix(rep as u64 ^ mix(key ^ mix(index))));
+    let b = mix(a ^ 0x5851f42d4c957f2d);
+    Pcg64Mcg::new(((a as u128) << 64) | b as u128)
+}

@@ -1,0 +1,84 @@
+//! What one replication hands back: KPI accumulators, resource statistics,
+//! samples and the optional patient trace.
+
+use crate::stats::Histogram;
+
+/// Per-replication accumulator of one KPI.
+#[derive(Clone, Debug, Default)]
+pub struct KpiAcc {
+    /// Observations (duration KPIs) or numerator (count KPIs).
+    pub n: u64,
+    /// Sum of observed durations in minutes.
+    pub sum: f64,
+    /// Observations meeting `within`.
+    pub within: u64,
+    /// Denominator of share KPIs.
+    pub den: u64,
+    /// Distribution of durations.
+    pub hist: Option<Histogram>,
+}
+
+/// One row of the patient trace: milestone times in minutes (NaN = not reached).
+#[derive(Clone, Debug)]
+pub struct TraceRow {
+    /// Arrival index within the replication.
+    pub id: u64,
+    /// Class index.
+    pub class: u16,
+    /// Acuity 1..=5.
+    pub acuity: u8,
+    /// Exit route index, or `None` if still in the hospital at the end.
+    pub route: Option<u8>,
+    /// Milestone times in minutes since start.
+    pub milestones: Vec<f64>,
+}
+
+/// Time-weighted and counting statistics of one resource after warm-up.
+#[derive(Clone, Debug, Default)]
+pub struct ResourceRep {
+    /// Busy unit-minutes.
+    pub busy_area: f64,
+    /// Available unit-minutes.
+    pub capacity_area: f64,
+    /// Queue-length integral.
+    pub queue_area: f64,
+    /// Integral of waiting patients who hold another resource (boarders).
+    pub boarding_area: f64,
+    /// Longest queue seen.
+    pub max_queue: u32,
+    /// Sum of waits in minutes.
+    pub wait_sum: f64,
+    /// Number of grants.
+    pub waits: u64,
+    /// Sum of the waits of patients who gave up, in minutes.
+    pub renege_wait_sum: f64,
+    /// Patients who gave up waiting here.
+    pub reneges: u64,
+    /// Observed span in minutes (horizon - warm-up).
+    pub span: f64,
+}
+
+/// Everything one replication produces.
+#[derive(Clone, Debug, Default)]
+pub struct RepOutput {
+    /// Replication index.
+    pub rep: u32,
+    /// Events processed.
+    pub events: u64,
+    /// Patients arrived (whole run).
+    pub arrived: u64,
+    /// Departures by route (whole run).
+    pub departed: [u64; 5],
+    /// Patients in the hospital at the end.
+    pub in_system: u64,
+    /// Arrivals per class (whole run).
+    pub arrived_by_class: Vec<u64>,
+    /// KPI accumulators.
+    pub kpis: Vec<KpiAcc>,
+    /// Resource statistics.
+    pub resources: Vec<ResourceRep>,
+    /// Samples: for each sample time, for each resource, [busy, queue, capacity].
+    pub samples: Vec<[f32; 3]>,
+    /// Patient trace (only when asked for).
+    pub trace: Vec<TraceRow>,
+}

@@ -1,0 +1,264 @@
+//! Resource pools: seizing, queueing, dispatching freed units, releasing and
+//! preemption.
+
+use super::*;
+
+pub(super) struct Res {
+    pub(super) cap: u32,
+    pub(super) busy: u32,
+    pub(super) qlen: u32,
+    pub(super) boarders: u32,
+    pub(super) levels: Vec<VecDeque<(u32, u32)>>,
+    pub(super) in_service: Vec<(u32, u8)>,
+    pub(super) last: f64,
+    pub(super) a_busy: f64,
+    pub(super) a_cap: f64,
+    pub(super) a_queue: f64,
+    pub(super) a_board: f64,
+    pub(super) max_queue: u32,
+    pub(super) wait_sum: f64,
+    pub(super) waits: u64,
+    pub(super) renege_wait_sum: f64,
+    pub(super) reneges: u64,
+}
+
+impl Res {
+    #[inline]
+    pub(super) fn touch(&mut self, now: f64) {
+        let dt = now - self.last;
+        if dt > 0.0 {
+            self.a_busy += self.busy as f64 * dt;
+            self.a_cap += self.cap as f64 * dt;
+            self.a_queue += self.qlen as f64 * dt;
+            self.a_board += self.boarders as f64 * dt;
+            self.last = now;
+        }
+    }
+}
+
+impl Engine<'_> {
+    #[inline]
+    pub(super) fn can_seize(&self, set: usize) -> bool {
+        self.m.sets[set].iter().all(|&r| {
+            let r = &self.res[r as usize];
+            r.busy < r.cap
+        })
+    }
+
+    /// Takes every resource of the set (the caller checked they are free).
+    pub(super) fn take(&mut self, pid: u32, set: usize) {
+        let now = self.now;
+        let warm = now >= self.m.warmup;
+        let p = &mut self.patients[pid as usize];
+        let wait = if p.waiting { now - p.wait_start } else { 0.0 };
+        for &r in &self.m.sets[set] {
+            let res = &mut self.res[r as usize];
+            res.touch(now);
+            res.busy += 1;
+            if warm {
+                res.waits += 1;
+                res.wait_sum += wait;
+            }
+            p.holds.push(r);
+        }
+        p.waiting = false;
+    }
+
+    /// Joins the queue of every resource in the set. A preempted patient goes to
+    /// the front of its priority level, to resume before others of its priority.
+    pub(super) fn enqueue(&mut self, pid: u32, set: usize, front: bool) {
+        let now = self.now;
+        let p = &mut self.patients[pid as usize];
+        p.waiting = true;
+        p.wait_start = now;
+        p.boarding = !p.holds.is_empty();
+        let (tok, prio, boarding) = (p.token, p.prio as usize, p.boarding);
+        for &r in &self.m.sets[set] {
+            let res = &mut self.res[r as usize];
+            res.touch(now);
+            res.qlen += 1;
+            res.max_queue = res.max_queue.max(res.qlen);
+            if boarding {
+                res.boarders += 1;
+            }
+            let level = if res.levels.len() == 1 {
+                0
+            } else {
+                prio.min(LEVELS - 1)
+            };
+            if front {
+                res.levels[level].push_front((pid, tok));
+            } else {
+                res.levels[level].push_back((pid, tok));
+            }
+        }
+    }
+
+    /// Leaves every queue of the set (entries go stale through the token).
+    pub(super) fn dequeue(&mut self, pid: u32, set: usize) {
+        let now = self.now;
+        let p = &mut self.patients[pid as usize];
+        p.token = p.token.wrapping_add(1);
+        let boarding = p.boarding;
+        for &r in &self.m.sets[set] {
+            let res = &mut self.res[r as usize];
+            res.touch(now);
+            res.qlen -= 1;
+            if boarding {
+                res.boarders -= 1;
+            }
+        }
+    }
+
+    pub(super) fn seize_set_of(&self, pid: u32) -> usize {
+        match self.m.program[self.patients[pid as usize].pc as usize] {
+            Op::Seize { set, .. } => set as usize,
+            _ => unreachable!("a waiting patient always stands on a seize step"),
+        }
+    }
+
+    /// Hands free units of resource `r` to waiting patients, most urgent first.
+    /// A patient who needs several resources is skipped while another is busy.
+    pub(super) fn dispatch(&mut self, r: usize) {
+        let n_levels = self.res[r].levels.len();
+        for level in 0..n_levels {
+            let mut k = 0;
+            loop {
+                if self.res[r].busy >= self.res[r].cap {
+                    return;
+                }
+                let Some(&(pid, tok)) = self.res[r].levels[level].get(k) else {
+                    break;
+                };
+                if self.patients[pid as usize].token != tok || !self.patients[pid as usize].waiting
+                {
+                    if k == 0 {
+                        self.res[r].levels[level].pop_front();
+                    } else {
+                        k += 1;
+                    }
+                    continue;
+                }
+                let set = self.seize_set_of(pid);
+                if self.can_seize(set) {
+                    self.dequeue(pid, set);
+                    self.take(pid, set);
+                    self.patients[pid as usize].pc += 1;
+                    self.ready.push_back(pid);
+                    if k == 0 {
+                        self.res[r].levels[level].pop_front();
+                    }
+                } else {
+                    k += 1;
+                }
+            }
+        }
+    }
+
+    /// Frees one held unit of `r`, if held, and optionally serves the queue.
+    pub(super) fn release_one(&mut self, pid: u32, r: u16, dispatch: bool) {
+        let p = &mut self.patients[pid as usize];
+        let Some(pos) = p.holds.iter().position(|&h| h == r) else {
+            return;
+        };
+        p.holds.swap_remove(pos);
+        let now = self.now;
+        let res = &mut self.res[r as usize];
+        res.touch(now);
+        res.busy -= 1;
+        if dispatch {
+            self.dispatch(r as usize);
+        }
+    }
+
+    pub(super) fn release_all(&mut self, pid: u32) {
+        while let Some(&r) = self.patients[pid as usize].holds.last() {
+            self.release_one(pid, r, true);
+        }
+    }
+
+    /// For a patient whose priority may preempt: frees a unit of each busy
+    /// resource of the set from the least urgent patient in service there, who
+    /// returns to the front of its queue with the time it still needs. Returns
+    /// true when the preemptor now holds the set (its step is done).
+    pub(super) fn try_preempt(&mut self, pid: u32, set: usize) -> bool {
+        let m = self.m;
+        let prio = self.patients[pid as usize].prio;
+        let mut victims: Vec<u32> = vec![];
+        for &r in &m.sets[set] {
+            let res = &self.res[r as usize];
+            if res.busy < res.cap {
+                continue;
+            }
+            // A victim already chosen frees every resource of its activity.
+            let covered = victims.iter().any(|&v| {
+                let pc = self.patients[v as usize].act_seize_pc as usize;
+                matches!(m.program[pc], Op::Seize { set: vs, .. } if m.sets[vs as usize].contains(&r))
+            });
+            if covered {
+                continue;
+            }
+            if m.resources[r as usize].preempt_mask & (1 << prio) == 0 {
+                return false;
+            }
+            let victim = res
+                .in_service
+                .iter()
+                .enumerate()
+                .filter(|(_, (v, vp))| *vp > prio && !victims.contains(v))
+                .max_by_key(|(k, (_, vp))| (*vp, *k))
+                .map(|(_, (v, _))| *v);
+            match victim {
+                Some(v) => victims.push(v),
+                None => return false,
+            }
+        }
+        let mut freed = vec![];
+        for v in victims {
+            let vi = v as usize;
+            let seize_pc = self.patients[vi].act_seize_pc;
+            let Op::Seize { set: vset, .. } = m.program[seize_pc as usize] else {
+                continue;
+            };
+            self.leave_service_lists(v);
+            let now = self.now;
+            let p = &mut self.patients[vi];
+            p.token = p.token.wrapping_add(1);
+            p.remaining = (p.delay_end - now).max(0.0);
+            p.pc = seize_pc;
+            for &r in &m.sets[vset as usize] {
+                self.release_one(v, r, false);
+                freed.push(r);
+            }
+            self.enqueue(v, vset as usize, true);
+        }
+        let ok = self.can_seize(set);
+        if ok {
+            self.take(pid, set);
+            self.patients[pid as usize].pc += 1;
+        }
+        // Units the victims freed beyond what the preemptor took go to the queues.
+        for r in freed {
+            self.dispatch(r as usize);
+        }
+        ok
+    }
+
+    pub(super) fn leave_service_lists(&mut self, pid: u32) {
+        let m = self.m;
+        let p = &mut self.patients[pid as usize];
+        p.in_preemptible = false;
+        let seize_pc = p.act_seize_pc;
+        if seize_pc == NONE {
+            return;
+        }
+        if let Op::Seize { set, .. } = m.program[seize_pc as usize] {
+            for &r in &m.sets[set as usize] {
+                let list = &mut self.res[r as usize].in_service;
+                if let Some(pos) = list.iter().position(|(v, _)| *v == pid) {
+                    list.remove(pos);
+                }
+            }
+        }
+    }
+}
