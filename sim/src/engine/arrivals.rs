@@ -125,7 +125,7 @@ impl Engine<'_> {
         self.arrivals_made[c] += 1;
         self.out.arrived += 1;
         self.out.arrived_by_class[c] += 1;
-        let mut rng = stream(m.seed, self.rep, m.classes[c].key, index);
+        let mut rng = stream_at(self.patient_stream_base[c], index);
         let u: f64 = rng.random();
         let acuity = m.classes[c]
             .acuity_cumulative

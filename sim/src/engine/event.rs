@@ -55,16 +55,30 @@ impl Ord for Ev {
     }
 }
 
-/// Seeds a generator from a key tuple with SplitMix64 finalisers, so that streams
-/// for neighbouring keys are unrelated.
-pub fn stream(seed: u64, rep: u32, key: u64, index: u64) -> Pcg64Mcg {
-    fn mix(mut z: u64) -> u64 {
-        z = z.wrapping_add(0x9e3779b97f4a7c15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58476d1ce4e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d049bb133111eb);
-        z ^ (z >> 31)
-    }
-    let a = mix(seed ^ mix(rep as u64 ^ mix(key ^ mix(index))));
+#[inline]
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9e3779b97f4a7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d049bb133111eb);
+    z ^ (z >> 31)
+}
+
+/// The part of a stream key shared by every stream of one class in one
+/// replication; computed once per class so that a patient's stream costs two mixes.
+pub fn stream_base(seed: u64, rep: u32, key: u64) -> u64 {
+    mix(seed ^ mix(rep as u64 ^ mix(key)))
+}
+
+/// The generator of stream `index` under `base` (see [`stream_base`]). SplitMix64
+/// finalisers make streams for neighbouring keys unrelated.
+#[inline]
+pub fn stream_at(base: u64, index: u64) -> Pcg64Mcg {
+    let a = mix(base ^ mix(index));
     let b = mix(a ^ 0x5851f42d4c957f2d);
     Pcg64Mcg::new(((a as u128) << 64) | b as u128)
+}
+
+/// Seeds a generator from a key tuple (seed, replication, class key, index).
+pub fn stream(seed: u64, rep: u32, key: u64, index: u64) -> Pcg64Mcg {
+    stream_at(stream_base(seed, rep, key), index)
 }

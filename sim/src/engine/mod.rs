@@ -18,8 +18,8 @@ mod resources;
 
 use crate::model::*;
 use crate::stats::Histogram;
-pub use event::stream;
 use event::*;
+pub use event::{stream, stream_at, stream_base};
 pub use output::{KpiAcc, RepOutput, ResourceRep, TraceRow};
 use rand::{Rng, RngExt};
 use rand_distr::{Distribution, Exp1};
@@ -54,7 +54,6 @@ struct Patient {
 /// One replication of a model.
 pub struct Engine<'m> {
     m: &'m Model,
-    rep: u32,
     now: f64,
     seq: u64,
     heap: BinaryHeap<Ev>,
@@ -63,6 +62,7 @@ pub struct Engine<'m> {
     free: Vec<u32>,
     res: Vec<Res>,
     arrival_rng: Vec<Pcg64Mcg>,
+    patient_stream_base: Vec<u64>,
     arrivals_made: Vec<u64>,
     schedule_pos: Vec<u64>,
     next_id: u64,
@@ -107,7 +107,6 @@ impl<'m> Engine<'m> {
             .collect();
         Engine {
             m,
-            rep,
             now: 0.0,
             seq: 0,
             heap: BinaryHeap::with_capacity(1024),
@@ -119,6 +118,11 @@ impl<'m> Engine<'m> {
                 .classes
                 .iter()
                 .map(|c| stream(m.seed, rep, c.key, u64::MAX))
+                .collect(),
+            patient_stream_base: m
+                .classes
+                .iter()
+                .map(|c| stream_base(m.seed, rep, c.key))
                 .collect(),
             arrivals_made: vec![0; m.classes.len()],
             schedule_pos: vec![0; m.classes.len()],
@@ -424,6 +428,7 @@ impl<'m> Engine<'m> {
         }
     }
 
+    #[inline]
     fn mark(&mut self, pid: u32, ms: u16) {
         let m = self.m;
         let root = self.patients[pid as usize].root as usize;
@@ -433,9 +438,16 @@ impl<'m> Engine<'m> {
             return;
         }
         p.ms[ms as usize] = now;
+        let (ending, counting) = (
+            &m.kpis_ending_at[ms as usize],
+            &m.kpis_counting[ms as usize],
+        );
+        if ending.is_empty() && counting.is_empty() {
+            return;
+        }
         let (class, acuity) = (p.class as usize, p.acuity as usize);
         if now >= m.warmup {
-            for &k in &m.kpis_counting[ms as usize] {
+            for &k in counting {
                 let def = &m.kpis[k as usize];
                 if def.classes[class] && def.acuities[acuity] {
                     self.out.kpis[k as usize].n += 1;
@@ -445,7 +457,7 @@ impl<'m> Engine<'m> {
         if p.arrival < m.warmup {
             return;
         }
-        for &k in &m.kpis_ending_at[ms as usize] {
+        for &k in ending {
             let def = &m.kpis[k as usize];
             if !(def.classes[class] && def.acuities[acuity]) {
                 continue;
