@@ -29,27 +29,136 @@ impl std::fmt::Display for ScenarioFileError {
 }
 impl std::error::Error for ScenarioFileError {}
 
-/// Reads, overrides, parses and compiles a scenario file.
+/// Reads, overrides, parses and compiles a scenario file, following `extends`.
 pub(crate) fn load_file(path: &Path, sets: &[String]) -> Result<Loaded> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read scenario file {}", path.display()))?;
-    load_text(&path.display().to_string(), &text, sets)
+    let sources = read_chain(path)?;
+    let merged = merge_chain(&sources)?;
+    load_sources(&merged, &sources, sets)
 }
 
 /// Same as [`load_file`] for text already in memory; `origin` names it in errors.
 pub(crate) fn load_text(origin: &str, text: &str, sets: &[String]) -> Result<Loaded> {
-    let text = apply_sets(origin, text, sets)?;
+    let sources = vec![Source {
+        origin: origin.to_string(),
+        text: text.to_string(),
+    }];
+    load_sources(text, &sources, sets)
+}
+
+/// One file of an `extends` chain: the variant first, then what it extends.
+struct Source {
+    origin: String,
+    text: String,
+}
+
+const MAX_EXTENDS_DEPTH: usize = 16;
+
+/// Reads a scenario and, through `extends = "base.toml"` (relative to the file
+/// that says it), every scenario it builds on.
+fn read_chain(path: &Path) -> Result<Vec<Source>> {
+    let mut sources: Vec<Source> = vec![];
+    let mut next = Some(path.to_path_buf());
+    while let Some(p) = next.take() {
+        let text = std::fs::read_to_string(&p)
+            .with_context(|| format!("cannot read scenario file {}", p.display()))?;
+        let origin = p.display().to_string();
+        let doc = text.parse::<toml_edit::DocumentMut>().map_err(|e| {
+            let (line, col) = e.span().map(|s| line_col(&text, s.start)).unwrap_or((1, 1));
+            ScenarioFileError(format!("{origin}:{line}:{col}: {}", e.message().trim()))
+        })?;
+        if let Some(item) = doc.get("extends") {
+            let (line, col) = item
+                .span()
+                .map(|s| line_col(&text, s.start))
+                .unwrap_or((1, 1));
+            let Some(parent) = item.as_str() else {
+                return Err(ScenarioFileError(format!("{origin}:{line}:{col}: extends: expected the path of a scenario file as a string\n  hint: extends = \"general_hospital.toml\"")).into());
+            };
+            let parent_path = p.parent().unwrap_or(Path::new(".")).join(parent);
+            if sources.len() + 1 >= MAX_EXTENDS_DEPTH
+                || sources.iter().any(|s| Path::new(&s.origin) == parent_path)
+                || parent_path == p
+            {
+                return Err(ScenarioFileError(format!("{origin}:{line}:{col}: extends: \"{parent}\" leads back to a file already in the chain\n  hint: a scenario cannot extend itself, directly or through others")).into());
+            }
+            if !parent_path.exists() {
+                return Err(ScenarioFileError(format!("{origin}:{line}:{col}: extends: no scenario file at {}\n  hint: the path is relative to {}", parent_path.display(), p.parent().map(|d| d.display().to_string()).unwrap_or_else(|| ".".into()))).into());
+            }
+            next = Some(parent_path);
+        }
+        sources.push(Source { origin, text });
+    }
+    Ok(sources)
+}
+
+/// Overlays each variant on what it extends: tables merge key by key, any other
+/// value (numbers, strings, arrays such as pathway steps) replaces the base's.
+fn merge_chain(sources: &[Source]) -> Result<String> {
+    if sources.len() == 1 {
+        return Ok(sources[0].text.clone());
+    }
+    fn overlay(base: &mut dyn toml_edit::TableLike, over: &dyn toml_edit::TableLike) {
+        for (k, v) in over.iter() {
+            if k == "extends" {
+                continue;
+            }
+            if let (Some(b), Some(ov)) = (base.get_mut(k), v.as_table_like())
+                && let Some(bt) = b.as_table_like_mut()
+            {
+                overlay(bt, ov);
+                continue;
+            }
+            base.insert(k, v.clone());
+        }
+    }
+    let mut docs = vec![];
+    for s in sources {
+        docs.push(
+            s.text
+                .parse::<toml_edit::DocumentMut>()
+                .map_err(|e| anyhow!("{}: {}", s.origin, e.message()))?,
+        );
+    }
+    let mut merged = docs.pop().ok_or_else(|| anyhow!("empty extends chain"))?;
+    while let Some(over) = docs.pop() {
+        overlay(merged.as_table_mut(), over.as_table());
+    }
+    merged.remove("extends");
+    Ok(merged.to_string())
+}
+
+/// Where a field path points: in the first file of the chain that has the whole
+/// path (the variant overrides its base), else the best partial match in the variant.
+fn locate_in_sources(sources: &[Source], path: &FieldPath) -> (String, usize, usize) {
+    for s in sources {
+        if let (Some((l, c)), true) = locate(&s.text, path) {
+            return (s.origin.clone(), l, c);
+        }
+    }
+    let (l, c) = locate(&sources[0].text, path).0.unwrap_or((1, 1));
+    (sources[0].origin.clone(), l, c)
+}
+
+fn load_sources(merged: &str, sources: &[Source], sets: &[String]) -> Result<Loaded> {
+    let origin = &sources[0].origin;
+    let text = apply_sets(origin, merged, sets)?;
+    // Without `extends` the text is the user's file (line numbers survive --set);
+    // with it, positions are found again by field path in the file that has them.
+    let chained = sources.len() > 1;
     let scenario: Scenario = toml::from_str(&text).map_err(|e| {
-        let (line, col) = e.span().map(|s| line_col(&text, s.start)).unwrap_or((1, 1));
         let msg = e.message().trim().to_string();
         let hint = serde_hint(&msg);
-        let field = e
-            .span()
-            .and_then(|s| path_at(&text, s.start))
-            .map(|p| format!("{p}: "))
-            .unwrap_or_default();
+        let field_path = e.span().and_then(|s| path_at(&text, s.start));
+        let (file, line, col) = match (&field_path, chained) {
+            (Some(p), true) => locate_in_sources(sources, p),
+            _ => {
+                let (l, c) = e.span().map(|s| line_col(&text, s.start)).unwrap_or((1, 1));
+                (origin.clone(), l, c)
+            }
+        };
+        let field = field_path.map(|p| format!("{p}: ")).unwrap_or_default();
         let note = set_note(sets, &field);
-        ScenarioFileError(format!("{origin}:{line}:{col}: {field}{msg}{hint}{note}"))
+        ScenarioFileError(format!("{file}:{line}:{col}: {field}{msg}{hint}{note}"))
     })?;
     let model = hospsim_sim::compile(&scenario).map_err(|errs| {
         let mut out = String::new();
@@ -57,8 +166,13 @@ pub(crate) fn load_text(origin: &str, text: &str, sets: &[String]) -> Result<Loa
             if k > 0 {
                 out.push('\n');
             }
-            let (line, col) = locate(&text, &e.path).unwrap_or((1, 1));
-            let _ = write!(out, "{origin}:{line}:{col}: {}: {}", e.path, e.message);
+            let (file, line, col) = if chained {
+                locate_in_sources(sources, &e.path)
+            } else {
+                let (l, c) = locate(&text, &e.path).0.unwrap_or((1, 1));
+                (origin.clone(), l, c)
+            };
+            let _ = write!(out, "{file}:{line}:{col}: {}: {}", e.path, e.message);
             if let Some(h) = &e.hint {
                 let _ = write!(out, "\n  hint: {h}");
             }
@@ -108,9 +222,12 @@ pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
 }
 
 /// Finds where a field path points in the document: the deepest part of the
-/// path that exists (a missing field points at its table).
-fn locate(text: &str, path: &FieldPath) -> Option<(usize, usize)> {
-    let doc = toml_edit::Document::parse(text.to_string()).ok()?;
+/// path that exists (a missing field points at its table), and whether the whole
+/// path exists.
+fn locate(text: &str, path: &FieldPath) -> (Option<(usize, usize)>, bool) {
+    let Ok(doc) = toml_edit::Document::parse(text.to_string()) else {
+        return (None, false);
+    };
     let mut item: &toml_edit::Item = doc.as_item();
     let mut best = None;
     for seg in &path.0 {
@@ -135,10 +252,10 @@ fn locate(text: &str, path: &FieldPath) -> Option<(usize, usize)> {
                 }
                 item = n;
             }
-            None => break,
+            None => return (best.map(|o| line_col(text, o)), false),
         }
     }
-    best.map(|o| line_col(text, o))
+    (best.map(|o| line_col(text, o)), true)
 }
 
 /// The field path of the innermost value that contains a byte offset, for parse

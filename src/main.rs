@@ -3,6 +3,7 @@
 //! Glue only: it parses arguments, reads files, runs the engine crate and writes
 //! results. The engine itself (crate `hospsim-sim`) does no IO.
 
+mod compare;
 mod load;
 mod output;
 mod table;
@@ -48,6 +49,22 @@ enum Command {
         #[command(flatten)]
         args: RunArgs,
     },
+    /// Compare variants with a base scenario on common random numbers: paired differences with CIs.
+    #[command(
+        after_help = "Examples:\n  hospsim compare scenarios/general_hospital.toml scenarios/whatif/more_medical_beds.toml --reps 50 --out out/cmp\n  hospsim compare base.toml a.toml b.toml --independent    # measure what common random numbers save"
+    )]
+    Compare {
+        /// The base scenario.
+        base: PathBuf,
+        /// One or more variants (often `extends = "base.toml"` with a few changes).
+        #[arg(required = true)]
+        variants: Vec<PathBuf>,
+        /// Run the variants on independent random numbers instead of common ones.
+        #[arg(long)]
+        independent: bool,
+        #[command(flatten)]
+        args: CompareArgs,
+    },
     /// Validate scenario files without running them.
     #[command(
         after_help = "Examples:\n  hospsim check scenarios/*.toml\n  hospsim check my.toml --set sim.horizon=\"30 d\""
@@ -60,6 +77,29 @@ enum Command {
         #[arg(long = "set", value_name = "PATH=VALUE")]
         sets: Vec<String>,
     },
+}
+
+/// Options shared by commands that run several scenarios.
+#[derive(Args, Clone)]
+pub(crate) struct CompareArgs {
+    /// Replications of every scenario (default: the base scenario's sim.replications).
+    #[arg(long)]
+    pub(crate) reps: Option<u32>,
+    /// Master seed of every scenario (default: the base scenario's sim.seed).
+    #[arg(long)]
+    pub(crate) seed: Option<u64>,
+    /// Override a field in every scenario: path=value (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub(crate) sets: Vec<String>,
+    /// Output folder (default: out/compare).
+    #[arg(long)]
+    pub(crate) out: Option<PathBuf>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    pub(crate) threads: Option<usize>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub(crate) quiet: bool,
 }
 
 #[derive(Args, Clone)]
@@ -99,6 +139,12 @@ fn main() -> ExitCode {
             load::load_file(&scenario, &args.sets).and_then(|l| simulate(l, &args))
         }
         Command::Check { scenarios, sets } => check(&scenarios, &sets),
+        Command::Compare {
+            base,
+            variants,
+            independent,
+            args,
+        } => compare::compare(&base, &variants, independent, &args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -165,41 +211,48 @@ fn slug(name: &str) -> String {
     if s.is_empty() { "scenario".into() } else { s }
 }
 
-fn simulate(loaded: load::Loaded, args: &RunArgs) -> Result<()> {
-    let mut model = loaded.model;
-    if !args.quiet {
-        for w in &model.warnings {
-            eprintln!("warning: {w}");
-        }
+/// Worker threads from `--threads` (default: all cores).
+pub(crate) fn thread_count(threads: Option<usize>) -> Result<usize> {
+    match threads {
+        Some(0) => Err(anyhow!("--threads must be at least 1")),
+        Some(t) => Ok(t),
+        None => Ok(std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)),
     }
-    if let Some(r) = args.reps {
+}
+
+/// Applies `--reps` and `--seed` to a compiled model.
+pub(crate) fn apply_run_options(
+    model: &mut hospsim_sim::Model,
+    reps: Option<u32>,
+    seed: Option<u64>,
+) -> Result<()> {
+    if let Some(r) = reps {
         if r == 0 {
             return Err(anyhow!("--reps must be at least 1"));
         }
         model.replications = r;
     }
-    if let Some(s) = args.seed {
+    if let Some(s) = seed {
         model.seed = s;
     }
-    let threads = match args.threads {
-        Some(0) => return Err(anyhow!("--threads must be at least 1")),
-        Some(t) => t,
-        None => std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1),
-    };
+    Ok(())
+}
+
+/// Runs a model's replications on a pool of `threads`, with a progress bar on
+/// stderr unless quiet; returns the replications and the wall time.
+pub(crate) fn run_replications(
+    model: &hospsim_sim::Model,
+    threads: usize,
+    trace: bool,
+    quiet: bool,
+) -> Result<(Vec<hospsim_sim::engine::RepOutput>, f64)> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .context("cannot start worker threads")?;
-    let out_dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("out").join(slug(&loaded.scenario.name)));
-    std::fs::create_dir_all(&out_dir)
-        .with_context(|| format!("cannot create output folder {}", out_dir.display()))?;
-
-    let bar = if args.quiet {
+    let bar = if quiet {
         ProgressBar::hidden()
     } else {
         let b = ProgressBar::with_draw_target(
@@ -215,9 +268,33 @@ fn simulate(loaded: load::Loaded, args: &RunArgs) -> Result<()> {
         b
     };
     let t0 = Instant::now();
-    let reps = pool.install(|| hospsim_sim::runner::run(&model, args.trace, &|| bar.inc(1)))?;
+    let reps = pool.install(|| hospsim_sim::runner::run(model, trace, &|| bar.inc(1)))?;
     let wall = t0.elapsed().as_secs_f64();
     bar.finish_and_clear();
+    Ok((reps, wall))
+}
+
+/// Creates the output folder.
+pub(crate) fn output_dir(out: &Option<PathBuf>, default_name: &str) -> Result<PathBuf> {
+    let dir = out
+        .clone()
+        .unwrap_or_else(|| Path::new("out").join(slug(default_name)));
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create output folder {}", dir.display()))?;
+    Ok(dir)
+}
+
+fn simulate(loaded: load::Loaded, args: &RunArgs) -> Result<()> {
+    let mut model = loaded.model;
+    if !args.quiet {
+        for w in &model.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
+    apply_run_options(&mut model, args.reps, args.seed)?;
+    let threads = thread_count(args.threads)?;
+    let out_dir = output_dir(&args.out, &loaded.scenario.name)?;
+    let (reps, wall) = run_replications(&model, threads, args.trace, args.quiet)?;
 
     let (mut summary, table) = hospsim_sim::runner::summarize(&model, &reps, threads);
     summary.run.wall_seconds = wall;

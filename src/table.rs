@@ -31,7 +31,8 @@ fn pct(v: f64) -> String {
     }
 }
 
-fn render(rows: &[Vec<String>]) -> String {
+/// Renders rows as an aligned text table, the first row as the header.
+pub(crate) fn render(rows: &[Vec<String>]) -> String {
     let widths: Vec<usize> = (0..rows[0].len())
         .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
         .collect();

@@ -316,3 +316,120 @@ fn bad_options_fail_cleanly() {
             .contains("cannot read scenario file does/not/exist.toml")
     );
 }
+
+#[test]
+fn compare_identical_variants_gives_exactly_zero_and_crn_beats_independent() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = repo("scenarios/general_hospital.toml");
+    let same = dir.path().join("same.toml");
+    std::fs::write(
+        &same,
+        format!(
+            "extends = {:?}\nname = \"Same hospital\"\n",
+            base.display().to_string()
+        ),
+    )
+    .unwrap();
+    let beds = repo("scenarios/whatif/more_medical_beds.toml");
+    let run = |indep: bool, out: &Path| {
+        let mut cmd = hospsim();
+        cmd.args(["compare"])
+            .arg(&base)
+            .arg(&same)
+            .arg(&beds)
+            .args([
+                "--reps",
+                "6",
+                "--set",
+                "sim.horizon=\"90 d\"",
+                "-q",
+                "--out",
+            ])
+            .arg(out);
+        if indep {
+            cmd.arg("--independent");
+        }
+        let o = cmd.output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        read_json(&out.join("comparison.json"))
+    };
+    let crn = run(false, &dir.path().join("crn"));
+    assert_eq!(crn["common_random_numbers"], true);
+    assert!(dir.path().join("crn/comparison.csv").exists());
+    let measures = crn["measures"].as_array().unwrap();
+    assert!(measures.len() > 20);
+    for m in measures {
+        let d = &m["variants"][0]["difference"];
+        assert!(
+            d["mean"].is_null() || d["mean"].as_f64() == Some(0.0),
+            "identical variant differs on {}: {d}",
+            m["name"]
+        );
+    }
+    // More beds: boarding falls, and common random numbers shrink the interval
+    // of the difference compared with independent runs.
+    let pick = |c: &Value, name: &str| {
+        c["measures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"] == name)
+            .unwrap()["variants"][1]["difference"]
+            .clone()
+    };
+    let d_crn = pick(&crn, "util_medical_bed");
+    assert!(
+        d_crn["ci95"][1].as_f64().unwrap() < 0.0,
+        "more beds lower bed occupancy: {d_crn}"
+    );
+    assert!(d_crn["variance_reduction"].as_f64().unwrap() > 0.5);
+    let ind = run(true, &dir.path().join("ind"));
+    assert_eq!(ind["common_random_numbers"], false);
+    let d_ind = pick(&ind, "util_medical_bed");
+    let width = |d: &Value| d["ci95"][1].as_f64().unwrap() - d["ci95"][0].as_f64().unwrap();
+    assert!(
+        width(&d_crn) < width(&d_ind),
+        "CRN interval {} vs independent {}",
+        width(&d_crn),
+        width(&d_ind)
+    );
+    // Independent runs of the identical variant do differ.
+    let same_ind = ind["measures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "door_to_doctor")
+        .unwrap()["variants"][0]["difference"]["mean"]
+        .as_f64()
+        .unwrap();
+    assert!(same_ind != 0.0);
+}
+
+#[test]
+fn extends_reports_errors_in_the_file_that_has_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = dir.path().join("variant.toml");
+    std::fs::write(
+        &v,
+        format!(
+            "extends = {:?}\nname = \"v\"\n[resources.icu_bed]\ncapacity = 0\n",
+            repo("scenarios/general_hospital.toml")
+                .display()
+                .to_string()
+        ),
+    )
+    .unwrap();
+    let out = hospsim().arg("check").arg(&v).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("variant.toml:4:12: resources.icu_bed.capacity"),
+        "{err}"
+    );
+    let looped = dir.path().join("loop.toml");
+    std::fs::write(&looped, "extends = \"loop.toml\"\nname = \"x\"\n").unwrap();
+    let out = hospsim().arg("check").arg(&looped).output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("leads back to a file already in the chain")
+    );
+}

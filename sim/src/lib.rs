@@ -10,6 +10,7 @@
 //!
 //! This crate does no file IO and no printing: it takes values and returns values.
 
+pub mod compare;
 pub mod compile;
 pub mod dist;
 pub mod duration;
