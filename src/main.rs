@@ -6,6 +6,7 @@
 mod compare;
 mod load;
 mod output;
+mod sweep;
 mod table;
 
 use anyhow::{Context, Result, anyhow};
@@ -65,6 +66,22 @@ enum Command {
         #[command(flatten)]
         args: CompareArgs,
     },
+    /// Run a grid of parameter values on the same seeds; find the cheapest point meeting a target.
+    #[command(
+        after_help = "Examples:\n  hospsim sweep scenarios/general_hospital.toml --param resources.icu_bed.capacity=12..20:2 --reps 20\n  hospsim sweep scenarios/general_hospital.toml --param rosters.ed_doctors.scale=0.8,1.0,1.2 --param resources.ed_cubicle.capacity=24..36:4 --target \"door_to_doctor.p90 <= 60 min\""
+    )]
+    Sweep {
+        /// The scenario to vary.
+        scenario: PathBuf,
+        /// A parameter and its values: path=a..b[:step] (whole numbers) or path=v1,v2,... (repeatable).
+        #[arg(long = "param", value_name = "PATH=VALUES", required = true)]
+        params: Vec<String>,
+        /// A target such as "door_to_doctor.p90 <= 60 min" (statistics: mean, p50/p90/p95, share_within).
+        #[arg(long)]
+        target: Option<String>,
+        #[command(flatten)]
+        args: CompareArgs,
+    },
     /// Validate scenario files without running them.
     #[command(
         after_help = "Examples:\n  hospsim check scenarios/*.toml\n  hospsim check my.toml --set sim.horizon=\"30 d\""
@@ -91,7 +108,7 @@ pub(crate) struct CompareArgs {
     /// Override a field in every scenario: path=value (repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub(crate) sets: Vec<String>,
-    /// Output folder (default: out/compare).
+    /// Output folder (default: out/compare for compare, out/sweep_<name> for sweep).
     #[arg(long)]
     pub(crate) out: Option<PathBuf>,
     /// Worker threads (default: all cores). Results do not depend on it.
@@ -145,6 +162,12 @@ fn main() -> ExitCode {
             independent,
             args,
         } => compare::compare(&base, &variants, independent, &args),
+        Command::Sweep {
+            scenario,
+            params,
+            target,
+            args,
+        } => sweep::sweep(&scenario, &params, target.as_deref(), &args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -433,3 +433,110 @@ fn extends_reports_errors_in_the_file_that_has_them() {
         String::from_utf8_lossy(&out.stderr).contains("leads back to a file already in the chain")
     );
 }
+
+#[test]
+fn sweep_runs_the_grid_and_names_the_cheapest_point_meeting_the_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = hospsim()
+        .current_dir(repo(""))
+        .args([
+            "sweep",
+            "scenarios/general_hospital.toml",
+            "--param",
+            "rosters.ed_doctors.scale=0.7,1.0",
+            "--param",
+            "resources.ed_cubicle.capacity=20..30:10",
+        ])
+        .args([
+            "--reps",
+            "4",
+            "--set",
+            "sim.horizon=\"60 d\"",
+            "--target",
+            "door_to_doctor.p90 <= 60 min",
+            "-q",
+            "--out",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s = read_json(&dir.path().join("sweep.json"));
+    let points = s["points"].as_array().unwrap();
+    assert_eq!(points.len(), 4);
+    assert_eq!(points[0]["params"][0][1], "0.7");
+    assert_eq!(points[3]["params"][1][1], "30");
+    // 30% fewer doctors cannot meet a P90 of an hour; full staffing does; the
+    // cheapest such point has the fewer cubicles.
+    assert_eq!(points[0]["meets_target"], false);
+    assert_eq!(points[2]["meets_target"], true);
+    assert_eq!(s["cheapest_meeting_target"], 2);
+    let csv = std::fs::read_to_string(dir.path().join("sweep.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 5);
+    assert!(csv.starts_with(
+        "point,rosters.ed_doctors.scale,resources.ed_cubicle.capacity,door_to_triage,"
+    ));
+}
+
+#[test]
+fn bad_sweep_definitions_are_refused() {
+    for (args, expect) in [
+        (
+            vec!["--param", "resources.icu_bed.capacity=20..10"],
+            "is empty",
+        ),
+        (vec!["--param", "resources.icu_bed.capacity="], "no values"),
+        (
+            vec!["--param", "resources.icu_bd.capacity=10,12"],
+            "no field \"icu_bd\"",
+        ),
+        (
+            vec![
+                "--param",
+                "resources.icu_bed.capacity=10,12",
+                "--target",
+                "door_to_docter.p90 <= 60 min",
+            ],
+            "no KPI named \"door_to_docter\"",
+        ),
+        (
+            vec![
+                "--param",
+                "resources.icu_bed.capacity=10,12",
+                "--target",
+                "door_to_doctor.p90 60",
+            ],
+            "no comparison",
+        ),
+        (
+            vec![
+                "--param",
+                "resources.icu_bed.capacity=10,12",
+                "--target",
+                "door_to_doctor.p99 <= 60 min",
+            ],
+            "does not report P99",
+        ),
+    ] {
+        let o = hospsim()
+            .current_dir(repo(""))
+            .args([
+                "sweep",
+                "scenarios/general_hospital.toml",
+                "--reps",
+                "2",
+                "--set",
+                "sim.horizon=\"40 d\"",
+                "-q",
+            ])
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(expect),
+            "{args:?}: expected '{expect}' in {err}"
+        );
+    }
+}
