@@ -4,6 +4,7 @@
 //! results. The engine itself (crate `hospsim-sim`) does no IO.
 
 mod compare;
+mod drill;
 mod load;
 mod output;
 mod sweep;
@@ -79,6 +80,16 @@ enum Command {
         /// A target such as "door_to_doctor.p90 <= 60 min" (statistics: mean, p50/p90/p95, share_within).
         #[arg(long)]
         target: Option<String>,
+        #[command(flatten)]
+        args: CompareArgs,
+    },
+    /// Run a crisis drill beside its no-drill baseline: timeline, bottlenecks, recovery, responses.
+    #[command(
+        after_help = "Examples:\n  hospsim drill scenarios/drills/bus_crash.toml --reps 50\n  hospsim drill scenarios/drills/flu_wave.toml --reps 20 --out out/flu"
+    )]
+    Drill {
+        /// A scenario with a [drill] section.
+        scenario: PathBuf,
         #[command(flatten)]
         args: CompareArgs,
     },
@@ -162,6 +173,7 @@ fn main() -> ExitCode {
             independent,
             args,
         } => compare::compare(&base, &variants, independent, &args),
+        Command::Drill { scenario, args } => drill::drill(&scenario, &args),
         Command::Sweep {
             scenario,
             params,

@@ -540,3 +540,70 @@ fn bad_sweep_definitions_are_refused() {
         );
     }
 }
+
+#[test]
+fn drill_reports_timeline_bottlenecks_recovery_and_responses() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = hospsim()
+        .current_dir(repo(""))
+        .args([
+            "drill",
+            "scenarios/drills/bus_crash.toml",
+            "--reps",
+            "4",
+            "--set",
+            "sim.horizon=\"64 d\"",
+            "-q",
+            "--out",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let d = read_json(&dir.path().join("drill.json"));
+    assert_eq!(d["drill_start"], "2025-03-07T18:00");
+    let trauma = d["thresholds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["kpi"] == "trauma_door_to_theatre")
+        .unwrap();
+    assert_eq!(trauma["baseline_patients_over"]["mean"], 0.0);
+    assert!(trauma["drill_patients_over"]["mean"].as_f64().unwrap() > 0.0);
+    let chain = d["bottlenecks"].as_array().unwrap();
+    assert_eq!(chain.len(), 12);
+    // The first to saturate is an ED resource, within the first hours.
+    assert!(
+        chain[0]["saturated_after_hours"].as_f64().unwrap() < 3.0,
+        "{}",
+        chain[0]
+    );
+    let resus = chain.iter().find(|b| b["id"] == "resus_bay").unwrap();
+    assert!(
+        resus["peak_demand_mean"].as_f64().unwrap()
+            > resus["baseline_peak_demand_mean"].as_f64().unwrap()
+    );
+    let responses = d["responses"].as_array().unwrap();
+    assert_eq!(responses.len(), 4);
+    assert_eq!(responses[0]["fired_share"], 1.0);
+    assert!(responses[0]["fired_after_hours_median"].as_f64().unwrap() >= 0.0);
+    let timeline = std::fs::read_to_string(dir.path().join("timeline.csv")).unwrap();
+    assert!(timeline.starts_with("time,hours_from_drill_start,resource,drill_busy_mean"));
+    // 15-minute steps from a day before the drill.
+    assert!(
+        timeline
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("2025-03-06T18:00,-24,")
+    );
+    assert!(timeline.contains("2025-03-06T18:15,"));
+    // A scenario without a drill is refused with a hint.
+    let o = hospsim()
+        .current_dir(repo(""))
+        .args(["drill", "scenarios/general_hospital.toml", "-q"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("has no [drill]"));
+}

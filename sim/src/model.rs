@@ -75,6 +75,8 @@ pub enum Op {
         dur: DurRef,
         /// Seize op of the activity, or [`NONE`].
         seize_pc: u32,
+        /// Activity index (into [`Model::activities`]), for drill slowdowns.
+        activity: u16,
     },
     /// Record a milestone (first time only).
     Mark {
@@ -178,6 +180,26 @@ pub enum ArrivalProcess {
     Weekly(Vec<(f64, u32)>),
     /// Fixed times (minutes since start, count), sorted.
     At(Vec<(f64, u32)>),
+    /// A drill surge: `n` patients at independent uniform times in `[start, end)`.
+    Surge {
+        /// Window start, minutes.
+        start: f64,
+        /// Window end, minutes.
+        end: f64,
+        /// Number of patients.
+        n: u32,
+    },
+    /// Poisson with a rate per fixed step from `start` (an epidemic's daily admissions).
+    Piecewise {
+        /// Start of the first step, minutes.
+        start: f64,
+        /// Step length, minutes.
+        step: f64,
+        /// Rate per minute in each step.
+        rate_per_min: Vec<f64>,
+        /// Largest rate.
+        max_rate: f64,
+    },
 }
 
 /// A patient class.
@@ -305,6 +327,161 @@ pub struct Model {
     pub kpis_counting: Vec<Vec<u16>>,
     /// Things that compile but look unintended (e.g. a pathway nothing leads to).
     pub warnings: Vec<String>,
+    /// Activity names (for slowdowns and reports).
+    pub activities: Vec<String>,
+    /// The compiled drill, if the scenario has one.
+    pub drill: Option<DrillDef>,
+}
+
+/// How a capacity modifier changes a resource.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ModKind {
+    /// Multiply (rounded to whole units).
+    Scale(f64),
+    /// Take units out.
+    Remove(u32),
+    /// Add units.
+    Add(u32),
+}
+
+/// A capacity change of one resource over `[start, end)`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CapacityMod {
+    /// Resource index.
+    pub resource: u16,
+    /// Start, minutes.
+    pub start: f64,
+    /// End, minutes.
+    pub end: f64,
+    /// The change.
+    pub kind: ModKind,
+}
+
+/// Longer activity durations over `[start, end)`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Slowdown {
+    /// Activity index.
+    pub activity: u16,
+    /// Start, minutes.
+    pub start: f64,
+    /// End, minutes.
+    pub end: f64,
+    /// Duration multiplier.
+    pub factor: f64,
+}
+
+/// What a response condition looks at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Metric {
+    /// Patients waiting.
+    Queue,
+    /// Busy units / capacity.
+    Occupancy,
+    /// Busy units.
+    Busy,
+}
+
+/// A comparison.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CmpOp {
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+}
+
+impl CmpOp {
+    /// Applies the comparison.
+    pub fn holds(self, x: f64, v: f64) -> bool {
+        match self {
+            CmpOp::Gt => x > v,
+            CmpOp::Ge => x >= v,
+            CmpOp::Lt => x < v,
+            CmpOp::Le => x <= v,
+        }
+    }
+}
+
+/// When a response fires.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Trigger {
+    /// At a time, minutes.
+    At(f64),
+    /// When a condition on a resource first holds.
+    When {
+        /// Resource index.
+        resource: u16,
+        /// What is measured.
+        metric: Metric,
+        /// Comparison.
+        op: CmpOp,
+        /// Threshold.
+        value: f64,
+    },
+}
+
+/// What a response does.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Action {
+    /// Open more units of a resource (surge beds, staff called in, fast track).
+    AddCapacity {
+        /// Resource index.
+        resource: u16,
+        /// Units added.
+        units: u32,
+    },
+    /// Stop a class's arrivals (cancel electives).
+    StopArrivals {
+        /// Class index.
+        class: usize,
+    },
+    /// Send a share of a class's arrivals elsewhere (ambulance diversion).
+    Divert {
+        /// Class index.
+        class: usize,
+        /// Share diverted (0-1).
+        share: f64,
+    },
+}
+
+/// A compiled response.
+#[derive(Clone, Debug)]
+pub struct ResponseDef {
+    /// Name.
+    pub name: String,
+    /// When it fires.
+    pub trigger: Trigger,
+    /// Delay from firing to effect, minutes.
+    pub delay: f64,
+    /// What it does.
+    pub action: Action,
+    /// How long the effect lasts, minutes (infinite by default).
+    pub duration: f64,
+}
+
+/// A compiled drill.
+#[derive(Clone, Debug, Default)]
+pub struct DrillDef {
+    /// Display name.
+    pub name: String,
+    /// Capacity changes from outages, shortages and closures.
+    pub capacity_mods: Vec<CapacityMod>,
+    /// Slowdowns.
+    pub slowdowns: Vec<Slowdown>,
+    /// Responses.
+    pub responses: Vec<ResponseDef>,
+    /// Class indices added by surges and epidemics.
+    pub classes: Vec<usize>,
+    /// Earliest start of any event, minutes.
+    pub start: f64,
+    /// Latest end of any event, minutes.
+    pub end: f64,
+    /// For epidemics: (class index, day-0 minute, expected admissions per day).
+    pub epidemic_admissions: Vec<(usize, f64, Vec<f64>)>,
 }
 
 impl Model {

@@ -26,42 +26,10 @@ impl<'s> Compiler<'s> {
                 }
             };
             let process = self.arrival_process(&p, a, start_mow, horizon);
-            let mut acuity_cumulative = [0.0, 0.0, 1.0, 1.0, 1.0];
-            if let Some(mix) = &a.acuity {
-                let mut probs = [0.0; 6];
-                for (k, v) in mix {
-                    if let Some(ac) = self.acuity_key(p.key("acuity").key(k), k) {
-                        if !(0.0..=1.0).contains(v) {
-                            self.err(
-                                p.key("acuity").key(k),
-                                format!("a probability lies between 0 and 1, got {v}"),
-                            );
-                        }
-                        probs[ac] = *v;
-                    }
-                }
-                let sum: f64 = probs.iter().sum();
-                if (sum - 1.0).abs() > 1e-6 {
-                    self.err_hint(
-                        p.key("acuity"),
-                        format!("acuity shares must add up to 1, got {sum:.4}"),
-                        "e.g. acuity = { 1 = 0.01, 2 = 0.12, 3 = 0.40, 4 = 0.35, 5 = 0.12 }",
-                    );
-                }
-                let mut acc = 0.0;
-                for a in 1..=5 {
-                    acc += probs[a] / sum.max(1e-12);
-                    acuity_cumulative[a - 1] = acc;
-                }
-                acuity_cumulative[4] = f64::INFINITY;
-            }
-            let mut h: u64 = 0xcbf29ce484222325;
-            for b in name.bytes() {
-                h = (h ^ b as u64).wrapping_mul(0x100000001b3);
-            }
+            let acuity_cumulative = self.acuity_mix(&p.key("acuity"), a.acuity.as_ref());
             out.push(ClassDef {
                 name: name.clone(),
-                key: h,
+                key: class_key(name),
                 start_pc,
                 process,
                 acuity_cumulative,
@@ -69,6 +37,46 @@ impl<'s> Compiler<'s> {
             });
         }
         out
+    }
+
+    /// Cumulative acuity probabilities from a mix `{ "1" = p1, ... }` (all acuity 3
+    /// when absent).
+    pub(super) fn acuity_mix(
+        &mut self,
+        p: &FieldPath,
+        mix: Option<&BTreeMap<String, f64>>,
+    ) -> [f64; 5] {
+        let mut acuity_cumulative = [0.0, 0.0, 1.0, 1.0, 1.0];
+        let Some(mix) = mix else {
+            return acuity_cumulative;
+        };
+        let mut probs = [0.0; 6];
+        for (k, v) in mix {
+            if let Some(ac) = self.acuity_key(p.key(k), k) {
+                if !(0.0..=1.0).contains(v) {
+                    self.err(
+                        p.key(k),
+                        format!("a probability lies between 0 and 1, got {v}"),
+                    );
+                }
+                probs[ac] = *v;
+            }
+        }
+        let sum: f64 = probs.iter().sum();
+        if (sum - 1.0).abs() > 1e-6 {
+            self.err_hint(
+                p.clone(),
+                format!("acuity shares must add up to 1, got {sum:.4}"),
+                "e.g. acuity = { 1 = 0.01, 2 = 0.12, 3 = 0.40, 4 = 0.35, 5 = 0.12 }",
+            );
+        }
+        let mut acc = 0.0;
+        for a in 1..=5 {
+            acc += probs[a] / sum.max(1e-12);
+            acuity_cumulative[a - 1] = acc;
+        }
+        acuity_cumulative[4] = f64::INFINITY;
+        acuity_cumulative
     }
 
     pub(super) fn arrival_process(
@@ -143,10 +151,7 @@ impl<'s> Compiler<'s> {
                             Ok(s) => s,
                             Err(_) => continue,
                         };
-                        let mins = start
-                            .until(ts)
-                            .map(|span| span.total(jiff::Unit::Minute).unwrap_or(-1.0))
-                            .unwrap_or(-1.0);
+                        let mins = ts.duration_since(start).as_secs_f64() / 60.0;
                         if mins < 0.0 || mins > horizon {
                             self.err(
                                 p.key("at").index(i),
@@ -232,4 +237,14 @@ impl<'s> Compiler<'s> {
             flat,
         }
     }
+}
+
+/// Stable key of a class for random streams: an FNV-1a hash of its name, so that
+/// adding a class to a variant leaves the other classes' patients unchanged.
+pub(super) fn class_key(name: &str) -> u64 {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in name.bytes() {
+        h = (h ^ b as u64).wrapping_mul(0x100000001b3);
+    }
+    h
 }

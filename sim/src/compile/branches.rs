@@ -115,7 +115,7 @@ impl<'s> Compiler<'s> {
                 false
             }
         };
-        let n = if by_class { self.s.arrivals.len() } else { 6 };
+        let n = if by_class { self.n_classes } else { 6 };
         let at = self.routes.len();
         self.routes.push(RouteTable {
             by_class,

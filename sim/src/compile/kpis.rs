@@ -134,9 +134,9 @@ impl<'s> Compiler<'s> {
                     "for durations use `within` and `target_share`",
                 );
             }
-            let mut classes = vec![true; s.arrivals.len()];
+            let mut classes = vec![true; self.n_classes];
             if let Some(list) = &k.classes {
-                classes = vec![false; s.arrivals.len()];
+                classes = vec![false; self.n_classes];
                 for (i, c) in list.iter().enumerate() {
                     match self.class_ix.get(c.as_str()) {
                         Some(&ci) => classes[ci] = true,

@@ -11,6 +11,10 @@ use std::collections::{BTreeMap, HashMap};
 
 mod arrivals;
 mod branches;
+mod drill;
+
+/// Daily admissions of the CHIME-style SIR model used by epidemic drills.
+pub use drill::sir_admissions;
 mod kpis;
 mod pathways;
 
@@ -97,6 +101,8 @@ struct Compiler<'s> {
     forks: Vec<Vec<u32>>,
     fixups: Vec<Fixup>,
     warnings: Vec<String>,
+    n_classes: usize,
+    activities: Vec<String>,
 }
 
 impl<'s> Compiler<'s> {
@@ -117,6 +123,8 @@ impl<'s> Compiler<'s> {
             forks: vec![],
             fixups: vec![],
             warnings: vec![],
+            n_classes: s.arrivals.len(),
+            activities: vec![],
         }
     }
 
@@ -184,6 +192,7 @@ impl<'s> Compiler<'s> {
         for (i, name) in s.arrivals.keys().enumerate() {
             self.class_ix.insert(name.as_str(), i);
         }
+        self.register_drill_classes();
         for p in s.pathways.values() {
             for step in &p.steps {
                 if let Some(m) = &step.mark
@@ -209,7 +218,8 @@ impl<'s> Compiler<'s> {
             self.pathway(name, p, ctx);
         }
         self.resolve_fixups(&starts);
-        let classes = self.classes(&starts, start_minute_of_week, horizon);
+        let mut classes = self.classes(&starts, start_minute_of_week, horizon);
+        let drill = self.drill(&starts, start, horizon, &mut classes);
         let kpis = self.kpis();
         if s.pathways.is_empty() {
             self.err(path!["pathways"], "a scenario needs at least one pathway");
@@ -267,6 +277,8 @@ impl<'s> Compiler<'s> {
             kpis_ending_at,
             kpis_counting,
             warnings: std::mem::take(&mut self.warnings),
+            activities: std::mem::take(&mut self.activities),
+            drill,
         })
     }
 
@@ -472,6 +484,16 @@ impl<'s> Compiler<'s> {
         }
         self.sets.push(set);
         (self.sets.len() - 1) as u32
+    }
+
+    fn activity_index(&mut self, name: &str) -> u16 {
+        match self.activities.iter().position(|a| a == name) {
+            Some(i) => i as u16,
+            None => {
+                self.activities.push(name.to_string());
+                (self.activities.len() - 1) as u16
+            }
+        }
     }
 
     fn ms_index(&self, name: &str) -> Option<u16> {

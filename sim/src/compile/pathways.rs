@@ -14,6 +14,11 @@ impl<'s> Compiler<'s> {
         for a in s.arrivals.values() {
             stack.push((a.pathway.as_str(), Context::Main));
         }
+        for e in s.drill.iter().flat_map(|d| &d.events) {
+            if let DrillEvent::Surge { pathway, .. } | DrillEvent::Epidemic { pathway, .. } = e {
+                stack.push((pathway.as_str(), Context::Main));
+            }
+        }
         for p in s.pathways.values() {
             for st in &p.steps {
                 for f in st.fork.iter().flatten() {
@@ -206,13 +211,18 @@ impl<'s> Compiler<'s> {
             }
             "activity" => {
                 let dur = self.duration(p, st);
+                let activity = self.activity_index(st.activity.as_deref().unwrap_or_default());
                 match &st.use_ {
                     Some(names) => {
                         let set = self.resource_set(p.key("use"), names);
                         let seize_pc = self.program.len() as u32;
                         self.emit_seize(p, st, set);
                         mark_now(self);
-                        self.program.push(Op::Delay { dur, seize_pc });
+                        self.program.push(Op::Delay {
+                            dur,
+                            seize_pc,
+                            activity,
+                        });
                         self.program.push(Op::Release { set });
                     }
                     None => {
@@ -226,6 +236,7 @@ impl<'s> Compiler<'s> {
                         self.program.push(Op::Delay {
                             dur,
                             seize_pc: NONE,
+                            activity,
                         });
                     }
                 }
@@ -354,7 +365,7 @@ impl<'s> Compiler<'s> {
                 DurRef::ByAcuity(id)
             }
             (None, Some(t)) => {
-                let mut row = vec![fallback.unwrap_or(NONE); self.s.arrivals.len()];
+                let mut row = vec![fallback.unwrap_or(NONE); self.n_classes];
                 for (k, d) in t {
                     match self.class_ix.get(k.as_str()) {
                         Some(&c) => row[c] = self.dist(p.key("duration_by_class").key(k), d),

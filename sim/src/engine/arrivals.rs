@@ -8,8 +8,8 @@ impl Engine<'_> {
         let Capacity::Roster(_) = m.resources[r].capacity else {
             return;
         };
-        let cur = self.res[r].cap;
-        // Next hour boundary at which the roster differs from the current capacity.
+        let cur = m.resources[r].capacity_at_hour(m.hour_of_week(self.now));
+        // Next hour boundary at which the roster differs from its current value.
         let first = ((m.start_minute_of_week + self.now) / 60.0).floor() * 60.0 + 60.0
             - m.start_minute_of_week;
         for k in 0..168 {
@@ -70,6 +70,39 @@ impl Engine<'_> {
                     return;
                 }
             },
+            ArrivalProcess::Surge { .. } => {
+                let n = self.schedule_pos[c] as usize;
+                if let Some(&t) = self.surge_times[c].get(n) {
+                    self.schedule_pos[c] += 1;
+                    self.schedule(t, EV_ARRIVAL, c as u32, 1);
+                }
+            }
+            ArrivalProcess::Piecewise {
+                start,
+                step,
+                rate_per_min,
+                max_rate,
+            } => {
+                if *max_rate <= 0.0 {
+                    return;
+                }
+                let rng = &mut self.arrival_rng[c];
+                let mut t = self.now.max(*start);
+                let end = start + step * rate_per_min.len() as f64;
+                loop {
+                    let gap: f64 = Exp1.sample(rng);
+                    t += gap / max_rate;
+                    if t > m.horizon || t >= end {
+                        return;
+                    }
+                    let k = ((t - start) / step) as usize;
+                    let u: f64 = rng.random();
+                    if u * max_rate < rate_per_min[k.min(rate_per_min.len() - 1)] {
+                        break;
+                    }
+                }
+                self.schedule(t, EV_ARRIVAL, c as u32, 1);
+            }
             ArrivalProcess::At(times) => {
                 let n = self.schedule_pos[c] as usize;
                 if let Some(&(t, count)) = times.get(n) {
@@ -123,6 +156,15 @@ impl Engine<'_> {
         }
         let index = self.arrivals_made[c];
         self.arrivals_made[c] += 1;
+        // The index is spent even for a diverted patient, so that the patients who
+        // do come are the same as in the run without the diversion.
+        if self.accept[c] < 1.0 {
+            let u: f64 = self.divert_rng[c].random();
+            if u >= self.accept[c] {
+                self.out.diverted += 1;
+                return;
+            }
+        }
         self.out.arrived += 1;
         self.out.arrived_by_class[c] += 1;
         let mut rng = stream_at(self.patient_stream_base[c], index);

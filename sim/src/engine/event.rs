@@ -9,6 +9,12 @@ pub(super) const EV_RENEGE: u8 = 2;
 pub(super) const EV_CAPACITY: u8 = 3;
 pub(super) const EV_SAMPLE: u8 = 4;
 pub(super) const EV_WARMUP: u8 = 5;
+/// A response with a time trigger fires.
+pub(super) const EV_RESPONSE: u8 = 6;
+/// A fired response takes effect (after its delay).
+pub(super) const EV_ACTION: u8 = 7;
+/// A response's effect on arrivals ends.
+pub(super) const EV_ACTION_END: u8 = 8;
 /// Queue levels: priorities 1..=15, level 0 for FIFO resources.
 pub(super) const LEVELS: usize = 16;
 

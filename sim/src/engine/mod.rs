@@ -12,12 +12,14 @@
 //! grow with queue length.
 
 mod arrivals;
+mod drill;
 mod event;
 mod output;
 mod resources;
 
 use crate::model::*;
 use crate::stats::Histogram;
+use drill::slowdown_factor;
 use event::*;
 pub use event::{stream, stream_at, stream_base};
 pub use output::{KpiAcc, RepOutput, ResourceRep, TraceRow};
@@ -63,6 +65,15 @@ pub struct Engine<'m> {
     res: Vec<Res>,
     arrival_rng: Vec<Pcg64Mcg>,
     patient_stream_base: Vec<u64>,
+    /// Capacity changes in force or scheduled (drill events, then responses).
+    mods: Vec<CapacityMod>,
+    /// Share of each class's arrivals accepted (drill responses divert the rest).
+    accept: Vec<f64>,
+    divert_rng: Vec<Pcg64Mcg>,
+    /// Arrival times of surge classes, drawn at the start of the replication.
+    surge_times: Vec<Vec<f64>>,
+    /// Conditions of responses that have not fired yet.
+    pending_conditions: usize,
     arrivals_made: Vec<u64>,
     schedule_pos: Vec<u64>,
     next_id: u64,
@@ -119,6 +130,19 @@ impl<'m> Engine<'m> {
                 .iter()
                 .map(|c| stream(m.seed, rep, c.key, u64::MAX))
                 .collect(),
+            mods: m
+                .drill
+                .as_ref()
+                .map(|d| d.capacity_mods.clone())
+                .unwrap_or_default(),
+            accept: vec![1.0; m.classes.len()],
+            divert_rng: m
+                .classes
+                .iter()
+                .map(|c| stream(m.seed, rep, c.key, u64::MAX - 2))
+                .collect(),
+            surge_times: vec![vec![]; m.classes.len()],
+            pending_conditions: 0,
             patient_stream_base: m
                 .classes
                 .iter()
@@ -151,6 +175,7 @@ impl<'m> Engine<'m> {
     /// Runs to the horizon and returns the replication's results.
     pub fn run(mut self) -> RepOutput {
         let m = self.m;
+        self.start_drill();
         for c in 0..m.classes.len() {
             self.schedule_next_arrival(c);
         }
@@ -164,6 +189,11 @@ impl<'m> Engine<'m> {
         loop {
             while let Some(pid) = self.ready.pop_front() {
                 self.advance(pid);
+            }
+            // Conditions change only at events: checked after each, a response
+            // fires at the first instant its condition holds.
+            if self.pending_conditions > 0 {
+                self.check_conditions();
             }
             let Some(ev) = self.heap.pop() else { break };
             let t = ev.time();
@@ -200,13 +230,16 @@ impl<'m> Engine<'m> {
                 EV_CAPACITY => {
                     self.out.events += 1;
                     let r = ev.a as usize;
-                    let cap = m.resources[r].capacity_at_hour(m.hour_of_week(t));
-                    let now = self.now;
-                    self.res[r].touch(now);
-                    self.res[r].cap = cap;
-                    self.dispatch(r);
-                    self.schedule_capacity_change(r);
+                    self.update_capacity(r);
+                    // b = 0: a roster boundary, which schedules the next one;
+                    // b = 1: a drill change, outside the roster's chain.
+                    if ev.b == 0 {
+                        self.schedule_capacity_change(r);
+                    }
                 }
+                EV_RESPONSE => self.fire_response(ev.a as usize),
+                EV_ACTION => self.apply_response(ev.a as usize),
+                EV_ACTION_END => self.end_response(ev.a as usize),
                 EV_SAMPLE => {
                     for r in &self.res {
                         self.out
@@ -338,7 +371,11 @@ impl<'m> Engine<'m> {
                     self.release_all(pid);
                     self.patients[i].pc += 1;
                 }
-                Op::Delay { dur, seize_pc } => {
+                Op::Delay {
+                    dur,
+                    seize_pc,
+                    activity,
+                } => {
                     let p = &mut self.patients[i];
                     let d = if p.remaining.is_nan() {
                         let di = match dur {
@@ -346,7 +383,13 @@ impl<'m> Engine<'m> {
                             DurRef::ByAcuity(t) => m.by_acuity[t as usize][p.acuity as usize],
                             DurRef::ByClass(t) => m.by_class[t as usize][p.class as usize],
                         };
-                        m.dists[di as usize].sample(&mut p.rng)
+                        let d = m.dists[di as usize].sample(&mut p.rng);
+                        match &m.drill {
+                            Some(drill) if !drill.slowdowns.is_empty() => {
+                                d * slowdown_factor(drill, activity, self.now)
+                            }
+                            _ => d,
+                        }
                     } else {
                         std::mem::replace(&mut p.remaining, f64::NAN)
                     };

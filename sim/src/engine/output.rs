@@ -81,4 +81,8 @@ pub struct RepOutput {
     pub samples: Vec<[f32; 3]>,
     /// Patient trace (only when asked for).
     pub trace: Vec<TraceRow>,
+    /// Arrivals turned away by drill responses (diverted, or cancelled electives).
+    pub diverted: u64,
+    /// For each drill response, the time it fired in minutes (NaN: never).
+    pub responses_fired: Vec<f64>,
 }

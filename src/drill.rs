@@ -1,0 +1,578 @@
+//! `hospsim drill`: a crisis drill beside its no-drill baseline on the same seeds.
+
+use crate::output::{csv_num, timestamp, write_atomic};
+use crate::{CompareArgs, load, output_dir, run_replications, thread_count};
+use anyhow::{Result, anyhow};
+use hospsim_sim::Model;
+use hospsim_sim::compare::{Difference, paired};
+use hospsim_sim::engine::RepOutput;
+use hospsim_sim::model::KpiKind;
+use hospsim_sim::results::{Est, ReplicationTable};
+use hospsim_sim::stats::{estimate, sample_percentile};
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// Spacing of the drill timeline.
+const TIMELINE_STEP_MIN: f64 = 15.0;
+/// A deviation from the baseline smaller than this share (or half a patient) is
+/// "back to normal".
+const RECOVERY_TOLERANCE: f64 = 0.10;
+/// How long a resource must stay back to normal to count as recovered.
+const RECOVERY_HOLD_MIN: f64 = 24.0 * 60.0;
+
+#[derive(Serialize)]
+struct KpiEffect {
+    name: String,
+    label: String,
+    unit: String,
+    baseline: Est,
+    drill: Est,
+    difference: Difference,
+}
+
+#[derive(Serialize)]
+struct Threshold {
+    kpi: String,
+    label: String,
+    within: f64,
+    unit: String,
+    baseline_patients_over: Est,
+    drill_patients_over: Est,
+    difference: Difference,
+}
+
+#[derive(Serialize)]
+struct ResourceStory {
+    id: String,
+    label: String,
+    /// Median hours after the drill start at which the resource was full with a
+    /// longer queue than in the baseline; null if it never was.
+    saturated_after_hours: Option<f64>,
+    /// Share of replications in which it saturated.
+    saturated_share: f64,
+    /// Hours after the drill start until the mean queue and busy units stay
+    /// within 10% (or half a patient) of the baseline for 24 hours; null if the
+    /// drill never moved it, infinite (null with `recovered = false`) if it never recovered.
+    recovery_hours: Option<f64>,
+    recovered: bool,
+    affected: bool,
+    /// Highest mean (across replications) of busy units + queue after the drill start.
+    peak_demand_mean: f64,
+    /// 95th percentile across replications of each replication's peak demand.
+    peak_demand_p95: f64,
+    /// The same for the baseline over the same window.
+    baseline_peak_demand_mean: f64,
+    capacity_mean: f64,
+}
+
+#[derive(Serialize)]
+struct ResponseStory {
+    name: String,
+    fired_share: f64,
+    fired_after_hours_median: Option<f64>,
+    /// KPI differences (with this response) - (without it), paired.
+    effect: Vec<KpiEffect>,
+}
+
+#[derive(Serialize)]
+struct DrillReport {
+    schema_version: u32,
+    drill: String,
+    scenario: String,
+    replications: u32,
+    seed: u64,
+    drill_start: String,
+    drill_end: String,
+    recovery_hours: Option<f64>,
+    turned_away_per_replication: f64,
+    kpis: Vec<KpiEffect>,
+    thresholds: Vec<Threshold>,
+    bottlenecks: Vec<ResourceStory>,
+    responses: Vec<ResponseStory>,
+}
+
+fn column(table: &ReplicationTable, name: &str) -> Vec<f64> {
+    match table.columns.iter().position(|c| c == name) {
+        Some(j) => table.rows.iter().map(|r| r[j]).collect(),
+        None => vec![],
+    }
+}
+
+fn kpi_effects(m: &Model, with: &ReplicationTable, without: &ReplicationTable) -> Vec<KpiEffect> {
+    m.kpis
+        .iter()
+        .map(|k| {
+            let (b, d) = (column(without, &k.name), column(with, &k.name));
+            KpiEffect {
+                name: k.name.clone(),
+                label: k.label.clone(),
+                unit: k.unit.clone(),
+                baseline: estimate(&b).into(),
+                drill: estimate(&d).into(),
+                difference: paired(&b, &d),
+            }
+        })
+        .collect()
+}
+
+fn median(mut xs: Vec<f64>) -> Option<f64> {
+    xs.retain(|x| x.is_finite());
+    if xs.is_empty() {
+        None
+    } else {
+        Some(sample_percentile(&mut xs, 50.0))
+    }
+}
+
+/// Runs the drill, its baseline and (per response) the drill without that
+/// response, then writes drill.json, drill_kpis.csv and timeline.csv.
+pub(crate) fn drill(file: &Path, args: &CompareArgs) -> Result<()> {
+    let mut loaded = load::load_file(file, &args.sets)?;
+    if loaded.model.drill.is_none() {
+        return Err(anyhow!(
+            "{} has no [drill]\n  hint: add [[drill.events]] (see docs/drills.md), or use `hospsim run`",
+            file.display()
+        ));
+    }
+    let reps = args.reps.unwrap_or(loaded.model.replications);
+    if reps < 2 {
+        return Err(anyhow!(
+            "a drill needs at least 2 replications to give intervals (got {reps})"
+        ));
+    }
+    let seed = args.seed.unwrap_or(loaded.model.seed);
+    let threads = thread_count(args.threads)?;
+    let prepare = |m: &mut Model| {
+        m.replications = reps;
+        m.seed = seed;
+        m.sample_interval = TIMELINE_STEP_MIN;
+    };
+    prepare(&mut loaded.model);
+    let drill_model = loaded.model;
+    // The baseline is the same model with the drill switched off: its classes stay
+    // (so KPIs that name them still compile) but nobody arrives in them.
+    let mut base_model = drill_model.clone();
+    if let Some(d) = base_model.drill.take() {
+        for c in d.classes {
+            base_model.classes[c].process = hospsim_sim::model::ArrivalProcess::At(vec![]);
+        }
+    }
+
+    let (drill_out, _) = run_replications(&drill_model, threads, false, args.quiet)?;
+    let (base_out, _) = run_replications(&base_model, threads, false, args.quiet)?;
+    let (_, drill_table) = hospsim_sim::runner::summarize(&drill_model, &drill_out, threads);
+    let (_, base_table) = hospsim_sim::runner::summarize(&base_model, &base_out, threads);
+    let def = drill_model.drill.clone().unwrap_or_default();
+
+    let kpis = kpi_effects(&drill_model, &drill_table, &base_table);
+    let thresholds = thresholds(&drill_model, &drill_out, &base_out);
+    let bottlenecks = stories(&drill_model, &drill_out, &base_out, def.start);
+    let recovery_hours = if bottlenecks.iter().any(|b| b.affected && !b.recovered) {
+        None
+    } else {
+        bottlenecks
+            .iter()
+            .filter_map(|b| b.recovery_hours)
+            .reduce(f64::max)
+    };
+
+    let mut responses = vec![];
+    for (i, r) in def.responses.iter().enumerate() {
+        let mut without = loaded.scenario.clone();
+        if let Some(d) = &mut without.drill {
+            d.responses.remove(i);
+        }
+        let mut m = hospsim_sim::compile(&without).map_err(|e| {
+            anyhow!(
+                "the drill without response {} does not compile: {e}",
+                r.name
+            )
+        })?;
+        prepare(&mut m);
+        let (out, _) = run_replications(&m, threads, false, true)?;
+        let (_, table) = hospsim_sim::runner::summarize(&m, &out, threads);
+        let fired: Vec<f64> = drill_out
+            .iter()
+            .map(|o| o.responses_fired.get(i).copied().unwrap_or(f64::NAN))
+            .collect();
+        responses.push(ResponseStory {
+            name: r.name.clone(),
+            fired_share: fired.iter().filter(|t| t.is_finite()).count() as f64 / fired.len() as f64,
+            fired_after_hours_median: median(
+                fired.iter().map(|t| (t - def.start) / 60.0).collect(),
+            ),
+            effect: kpi_effects(&drill_model, &drill_table, &table),
+        });
+    }
+    let turned_away =
+        drill_out.iter().map(|o| o.diverted as f64).sum::<f64>() / drill_out.len() as f64;
+    let report = DrillReport {
+        schema_version: 1,
+        drill: def.name.clone(),
+        scenario: drill_model.name.clone(),
+        replications: reps,
+        seed,
+        drill_start: timestamp(&drill_model, def.start),
+        drill_end: timestamp(&drill_model, def.end),
+        recovery_hours,
+        turned_away_per_replication: turned_away,
+        kpis,
+        thresholds,
+        bottlenecks,
+        responses,
+    };
+    let out_dir = output_dir(&args.out, &format!("drill {}", def.name))?;
+    let mut json = serde_json::to_vec_pretty(&report)?;
+    json.push(b'\n');
+    let mut written = vec![write_atomic(&out_dir, "drill.json", &json)?];
+    written.push(write_atomic(
+        &out_dir,
+        "timeline.csv",
+        timeline_csv(&drill_model, &drill_out, &base_out, def.start).as_bytes(),
+    )?);
+    if !args.quiet {
+        print!("{}", drill_text(&report));
+        println!("\n  wrote:");
+        for w in written {
+            println!("    {}", w.display());
+        }
+    }
+    Ok(())
+}
+
+fn thresholds(m: &Model, drill: &[RepOutput], base: &[RepOutput]) -> Vec<Threshold> {
+    let mut out = vec![];
+    for (k, def) in m.kpis.iter().enumerate() {
+        let KpiKind::Duration {
+            within: Some(w),
+            unit_minutes,
+            ..
+        } = def.kind
+        else {
+            continue;
+        };
+        let over = |o: &[RepOutput]| -> Vec<f64> {
+            o.iter()
+                .map(|r| (r.kpis[k].n - r.kpis[k].within) as f64)
+                .collect()
+        };
+        let (b, d) = (over(base), over(drill));
+        out.push(Threshold {
+            kpi: def.name.clone(),
+            label: def.label.clone(),
+            within: w / unit_minutes,
+            unit: def.unit.clone(),
+            baseline_patients_over: estimate(&b).into(),
+            drill_patients_over: estimate(&d).into(),
+            difference: paired(&b, &d),
+        });
+    }
+    out
+}
+
+/// Mean across replications of field `f` (0 busy, 1 queue, 2 capacity) at sample `k`.
+fn mean_at(o: &[RepOutput], n_res: usize, k: usize, r: usize, f: usize) -> f64 {
+    o.iter()
+        .map(|x| x.samples[k * n_res + r][f] as f64)
+        .sum::<f64>()
+        / o.len() as f64
+}
+
+fn stories(m: &Model, drill: &[RepOutput], base: &[RepOutput], start: f64) -> Vec<ResourceStory> {
+    let n_res = m.resources.len();
+    let n_samples = drill
+        .iter()
+        .chain(base)
+        .map(|o| o.samples.len() / n_res)
+        .min()
+        .unwrap_or(0);
+    let k0 = ((start / m.sample_interval).ceil() as usize).min(n_samples);
+    let hold = (RECOVERY_HOLD_MIN / m.sample_interval).ceil() as usize;
+    let mut out = vec![];
+    for (r, def) in m.resources.iter().enumerate() {
+        // Saturation, per replication against its own baseline.
+        let mut first = vec![];
+        for (d, b) in drill.iter().zip(base) {
+            let hit = (k0..n_samples).find(|&k| {
+                let (s, sb) = (d.samples[k * n_res + r], b.samples[k * n_res + r]);
+                s[0] >= s[2] && s[1] >= sb[1] + 1.0
+            });
+            first.push(
+                hit.map(|k| (k as f64 * m.sample_interval - start) / 60.0)
+                    .unwrap_or(f64::NAN),
+            );
+        }
+        let saturated_share =
+            first.iter().filter(|x| x.is_finite()).count() as f64 / first.len().max(1) as f64;
+        // Recovery, on the means across replications.
+        let off = |k: usize| {
+            let (dq, bq) = (
+                mean_at(drill, n_res, k, r, 1),
+                mean_at(base, n_res, k, r, 1),
+            );
+            let (db, bb) = (
+                mean_at(drill, n_res, k, r, 0),
+                mean_at(base, n_res, k, r, 0),
+            );
+            (dq - bq).abs() > (RECOVERY_TOLERANCE * bq).max(0.5)
+                || (db - bb).abs() > (RECOVERY_TOLERANCE * bb).max(0.5)
+        };
+        let deviations: Vec<usize> = (k0..n_samples).filter(|&k| off(k)).collect();
+        let affected = !deviations.is_empty();
+        let (recovery_hours, recovered) = match deviations.last() {
+            None => (None, true),
+            Some(&last) if last + hold < n_samples => (
+                Some(((last + 1) as f64 * m.sample_interval - start) / 60.0),
+                true,
+            ),
+            Some(_) => (None, false),
+        };
+        let peak = |o: &[RepOutput]| -> (f64, Vec<f64>) {
+            let mean_peak = (k0..n_samples)
+                .map(|k| mean_at(o, n_res, k, r, 0) + mean_at(o, n_res, k, r, 1))
+                .fold(0.0, f64::max);
+            let per_rep = o
+                .iter()
+                .map(|x| {
+                    (k0..n_samples)
+                        .map(|k| (x.samples[k * n_res + r][0] + x.samples[k * n_res + r][1]) as f64)
+                        .fold(0.0, f64::max)
+                })
+                .collect();
+            (mean_peak, per_rep)
+        };
+        let (peak_mean, mut per_rep) = peak(drill);
+        let (base_peak, _) = peak(base);
+        let caps: Vec<f64> = (k0..n_samples)
+            .map(|k| mean_at(drill, n_res, k, r, 2))
+            .collect();
+        out.push(ResourceStory {
+            id: def.name.clone(),
+            label: def.label.clone(),
+            saturated_after_hours: median(first),
+            saturated_share,
+            recovery_hours,
+            recovered,
+            affected,
+            peak_demand_mean: peak_mean,
+            peak_demand_p95: sample_percentile(&mut per_rep, 95.0),
+            baseline_peak_demand_mean: base_peak,
+            capacity_mean: caps.iter().sum::<f64>() / caps.len().max(1) as f64,
+        });
+    }
+    // The chronology: first to saturate first.
+    out.sort_by(|a, b| {
+        let key = |s: &ResourceStory| s.saturated_after_hours.unwrap_or(f64::INFINITY);
+        key(a).total_cmp(&key(b)).then(a.id.cmp(&b.id))
+    });
+    out
+}
+
+fn timeline_csv(m: &Model, drill: &[RepOutput], base: &[RepOutput], start: f64) -> String {
+    let n_res = m.resources.len();
+    let n_samples = drill
+        .iter()
+        .chain(base)
+        .map(|o| o.samples.len() / n_res)
+        .min()
+        .unwrap_or(0);
+    let k0 = (((start - 24.0 * 60.0).max(0.0) / m.sample_interval).floor() as usize).min(n_samples);
+    let mut out = String::from(
+        "time,hours_from_drill_start,resource,drill_busy_mean,drill_busy_p95,drill_queue_mean,drill_queue_p95,baseline_busy_mean,baseline_queue_mean,drill_capacity_mean\n",
+    );
+    let mut buf = Vec::with_capacity(drill.len());
+    for k in k0..n_samples {
+        let t = k as f64 * m.sample_interval;
+        let stamp = timestamp(m, t);
+        for (r, def) in m.resources.iter().enumerate() {
+            let mut p95 = |f: usize| {
+                buf.clear();
+                buf.extend(drill.iter().map(|o| o.samples[k * n_res + r][f] as f64));
+                sample_percentile(&mut buf, 95.0)
+            };
+            let (bp, qp) = (p95(0), p95(1));
+            let _ = writeln!(
+                out,
+                "{stamp},{},{},{},{},{},{},{},{},{}",
+                csv_num((t - start) / 60.0),
+                def.name,
+                csv_num(mean_at(drill, n_res, k, r, 0)),
+                csv_num(bp),
+                csv_num(mean_at(drill, n_res, k, r, 1)),
+                csv_num(qp),
+                csv_num(mean_at(base, n_res, k, r, 0)),
+                csv_num(mean_at(base, n_res, k, r, 1)),
+                csv_num(mean_at(drill, n_res, k, r, 2))
+            );
+        }
+    }
+    out
+}
+
+fn f(v: f64) -> String {
+    if !v.is_finite() {
+        "-".into()
+    } else if v.abs() >= 100.0 {
+        format!("{v:.0}")
+    } else if v.abs() >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+fn drill_text(d: &DrillReport) -> String {
+    let mut out = format!(
+        "{}: drill \"{}\" from {} to {}, {} replications, seed {}\n\n",
+        d.scenario, d.drill, d.drill_start, d.drill_end, d.replications, d.seed
+    );
+    let mut rows = vec![vec![
+        "KPI".to_string(),
+        "unit".into(),
+        "baseline".into(),
+        "drill".into(),
+        "difference [95% CI]".into(),
+    ]];
+    for k in &d.kpis {
+        let s = k.unit == "share";
+        let show = |v: f64| {
+            if s && v.is_finite() {
+                format!("{:.1}%", v * 100.0)
+            } else {
+                f(v)
+            }
+        };
+        let diff = |v: f64| {
+            if s && v.is_finite() {
+                format!("{:.2}pp", v * 100.0)
+            } else {
+                f(v)
+            }
+        };
+        rows.push(vec![
+            k.label.clone(),
+            k.unit.clone(),
+            show(k.baseline.mean),
+            show(k.drill.mean),
+            format!(
+                "{} [{}, {}]",
+                diff(k.difference.mean),
+                diff(k.difference.ci95[0]),
+                diff(k.difference.ci95[1])
+            ),
+        ]);
+    }
+    out.push_str(&crate::table::render(&rows));
+    out.push_str("\n  patients over critical thresholds (per replication)\n");
+    let mut rows = vec![vec![
+        "KPI".to_string(),
+        "threshold".into(),
+        "baseline".into(),
+        "drill".into(),
+        "extra [95% CI]".into(),
+    ]];
+    for t in &d.thresholds {
+        rows.push(vec![
+            t.label.clone(),
+            format!("{} {}", f(t.within), t.unit),
+            f(t.baseline_patients_over.mean),
+            f(t.drill_patients_over.mean),
+            format!(
+                "{} [{}, {}]",
+                f(t.difference.mean),
+                f(t.difference.ci95[0]),
+                f(t.difference.ci95[1])
+            ),
+        ]);
+    }
+    out.push_str(&crate::table::render(&rows));
+    out.push_str("\n  bottleneck chronology (hours after the drill starts)\n");
+    let mut rows = vec![vec![
+        "resource".to_string(),
+        "saturated at".into(),
+        "in reps".into(),
+        "recovered after".into(),
+        "peak demand".into(),
+        "P95".into(),
+        "baseline peak".into(),
+        "capacity".into(),
+    ]];
+    for b in &d.bottlenecks {
+        rows.push(vec![
+            b.label.clone(),
+            b.saturated_after_hours
+                .map(f)
+                .unwrap_or_else(|| "never".into()),
+            format!("{:.0}%", b.saturated_share * 100.0),
+            match (b.affected, b.recovered, b.recovery_hours) {
+                (false, _, _) => "unaffected".into(),
+                (_, true, Some(h)) => format!("{} h", f(h)),
+                _ => "not by the end".into(),
+            },
+            f(b.peak_demand_mean),
+            f(b.peak_demand_p95),
+            f(b.baseline_peak_demand_mean),
+            f(b.capacity_mean),
+        ]);
+    }
+    out.push_str(&crate::table::render(&rows));
+    let _ = writeln!(
+        out,
+        "\n  hospital back to baseline after: {}",
+        d.recovery_hours
+            .map(|h| format!("{} h", f(h)))
+            .unwrap_or_else(|| "not by the end of the run".into())
+    );
+    if d.turned_away_per_replication > 0.0 {
+        let _ = writeln!(
+            out,
+            "  patients diverted or cancelled by responses: {} per replication",
+            f(d.turned_away_per_replication)
+        );
+    }
+    for r in &d.responses {
+        let _ = writeln!(
+            out,
+            "\n  response \"{}\": fired in {:.0}% of replications, median {} h after the drill start; its effect (with - without):",
+            r.name,
+            r.fired_share * 100.0,
+            r.fired_after_hours_median
+                .map(f)
+                .unwrap_or_else(|| "-".into())
+        );
+        let mut rows = vec![vec![
+            "KPI".to_string(),
+            "unit".into(),
+            "difference [95% CI]".into(),
+            "p".into(),
+        ]];
+        for k in &r.effect {
+            let s = k.unit == "share";
+            let show = |v: f64| {
+                if s && v.is_finite() {
+                    format!("{:.2}pp", v * 100.0)
+                } else {
+                    f(v)
+                }
+            };
+            rows.push(vec![
+                k.label.clone(),
+                k.unit.clone(),
+                format!(
+                    "{} [{}, {}]",
+                    show(k.difference.mean),
+                    show(k.difference.ci95[0]),
+                    show(k.difference.ci95[1])
+                ),
+                if k.difference.p_value.is_finite() {
+                    format!("{:.3}", k.difference.p_value)
+                } else {
+                    "-".into()
+                },
+            ]);
+        }
+        out.push_str(&crate::table::render(&rows));
+    }
+    out
+}
