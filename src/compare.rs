@@ -179,6 +179,35 @@ pub(crate) fn compare(
         "comparison.csv",
         comparison_csv(&comparison).as_bytes(),
     )?);
+    let lang = crate::report::parse_lang(&args.lang)?;
+    let view = hospsim_reports::CompareView {
+        lang,
+        scenarios: comparison
+            .scenarios
+            .iter()
+            .map(|s| s.name.clone())
+            .collect(),
+        replications: comparison.replications,
+        common_random_numbers: comparison.common_random_numbers,
+        rows: comparison
+            .measures
+            .iter()
+            .map(|m| hospsim_reports::pages::CompareRow {
+                name: m.name.clone(),
+                label: m.label.clone(),
+                unit: m.unit.clone(),
+                headline: labels.get(&m.name).is_some_and(|l| l.2),
+                base: m.base,
+                variants: m.variants.iter().map(|v| (v.value, v.difference)).collect(),
+            })
+            .collect(),
+        files: vec!["comparison.json".into(), "comparison.csv".into()],
+    };
+    written.push(write_atomic(
+        &out_dir,
+        "report.html",
+        view.render()?.as_bytes(),
+    )?);
     if !args.quiet {
         print!("{}", comparison_table(&comparison, &labels));
         println!("\n  wrote:");

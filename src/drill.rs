@@ -51,9 +51,10 @@ struct ResourceStory {
     saturated_after_hours: Option<f64>,
     /// Share of replications in which it saturated.
     saturated_share: f64,
-    /// Hours after the drill start until the mean queue and busy units stay
-    /// within 10% (or half a patient) of the baseline for 24 hours; null if the
-    /// drill never moved it, infinite (null with `recovered = false`) if it never recovered.
+    /// Hours after the drill start until the mean queue and busy units, averaged
+    /// over 24-hour windows, stay within 10% (or half a patient) of the baseline;
+    /// null if the drill never moved it (`affected = false`) or if it had not
+    /// recovered by the end (`recovered = false`).
     recovery_hours: Option<f64>,
     recovered: bool,
     affected: bool,
@@ -231,6 +232,20 @@ pub(crate) fn drill(file: &Path, args: &CompareArgs) -> Result<()> {
         "timeline.csv",
         timeline_csv(&drill_model, &drill_out, &base_out, def.start).as_bytes(),
     )?);
+    let lang = crate::report::parse_lang(&args.lang)?;
+    let view = drill_view(
+        &report,
+        &drill_model,
+        &drill_out,
+        &base_out,
+        (def.start, def.end),
+        lang,
+    );
+    written.push(write_atomic(
+        &out_dir,
+        "report.html",
+        view.render()?.as_bytes(),
+    )?);
     if !args.quiet {
         print!("{}", drill_text(&report));
         println!("\n  wrote:");
@@ -305,25 +320,43 @@ fn stories(m: &Model, drill: &[RepOutput], base: &[RepOutput], start: f64) -> Ve
         }
         let saturated_share =
             first.iter().filter(|x| x.is_finite()).count() as f64 / first.len().max(1) as f64;
-        // Recovery, on the means across replications.
-        let off = |k: usize| {
-            let (dq, bq) = (
-                mean_at(drill, n_res, k, r, 1),
-                mean_at(base, n_res, k, r, 1),
-            );
-            let (db, bb) = (
-                mean_at(drill, n_res, k, r, 0),
-                mean_at(base, n_res, k, r, 0),
-            );
-            (dq - bq).abs() > (RECOVERY_TOLERANCE * bq).max(0.5)
-                || (db - bb).abs() > (RECOVERY_TOLERANCE * bb).max(0.5)
+        // Recovery, on the means across replications averaged over 24-hour
+        // windows (single 15-minute samples are too noisy): the end of the last
+        // window that is off the baseline by more than the tolerance.
+        let series = |o: &[RepOutput], f: usize| -> Vec<f64> {
+            (0..n_samples).map(|k| mean_at(o, n_res, k, r, f)).collect()
         };
-        let deviations: Vec<usize> = (k0..n_samples).filter(|&k| off(k)).collect();
-        let affected = !deviations.is_empty();
-        let (recovery_hours, recovered) = match deviations.last() {
+        let (dq, bq, db, bb) = (
+            series(drill, 1),
+            series(base, 1),
+            series(drill, 0),
+            series(base, 0),
+        );
+        let prefix = |v: &[f64]| -> Vec<f64> {
+            let mut p = vec![0.0; v.len() + 1];
+            for (i, x) in v.iter().enumerate() {
+                p[i + 1] = p[i] + x;
+            }
+            p
+        };
+        let (pdq, pbq, pdb, pbb) = (prefix(&dq), prefix(&bq), prefix(&db), prefix(&bb));
+        let w = hold.max(1);
+        let off = |k: usize| {
+            let m = |p: &[f64]| (p[k + w] - p[k]) / w as f64;
+            let (q, qb, b, bbm) = (m(&pdq), m(&pbq), m(&pdb), m(&pbb));
+            (q - qb).abs() > (RECOVERY_TOLERANCE * qb).max(0.5)
+                || (b - bbm).abs() > (RECOVERY_TOLERANCE * bbm).max(0.5)
+        };
+        let last_bad = if n_samples > w {
+            (k0..n_samples - w).rev().find(|&k| off(k))
+        } else {
+            None
+        };
+        let affected = last_bad.is_some();
+        let (recovery_hours, recovered) = match last_bad {
             None => (None, true),
-            Some(&last) if last + hold < n_samples => (
-                Some(((last + 1) as f64 * m.sample_interval - start) / 60.0),
+            Some(k) if k + 2 * w < n_samples => (
+                Some(((k + w) as f64 * m.sample_interval - start) / 60.0),
                 true,
             ),
             Some(_) => (None, false),
@@ -575,4 +608,131 @@ fn drill_text(d: &DrillReport) -> String {
         out.push_str(&crate::table::render(&rows));
     }
     out
+}
+
+/// The report's view: the resources that saturated first get a timeline chart,
+/// from a day before the drill to the end of the run.
+fn drill_view(
+    d: &DrillReport,
+    m: &Model,
+    drill: &[RepOutput],
+    base: &[RepOutput],
+    (start, end): (f64, f64),
+    lang: hospsim_reports::Lang,
+) -> hospsim_reports::DrillView {
+    use hospsim_reports::pages::{BottleneckRow, TimelineSeries};
+    let n_res = m.resources.len();
+    let n_samples = drill
+        .iter()
+        .chain(base)
+        .map(|o| o.samples.len() / n_res)
+        .min()
+        .unwrap_or(0);
+    let k0 = (((start - 24.0 * 60.0).max(0.0) / m.sample_interval).floor() as usize).min(n_samples);
+    // The charts show the event and three days after it (timeline.csv has the rest);
+    // at most ~600 points per line, consecutive samples averaged.
+    let k_end = (((end + 72.0 * 60.0) / m.sample_interval).ceil() as usize).clamp(k0, n_samples);
+    let stride = ((k_end - k0) / 600).max(1);
+    let ks: Vec<usize> = (k0..k_end).collect();
+    let timeline = d
+        .bottlenecks
+        .iter()
+        .filter(|b| b.saturated_after_hours.is_some())
+        .take(6)
+        .filter_map(|b| {
+            let r = m.resources.iter().position(|x| x.name == b.id)?;
+            let mut t = TimelineSeries {
+                id: b.id.clone(),
+                label: b.label.clone(),
+                hours: vec![],
+                drill_queue: vec![],
+                drill_queue_p95: vec![],
+                base_queue: vec![],
+            };
+            for chunk in ks.chunks(stride) {
+                let avg = |f: &dyn Fn(usize) -> f64| {
+                    chunk.iter().map(|&k| f(k)).sum::<f64>() / chunk.len() as f64
+                };
+                t.hours
+                    .push(avg(&|k| (k as f64 * m.sample_interval - start) / 60.0));
+                t.drill_queue.push(avg(&|k| mean_at(drill, n_res, k, r, 1)));
+                t.base_queue.push(avg(&|k| mean_at(base, n_res, k, r, 1)));
+                t.drill_queue_p95.push(avg(&|k| {
+                    let mut buf: Vec<f64> = drill
+                        .iter()
+                        .map(|o| o.samples[k * n_res + r][1] as f64)
+                        .collect();
+                    sample_percentile(&mut buf, 95.0)
+                }));
+            }
+            Some(t)
+        })
+        .collect();
+    hospsim_reports::DrillView {
+        lang,
+        name: d.drill.clone(),
+        scenario: d.scenario.clone(),
+        window: (d.drill_start.clone(), d.drill_end.clone()),
+        replications: d.replications,
+        kpis: d
+            .kpis
+            .iter()
+            .map(|k| {
+                (
+                    k.label.clone(),
+                    k.unit.clone(),
+                    k.baseline,
+                    k.drill,
+                    k.difference,
+                )
+            })
+            .collect(),
+        thresholds: d
+            .thresholds
+            .iter()
+            .map(|t| {
+                (
+                    t.label.clone(),
+                    format!("{} {}", f(t.within), t.unit),
+                    t.baseline_patients_over,
+                    t.drill_patients_over,
+                    t.difference,
+                )
+            })
+            .collect(),
+        bottlenecks: d
+            .bottlenecks
+            .iter()
+            .map(|b| BottleneckRow {
+                label: b.label.clone(),
+                saturated_after_hours: b.saturated_after_hours,
+                saturated_share: b.saturated_share,
+                recovery_hours: if b.recovered { b.recovery_hours } else { None },
+                affected: b.affected,
+                peak_mean: b.peak_demand_mean,
+                peak_p95: b.peak_demand_p95,
+                base_peak: b.baseline_peak_demand_mean,
+                capacity: b.capacity_mean,
+            })
+            .collect(),
+        responses: d
+            .responses
+            .iter()
+            .map(|r| {
+                (
+                    r.name.clone(),
+                    r.fired_share,
+                    r.fired_after_hours_median,
+                    r.effect
+                        .iter()
+                        .map(|k| (k.label.clone(), k.unit.clone(), k.difference))
+                        .collect(),
+                )
+            })
+            .collect(),
+        timeline,
+        recovery_hours: d.recovery_hours,
+        turned_away: d.turned_away_per_replication,
+        files: vec!["drill.json".into(), "timeline.csv".into()],
+    }
 }

@@ -7,6 +7,7 @@ mod compare;
 mod drill;
 mod load;
 mod output;
+mod report;
 mod sweep;
 mod table;
 
@@ -128,6 +129,9 @@ pub(crate) struct CompareArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub(crate) quiet: bool,
+    /// Language of report.html: en or zh.
+    #[arg(long, default_value = "en")]
+    pub(crate) lang: String,
 }
 
 #[derive(Args, Clone)]
@@ -153,6 +157,9 @@ struct RunArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
+    /// Language of report.html: en or zh.
+    #[arg(long, default_value = "en")]
+    lang: String,
 }
 
 fn main() -> ExitCode {
@@ -327,6 +334,7 @@ fn simulate(loaded: load::Loaded, args: &RunArgs) -> Result<()> {
         }
     }
     apply_run_options(&mut model, args.reps, args.seed)?;
+    let lang = report::parse_lang(&args.lang)?;
     let threads = thread_count(args.threads)?;
     let out_dir = output_dir(&args.out, &loaded.scenario.name)?;
     let (reps, wall) = run_replications(&model, threads, args.trace, args.quiet)?;
@@ -352,6 +360,19 @@ fn simulate(loaded: load::Loaded, args: &RunArgs) -> Result<()> {
             &output::patients_csv(&model, &reps),
         )?);
     }
+    let files: Vec<String> = written
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().to_string()))
+        .collect();
+    written.extend(report::write_run_report(
+        &out_dir,
+        &model,
+        &summary,
+        &reps,
+        loaded.scenario.description.clone(),
+        lang,
+        files,
+    )?);
     if !args.quiet {
         print!("{}", table::summary_tables(&summary));
         println!("\n  wrote:");

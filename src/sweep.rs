@@ -236,6 +236,7 @@ pub(crate) fn sweep(
     }
     let threads = thread_count(args.threads)?;
     let mut points = vec![];
+    let mut labels: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     let mut header_name = String::new();
     let (mut reps, mut seed) = (0, 0);
     for index in 0..n_points {
@@ -275,6 +276,13 @@ pub(crate) fn sweep(
         }
         let (out, _) = run_replications(&l.model, threads, false, true)?;
         let (summary, _) = hospsim_sim::runner::summarize(&l.model, &out, threads);
+        if labels.is_empty() {
+            labels = summary
+                .kpis
+                .iter()
+                .map(|k| (k.name.clone(), k.label.clone()))
+                .collect();
+        }
         let (target_value, meets_target, confident) = match &target {
             Some(t) => {
                 let (est, v) = target_measure(t, &summary)?;
@@ -336,6 +344,43 @@ pub(crate) fn sweep(
         &out_dir,
         "sweep.csv",
         sweep_csv(&result).as_bytes(),
+    )?);
+    let lang = crate::report::parse_lang(&args.lang)?;
+    let view = hospsim_reports::SweepView {
+        lang,
+        scenario: result.scenario.clone(),
+        params: result.params.clone(),
+        points: result
+            .points
+            .iter()
+            .map(|p| hospsim_reports::pages::SweepPoint {
+                values: p.params.iter().map(|(_, v)| v.clone()).collect(),
+                kpis: p
+                    .kpis
+                    .iter()
+                    .map(|k| {
+                        (
+                            k.name.clone(),
+                            labels
+                                .get(&k.name)
+                                .cloned()
+                                .unwrap_or_else(|| k.name.clone()),
+                            k.unit.clone(),
+                            k.est,
+                        )
+                    })
+                    .collect(),
+                meets: p.meets_target,
+            })
+            .collect(),
+        target: result.target.clone(),
+        cheapest: result.cheapest_meeting_target,
+        files: vec!["sweep.json".into(), "sweep.csv".into()],
+    };
+    written.push(write_atomic(
+        &out_dir,
+        "report.html",
+        view.render()?.as_bytes(),
     )?);
     if !args.quiet {
         print!("{}", sweep_table(&result));

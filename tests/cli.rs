@@ -355,6 +355,12 @@ fn compare_identical_variants_gives_exactly_zero_and_crn_beats_independent() {
     };
     let crn = run(false, &dir.path().join("crn"));
     assert_eq!(crn["common_random_numbers"], true);
+    let html = std::fs::read_to_string(dir.path().join("crn/report.html")).unwrap();
+    assert!(
+        html.contains("id=\"forest-1\"")
+            && html.contains("id=\"forest-2\"")
+            && html.contains("id=\"compare-2\"")
+    );
     assert!(dir.path().join("crn/comparison.csv").exists());
     let measures = crn["measures"].as_array().unwrap();
     assert!(measures.len() > 20);
@@ -471,6 +477,8 @@ fn sweep_runs_the_grid_and_names_the_cheapest_point_meeting_the_target() {
     assert_eq!(points[0]["meets_target"], false);
     assert_eq!(points[2]["meets_target"], true);
     assert_eq!(s["cheapest_meeting_target"], 2);
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(html.contains("id=\"sweep-door_to_doctor\"") && html.contains("id=\"sweep-points\""));
     let csv = std::fs::read_to_string(dir.path().join("sweep.csv")).unwrap();
     assert_eq!(csv.lines().count(), 5);
     assert!(csv.starts_with(
@@ -587,6 +595,11 @@ fn drill_reports_timeline_bottlenecks_recovery_and_responses() {
     assert_eq!(responses.len(), 4);
     assert_eq!(responses[0]["fired_share"], 1.0);
     assert!(responses[0]["fired_after_hours_median"].as_f64().unwrap() >= 0.0);
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(
+        html.contains("id=\"timeline-ed_doctor\"") || html.contains("id=\"timeline-triage_nurse\"")
+    );
+    assert!(html.contains("id=\"bottlenecks\"") && html.contains("id=\"response-0\""));
     let timeline = std::fs::read_to_string(dir.path().join("timeline.csv")).unwrap();
     assert!(timeline.starts_with("time,hours_from_drill_start,resource,drill_busy_mean"));
     // 15-minute steps from a day before the drill.

@@ -2,6 +2,7 @@
 
 mod broken;
 mod cli;
+mod report;
 
 use assert_cmd::Command;
 use std::path::PathBuf;

@@ -349,3 +349,39 @@ pub fn for_each_sample(model: &Model, reps: &[RepOutput], mut f: impl FnMut(&Sam
         }
     }
 }
+
+/// The distribution of duration KPI `k` over all replications, as `n_bins` equal
+/// bins from 0 to its 99th percentile, in the KPI's unit: `(lo, hi, share)`.
+/// None for KPIs that are not durations or have no observation.
+pub fn kpi_distribution(
+    model: &Model,
+    reps: &[RepOutput],
+    k: usize,
+    n_bins: usize,
+) -> Option<Vec<(f64, f64, f64)>> {
+    let KpiKind::Duration { unit_minutes, .. } = model.kpis.get(k)?.kind else {
+        return None;
+    };
+    let mut merged = crate::stats::Histogram::default();
+    for r in reps {
+        merged.merge(r.kpis[k].hist.as_ref()?);
+    }
+    if merged.count() == 0 {
+        return None;
+    }
+    let top = merged.percentile(99.0).max(1e-6);
+    let width = top / n_bins as f64;
+    Some(
+        (0..n_bins)
+            .map(|i| {
+                let (lo, hi) = (i as f64 * width, (i + 1) as f64 * width);
+                let below_lo = if i == 0 { 0.0 } else { merged.share_below(lo) };
+                (
+                    lo / unit_minutes,
+                    hi / unit_minutes,
+                    (merged.share_below(hi) - below_lo).max(0.0),
+                )
+            })
+            .collect(),
+    )
+}

@@ -71,6 +71,36 @@ impl Histogram {
         self.total += 1;
     }
 
+    /// Adds another histogram's observations to this one.
+    pub fn merge(&mut self, other: &Histogram) {
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            *a += b;
+        }
+        self.total += other.total;
+    }
+
+    /// Share of observations at or below `x` (interpolated inside a bin).
+    pub fn share_below(&self, x: f64) -> f64 {
+        if self.total == 0 {
+            return f64::NAN;
+        }
+        let mut acc = 0.0;
+        for (b, &c) in self.counts.iter().enumerate() {
+            if c == 0 {
+                continue;
+            }
+            let (lo, hi) = Self::bin_bounds(b);
+            if hi <= x {
+                acc += c as f64;
+            } else if lo < x {
+                acc += c as f64 * (x - lo) / (hi - lo);
+            } else if lo == hi && lo <= x {
+                acc += c as f64;
+            }
+        }
+        acc / self.total as f64
+    }
+
     /// Number of observations.
     pub fn count(&self) -> u64 {
         self.total

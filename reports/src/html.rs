@@ -1,0 +1,153 @@
+//! HTML building blocks: the page shell with inline CSS, escaping, tables, tiles.
+
+use crate::i18n::{Key, Lang};
+use std::fmt::Write as _;
+
+/// Escapes text for HTML element content and attribute values.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A number for people: 3 significant figures, thousands without decimals.
+pub fn num(v: f64) -> String {
+    if !v.is_finite() {
+        "–".into()
+    } else if v.abs() >= 100.0 {
+        format!("{v:.0}")
+    } else if v.abs() >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// A value in its unit: shares as percentages.
+pub fn value(v: f64, unit: &str) -> String {
+    if unit == "share" {
+        if v.is_finite() {
+            format!("{:.1}%", v * 100.0)
+        } else {
+            "–".into()
+        }
+    } else {
+        num(v)
+    }
+}
+
+const CSS: &str = r#"
+:root { --ink:#1f2933; --muted:#616e7c; --line:#e4e7eb; --green:#2e7d32; --amber:#b7791f; --red:#c62828; --blue:#1f5ea8; }
+* { box-sizing: border-box; }
+body { margin: 0; font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", "PingFang SC", "Microsoft YaHei", "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: var(--ink); background: #f5f7fa; }
+header { background: #12324f; color: white; padding: 22px 36px; }
+header h1 { margin: 0 0 4px; font-size: 26px; }
+header p { margin: 2px 0; color: #c9d6e3; font-size: 14px; }
+main { padding: 20px 36px 40px; max-width: 1400px; }
+section { background: white; border: 1px solid var(--line); border-radius: 8px; padding: 16px 20px; margin: 0 0 18px; }
+h2 { font-size: 18px; margin: 0 0 12px; }
+h3 { font-size: 14px; margin: 10px 0 4px; color: var(--muted); font-weight: 600; }
+.tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(230px, 1fr)); gap: 12px; }
+.tile { border: 1px solid var(--line); border-left: 6px solid #9aa5b1; border-radius: 6px; padding: 10px 12px; }
+.tile.green { border-left-color: var(--green); } .tile.amber { border-left-color: var(--amber); } .tile.red { border-left-color: var(--red); }
+.tile .label { font-size: 13px; color: var(--muted); min-height: 32px; }
+.tile .value { font-size: 26px; font-weight: 700; margin: 2px 0; }
+.tile .value small { font-size: 13px; font-weight: 400; color: var(--muted); }
+.tile .ci, .tile .target { font-size: 12px; color: var(--muted); }
+.tile .status { font-size: 12px; font-weight: 700; }
+.green .status { color: var(--green); } .amber .status { color: var(--amber); } .red .status { color: var(--red); }
+table { border-collapse: collapse; width: 100%; font-size: 13px; }
+th, td { text-align: right; padding: 5px 8px; border-bottom: 1px solid var(--line); white-space: nowrap; }
+th:first-child, td:first-child { text-align: left; }
+th { color: var(--muted); font-weight: 600; }
+.bar { display: inline-block; height: 10px; background: var(--blue); border-radius: 2px; vertical-align: middle; }
+.bar.hot { background: var(--red); } .bar.warm { background: var(--amber); }
+.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(440px, 1fr)); gap: 14px; }
+figure { margin: 0; } figcaption { font-size: 13px; font-weight: 600; margin: 0 0 2px; }
+svg { max-width: 100%; height: auto; }
+.heat { border-collapse: separate; border-spacing: 1px; width: auto; }
+.heat td { width: 12px; height: 12px; padding: 0; border: none; }
+.heat th { font-size: 10px; padding: 0 4px 0 0; border: none; font-weight: 400; }
+.note { font-size: 13px; color: var(--muted); }
+.files a { margin-right: 14px; font-size: 13px; }
+.sig { font-weight: 700; }
+"#;
+
+/// The page: `<head>` with inline CSS, a header, then the sections.
+pub fn page(lang: Lang, title: &str, subtitle: &[String], body: &str) -> String {
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<header><h1>{}</h1>",
+        lang.html_code(),
+        esc(title),
+        esc(title)
+    );
+    for s in subtitle {
+        let _ = write!(out, "<p>{}</p>", esc(s));
+    }
+    let _ = write!(
+        out,
+        "</header>\n<main>\n{body}\n<p class=\"note\">{}</p>\n</main>\n</body>\n</html>\n",
+        esc(lang.t(Key::GeneratedBy))
+    );
+    out
+}
+
+/// A section with an id and a heading.
+pub fn section(id: &str, heading: &str, inner: &str) -> String {
+    format!(
+        "<section id=\"{}\">\n<h2>{}</h2>\n{inner}\n</section>\n",
+        esc(id),
+        esc(heading)
+    )
+}
+
+/// A figure with an id (tests find charts by it), a caption and inline SVG.
+pub fn figure(id: &str, caption: &str, svg: &str) -> String {
+    format!(
+        "<figure id=\"{}\" class=\"chart\"><figcaption>{}</figcaption>{svg}</figure>\n",
+        esc(id),
+        esc(caption)
+    )
+}
+
+/// A table from a header row and body rows (cells already escaped or built).
+pub fn table(id: &str, head: &[String], rows: &[Vec<String>]) -> String {
+    let mut out = format!("<table id=\"{}\"><thead><tr>", esc(id));
+    for h in head {
+        let _ = write!(out, "<th>{}</th>", esc(h));
+    }
+    out.push_str("</tr></thead><tbody>");
+    for r in rows {
+        out.push_str("<tr>");
+        for c in r {
+            let _ = write!(out, "<td>{c}</td>");
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</tbody></table>\n");
+    out
+}
+
+/// Links to the data files beside the report.
+pub fn files(lang: Lang, names: &[String]) -> String {
+    let mut out = format!(
+        "<p class=\"files\"><strong>{}:</strong> ",
+        esc(lang.t(Key::Files))
+    );
+    for n in names {
+        let _ = write!(out, "<a href=\"{0}\">{0}</a>", esc(n));
+    }
+    out.push_str("</p>");
+    out
+}

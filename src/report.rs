@@ -1,0 +1,177 @@
+//! Builds the HTML reports from results and writes them next to the data files.
+
+use crate::output::write_atomic;
+use anyhow::{Context, Result};
+use hospsim_reports::pages::{Distribution, ResourceSeries};
+use hospsim_reports::{Lang, RunView};
+use hospsim_sim::Model;
+use hospsim_sim::engine::RepOutput;
+use hospsim_sim::model::KpiKind;
+use hospsim_sim::results::Summary;
+use std::path::{Path, PathBuf};
+
+/// `--lang` parsed, with a clear error.
+pub(crate) fn parse_lang(s: &str) -> Result<Lang> {
+    Lang::parse(s).ok_or_else(|| anyhow::anyhow!("--lang {s}: unknown language\n  hint: en or zh"))
+}
+
+/// Daily means of every resource's sampled busy units, queue and capacity, and
+/// occupancy by hour of week after the warm-up.
+pub(crate) fn resource_series(model: &Model, reps: &[RepOutput]) -> Vec<ResourceSeries> {
+    let n = model.resources.len();
+    #[derive(Clone, Default)]
+    struct Day {
+        sums: [f64; 7],
+        count: f64,
+    }
+    let mut days: Vec<Vec<Day>> = vec![vec![]; n];
+    let mut heat = vec![[[0.0f64; 24]; 7]; n];
+    let mut heat_n = vec![[[0.0f64; 24]; 7]; n];
+    hospsim_sim::runner::for_each_sample(model, reps, |s| {
+        let d = (s.minutes / 1440.0).floor() as usize;
+        let v = &mut days[s.resource];
+        if v.len() <= d {
+            v.resize(d + 1, Day::default());
+        }
+        let e = &mut v[d];
+        for (i, x) in [
+            s.busy[0],
+            s.busy[1],
+            s.busy[2],
+            s.queue[0],
+            s.queue[1],
+            s.queue[2],
+            s.capacity[0],
+        ]
+        .iter()
+        .enumerate()
+        {
+            e.sums[i] += x;
+        }
+        e.count += 1.0;
+        if s.minutes >= model.warmup && s.capacity[0] > 0.0 {
+            let h = model.hour_of_week(s.minutes);
+            heat[s.resource][h / 24][h % 24] += s.busy[0] / s.capacity[0];
+            heat_n[s.resource][h / 24][h % 24] += 1.0;
+        }
+    });
+    model
+        .resources
+        .iter()
+        .enumerate()
+        .map(|(r, def)| {
+            // A day with fewer samples than a full one (the horizon's last instant)
+            // would show as a spurious dip.
+            let full = days[r].iter().map(|d| d.count).fold(0.0, f64::max);
+            let v: Vec<Day> = days[r]
+                .iter()
+                .map(|d| {
+                    if d.count < full {
+                        Day::default()
+                    } else {
+                        d.clone()
+                    }
+                })
+                .collect();
+            let col = |i: usize| {
+                v.iter()
+                    .map(|d| {
+                        if d.count > 0.0 {
+                            d.sums[i] / d.count
+                        } else {
+                            f64::NAN
+                        }
+                    })
+                    .collect::<Vec<f64>>()
+            };
+            let mut h = [[f64::NAN; 24]; 7];
+            for d in 0..7 {
+                for hr in 0..24 {
+                    if heat_n[r][d][hr] > 0.0 {
+                        h[d][hr] = heat[r][d][hr] / heat_n[r][d][hr];
+                    }
+                }
+            }
+            ResourceSeries {
+                id: def.name.clone(),
+                label: def.label.clone(),
+                days: (0..v.len()).map(|d| d as f64 + 0.5).collect(),
+                busy: [col(0), col(1), col(2)],
+                queue: [col(3), col(4), col(5)],
+                capacity: col(6),
+                heat: h,
+            }
+        })
+        .collect()
+}
+
+/// Writes report.html (and occupancy.png, the most utilised resource) for a run.
+pub(crate) fn write_run_report(
+    dir: &Path,
+    model: &Model,
+    summary: &Summary,
+    reps: &[RepOutput],
+    description: Option<String>,
+    lang: Lang,
+    files: Vec<String>,
+) -> Result<Vec<PathBuf>> {
+    let resources = resource_series(model, reps);
+    let distributions = model
+        .kpis
+        .iter()
+        .enumerate()
+        .filter_map(|(k, def)| {
+            let KpiKind::Duration {
+                within,
+                unit_minutes,
+                ..
+            } = def.kind
+            else {
+                return None;
+            };
+            let bins = hospsim_sim::runner::kpi_distribution(model, reps, k, 30)?;
+            Some(Distribution {
+                name: def.name.clone(),
+                label: def.label.clone(),
+                unit: def.unit.clone(),
+                bins,
+                target: within.map(|w| w / unit_minutes),
+            })
+        })
+        .collect();
+    let mut written = vec![];
+    if let Some((i, _)) = summary
+        .resources
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.utilisation.mean.total_cmp(&b.1.utilisation.mean))
+    {
+        let r = &resources[i];
+        let band = hospsim_reports::charts::Band {
+            x: &r.days,
+            mean: &r.busy[0],
+            lo: &r.busy[1],
+            hi: &r.busy[2],
+            reference: Some(&r.capacity),
+            second: None,
+            x_label: "days",
+            y_label: &r.label,
+        };
+        let tmp = dir.join(".occupancy.png.tmp.png");
+        hospsim_reports::charts::band_png(&tmp, &band, 1000, 420)?;
+        let target = dir.join("occupancy.png");
+        std::fs::rename(&tmp, &target)
+            .with_context(|| format!("cannot move {} into place", target.display()))?;
+        written.push(target);
+    }
+    let view = RunView {
+        lang,
+        summary,
+        description,
+        resources,
+        distributions,
+        files,
+    };
+    written.push(write_atomic(dir, "report.html", view.render()?.as_bytes())?);
+    Ok(written)
+}

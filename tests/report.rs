@@ -1,0 +1,237 @@
+//! The HTML reports: structure, languages, self-containment, and a real
+//! headless-browser render (Debian's chromium, installed by .ci/run).
+
+use crate::{hospsim, repo};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn demo(dir: &Path, lang: &str) -> String {
+    let o = hospsim()
+        .args([
+            "demo",
+            "--reps",
+            "2",
+            "--set",
+            "sim.horizon=\"60 d\"",
+            "--set",
+            "sim.warmup=\"7 d\"",
+            "--lang",
+            lang,
+            "-q",
+            "--out",
+        ])
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    std::fs::read_to_string(dir.join("report.html")).unwrap()
+}
+
+fn resource_ids() -> Vec<String> {
+    let text = std::fs::read_to_string(repo("scenarios/general_hospital.toml")).unwrap();
+    text.lines()
+        .filter_map(|l| l.strip_prefix("[resources."))
+        .map(|l| l.trim_end_matches(']').to_string())
+        .collect()
+}
+
+#[test]
+fn run_report_has_every_section_and_chart_and_needs_no_network() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = demo(dir.path(), "en");
+    assert!(html.starts_with("<!DOCTYPE html>") && html.contains("<html lang=\"en\">"));
+    for id in [
+        "kpis",
+        "strain",
+        "occupancy",
+        "queues",
+        "heatmap",
+        "distributions",
+        "flow",
+    ] {
+        assert!(
+            html.contains(&format!("<section id=\"{id}\">")),
+            "section {id} missing"
+        );
+    }
+    for r in resource_ids() {
+        for prefix in ["occupancy", "queue", "heat"] {
+            assert!(
+                html.contains(&format!("id=\"{prefix}-{r}\"")),
+                "chart {prefix}-{r} missing"
+            );
+        }
+    }
+    for k in ["door_to_doctor", "time_in_ed", "lwbs_rate"] {
+        assert!(
+            html.contains(&format!("id=\"tile-{k}\"")),
+            "tile {k} missing"
+        );
+    }
+    assert!(html.contains("id=\"dist-door_to_doctor\""));
+    assert_eq!(html.matches("<svg").count(), html.matches("</svg>").count());
+    // Self-contained: no script, no external resource (the SVG namespace is a name, not a fetch).
+    assert!(!html.contains("<script"));
+    assert!(
+        !html.contains("src=\"http") && !html.contains("href=\"http") && !html.contains("url(http")
+    );
+    assert!(html.contains("href=\"summary.json\""));
+    assert!(dir.path().join("occupancy.png").exists());
+    // Tiles carry a status colour.
+    assert!(
+        html.contains("class=\"tile green\"")
+            || html.contains("class=\"tile amber\"")
+            || html.contains("class=\"tile red\"")
+    );
+}
+
+#[test]
+fn chinese_report_translates_every_heading() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = demo(dir.path(), "zh");
+    assert!(html.contains("<html lang=\"zh-Hans\">"));
+    for zh in [
+        "仿真报告",
+        "关键指标",
+        "医院的压力点",
+        "按一周各小时的占用率",
+        "等待时间分布",
+        "患者流向",
+        "周一",
+    ] {
+        assert!(html.contains(zh), "{zh} missing");
+    }
+    for en in [
+        "Key indicators",
+        "Where the hospital is strained",
+        "Patient flow",
+        "Simulation report",
+    ] {
+        assert!(!html.contains(en), "untranslated: {en}");
+    }
+    let o = hospsim()
+        .args(["demo", "--lang", "fr", "-q"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown language"));
+}
+
+fn chromium() -> Option<PathBuf> {
+    if let Ok(p) = std::env::var("CHROMIUM") {
+        return Some(PathBuf::from(p));
+    }
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+}
+
+fn headless(browser: &Path, profile: &Path) -> Command {
+    let mut c = Command::new(browser);
+    c.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()));
+    c
+}
+
+/// (width, height, share of pixels that are not the page background, distinct colours)
+fn png_stats(path: &Path) -> (u32, u32, f64, usize) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let channels = info.color_type.samples();
+    let px: Vec<&[u8]> = buf[..info.buffer_size()].chunks(channels).collect();
+    let background = px[px.len() - 1].to_vec();
+    let other = px.iter().filter(|p| p[..3] != background[..3]).count();
+    let mut colours: Vec<[u8; 3]> = px.iter().step_by(7).map(|p| [p[0], p[1], p[2]]).collect();
+    colours.sort();
+    colours.dedup();
+    (
+        info.width,
+        info.height,
+        other as f64 / px.len() as f64,
+        colours.len(),
+    )
+}
+
+#[test]
+fn reports_render_in_a_real_browser() {
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must have chromium (.ci/run installs it)"
+        );
+        eprintln!(
+            "SKIPPED reports_render_in_a_real_browser: no chromium (apt-get install chromium fonts-wqy-microhei)"
+        );
+        return;
+    };
+    for lang in ["en", "zh"] {
+        let dir = tempfile::tempdir().unwrap();
+        let html = demo(dir.path(), lang);
+        let page = dir.path().join("report.html");
+        let url = format!("file://{}", page.display());
+        let shot = dir.path().join("screenshot.png");
+        let profile = tempfile::tempdir().unwrap();
+        let o = headless(&browser, profile.path())
+            .args([
+                "--window-size=1400,2400",
+                "--enable-logging=stderr",
+                "--v=0",
+            ])
+            .arg(format!("--screenshot={}", shot.display()))
+            .arg(&url)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(shot.exists(), "{lang}: no screenshot:\n{stderr}");
+        assert!(
+            !stderr.contains("CONSOLE("),
+            "{lang}: console messages:\n{stderr}"
+        );
+        let (w, h, ink, colours) = png_stats(&shot);
+        assert_eq!((w, h), (1400, 2400), "{lang}: screenshot size");
+        assert!(
+            ink > 0.05,
+            "{lang}: the page looks blank ({:.1}% drawn)",
+            ink * 100.0
+        );
+        assert!(
+            colours > 40,
+            "{lang}: only {colours} colours: charts missing?"
+        );
+        // Every chart in the file is in the DOM the browser built.
+        let profile = tempfile::tempdir().unwrap();
+        let o = headless(&browser, profile.path())
+            .arg("--dump-dom")
+            .arg(&url)
+            .output()
+            .unwrap();
+        let dom = String::from_utf8_lossy(&o.stdout);
+        let figures = html.matches("<figure id=").count();
+        assert!(
+            figures >= 3 * resource_ids().len(),
+            "{lang}: {figures} figures"
+        );
+        assert_eq!(
+            dom.matches("<figure id=").count(),
+            figures,
+            "{lang}: charts missing from the DOM"
+        );
+        assert_eq!(dom.matches("<svg").count(), html.matches("<svg").count());
+        if let Ok(keep) = std::env::var("HOSPSIM_KEEP_SCREENSHOTS") {
+            let _ = std::fs::copy(&shot, Path::new(&keep).join(format!("report-{lang}.png")));
+        }
+    }
+}
