@@ -417,7 +417,10 @@ mod tests {
             y_label: "busy",
         };
         let svg = band_svg(&b, 400, 200).unwrap();
-        assert!(svg.starts_with("<svg") && svg.contains("<polygon") && svg.contains(">days<"));
+        assert!(
+            svg.starts_with("<svg") && svg.contains("<polygon") && svg.contains(">\ndays\n<"),
+            "{svg}"
+        );
         let bars = bars_svg(
             &[(0.0, 10.0, 0.5), (10.0, 20.0, 0.5)],
             Some(15.0),
