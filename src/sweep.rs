@@ -235,6 +235,21 @@ pub(crate) fn sweep(
         ));
     }
     let threads = thread_count(args.threads)?;
+    // Hidden when stderr is not a terminal (indicatif's default), and with --quiet.
+    let bar = if args.quiet {
+        indicatif::ProgressBar::hidden()
+    } else {
+        let b = indicatif::ProgressBar::with_draw_target(
+            Some(n_points as u64),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "sweep [{bar:30}] {pos}/{len} points ({elapsed}) {msg}",
+        ) {
+            b.set_style(style.progress_chars("=> "));
+        }
+        b
+    };
     let mut points = vec![];
     let mut labels: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     let mut header_name = String::new();
@@ -271,10 +286,9 @@ pub(crate) fn sweep(
             .zip(&chosen)
             .map(|(p, v)| format!("{}={v}", p.path))
             .collect();
-        if !args.quiet {
-            eprintln!("point {}/{n_points}: {}", index + 1, label.join(" "));
-        }
+        bar.set_message(label.join(" "));
         let (out, _) = run_replications(&l.model, threads, false, true)?;
+        bar.inc(1);
         let (summary, _) = hospsim_sim::runner::summarize(&l.model, &out, threads);
         if labels.is_empty() {
             labels = summary
@@ -325,6 +339,7 @@ pub(crate) fn sweep(
             meets_target_with_95_confidence: confident,
         });
     }
+    bar.finish_and_clear();
     let cheapest = cheapest_point(&params, &points);
     let result = Sweep {
         schema_version: 1,
