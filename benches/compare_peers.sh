@@ -2,7 +2,9 @@
 # Side-by-side speed runs of hospsim against the peers in ../shared/peers (SimPy 4.1.2,
 # Ciw 3.2.7 and the bare hand-written Rust event loop), on the same models, in one run.
 # Every command is timed as a whole process by the peers' own bench_runner.py
-# (1 warm-up + RUNS timed runs; median wall, CPU and peak RSS).
+# (1 warm-up + RUNS timed runs; median wall, CPU and peak RSS). The peers write no
+# report, so the hospsim runs against them pass --no-report; the default-hospital
+# runs keep the report (what a user gets).
 #
 #   bash benches/compare_peers.sh            # all; needs pip (PyPI) for simpy and ciw
 #   RUNS=5 ONLY="mmc ed" bash benches/compare_peers.sh
@@ -42,16 +44,16 @@ echo "| run | wall s (median of $runs) | cpu s | peak MiB |" | tee "$out"
 echo "|---|---|---|---|" | tee -a "$out"
 if [[ " $only " == *" mmc "* ]]; then
   time_cmd "bare loop (limit heap) M/M/10 1M" "$limit" heap 1000000
-  time_cmd "hospsim M/M/10 1M" "$bin" run "$root/scenarios/bench/mmc_1m.toml" -q --threads 1 --out "$work/o1"
+  time_cmd "hospsim M/M/10 1M" "$bin" run "$root/scenarios/bench/mmc_1m.toml" -q --threads 1 --no-report --out "$work/o1"
   time_cmd "SimPy M/M/10 1M" "$py" "$work/des/mmc_simpy.py" --customers 1000000
   time_cmd "Ciw M/M/10 1M" "$py" "$work/des/mmc_ciw.py" --customers 1000000
 fi
 if [[ " $only " == *" ed "* ]]; then
-  time_cmd "hospsim ED overloaded, 365 d" "$bin" run "$root/scenarios/bench/ed_overloaded.toml" -q --threads 1 --out "$work/o2"
+  time_cmd "hospsim ED overloaded, 365 d" "$bin" run "$root/scenarios/bench/ed_overloaded.toml" -q --threads 1 --no-report --out "$work/o2"
   time_cmd "SimPy ED overloaded, 365 d" "$py" "$work/des/ed_simpy.py" --days 365
 fi
 if [[ " $only " == *" ed_stable "* ]]; then
-  time_cmd "hospsim ED stable, 365 d" "$bin" run "$root/scenarios/bench/ed_overloaded.toml" -q --threads 1 --out "$work/o3" --set resources.doctor.capacity=5 --set resources.ward_bed.capacity=160
+  time_cmd "hospsim ED stable, 365 d" "$bin" run "$root/scenarios/bench/ed_overloaded.toml" -q --threads 1 --no-report --out "$work/o3" --set resources.doctor.capacity=5 --set resources.ward_bed.capacity=160
   time_cmd "SimPy ED stable, 365 d" "$py" "$work/des/ed_simpy.py" --days 365 --doctors 5 --beds 160
 fi
 if [[ " $only " == *" memory "* ]]; then

@@ -160,6 +160,9 @@ struct RunArgs {
     /// Language of report.html: en or zh.
     #[arg(long, default_value = "en")]
     lang: String,
+    /// Skip report.html and occupancy.png (batch runs, benchmarks).
+    #[arg(long)]
+    no_report: bool,
 }
 
 fn main() -> ExitCode {
@@ -364,15 +367,17 @@ fn simulate(loaded: load::Loaded, args: &RunArgs) -> Result<()> {
         .iter()
         .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().to_string()))
         .collect();
-    written.extend(report::write_run_report(
-        &out_dir,
-        &model,
-        &summary,
-        &reps,
-        loaded.scenario.description.clone(),
-        lang,
-        files,
-    )?);
+    if !args.no_report {
+        written.extend(report::write_run_report(
+            &out_dir,
+            &model,
+            &summary,
+            &reps,
+            loaded.scenario.description.clone(),
+            lang,
+            files,
+        )?);
+    }
     if !args.quiet {
         print!("{}", table::summary_tables(&summary));
         println!("\n  wrote:");

@@ -10,6 +10,9 @@ use hospsim_sim::model::KpiKind;
 use hospsim_sim::results::Summary;
 use std::path::{Path, PathBuf};
 
+/// Most points a time chart draws.
+const MAX_POINTS: usize = 400;
+
 /// `--lang` parsed, with a clear error.
 pub(crate) fn parse_lang(s: &str) -> Result<Lang> {
     Lang::parse(s).ok_or_else(|| anyhow::anyhow!("--lang {s}: unknown language\n  hint: en or zh"))
@@ -92,13 +95,32 @@ pub(crate) fn resource_series(model: &Model, reps: &[RepOutput]) -> Vec<Resource
                     }
                 }
             }
+            // Long horizons are averaged into blocks of days, so that a chart keeps
+            // at most MAX_POINTS points (and the page stays light).
+            let block = v.len().div_ceil(MAX_POINTS).max(1);
+            let thin = |c: Vec<f64>| -> Vec<f64> {
+                c.chunks(block)
+                    .map(|ch| {
+                        let xs: Vec<f64> = ch.iter().copied().filter(|x| x.is_finite()).collect();
+                        if xs.is_empty() {
+                            f64::NAN
+                        } else {
+                            xs.iter().sum::<f64>() / xs.len() as f64
+                        }
+                    })
+                    .collect()
+            };
             ResourceSeries {
                 id: def.name.clone(),
                 label: def.label.clone(),
-                days: (0..v.len()).map(|d| d as f64 + 0.5).collect(),
-                busy: [col(0), col(1), col(2)],
-                queue: [col(3), col(4), col(5)],
-                capacity: col(6),
+                days: (0..v.len())
+                    .collect::<Vec<usize>>()
+                    .chunks(block)
+                    .map(|ch| (ch[0] + ch.len()) as f64 - ch.len() as f64 / 2.0)
+                    .collect(),
+                busy: [thin(col(0)), thin(col(1)), thin(col(2))],
+                queue: [thin(col(3)), thin(col(4)), thin(col(5))],
+                capacity: thin(col(6)),
                 heat: h,
             }
         })

@@ -235,3 +235,46 @@ fn reports_render_in_a_real_browser() {
         }
     }
 }
+
+/// The page's skeleton: every element id in document order with its tag, one per
+/// line. Numbers are left out, so the snapshot changes only when the structure does.
+fn skeleton(html: &str) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    while let Some(i) = rest.find(" id=\"") {
+        let tag_start = rest[..i].rfind('<').unwrap_or(0);
+        let tag: String = rest[tag_start + 1..i]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        let after = &rest[i + 5..];
+        let end = after.find('"').unwrap_or(0);
+        out.push_str(&format!("{tag} #{}\n", &after[..end]));
+        rest = &after[end..];
+    }
+    out
+}
+
+#[test]
+fn report_structure_matches_its_snapshot() {
+    // Regenerate with UPDATE_SNAPSHOTS=1 cargo test --test integration report_structure
+    for lang in ["en", "zh"] {
+        let dir = tempfile::tempdir().unwrap();
+        let got = skeleton(&demo(dir.path(), lang));
+        let path = repo(&format!("tests/snapshots/report_structure_{lang}.txt"));
+        if std::env::var("UPDATE_SNAPSHOTS").is_ok() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &got).unwrap();
+        }
+        let want = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+            panic!(
+                "missing snapshot {}; run with UPDATE_SNAPSHOTS=1",
+                path.display()
+            )
+        });
+        assert_eq!(
+            got, want,
+            "{lang}: the report's structure changed; review and run with UPDATE_SNAPSHOTS=1"
+        );
+    }
+}

@@ -185,7 +185,7 @@ fn strain_table(s: &Summary, lang: Lang) -> String {
         Key::Holding,
     ]
     .map(|k| lang.t(k).to_string());
-    table("strain", &head, &rows)
+    table("strain-table", &head, &rows)
 }
 
 fn heatmaps(resources: &[ResourceSeries], lang: Lang) -> String {
