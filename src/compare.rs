@@ -264,18 +264,10 @@ fn quote(s: &str) -> String {
 }
 
 fn fmt(v: f64, unit: &str) -> String {
-    if !v.is_finite() {
-        return "-".into();
-    }
-    if unit == "share" {
-        return format!("{:.1}%", v * 100.0);
-    }
-    if v.abs() >= 100.0 {
-        format!("{v:.0}")
-    } else if v.abs() >= 10.0 {
-        format!("{v:.1}")
+    if v.is_finite() {
+        hospsim_reports::html::value(v, unit)
     } else {
-        format!("{v:.2}")
+        "-".into()
     }
 }
 

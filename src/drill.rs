@@ -444,15 +444,7 @@ fn timeline_csv(m: &Model, drill: &[RepOutput], base: &[RepOutput], start: f64) 
 }
 
 fn f(v: f64) -> String {
-    if !v.is_finite() {
-        "-".into()
-    } else if v.abs() >= 100.0 {
-        format!("{v:.0}")
-    } else if v.abs() >= 10.0 {
-        format!("{v:.1}")
-    } else {
-        format!("{v:.2}")
-    }
+    crate::table::num(v)
 }
 
 fn drill_text(d: &DrillReport) -> String {

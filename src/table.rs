@@ -3,15 +3,12 @@
 use hospsim_sim::results::{Est, Summary};
 use std::fmt::Write as _;
 
-fn num(v: f64) -> String {
-    if !v.is_finite() {
-        "-".into()
-    } else if v.abs() >= 100.0 {
-        format!("{v:.0}")
-    } else if v.abs() >= 10.0 {
-        format!("{v:.1}")
+/// A number for the terminal: three significant figures or so, "-" when missing.
+pub(crate) fn num(v: f64) -> String {
+    if v.is_finite() {
+        hospsim_reports::html::num(v)
     } else {
-        format!("{v:.2}")
+        "-".into()
     }
 }
 

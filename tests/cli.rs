@@ -267,7 +267,12 @@ fn set_changes_the_model_and_a_wrong_path_is_refused() {
 #[test]
 fn every_shipped_scenario_checks() {
     let mut files = vec![];
-    for dir in ["scenarios", "scenarios/bench", "scenarios/whatif", "scenarios/drills"] {
+    for dir in [
+        "scenarios",
+        "scenarios/bench",
+        "scenarios/whatif",
+        "scenarios/drills",
+    ] {
         for e in std::fs::read_dir(repo(dir)).unwrap() {
             let p = e.unwrap().path();
             if p.extension().is_some_and(|x| x == "toml") {

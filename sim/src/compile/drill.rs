@@ -166,41 +166,30 @@ impl<'s> Compiler<'s> {
                     duration,
                     units,
                 } => {
-                    let r = self.drill_resource(p.key("resource"), resource);
-                    let t0 = self.drill_time(p.key("at"), at, start, horizon);
                     let kind = units.map(ModKind::Remove).unwrap_or(ModKind::Scale(0.0));
-                    def.capacity_mods.push(CapacityMod {
-                        resource: r,
-                        start: t0,
-                        end: t0 + duration.minutes(),
-                        kind,
-                    });
-                    (t0, t0 + duration.minutes())
+                    self.capacity_event(&p, resource, at, *duration, kind, start, horizon, &mut def)
                 }
                 DrillEvent::Closure {
                     resource,
                     at,
                     duration,
                     units,
-                } => {
-                    let r = self.drill_resource(p.key("resource"), resource);
-                    let t0 = self.drill_time(p.key("at"), at, start, horizon);
-                    def.capacity_mods.push(CapacityMod {
-                        resource: r,
-                        start: t0,
-                        end: t0 + duration.minutes(),
-                        kind: ModKind::Remove(*units),
-                    });
-                    (t0, t0 + duration.minutes())
-                }
+                } => self.capacity_event(
+                    &p,
+                    resource,
+                    at,
+                    *duration,
+                    ModKind::Remove(*units),
+                    start,
+                    horizon,
+                    &mut def,
+                ),
                 DrillEvent::StaffShortage {
                     resource,
                     at,
                     duration,
                     scale,
                 } => {
-                    let r = self.drill_resource(p.key("resource"), resource);
-                    let t0 = self.drill_time(p.key("at"), at, start, horizon);
                     if !(scale.is_finite() && (0.0..=1.0).contains(scale)) {
                         self.err_hint(
                             p.key("scale"),
@@ -208,13 +197,16 @@ impl<'s> Compiler<'s> {
                             "0.8 for a 20% shortage",
                         );
                     }
-                    def.capacity_mods.push(CapacityMod {
-                        resource: r,
-                        start: t0,
-                        end: t0 + duration.minutes(),
-                        kind: ModKind::Scale(*scale),
-                    });
-                    (t0, t0 + duration.minutes())
+                    self.capacity_event(
+                        &p,
+                        resource,
+                        at,
+                        *duration,
+                        ModKind::Scale(*scale),
+                        start,
+                        horizon,
+                        &mut def,
+                    )
                 }
                 DrillEvent::Slowdown {
                     activities,
@@ -428,6 +420,32 @@ impl<'s> Compiler<'s> {
             def.start = 0.0;
         }
         Some(def)
+    }
+
+    /// A capacity change of `resource` from `at` for `duration` (outage, closure,
+    /// shortage); returns the event's window.
+    #[allow(clippy::too_many_arguments)]
+    fn capacity_event(
+        &mut self,
+        p: &FieldPath,
+        resource: &str,
+        at: &str,
+        duration: crate::duration::Duration,
+        kind: ModKind,
+        start: jiff::civil::DateTime,
+        horizon: f64,
+        def: &mut DrillDef,
+    ) -> (f64, f64) {
+        let r = self.drill_resource(p.key("resource"), resource);
+        let t0 = self.drill_time(p.key("at"), at, start, horizon);
+        let t1 = t0 + duration.minutes();
+        def.capacity_mods.push(CapacityMod {
+            resource: r,
+            start: t0,
+            end: t1,
+            kind,
+        });
+        (t0, t1)
     }
 
     /// Parses `queue(R) > 15`, `occupancy(R) >= 0.95`, `busy(R) >= 3`.
