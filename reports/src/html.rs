@@ -151,3 +151,16 @@ pub fn files(lang: Lang, names: &[String]) -> String {
     out.push_str("</p>");
     out
 }
+
+/// A difference with its sign: shares in percentage points.
+pub fn signed(v: f64, unit: &str) -> String {
+    if !v.is_finite() {
+        return "–".into();
+    }
+    let s = if unit == "share" {
+        format!("{:.2} pp", v * 100.0)
+    } else {
+        num(v)
+    };
+    if v > 0.0 { format!("+{s}") } else { s }
+}

@@ -1,0 +1,390 @@
+//! The `run` / `demo` report.
+
+use crate::ReportError;
+use crate::charts::{Band, band_svg, bars_svg};
+use crate::html::{esc, figure, files, num, page, section, table, value};
+use crate::i18n::{Key, Lang};
+use hospsim_sim::results::{Est, KpiSummary, Summary};
+use std::fmt::Write as _;
+
+/// One resource's time series (daily) and hour-of-week occupancy.
+#[derive(Clone, Debug)]
+pub struct ResourceSeries {
+    /// Resource id.
+    pub id: String,
+    /// Display name.
+    pub label: String,
+    /// Day of each point (days since the start).
+    pub days: Vec<f64>,
+    /// Busy units: mean, 5th and 95th percentile across replications.
+    pub busy: [Vec<f64>; 3],
+    /// Queue length: mean, 5th and 95th percentile.
+    pub queue: [Vec<f64>; 3],
+    /// Capacity (mean).
+    pub capacity: Vec<f64>,
+    /// Occupancy (busy / capacity) by weekday (Monday first) and hour.
+    pub heat: [[f64; 24]; 7],
+}
+
+/// The distribution of one duration KPI.
+#[derive(Clone, Debug)]
+pub struct Distribution {
+    /// KPI id.
+    pub name: String,
+    /// Display name.
+    pub label: String,
+    /// Unit of the bins.
+    pub unit: String,
+    /// Bins `(lo, hi, share)`.
+    pub bins: Vec<(f64, f64, f64)>,
+    /// Target (`within`), in the unit.
+    pub target: Option<f64>,
+}
+
+/// What `hospsim run` and `demo` report.
+pub struct RunView<'a> {
+    /// Language.
+    pub lang: Lang,
+    /// The run's summary.
+    pub summary: &'a Summary,
+    /// The scenario's description.
+    pub description: Option<String>,
+    /// Resources, in scenario order.
+    pub resources: Vec<ResourceSeries>,
+    /// Duration KPIs' distributions.
+    pub distributions: Vec<Distribution>,
+    /// Data files beside the report.
+    pub files: Vec<String>,
+}
+
+/// Green (met with confidence), amber (uncertain), red (missed) or grey (no target).
+fn status(k: &KpiSummary, lang: Lang) -> (&'static str, String, String) {
+    let Some(t) = &k.target else {
+        return ("", lang.t(Key::NoTarget).to_string(), String::new());
+    };
+    let verdict = |lo_ok: bool, hi_ok: bool| {
+        if lo_ok && hi_ok {
+            ("green", lang.t(Key::Met).to_string())
+        } else if !lo_ok && !hi_ok {
+            ("red", lang.t(Key::NotMet).to_string())
+        } else {
+            ("amber", lang.t(Key::Uncertain).to_string())
+        }
+    };
+    let finite = |e: &Est| {
+        if e.ci95[0].is_finite() {
+            (e.ci95[0], e.ci95[1])
+        } else {
+            (e.mean, e.mean)
+        }
+    };
+    if let (Some(w), Some(ts), Some(sw)) = (t.within, t.target_share, &t.share_within) {
+        let (lo, hi) = finite(sw);
+        let (c, s) = verdict(lo >= ts, hi >= ts);
+        let text = format!(
+            "{} {:.0}% ≤ {} {}",
+            lang.t(Key::Target),
+            ts * 100.0,
+            num(w),
+            k.unit
+        );
+        let met = format!("{:.1}% {}", sw.mean * 100.0, lang.t(Key::OfPatients));
+        return (c, format!("{s} · {met}"), text);
+    }
+    let (lo, hi) = finite(&k.est);
+    if let Some(mx) = t.max {
+        let (c, s) = verdict(hi <= mx, lo <= mx);
+        return (
+            c,
+            s,
+            format!("{} ≤ {}", lang.t(Key::Target), value(mx, &k.unit)),
+        );
+    }
+    if let Some(mn) = t.min {
+        let (c, s) = verdict(lo >= mn, hi >= mn);
+        return (
+            c,
+            s,
+            format!("{} ≥ {}", lang.t(Key::Target), value(mn, &k.unit)),
+        );
+    }
+    ("", lang.t(Key::NoTarget).to_string(), String::new())
+}
+
+fn tiles(s: &Summary, lang: Lang) -> String {
+    let mut out = String::from("<div class=\"tiles\">");
+    for k in &s.kpis {
+        let (class, verdict, target) = status(k, lang);
+        let unit = if k.unit == "share" {
+            String::new()
+        } else {
+            format!(" <small>{}</small>", esc(&k.unit))
+        };
+        let ci = if k.est.ci95[0].is_finite() {
+            format!(
+                "{}: {} – {}",
+                lang.t(Key::CI),
+                value(k.est.ci95[0], &k.unit),
+                value(k.est.ci95[1], &k.unit)
+            )
+        } else {
+            String::new()
+        };
+        let _ = write!(
+            out,
+            "<div class=\"tile {class}\" id=\"tile-{}\"><div class=\"label\">{}</div><div class=\"value\">{}{unit}</div><div class=\"ci\">{}</div><div class=\"target\">{}</div><div class=\"status\">{}</div></div>",
+            esc(&k.name),
+            esc(&k.label),
+            value(k.est.mean, &k.unit),
+            esc(&ci),
+            esc(&target),
+            esc(&verdict)
+        );
+    }
+    out.push_str("</div>");
+    out
+}
+
+fn strain_table(s: &Summary, lang: Lang) -> String {
+    let mut rs: Vec<_> = s.resources.iter().collect();
+    rs.sort_by(|a, b| b.utilisation.mean.total_cmp(&a.utilisation.mean));
+    let rows: Vec<Vec<String>> = rs
+        .iter()
+        .map(|r| {
+            let u = r.utilisation.mean;
+            let class = if u >= 0.92 {
+                "bar hot"
+            } else if u >= 0.85 {
+                "bar warm"
+            } else {
+                "bar"
+            };
+            vec![
+                esc(&r.label),
+                num(r.capacity_mean),
+                format!(
+                    "<span class=\"{class}\" style=\"width:{:.0}px\"></span> {}",
+                    (u.clamp(0.0, 1.0) * 120.0),
+                    value(u, "share")
+                ),
+                num(r.queue_mean.mean),
+                r.queue_max.to_string(),
+                num(r.wait_mean_min.mean),
+                num(r.waiting_while_holding_hours_per_day.mean),
+            ]
+        })
+        .collect();
+    let head = [
+        Key::Resource,
+        Key::Capacity,
+        Key::Utilisation,
+        Key::QueueMean,
+        Key::QueueMax,
+        Key::WaitMean,
+        Key::Holding,
+    ]
+    .map(|k| lang.t(k).to_string());
+    table("strain-table", &head, &rows)
+}
+
+fn heatmaps(resources: &[ResourceSeries], lang: Lang) -> String {
+    let mut out = String::from("<div class=\"grid\">");
+    for r in resources {
+        let _ = write!(
+            out,
+            "<figure id=\"heat-{}\" class=\"chart\"><figcaption>{}</figcaption><table class=\"heat\">",
+            esc(&r.id),
+            esc(&r.label)
+        );
+        for (d, day) in lang.weekdays().iter().enumerate() {
+            let _ = write!(out, "<tr><th>{}</th>", esc(day));
+            for h in 0..24 {
+                let v = r.heat[d][h];
+                let color = heat_color(v);
+                let _ = write!(
+                    out,
+                    "<td style=\"background:{color}\" title=\"{} {:02}:00 {}\"></td>",
+                    esc(day),
+                    h,
+                    value(v, "share")
+                );
+            }
+            out.push_str("</tr>");
+        }
+        out.push_str("<tr><th></th>");
+        for h in 0..24 {
+            let _ = write!(
+                out,
+                "<th>{}</th>",
+                if h % 6 == 0 {
+                    h.to_string()
+                } else {
+                    String::new()
+                }
+            );
+        }
+        out.push_str("</tr></table></figure>");
+    }
+    out.push_str("</div>");
+    out
+}
+
+/// White through amber to red as occupancy rises to and past 100%.
+fn heat_color(v: f64) -> String {
+    if !v.is_finite() {
+        return "#eeeeee".into();
+    }
+    let x = v.clamp(0.0, 1.0);
+    let (r, g, b) = if x < 0.85 {
+        let t = x / 0.85;
+        (255.0 - 30.0 * t, 255.0 - 40.0 * t, 255.0 - 120.0 * t)
+    } else {
+        let t = (x - 0.85) / 0.15;
+        (225.0 - 27.0 * t, 215.0 - 175.0 * t, 135.0 - 95.0 * t)
+    };
+    format!("rgb({:.0},{:.0},{:.0})", r, g, b)
+}
+
+impl RunView<'_> {
+    /// The whole page.
+    pub fn render(&self) -> Result<String, ReportError> {
+        let lang = self.lang;
+        let s = self.summary;
+        let mut body = String::new();
+        body.push_str(&files(lang, &self.files));
+        body.push_str(&section("kpis", lang.t(Key::Kpis), &tiles(s, lang)));
+        body.push_str(&section(
+            "strain",
+            lang.t(Key::Strain),
+            &strain_table(s, lang),
+        ));
+        let mut occ = String::from("<div class=\"grid\">");
+        let mut que = String::from("<div class=\"grid\">");
+        for r in &self.resources {
+            let b = Band {
+                x: &r.days,
+                mean: &r.busy[0],
+                lo: &r.busy[1],
+                hi: &r.busy[2],
+                reference: Some(&r.capacity),
+                second: None,
+                x_label: lang.t(Key::Days),
+                y_label: "",
+            };
+            occ.push_str(&figure(
+                &format!("occupancy-{}", r.id),
+                &r.label,
+                &band_svg(&b, 440, 210)?,
+            ));
+            let q = Band {
+                x: &r.days,
+                mean: &r.queue[0],
+                lo: &r.queue[1],
+                hi: &r.queue[2],
+                reference: None,
+                second: None,
+                x_label: lang.t(Key::Days),
+                y_label: "",
+            };
+            que.push_str(&figure(
+                &format!("queue-{}", r.id),
+                &r.label,
+                &band_svg(&q, 440, 210)?,
+            ));
+        }
+        occ.push_str("</div>");
+        que.push_str("</div>");
+        body.push_str(&section("occupancy", lang.t(Key::OccupancyOverTime), &occ));
+        body.push_str(&section("queues", lang.t(Key::QueueOverTime), &que));
+        body.push_str(&section(
+            "heatmap",
+            lang.t(Key::Heatmap),
+            &heatmaps(&self.resources, lang),
+        ));
+        let mut dist = String::from("<div class=\"grid\">");
+        for d in &self.distributions {
+            dist.push_str(&figure(
+                &format!("dist-{}", d.name),
+                &d.label,
+                &bars_svg(&d.bins, d.target, &d.unit, 440, 200)?,
+            ));
+        }
+        dist.push_str("</div>");
+        body.push_str(&section("distributions", lang.t(Key::Distributions), &dist));
+        body.push_str(&section("flow", lang.t(Key::Flow), &flow(s, lang)));
+        let subtitle = vec![
+            s.scenario.name.clone(),
+            format!(
+                "{} {} · {} {} · {} {} · {} {} · {}",
+                s.scenario.replications,
+                lang.t(Key::Replications),
+                s.scenario.horizon_days - s.scenario.warmup_days,
+                lang.t(Key::Horizon),
+                s.scenario.warmup_days,
+                lang.t(Key::Warmup),
+                lang.t(Key::Seed),
+                s.scenario.seed,
+                s.scenario.start
+            ),
+        ]
+        .into_iter()
+        .chain(self.description.clone())
+        .collect::<Vec<_>>();
+        Ok(page(lang, lang.t(Key::RunTitle), &subtitle, &body))
+    }
+}
+
+fn flow(s: &Summary, lang: Lang) -> String {
+    let f = &s.flow;
+    let reps = s.scenario.replications.max(1) as f64;
+    let departed: u64 = f.departed.values().sum();
+    let bar = |n: f64, max: f64| {
+        format!(
+            "<span class=\"bar\" style=\"width:{:.0}px\"></span>",
+            if max > 0.0 { 240.0 * n / max } else { 0.0 }
+        )
+    };
+    let max = f.arrived as f64 / reps;
+    let mut rows = vec![vec![
+        esc(lang.t(Key::Arrived)),
+        num(f.arrived as f64 / reps),
+        bar(f.arrived as f64 / reps, max),
+    ]];
+    for (c, n) in &f.arrived_by_class {
+        rows.push(vec![
+            format!("&nbsp;&nbsp;{}", esc(c)),
+            num(*n as f64 / reps),
+            bar(*n as f64 / reps, max),
+        ]);
+    }
+    rows.push(vec![
+        esc(lang.t(Key::Departed)),
+        num(departed as f64 / reps),
+        bar(departed as f64 / reps, max),
+    ]);
+    for (r, n) in f.departed.iter().filter(|(_, n)| **n > 0) {
+        rows.push(vec![
+            format!("&nbsp;&nbsp;{}", esc(r)),
+            num(*n as f64 / reps),
+            bar(*n as f64 / reps, max),
+        ]);
+    }
+    rows.push(vec![
+        esc(lang.t(Key::InHospital)),
+        num(f.in_system_at_end as f64 / reps),
+        bar(f.in_system_at_end as f64 / reps, max),
+    ]);
+    let mut out = table(
+        "flow-table",
+        &[
+            "".into(),
+            format!("/ {}", lang.t(Key::Replications).trim_start_matches("次")),
+            "".into(),
+        ],
+        &rows,
+    );
+    if f.conservation_holds {
+        let _ = write!(out, "<p class=\"note\">{}</p>", esc(lang.t(Key::Conserved)));
+    }
+    out
+}
