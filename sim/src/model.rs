@@ -98,11 +98,13 @@ pub enum Op {
         /// Target program counter.
         pc: u32,
     },
-    /// Start parallel branches (index into [`Model::forks`]) and wait for them.
+    /// Start parallel branches (index into [`Model::forks`]); the patient goes on.
     Fork {
         /// Fork list.
         list: u32,
     },
+    /// Wait until every branch the patient started is back.
+    AwaitBranches,
     /// End of a parallel branch.
     Join,
     /// Leave the hospital.

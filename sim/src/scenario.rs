@@ -227,7 +227,7 @@ pub struct BranchOption {
 }
 
 /// One step of a pathway. Exactly one of the *kind* keys is set: `seize`, `release`,
-/// `activity`, `branch`, `route_by`, `fork`, `goto`, `exit`, or only `mark`.
+/// `activity`, `branch`, `route_by`, `fork`, `join`, `goto`, `exit`, or only `mark`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StepSpec {
@@ -282,6 +282,12 @@ pub struct StepSpec {
     /// Run these pathways in parallel and continue when all are done.
     #[serde(default)]
     pub fork: Option<Vec<String>>,
+    /// With `fork`: false lets the patient go on at once; a later `join` waits.
+    #[serde(default)]
+    pub wait: Option<bool>,
+    /// `join = true`: wait until every branch started by earlier forks is back.
+    #[serde(default)]
+    pub join: Option<bool>,
     /// Continue in another pathway.
     #[serde(default)]
     pub goto: Option<String>,

@@ -723,3 +723,52 @@ to = "served"
         assert!(strictly_shorter > 20, "the comparison must not be vacuous");
     }
 }
+
+#[test]
+fn branches_without_waiting_run_alongside_and_join_later() {
+    let text = r#"
+name = "fork without waiting"
+[sim]
+horizon = "1 d"
+replications = 1
+[resources.lab]
+capacity = 5
+[resources.doctor]
+capacity = 5
+[arrivals.early_lab]
+pathway = "early"
+at = ["2025-01-06T00:00"]
+[arrivals.no_wait]
+pathway = "leave"
+at = ["2025-01-06T00:00"]
+[pathways.early]
+steps = [
+  { fork = ["lab"], wait = false },
+  { activity = "assess", use = ["doctor"], mark = "seen", duration = { fixed = "20 min" } },
+  { join = true },
+  { mark = "results_reviewed" },
+  { exit = "discharged" },
+]
+[pathways.leave]
+steps = [ { fork = ["lab"], wait = false }, { exit = "discharged" } ]
+[pathways.lab]
+steps = [ { activity = "analysis", use = ["lab"], duration = { fixed = "50 min" } }, { mark = "lab_done" } ]
+"#;
+    let m = model(text);
+    let out = reps(&m, true);
+    let ix = |n: &str| m.milestones.iter().position(|s| s == n).unwrap();
+    let row = |c: u16| out[0].trace.iter().find(|r| r.class == c).unwrap();
+    // The doctor sees the patient while the sample is in the lab (0-20 min); the
+    // review waits for the result at 50, not 20 + 50.
+    assert_eq!(row(0).milestones[ix("seen")], 0.0);
+    assert_eq!(row(0).milestones[ix("results_reviewed")], 50.0);
+    // A patient may leave with a sample still in the lab: it departs at once and
+    // the lab still processes the sample (the lab was busy until 50).
+    assert_eq!(row(1).milestones[1], 0.0);
+    assert_eq!(out[0].arrived, 2);
+    assert_eq!(out[0].departed.iter().sum::<u64>(), 2);
+    assert!(
+        (out[0].resources[0].busy_area - 100.0).abs() < 1e-9,
+        "two 50-minute analyses"
+    );
+}

@@ -106,6 +106,7 @@ impl<'s> Compiler<'s> {
             ("branch", st.branch.is_some()),
             ("route_by", st.route_by.is_some()),
             ("fork", st.fork.is_some()),
+            ("join", st.join.is_some()),
             ("goto", st.goto.is_some()),
             ("exit", st.exit.is_some()),
         ]
@@ -148,6 +149,7 @@ impl<'s> Compiler<'s> {
                 "mark",
             ],
             "route_by" => &["routes", "default", "mark"],
+            "fork" => &["wait", "mark"],
             _ => &["mark"],
         };
         let present = [
@@ -161,9 +163,10 @@ impl<'s> Compiler<'s> {
             ("on_renege", st.on_renege.is_some()),
             ("routes", st.routes.is_some()),
             ("default", st.default.is_some()),
+            ("wait", st.wait.is_some()),
         ];
         if kind.is_empty() {
-            self.err_hint(p.clone(), "this step does nothing", "give it one of: seize, release, activity, branch, route_by, fork, goto, exit, mark");
+            self.err_hint(p.clone(), "this step does nothing", "give it one of: seize, release, activity, branch, route_by, fork, join, goto, exit, mark");
             return false;
         }
         for (field, on) in present {
@@ -265,6 +268,17 @@ impl<'s> Compiler<'s> {
                         .push(Fixup::Fork(at, i, t.clone(), p.key("fork").index(i)));
                 }
                 self.program.push(Op::Fork { list: at as u32 });
+                if st.wait.unwrap_or(true) {
+                    self.program.push(Op::AwaitBranches);
+                }
+                false
+            }
+            "join" => {
+                if st.join == Some(false) {
+                    self.err_hint(p.key("join"), "`join = false` does nothing", "write `join = true` to wait for the branches started by `fork` with `wait = false`");
+                }
+                mark_now(self);
+                self.program.push(Op::AwaitBranches);
                 false
             }
             "goto" => {

@@ -142,6 +142,8 @@ impl Engine<'_> {
                 boarding: false,
                 in_preemptible: false,
                 live: false,
+                awaiting: false,
+                gone: Gone::No,
                 holds: Vec::with_capacity(4),
                 ms: Vec::with_capacity(n_ms),
             });
@@ -194,6 +196,8 @@ impl Engine<'_> {
         p.boarding = false;
         p.in_preemptible = false;
         p.live = true;
+        p.awaiting = false;
+        p.gone = Gone::No;
         p.ms.resize(m.milestones.len(), f64::NAN);
         self.mark(pid, MS_ARRIVAL);
         self.advance(pid);

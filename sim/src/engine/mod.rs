@@ -29,6 +29,14 @@ use rand_pcg::Pcg64Mcg;
 use resources::Res;
 use std::collections::{BinaryHeap, VecDeque};
 
+/// What a patient whose own branches are still running has already done.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Gone {
+    No,
+    Exited,
+    Joined,
+}
+
 struct Patient {
     rng: Pcg64Mcg,
     arrival: f64,
@@ -49,6 +57,11 @@ struct Patient {
     boarding: bool,
     in_preemptible: bool,
     live: bool,
+    /// Waiting at an `AwaitBranches` step for its branches.
+    awaiting: bool,
+    /// Gone (left the hospital, or a branch that ended) while branches it started
+    /// were still running: its slot is kept until the last one is back.
+    gone: Gone,
     holds: Vec<u16>,
     ms: Vec<f64>,
 }
@@ -429,9 +442,17 @@ impl<'m> Engine<'m> {
                     p.pc = t.targets[key];
                 }
                 Op::Jump { pc } => self.patients[i].pc = pc,
+                Op::AwaitBranches => {
+                    let p = &mut self.patients[i];
+                    p.pc += 1;
+                    if p.pending > 0 {
+                        p.awaiting = true;
+                        return;
+                    }
+                }
                 Op::Fork { list } => {
                     let branches = &m.forks[list as usize];
-                    self.patients[i].pending = branches.len() as u32;
+                    self.patients[i].pending += branches.len() as u32;
                     self.patients[i].pc += 1;
                     for &start in branches {
                         let seed = self.patients[i].rng.next_u64();
@@ -455,9 +476,10 @@ impl<'m> Engine<'m> {
                         c.boarding = false;
                         c.in_preemptible = false;
                         c.live = true;
+                        c.awaiting = false;
+                        c.gone = Gone::No;
                         self.ready.push_back(child);
                     }
-                    return;
                 }
                 Op::Join => {
                     self.join(pid);
@@ -552,12 +574,32 @@ impl<'m> Engine<'m> {
     /// End of a parallel branch: the parent continues when its last branch is back.
     fn join(&mut self, pid: u32) {
         self.release_all(pid);
+        if self.patients[pid as usize].pending > 0 {
+            // Its own branches are still out: it rejoins when they are back.
+            self.patients[pid as usize].gone = Gone::Joined;
+            return;
+        }
         let parent = self.patients[pid as usize].parent;
         self.free_slot(pid);
+        self.branch_back(parent);
+    }
+
+    /// One of `parent`'s branches is back.
+    fn branch_back(&mut self, parent: u32) {
         let par = &mut self.patients[parent as usize];
         par.pending -= 1;
-        if par.pending == 0 {
-            self.ready.push_back(parent);
+        if par.pending > 0 {
+            return;
+        }
+        match par.gone {
+            Gone::Exited => self.free.push(parent),
+            Gone::Joined => self.join(parent),
+            Gone::No => {
+                if par.awaiting {
+                    par.awaiting = false;
+                    self.ready.push_back(parent);
+                }
+            }
         }
     }
 
@@ -592,6 +634,15 @@ impl<'m> Engine<'m> {
                 route: Some(route),
                 milestones: p.ms.clone(),
             });
+        }
+        if self.patients[pid as usize].pending > 0 {
+            // Branches it started (a lab sample, say) are still running: the
+            // patient has left, but the slot stays until they are back.
+            let p = &mut self.patients[pid as usize];
+            p.live = false;
+            p.token = p.token.wrapping_add(1);
+            p.gone = Gone::Exited;
+            return;
         }
         self.free_slot(pid);
     }
