@@ -24,8 +24,11 @@ Examples:
   hospsim run scenarios/general_hospital.toml --reps 50 --seed 7 --out out/base
   hospsim run scenarios/general_hospital.toml --set resources.icu_bed.capacity=14 --set sim.horizon=\"180 d\"
   hospsim check scenarios/*.toml
+  hospsim compare scenarios/general_hospital.toml scenarios/whatif/more_medical_beds.toml --reps 30
+  hospsim sweep scenarios/general_hospital.toml --param rosters.ed_doctors.scale=0.8,1.0,1.2 --target \"door_to_doctor.p90 <= 60 min\"
+  hospsim drill scenarios/drills/bus_crash.toml --reps 50
 
-Docs: README.md, docs/scenario-reference.md, docs/outputs.md";
+Docs: README.md, docs/scenario-reference.md, docs/outputs.md, docs/reports.md, docs/drills.md";
 
 /// Discrete-event simulation of hospital patient flow.
 #[derive(Parser)]
@@ -42,7 +45,7 @@ enum Command {
         after_help = "Examples:\n  hospsim demo\n  hospsim demo --reps 5 --out out/demo --threads 2\n  hospsim demo --set sim.horizon=\"90 d\" --trace"
     )]
     Demo(RunArgs),
-    /// Run replications of a scenario file and write summary.json, replications.csv and timeseries.csv.
+    /// Run replications of a scenario file; write summary.json, replications.csv, timeseries.csv and report.html.
     #[command(
         after_help = "Examples:\n  hospsim run scenarios/general_hospital.toml --reps 50 --seed 7 --out out/base\n  hospsim run scenarios/general_hospital.toml --set resources.icu_bed.capacity=14 --set sim.horizon=\"180 d\"\n  hospsim run scenarios/bench/mmc_1m.toml --reps 1 --quiet"
     )]
@@ -111,16 +114,16 @@ enum Command {
 /// Options shared by commands that run several scenarios.
 #[derive(Args, Clone)]
 pub(crate) struct CompareArgs {
-    /// Replications of every scenario (default: the base scenario's sim.replications).
+    /// Replications of every scenario (default: the (base) scenario's sim.replications).
     #[arg(long)]
     pub(crate) reps: Option<u32>,
-    /// Master seed of every scenario (default: the base scenario's sim.seed).
+    /// Master seed of every scenario (default: the (base) scenario's sim.seed).
     #[arg(long)]
     pub(crate) seed: Option<u64>,
     /// Override a field in every scenario: path=value (repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub(crate) sets: Vec<String>,
-    /// Output folder (default: out/compare for compare, out/sweep_<name> for sweep).
+    /// Output folder (default: out/compare, out/sweep_<name> or out/drill_<name>).
     #[arg(long)]
     pub(crate) out: Option<PathBuf>,
     /// Worker threads (default: all cores). Results do not depend on it.
