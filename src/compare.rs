@@ -109,6 +109,7 @@ pub(crate) fn compare(
     }
     let seed = args.seed.unwrap_or(loaded[0].model.seed);
     let threads = thread_count(args.threads)?;
+    let lang = crate::report::parse_lang(&args.lang)?;
     let out_dir = output_dir(&args.out, "compare")?;
     let mut results: Vec<(Summary, ReplicationTable)> = vec![];
     let mut refs = vec![];
@@ -171,15 +172,13 @@ pub(crate) fn compare(
         scenarios: refs,
         measures,
     };
-    let mut json = serde_json::to_vec_pretty(&comparison)?;
-    json.push(b'\n');
+    let json = crate::output::json_bytes(&comparison)?;
     let mut written = vec![write_atomic(&out_dir, "comparison.json", &json)?];
     written.push(write_atomic(
         &out_dir,
         "comparison.csv",
         comparison_csv(&comparison).as_bytes(),
     )?);
-    let lang = crate::report::parse_lang(&args.lang)?;
     let view = hospsim_reports::CompareView {
         lang,
         scenarios: comparison
@@ -208,13 +207,11 @@ pub(crate) fn compare(
         "report.html",
         view.render()?.as_bytes(),
     )?);
-    if !args.quiet {
-        print!("{}", comparison_table(&comparison, &labels));
-        println!("\n  wrote:");
-        for w in written {
-            println!("    {}", w.display());
-        }
-    }
+    crate::output::announce(
+        args.quiet,
+        &comparison_table(&comparison, &labels),
+        &written,
+    );
     Ok(())
 }
 

@@ -381,12 +381,6 @@ fn simulate(loaded: load::Loaded, args: &RunArgs) -> Result<()> {
             files,
         )?);
     }
-    if !args.quiet {
-        print!("{}", table::summary_tables(&summary));
-        println!("\n  wrote:");
-        for w in written {
-            println!("    {}", w.display());
-        }
-    }
+    output::announce(args.quiet, &table::summary_tables(&summary), &written);
     Ok(())
 }

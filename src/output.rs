@@ -29,11 +29,28 @@ pub(crate) fn csv_num(v: f64) -> String {
     }
 }
 
-/// summary.json
-pub(crate) fn summary_json(summary: &Summary) -> Result<Vec<u8>> {
-    let mut s = serde_json::to_vec_pretty(summary)?;
+/// Pretty JSON with a final newline.
+pub(crate) fn json_bytes<T: serde::Serialize>(value: &T) -> Result<Vec<u8>> {
+    let mut s = serde_json::to_vec_pretty(value)?;
     s.push(b'\n');
     Ok(s)
+}
+
+/// summary.json
+pub(crate) fn summary_json(summary: &Summary) -> Result<Vec<u8>> {
+    json_bytes(summary)
+}
+
+/// Prints a command's text and the files it wrote, unless quiet.
+pub(crate) fn announce(quiet: bool, text: &str, written: &[PathBuf]) {
+    if quiet {
+        return;
+    }
+    print!("{text}");
+    println!("\n  wrote:");
+    for w in written {
+        println!("    {}", w.display());
+    }
 }
 
 /// replications.csv: one row per replication, one column per KPI value.

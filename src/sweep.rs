@@ -235,6 +235,7 @@ pub(crate) fn sweep(
         ));
     }
     let threads = thread_count(args.threads)?;
+    let lang = crate::report::parse_lang(&args.lang)?;
     // Hidden when stderr is not a terminal (indicatif's default), and with --quiet.
     let bar = if args.quiet {
         indicatif::ProgressBar::hidden()
@@ -352,15 +353,13 @@ pub(crate) fn sweep(
         points,
     };
     let out_dir = output_dir(&args.out, &format!("sweep {header_name}"))?;
-    let mut json = serde_json::to_vec_pretty(&result)?;
-    json.push(b'\n');
+    let json = crate::output::json_bytes(&result)?;
     let mut written = vec![write_atomic(&out_dir, "sweep.json", &json)?];
     written.push(write_atomic(
         &out_dir,
         "sweep.csv",
         sweep_csv(&result).as_bytes(),
     )?);
-    let lang = crate::report::parse_lang(&args.lang)?;
     let view = hospsim_reports::SweepView {
         lang,
         scenario: result.scenario.clone(),
@@ -397,13 +396,7 @@ pub(crate) fn sweep(
         "report.html",
         view.render()?.as_bytes(),
     )?);
-    if !args.quiet {
-        print!("{}", sweep_table(&result));
-        println!("\n  wrote:");
-        for w in written {
-            println!("    {}", w.display());
-        }
-    }
+    crate::output::announce(args.quiet, &sweep_table(&result), &written);
     Ok(())
 }
 

@@ -147,6 +147,7 @@ pub(crate) fn drill(file: &Path, args: &CompareArgs) -> Result<()> {
     }
     let seed = args.seed.unwrap_or(loaded.model.seed);
     let threads = thread_count(args.threads)?;
+    let lang = crate::report::parse_lang(&args.lang)?;
     let prepare = |m: &mut Model| {
         m.replications = reps;
         m.seed = seed;
@@ -227,15 +228,13 @@ pub(crate) fn drill(file: &Path, args: &CompareArgs) -> Result<()> {
         responses,
     };
     let out_dir = output_dir(&args.out, &format!("drill {}", def.name))?;
-    let mut json = serde_json::to_vec_pretty(&report)?;
-    json.push(b'\n');
+    let json = crate::output::json_bytes(&report)?;
     let mut written = vec![write_atomic(&out_dir, "drill.json", &json)?];
     written.push(write_atomic(
         &out_dir,
         "timeline.csv",
         timeline_csv(&drill_model, &drill_out, &base_out, def.start).as_bytes(),
     )?);
-    let lang = crate::report::parse_lang(&args.lang)?;
     let view = drill_view(
         &report,
         &drill_model,
@@ -249,13 +248,7 @@ pub(crate) fn drill(file: &Path, args: &CompareArgs) -> Result<()> {
         "report.html",
         view.render()?.as_bytes(),
     )?);
-    if !args.quiet {
-        print!("{}", drill_text(&report));
-        println!("\n  wrote:");
-        for w in written {
-            println!("    {}", w.display());
-        }
-    }
+    crate::output::announce(args.quiet, &drill_text(&report), &written);
     Ok(())
 }
 
