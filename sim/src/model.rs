@@ -45,6 +45,9 @@ pub enum DurRef {
     ByAcuity(u32),
     /// A table indexed by class (index into [`Model::by_class`]).
     ByClass(u32),
+    /// Until a clock time drawn from an hour-of-day profile (index into
+    /// [`Model::hour_profiles`]): today if still ahead, else tomorrow.
+    UntilHour(u32),
 }
 
 /// One instruction of the compiled pathway program.
@@ -331,6 +334,8 @@ pub struct Model {
     pub warnings: Vec<String>,
     /// Activity names (for slowdowns and reports).
     pub activities: Vec<String>,
+    /// Cumulative hour-of-day profiles of `until_hour` steps (24 values, last = 1).
+    pub hour_profiles: Vec<[f64; 24]>,
     /// The compiled drill, if the scenario has one.
     pub drill: Option<DrillDef>,
 }
@@ -487,6 +492,12 @@ pub struct DrillDef {
 }
 
 impl Model {
+    /// Minute of the day (0..1440) at simulation time `t`.
+    #[inline]
+    pub fn minute_of_day(&self, t: f64) -> f64 {
+        (self.start_minute_of_week + t).rem_euclid(1440.0)
+    }
+
     /// Hour of week (0 = Monday 00:00) at simulation time `t` minutes.
     #[inline]
     pub fn hour_of_week(&self, t: f64) -> usize {

@@ -252,6 +252,11 @@ pub struct StepSpec {
     /// Duration by patient class; `duration` is the fallback.
     #[serde(default)]
     pub duration_by_class: Option<BTreeMap<String, DistSpec>>,
+    /// Instead of a duration: wait until a clock time drawn from these 24 relative
+    /// weights of the hours 00:00..23:00 (today if still ahead, else tomorrow);
+    /// e.g. the discharge time of day.
+    #[serde(default)]
+    pub until_hour: Option<Vec<f64>>,
     /// Queue priority for `seize`/`use`: "acuity" (default) or a number.
     #[serde(default)]
     pub priority: Option<PrioritySpec>,

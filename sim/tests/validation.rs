@@ -772,3 +772,47 @@ steps = [ { activity = "analysis", use = ["lab"], duration = { fixed = "50 min" 
         "two 50-minute analyses"
     );
 }
+
+#[test]
+fn until_hour_waits_for_a_clock_time_from_the_profile() {
+    // Ready at 15:00 and 09:00; only 10:00-11:00 allowed: the first waits until
+    // tomorrow 10:xx, the second until today 10:xx.
+    let text = r#"
+name = "discharge hour"
+[sim]
+horizon = "3 d"
+replications = 1
+[resources.bed]
+capacity = 10
+[arrivals.afternoon]
+pathway = "p"
+at = ["2025-01-06T15:00"]
+[arrivals.morning]
+pathway = "p"
+at = ["2025-01-06T09:00"]
+[pathways.p]
+steps = [
+  { seize = ["bed"] },
+  { activity = "discharge", until_hour = [0,0,0,0,0,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0,0,0,0] },
+  { release = "all" },
+  { exit = "discharged" },
+]
+"#;
+    let m = model(text);
+    let out = reps(&m, true);
+    let dep = |c: u16| {
+        out[0]
+            .trace
+            .iter()
+            .find(|r| r.class == c)
+            .unwrap()
+            .milestones[1]
+    };
+    let afternoon = dep(0);
+    let morning = dep(1);
+    assert!(
+        (1440.0 + 600.0..1440.0 + 660.0).contains(&afternoon),
+        "{afternoon}"
+    );
+    assert!((600.0..660.0).contains(&morning), "{morning}");
+}

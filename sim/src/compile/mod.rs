@@ -103,6 +103,7 @@ struct Compiler<'s> {
     warnings: Vec<String>,
     n_classes: usize,
     activities: Vec<String>,
+    hour_profiles: Vec<[f64; 24]>,
 }
 
 impl<'s> Compiler<'s> {
@@ -125,6 +126,7 @@ impl<'s> Compiler<'s> {
             warnings: vec![],
             n_classes: s.arrivals.len(),
             activities: vec![],
+            hour_profiles: vec![],
         }
     }
 
@@ -278,6 +280,7 @@ impl<'s> Compiler<'s> {
             kpis_counting,
             warnings: std::mem::take(&mut self.warnings),
             activities: std::mem::take(&mut self.activities),
+            hour_profiles: std::mem::take(&mut self.hour_profiles),
             drill,
         })
     }

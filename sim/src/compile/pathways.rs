@@ -142,6 +142,7 @@ impl<'s> Compiler<'s> {
                 "duration",
                 "duration_by_acuity",
                 "duration_by_class",
+                "until_hour",
                 "priority",
                 "patience",
                 "patience_by_acuity",
@@ -157,6 +158,7 @@ impl<'s> Compiler<'s> {
             ("duration", st.duration.is_some()),
             ("duration_by_acuity", st.duration_by_acuity.is_some()),
             ("duration_by_class", st.duration_by_class.is_some()),
+            ("until_hour", st.until_hour.is_some()),
             ("priority", st.priority.is_some()),
             ("patience", st.patience.is_some()),
             ("patience_by_acuity", st.patience_by_acuity.is_some()),
@@ -348,6 +350,31 @@ impl<'s> Compiler<'s> {
     }
 
     pub(super) fn duration(&mut self, p: &FieldPath, st: &StepSpec) -> DurRef {
+        if let Some(w) = &st.until_hour {
+            if st.duration.is_some()
+                || st.duration_by_acuity.is_some()
+                || st.duration_by_class.is_some()
+            {
+                self.err(
+                    p.key("until_hour"),
+                    "give `until_hour` or a duration, not both",
+                );
+            }
+            let total: f64 = w.iter().sum();
+            if w.len() != 24 || w.iter().any(|x| !x.is_finite() || *x < 0.0) || total <= 0.0 {
+                self.err_hint(p.key("until_hour"), format!("expected 24 weights >= 0, not all zero (00:00 to 23:00), got {} values", w.len()), "e.g. discharges mostly 13:00-18:00: [0,0,0,0,0,0,0,0,1,2,4,6,8,10,12,13,13,11,8,5,3,2,1,1]");
+                return DurRef::Dist(0);
+            }
+            let mut acc = 0.0;
+            let mut cumulative = [0.0; 24];
+            for (h, x) in w.iter().enumerate() {
+                acc += x / total;
+                cumulative[h] = acc;
+            }
+            cumulative[23] = f64::INFINITY;
+            self.hour_profiles.push(cumulative);
+            return DurRef::UntilHour((self.hour_profiles.len() - 1) as u32);
+        }
         let fallback = st
             .duration
             .as_ref()

@@ -391,12 +391,22 @@ impl<'m> Engine<'m> {
                 } => {
                     let p = &mut self.patients[i];
                     let d = if p.remaining.is_nan() {
-                        let di = match dur {
-                            DurRef::Dist(d) => d,
-                            DurRef::ByAcuity(t) => m.by_acuity[t as usize][p.acuity as usize],
-                            DurRef::ByClass(t) => m.by_class[t as usize][p.class as usize],
+                        let d = match dur {
+                            DurRef::Dist(d) => m.dists[d as usize].sample(&mut p.rng),
+                            DurRef::ByAcuity(t) => m.dists
+                                [m.by_acuity[t as usize][p.acuity as usize] as usize]
+                                .sample(&mut p.rng),
+                            DurRef::ByClass(t) => m.dists
+                                [m.by_class[t as usize][p.class as usize] as usize]
+                                .sample(&mut p.rng),
+                            DurRef::UntilHour(t) => {
+                                let (u, v): (f64, f64) = (p.rng.random(), p.rng.random());
+                                let cumulative = &m.hour_profiles[t as usize];
+                                let hour = cumulative.iter().position(|&c| u < c).unwrap_or(23);
+                                let target = (hour as f64 + v) * 60.0;
+                                (target - m.minute_of_day(self.now)).rem_euclid(1440.0)
+                            }
                         };
-                        let d = m.dists[di as usize].sample(&mut p.rng);
                         match &m.drill {
                             Some(drill) if !drill.slowdowns.is_empty() => {
                                 d * slowdown_factor(drill, activity, self.now)
