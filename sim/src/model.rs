@@ -48,6 +48,15 @@ pub enum DurRef {
     /// Until a clock time drawn from an hour-of-day profile (index into
     /// [`Model::hour_profiles`]): today if still ahead, else tomorrow.
     UntilHour(u32),
+    /// A duration (index into [`Model::dists`]) that picks the day, and a clock
+    /// time on that day from an hour profile: a length of stay with a discharge
+    /// time of day. The stay never ends before it began.
+    DayThenHour {
+        /// Distribution of the stay.
+        dist: u32,
+        /// Hour profile.
+        profile: u32,
+    },
 }
 
 /// One instruction of the compiled pathway program.

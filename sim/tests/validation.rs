@@ -816,3 +816,37 @@ steps = [
     );
     assert!((600.0..660.0).contains(&morning), "{morning}");
 }
+
+#[test]
+fn a_stay_picks_the_day_and_the_profile_the_hour() {
+    // A fixed 2-day stay from 09:00 Monday ends Wednesday 09:00; with discharges
+    // only 14:00-15:00 the patient leaves Wednesday afternoon, not Thursday.
+    let text = r#"
+name = "stay then hour"
+[sim]
+horizon = "5 d"
+replications = 1
+[resources.bed]
+capacity = 10
+[arrivals.p]
+pathway = "p"
+at = ["2025-01-06T09:00", "2025-01-06T20:00"]
+[pathways.p]
+steps = [
+  { seize = ["bed"] },
+  { activity = "stay", duration = { fixed = "2 d" }, until_hour = [0,0,0,0,0,0,0,0,0,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0] },
+  { release = "all" },
+  { exit = "discharged" },
+]
+"#;
+    let m = model(text);
+    let out = reps(&m, true);
+    let mut deps: Vec<f64> = out[0].trace.iter().map(|r| r.milestones[1]).collect();
+    deps.sort_by(|a, b| a.total_cmp(b));
+    // Both leave on Wednesday (day 2) between 14:00 and 15:00: the stay decides the
+    // day and the profile the hour, so the 20:00 arrival, whose 2 days end
+    // Wednesday 20:00, leaves that afternoon (a few hours early), as wards do.
+    for d in deps {
+        assert!((2880.0 + 840.0..2880.0 + 900.0).contains(&d), "{d}");
+    }
+}

@@ -351,14 +351,8 @@ impl<'s> Compiler<'s> {
 
     pub(super) fn duration(&mut self, p: &FieldPath, st: &StepSpec) -> DurRef {
         if let Some(w) = &st.until_hour {
-            if st.duration.is_some()
-                || st.duration_by_acuity.is_some()
-                || st.duration_by_class.is_some()
-            {
-                self.err(
-                    p.key("until_hour"),
-                    "give `until_hour` or a duration, not both",
-                );
+            if st.duration_by_acuity.is_some() || st.duration_by_class.is_some() {
+                self.err(p.key("until_hour"), "`until_hour` goes with a plain `duration` (or none), not with durations by acuity or class");
             }
             let total: f64 = w.iter().sum();
             if w.len() != 24 || w.iter().any(|x| !x.is_finite() || *x < 0.0) || total <= 0.0 {
@@ -373,7 +367,14 @@ impl<'s> Compiler<'s> {
             }
             cumulative[23] = f64::INFINITY;
             self.hour_profiles.push(cumulative);
-            return DurRef::UntilHour((self.hour_profiles.len() - 1) as u32);
+            let profile = (self.hour_profiles.len() - 1) as u32;
+            return match &st.duration {
+                Some(d) => DurRef::DayThenHour {
+                    dist: self.dist(p.key("duration"), d),
+                    profile,
+                },
+                None => DurRef::UntilHour(profile),
+            };
         }
         let fallback = st
             .duration

@@ -29,6 +29,13 @@ use rand_pcg::Pcg64Mcg;
 use resources::Res;
 use std::collections::{BinaryHeap, VecDeque};
 
+/// A clock time (minutes after midnight) drawn from a cumulative hour profile.
+fn clock_time(cumulative: &[f64; 24], rng: &mut Pcg64Mcg) -> f64 {
+    let (u, v): (f64, f64) = (rng.random(), rng.random());
+    let hour = cumulative.iter().position(|&c| u < c).unwrap_or(23);
+    (hour as f64 + v) * 60.0
+}
+
 /// What a patient whose own branches are still running has already done.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Gone {
@@ -400,11 +407,22 @@ impl<'m> Engine<'m> {
                                 [m.by_class[t as usize][p.class as usize] as usize]
                                 .sample(&mut p.rng),
                             DurRef::UntilHour(t) => {
-                                let (u, v): (f64, f64) = (p.rng.random(), p.rng.random());
-                                let cumulative = &m.hour_profiles[t as usize];
-                                let hour = cumulative.iter().position(|&c| u < c).unwrap_or(23);
-                                let target = (hour as f64 + v) * 60.0;
+                                let target = clock_time(&m.hour_profiles[t as usize], &mut p.rng);
                                 (target - m.minute_of_day(self.now)).rem_euclid(1440.0)
+                            }
+                            DurRef::DayThenHour { dist, profile } => {
+                                let stay = m.dists[dist as usize].sample(&mut p.rng);
+                                let target =
+                                    clock_time(&m.hour_profiles[profile as usize], &mut p.rng);
+                                // Same calendar day as the sampled end, at the drawn time;
+                                // the next day if that time has already passed.
+                                let end = self.now + stay;
+                                let day_start = end - m.minute_of_day(end);
+                                let mut t = day_start + target;
+                                if t < self.now {
+                                    t += 1440.0;
+                                }
+                                t - self.now
                             }
                         };
                         match &m.drill {
