@@ -16,6 +16,7 @@ fn scenario(
     night_doctors: u32,
     admit_p: f64,
     seed: u64,
+    drill: bool,
 ) -> String {
     let patience = patience_h
         .map(|h| format!(", patience = {{ exponential = {{ mean = \"{h} h\" }} }}"))
@@ -77,11 +78,71 @@ steps = [ {{ release = "all", mark = "left_ed" }}, {{ exit = "discharged" }} ]
 [kpis.wait]
 from = "arrival"
 to = "seen"
+{drill}
 "#,
         n = night_doctors,
-        d = day
+        d = day,
+        drill = if drill { DRILL } else { "" },
     )
 }
+
+/// Every kind of capacity change, a surge and all three response actions.
+const DRILL: &str = r#"
+[drill]
+[[drill.events]]
+kind = "surge"
+name = "crash"
+at = "2025-01-10T18:00"
+over = "2 h"
+patients = 25
+pathway = "ed"
+acuity = { 1 = 0.3, 2 = 0.7 }
+[[drill.events]]
+kind = "outage"
+resource = "doctor"
+at = "2025-01-11T08:00"
+duration = "4 h"
+units = 1
+[[drill.events]]
+kind = "closure"
+resource = "bed"
+at = "2025-01-12T00:00"
+duration = "2 d"
+units = 1
+[[drill.events]]
+kind = "staff_shortage"
+resource = "doctor"
+at = "2025-01-14T00:00"
+duration = "1 d"
+scale = 0.5
+[[drill.events]]
+kind = "slowdown"
+activities = ["see"]
+at = "2025-01-10T00:00"
+duration = "12 h"
+factor = 1.5
+[[drill.responses]]
+name = "more bays"
+when = "queue(bay) > 2"
+delay = "30 min"
+action = "add_capacity"
+resource = "bay"
+units = 2
+duration = "1 d"
+[[drill.responses]]
+name = "divert"
+when = "queue(doctor) >= 3"
+action = "divert"
+class = "ed"
+share = 0.5
+duration = "6 h"
+[[drill.responses]]
+name = "stop"
+at = "2025-01-15T00:00"
+action = "stop_arrivals"
+class = "ed"
+duration = "1 d"
+"#;
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
@@ -96,8 +157,9 @@ proptest! {
         night_doctors in 0u32..3,
         admit_p in 0.0f64..1.0,
         seed in 0u64..1000,
+        drill: bool,
     ) {
-        let text = scenario(doctors, beds, per_day, patience_h, preempt, fork, night_doctors, admit_p, seed);
+        let text = scenario(doctors, beds, per_day, patience_h, preempt, fork, night_doctors, admit_p, seed, drill);
         let s: Scenario = toml::from_str(&text).expect("parses");
         let m = compile(&s).expect("compiles");
         let a = run(&m, true, &|| {}).expect("conserves");
@@ -115,6 +177,12 @@ proptest! {
                 if row.route.is_some() {
                     prop_assert!(row.milestones[1] >= arrival);
                 }
+            }
+            if drill {
+                prop_assert_eq!(x.responses_fired.len(), 3);
+                // The timed response fires at 2025-01-15T00:00, nine days in.
+                prop_assert_eq!(x.responses_fired[2], 9.0 * 1440.0);
+                prop_assert_eq!(x.arrived_by_class[1], 25, "every casualty arrives");
             }
             // Busy never exceeds capacity at a sample unless a roster dropped below it.
             for s in &x.samples {
