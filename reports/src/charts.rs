@@ -60,6 +60,30 @@ fn range(values: impl Iterator<Item = f64>, include_zero: bool) -> (f64, f64) {
     )
 }
 
+/// The house style of an x/y chart's grid, axes and labels.
+fn mesh<DB: DrawingBackend>(
+    chart: &mut ChartContext<
+        '_,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    x_label: &str,
+    y_label: &str,
+    y_labels: usize,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    chart
+        .configure_mesh()
+        .light_line_style(WHITE)
+        .bold_line_style(GRID)
+        .axis_style(TEXT)
+        .label_style(("sans-serif", 11).into_font().color(&TEXT))
+        .x_desc(x_label)
+        .y_desc(y_label)
+        .x_labels(6)
+        .y_labels(y_labels)
+        .draw()
+}
+
 /// A time series with a band: `x`, the mean line, the band's low and high edges,
 /// and optionally a dashed reference line (capacity, or a baseline).
 pub struct Band<'a> {
@@ -103,18 +127,7 @@ fn draw_band<DB: DrawingBackend>(
         .y_label_area_size(46)
         .build_cartesian_2d(x0..x1, y0..y1)
         .map_err(|e| err(name, e))?;
-    chart
-        .configure_mesh()
-        .light_line_style(WHITE)
-        .bold_line_style(GRID)
-        .axis_style(TEXT)
-        .label_style(("sans-serif", 11).into_font().color(&TEXT))
-        .x_desc(b.x_label)
-        .y_desc(b.y_label)
-        .x_labels(6)
-        .y_labels(5)
-        .draw()
-        .map_err(|e| err(name, e))?;
+    mesh(&mut chart, b.x_label, b.y_label, 5).map_err(|e| err(name, e))?;
     let band: Vec<(f64, f64)> =
         b.x.iter()
             .zip(b.hi)
@@ -201,18 +214,7 @@ pub fn bars_svg(
             .y_label_area_size(40)
             .build_cartesian_2d(0.0..x1, 0.0..y1)
             .map_err(|e| err(name, e))?;
-        chart
-            .configure_mesh()
-            .light_line_style(WHITE)
-            .bold_line_style(GRID)
-            .axis_style(TEXT)
-            .label_style(("sans-serif", 11).into_font().color(&TEXT))
-            .x_desc(x_label)
-            .y_desc("%")
-            .x_labels(6)
-            .y_labels(4)
-            .draw()
-            .map_err(|e| err(name, e))?;
+        mesh(&mut chart, x_label, "%", 4).map_err(|e| err(name, e))?;
         chart
             .draw_series(bins.iter().map(|(lo, hi, share)| {
                 Rectangle::new([(*lo, 0.0), (*hi, share * 100.0)], MAIN.mix(0.75).filled())
@@ -339,18 +341,7 @@ pub fn lines_svg(
             .y_label_area_size(46)
             .build_cartesian_2d(x0..x1, y0..y1)
             .map_err(|e| err(name, e))?;
-        chart
-            .configure_mesh()
-            .light_line_style(WHITE)
-            .bold_line_style(GRID)
-            .axis_style(TEXT)
-            .label_style(("sans-serif", 11).into_font().color(&TEXT))
-            .x_desc(x_label)
-            .y_desc(y_label)
-            .x_labels(6)
-            .y_labels(5)
-            .draw()
-            .map_err(|e| err(name, e))?;
+        mesh(&mut chart, x_label, y_label, 5).map_err(|e| err(name, e))?;
         for (k, (label, mean, lo, hi)) in series.iter().enumerate() {
             let color = palette[k % palette.len()];
             let band: Vec<(f64, f64)> = x

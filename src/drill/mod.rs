@@ -282,6 +282,23 @@ fn thresholds(m: &Model, drill: &[RepOutput], base: &[RepOutput]) -> Vec<Thresho
     out
 }
 
+/// Resources and the number of samples every replication of both runs has.
+fn sample_grid(m: &Model, drill: &[RepOutput], base: &[RepOutput]) -> (usize, usize) {
+    let n_res = m.resources.len();
+    let n_samples = drill
+        .iter()
+        .chain(base)
+        .map(|o| o.samples.len() / n_res.max(1))
+        .min()
+        .unwrap_or(0);
+    (n_res, n_samples)
+}
+
+/// Index of the last sample at or before time `t` (clamped to the run).
+fn sample_at(m: &Model, t: f64, n_samples: usize) -> usize {
+    ((t.max(0.0) / m.sample_interval).floor() as usize).min(n_samples)
+}
+
 /// Mean across replications of field `f` (0 busy, 1 queue, 2 capacity) at sample `k`.
 fn mean_at(o: &[RepOutput], n_res: usize, k: usize, r: usize, f: usize) -> f64 {
     o.iter()
@@ -291,13 +308,8 @@ fn mean_at(o: &[RepOutput], n_res: usize, k: usize, r: usize, f: usize) -> f64 {
 }
 
 fn stories(m: &Model, drill: &[RepOutput], base: &[RepOutput], start: f64) -> Vec<ResourceStory> {
-    let n_res = m.resources.len();
-    let n_samples = drill
-        .iter()
-        .chain(base)
-        .map(|o| o.samples.len() / n_res)
-        .min()
-        .unwrap_or(0);
+    let (n_res, n_samples) = sample_grid(m, drill, base);
+    // The first sample at or after the drill's start.
     let k0 = ((start / m.sample_interval).ceil() as usize).min(n_samples);
     let hold = (RECOVERY_HOLD_MIN / m.sample_interval).ceil() as usize;
     let mut out = vec![];
@@ -399,14 +411,8 @@ fn stories(m: &Model, drill: &[RepOutput], base: &[RepOutput], start: f64) -> Ve
 }
 
 fn timeline_csv(m: &Model, drill: &[RepOutput], base: &[RepOutput], start: f64) -> String {
-    let n_res = m.resources.len();
-    let n_samples = drill
-        .iter()
-        .chain(base)
-        .map(|o| o.samples.len() / n_res)
-        .min()
-        .unwrap_or(0);
-    let k0 = (((start - 24.0 * 60.0).max(0.0) / m.sample_interval).floor() as usize).min(n_samples);
+    let (n_res, n_samples) = sample_grid(m, drill, base);
+    let k0 = sample_at(m, start - 24.0 * 60.0, n_samples);
     let mut out = String::from(
         "time,hours_from_drill_start,resource,drill_busy_mean,drill_busy_p95,drill_queue_mean,drill_queue_p95,baseline_busy_mean,baseline_queue_mean,drill_capacity_mean\n",
     );

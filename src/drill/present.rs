@@ -172,14 +172,8 @@ pub(super) fn drill_view(
     lang: hospsim_reports::Lang,
 ) -> hospsim_reports::DrillView {
     use hospsim_reports::pages::{BottleneckRow, TimelineSeries};
-    let n_res = m.resources.len();
-    let n_samples = drill
-        .iter()
-        .chain(base)
-        .map(|o| o.samples.len() / n_res)
-        .min()
-        .unwrap_or(0);
-    let k0 = (((start - 24.0 * 60.0).max(0.0) / m.sample_interval).floor() as usize).min(n_samples);
+    let (n_res, n_samples) = sample_grid(m, drill, base);
+    let k0 = sample_at(m, start - 24.0 * 60.0, n_samples);
     // The charts show the event and three days after it (timeline.csv has the rest);
     // at most ~600 points per line, consecutive samples averaged.
     let k_end = (((end + 72.0 * 60.0) / m.sample_interval).ceil() as usize).clamp(k0, n_samples);
