@@ -63,19 +63,14 @@ pub(crate) fn resource_series(model: &Model, reps: &[RepOutput]) -> Vec<Resource
         .iter()
         .enumerate()
         .map(|(r, def)| {
-            // A day with fewer samples than a full one (the horizon's last instant)
-            // would show as a spurious dip.
+            // The horizon's last instant starts a day of one sample: it would show
+            // as a spurious dip, so days after the last full one are left out.
             let full = days[r].iter().map(|d| d.count).fold(0.0, f64::max);
-            let v: Vec<Day> = days[r]
+            let complete = days[r]
                 .iter()
-                .map(|d| {
-                    if d.count < full {
-                        Day::default()
-                    } else {
-                        d.clone()
-                    }
-                })
-                .collect();
+                .rposition(|d| d.count >= full)
+                .map_or(0, |i| i + 1);
+            let v: Vec<Day> = days[r][..complete].to_vec();
             let col = |i: usize| {
                 v.iter()
                     .map(|d| {
