@@ -181,23 +181,16 @@ impl Engine<'_> {
         let id = self.next_id;
         self.next_id += 1;
         let now = self.now;
+        let who = Identity {
+            arrival: now,
+            id,
+            class: c as u16,
+            acuity,
+            prio: acuity,
+            root: pid,
+        };
+        self.start_entity(pid, m.classes[c].start_pc, NONE, who);
         let p = &mut self.patients[pid as usize];
-        p.arrival = now;
-        p.remaining = f64::NAN;
-        p.id = id;
-        p.pc = m.classes[c].start_pc;
-        p.root = pid;
-        p.parent = NONE;
-        p.pending = 0;
-        p.class = c as u16;
-        p.acuity = acuity;
-        p.prio = acuity;
-        p.waiting = false;
-        p.boarding = false;
-        p.in_preemptible = false;
-        p.live = true;
-        p.awaiting = false;
-        p.gone = Gone::No;
         p.ms.resize(m.milestones.len(), f64::NAN);
         self.mark(pid, MS_ARRIVAL);
         self.advance(pid);

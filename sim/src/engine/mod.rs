@@ -36,6 +36,17 @@ fn clock_time(cumulative: &[f64; 24], rng: &mut Pcg64Mcg) -> f64 {
     (hour as f64 + v) * 60.0
 }
 
+/// Who an entity is: a patient, or a parallel branch acting for its patient.
+#[derive(Clone, Copy)]
+struct Identity {
+    arrival: f64,
+    id: u64,
+    class: u16,
+    acuity: u8,
+    prio: u8,
+    root: u32,
+}
+
 /// What a patient whose own branches are still running has already done.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Gone {
@@ -485,27 +496,16 @@ impl<'m> Engine<'m> {
                     for &start in branches {
                         let seed = self.patients[i].rng.next_u64();
                         let child = self.alloc(stream(seed, 0, 0, 0));
-                        let (root, class, acuity, prio, arrival, id) = {
-                            let p = &self.patients[i];
-                            (p.root, p.class, p.acuity, p.prio, p.arrival, p.id)
+                        let p = &self.patients[i];
+                        let who = Identity {
+                            arrival: p.arrival,
+                            id: p.id,
+                            class: p.class,
+                            acuity: p.acuity,
+                            prio: p.prio,
+                            root: p.root,
                         };
-                        let c = &mut self.patients[child as usize];
-                        c.arrival = arrival;
-                        c.remaining = f64::NAN;
-                        c.id = id;
-                        c.pc = start;
-                        c.root = root;
-                        c.parent = pid;
-                        c.pending = 0;
-                        c.class = class;
-                        c.acuity = acuity;
-                        c.prio = prio;
-                        c.waiting = false;
-                        c.boarding = false;
-                        c.in_preemptible = false;
-                        c.live = true;
-                        c.awaiting = false;
-                        c.gone = Gone::No;
+                        self.start_entity(child, start, pid, who);
                         self.ready.push_back(child);
                     }
                 }
@@ -519,6 +519,28 @@ impl<'m> Engine<'m> {
                 }
             }
         }
+    }
+
+    /// Resets a freshly allocated slot: a patient (`parent` = NONE) or a branch
+    /// starting at `pc`.
+    fn start_entity(&mut self, pid: u32, pc: u32, parent: u32, who: Identity) {
+        let e = &mut self.patients[pid as usize];
+        e.arrival = who.arrival;
+        e.remaining = f64::NAN;
+        e.id = who.id;
+        e.pc = pc;
+        e.root = who.root;
+        e.parent = parent;
+        e.pending = 0;
+        e.class = who.class;
+        e.acuity = who.acuity;
+        e.prio = who.prio;
+        e.waiting = false;
+        e.boarding = false;
+        e.in_preemptible = false;
+        e.live = true;
+        e.awaiting = false;
+        e.gone = Gone::No;
     }
 
     #[inline]
