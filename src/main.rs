@@ -5,6 +5,7 @@
 
 mod compare;
 mod drill;
+mod forecasting;
 mod load;
 mod output;
 mod report;
@@ -97,6 +98,47 @@ enum Command {
         #[command(flatten)]
         args: CompareArgs,
     },
+    /// Forecast every series of a long CSV (unique_id, ds, y) with intervals; write forecasts.csv.
+    #[command(
+        after_help = "Examples:\n  hospsim forecast data/ed_arrivals_daily.csv --model auto --horizon 14 --levels 80,95 --out out/fc\n  hospsim forecast ../shared/data/nhs_ae_monthly.csv --model ets,theta --horizon 12\n  hospsim forecast data/drug_demand_daily.csv --model tsb --horizon 28 --round\n\nModels: naive, snaive, mean, drift, ses, ets (AutoETS), ets:AAdA, theta, otm, croston, sba, croston_opt, tsb, adida, imapa, lm, enet, ensemble, ensemble(a+b), auto"
+    )]
+    Forecast {
+        #[command(flatten)]
+        args: forecasting::SeriesArgs,
+        /// Model(s), comma-separated (see below).
+        #[arg(long = "model", default_value = "auto", value_delimiter = ',')]
+        models: Vec<String>,
+        /// Round forecasts and bounds to whole numbers (counts).
+        #[arg(long)]
+        round: bool,
+        /// Output folder (default: out/forecast).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Rolling-origin backtest of models on a long CSV; write metrics.csv and per_series.csv.
+    #[command(
+        after_help = "Examples:\n  hospsim backtest ../shared/data/nhs_ae_monthly.csv --models snaive,ets,theta,ensemble --horizon 12 --folds 1\n  hospsim backtest data/ed_arrivals_daily.csv --models snaive,ets,lm,ensemble --horizon 14 --folds 6 --step 7\n  hospsim backtest data/drug_demand_daily.csv --models croston,sba,tsb,adida,imapa --horizon 28 --folds 4"
+    )]
+    Backtest {
+        #[command(flatten)]
+        args: forecasting::SeriesArgs,
+        /// Models to compare, comma-separated.
+        #[arg(
+            long = "models",
+            default_value = "snaive,ets,theta,ensemble",
+            value_delimiter = ','
+        )]
+        models: Vec<String>,
+        /// Number of forecast origins.
+        #[arg(long, default_value_t = 3)]
+        folds: usize,
+        /// Steps between origins (default: the horizon).
+        #[arg(long)]
+        step: Option<usize>,
+        /// Output folder (default: out/backtest).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Validate scenario files without running them.
     #[command(
         after_help = "Examples:\n  hospsim check scenarios/*.toml\n  hospsim check my.toml --set sim.horizon=\"30 d\""
@@ -187,6 +229,19 @@ fn main() -> ExitCode {
             args,
         } => compare::compare(&base, &variants, independent, &args),
         Command::Drill { scenario, args } => drill::drill(&scenario, &args),
+        Command::Forecast {
+            args,
+            models,
+            round,
+            out,
+        } => forecasting::forecast(&args, &models, round, out),
+        Command::Backtest {
+            args,
+            models,
+            folds,
+            step,
+            out,
+        } => forecasting::backtest(&args, &models, folds, step, out),
         Command::Sweep {
             scenario,
             params,

@@ -9,3 +9,5 @@ pub use compare::{CompareRow, CompareView};
 pub use drill::{BottleneckRow, DrillView, ResponseRow, TimelineSeries};
 pub use run::{Distribution, ResourceSeries, RunView};
 pub use sweep::{SweepPoint, SweepView};
+mod forecast;
+pub use forecast::{BacktestView, FanChart, ForecastView, backtest_page, forecast_page};

@@ -1,0 +1,142 @@
+"""Accuracy and speed of hospsim's forecasting models against statsforecast,
+on the NHS England monthly A&E attendances (../shared/data/nhs_ae_monthly.csv).
+
+Protocol (the issue's): every series with all 36 months and no gap; the last
+12 months are held out; models are fitted on the first 24 and forecast 12.
+MASE is scaled by the in-sample seasonal-naive (m = 12) mean absolute error of
+the training part, per series, then averaged over series.
+
+Both tools see the same file (written to a temporary folder); hospsim runs as
+`hospsim backtest --folds 1 --horizon 12 --threads 1`, statsforecast with
+n_jobs=1. Speed: the CPU time (user + sys) of a whole process that fits
+AutoETS with seasonal search to every series and forecasts 12 months.
+
+Usage: python3 benches/peers/statsforecast_nhs.py [path/to/hospsim]
+"""
+
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import pandas as pd
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+DATA = os.path.abspath(os.path.join(ROOT, "..", "shared", "data", "nhs_ae_monthly.csv"))
+HOSPSIM = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "target", "release", "hospsim")
+H, M = 12, 12
+
+MODELS = {  # hospsim name -> statsforecast alias
+    "naive": "Naive",
+    "snaive": "SeasonalNaive",
+    "ses": "SESOpt",
+    "ets": "AutoETS",
+    "theta": "Theta",
+    "otm": "OptimizedTheta",
+}
+
+
+def complete_series(df):
+    df = df.copy()
+    df["ds"] = pd.to_datetime(df["ds"])
+    keep = []
+    for uid, g in df.groupby("unique_id", sort=False):
+        months = g["ds"].dt.year * 12 + g["ds"].dt.month
+        if len(g) == 36 and (np.diff(np.sort(months.values)) == 1).all():
+            keep.append(uid)
+    out = df[df["unique_id"].isin(keep)][["unique_id", "ds", "y"]]
+    return out.sort_values(["unique_id", "ds"]).reset_index(drop=True)
+
+
+def mase(y_test, y_hat, y_train):
+    scale = np.mean(np.abs(y_train[M:] - y_train[:-M]))
+    return np.mean(np.abs(y_test - y_hat)) / scale
+
+
+def statsforecast_accuracy(df):
+    from statsforecast import StatsForecast
+    from statsforecast.models import (AutoETS, Naive, OptimizedTheta, SeasonalNaive,
+                                      SimpleExponentialSmoothingOptimized, Theta)
+    train = df.groupby("unique_id").head(36 - H)
+    test = df.groupby("unique_id").tail(H)
+    models = [Naive(), SeasonalNaive(season_length=M),
+              SimpleExponentialSmoothingOptimized(alias="SESOpt"),
+              AutoETS(season_length=M), Theta(season_length=M),
+              OptimizedTheta(season_length=M)]
+    sf = StatsForecast(models=models, freq="MS", n_jobs=1)
+    fc = sf.forecast(df=train, h=H)
+    scores = {alias: [] for alias in MODELS.values()}
+    for uid, g in test.groupby("unique_id"):
+        y_train = train[train["unique_id"] == uid]["y"].to_numpy(float)
+        f = fc[fc["unique_id"] == uid]
+        for alias in scores:
+            scores[alias].append(mase(g["y"].to_numpy(float), f[alias].to_numpy(float), y_train))
+    return {a: float(np.mean(v)) for a, v in scores.items()}
+
+
+def hospsim_accuracy(path, out):
+    subprocess.run([HOSPSIM, "backtest", path, "--models", ",".join(MODELS), "--horizon", str(H),
+                    "--folds", "1", "--threads", "1", "--quiet", "--no-report", "--out", out], check=True)
+    per = pd.read_csv(os.path.join(out, "per_series.csv"))
+    return {m: float(per[per["model"] == m]["mase"].mean()) for m in MODELS}
+
+
+AUTOETS_SCRIPT = """
+import sys, pandas as pd
+from statsforecast import StatsForecast
+from statsforecast.models import AutoETS
+df = pd.read_csv(sys.argv[1], parse_dates=["ds"])
+StatsForecast(models=[AutoETS(season_length=12)], freq="MS", n_jobs=1).forecast(df=df, h=12)
+"""
+
+
+def cpu_of(cmd):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), wall
+
+
+def main():
+    df = complete_series(pd.read_csv(DATA))
+    n_series = df["unique_id"].nunique()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "nhs_complete.csv")
+        out = df.copy()
+        out["ds"] = out["ds"].dt.strftime("%Y-%m-%d")
+        out.to_csv(path, index=False)
+        train_path = os.path.join(tmp, "nhs_train.csv")
+        out.groupby("unique_id").head(36 - H).to_csv(train_path, index=False)
+
+        sf = statsforecast_accuracy(df)
+        hs = hospsim_accuracy(path, os.path.join(tmp, "bt"))
+        print(f"NHS England monthly A&E attendances: {n_series} complete series, train 24 months, test 12")
+        print(f"{'model':<16}{'hospsim MASE':>14}{'statsforecast':>15}{'difference':>12}")
+        for ours, theirs in MODELS.items():
+            d = hs[ours] - sf[theirs]
+            print(f"{ours + ' / ' + theirs:<30}"[:16] + f"{hs[ours]:>14.4f}{sf[theirs]:>15.4f}{d:>+12.4f}")
+
+        script = os.path.join(tmp, "autoets.py")
+        with open(script, "w") as f:
+            f.write(AUTOETS_SCRIPT)
+        runs = []
+        for _ in range(3):
+            py = cpu_of([sys.executable, script, train_path])
+            rs = cpu_of([HOSPSIM, "forecast", train_path, "--model", "ets", "--horizon", "12",
+                         "--threads", "1", "--quiet", "--no-report", "--out", os.path.join(tmp, "fc")])
+            runs.append((py, rs))
+        py_cpu = sorted(r[0][0] for r in runs)[1]
+        rs_cpu = sorted(r[1][0] for r in runs)[1]
+        print(f"\nAutoETS (seasonal search) on {n_series} series, one thread, whole process, median of 3:")
+        print(f"  statsforecast {py_cpu:8.2f} s CPU")
+        print(f"  hospsim       {rs_cpu:8.2f} s CPU   ({py_cpu / rs_cpu:.1f}x less)")
+
+
+if __name__ == "__main__":
+    main()

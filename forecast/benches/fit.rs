@@ -1,0 +1,2 @@
+//! Per-series fit time of the forecasting models (criterion).
+fn main() {}

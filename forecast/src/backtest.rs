@@ -1,0 +1,171 @@
+//! Rolling-origin evaluation: refit at each origin, forecast the next `h`
+//! steps, score against what happened.
+//!
+//! With `folds = k` and `step = s` the training parts end at
+//! `n − h − (k−1)s, …, n − h − s, n − h`; each fold forecasts the `h` steps after
+//! its end. Metrics are computed per fold (MASE scaled on that fold's training
+//! part) and averaged over folds into one row per series and model.
+
+use crate::metrics;
+use crate::spec::ModelSpec;
+use crate::{Features, Forecast, Input, Result};
+use std::time::Instant;
+
+/// Settings of a backtest.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Forecast horizon per fold.
+    pub horizon: usize,
+    /// Number of origins.
+    pub folds: usize,
+    /// Steps between origins (defaults to the horizon in the CLI).
+    pub step: usize,
+    /// Interval levels scored (percent).
+    pub levels: Vec<f64>,
+    /// Season length (MASE scaling, seasonal models).
+    pub season_length: usize,
+    /// Clip forecasts at zero (counts).
+    pub non_negative: bool,
+}
+
+/// One fold's forecast of one model.
+#[derive(Debug, Clone)]
+pub struct Fold {
+    /// Index of the first forecast step in the series.
+    pub origin: usize,
+    /// The forecast.
+    pub forecast: Forecast,
+    /// What happened.
+    pub actual: Vec<f64>,
+    /// MASE scale of the fold's training part.
+    pub scale: f64,
+}
+
+/// Scores of one model on one series.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Scores {
+    /// Model name as given.
+    pub model: String,
+    /// Mean absolute error.
+    pub mae: f64,
+    /// Root mean squared error.
+    pub rmse: f64,
+    /// Mean absolute scaled error.
+    pub mase: f64,
+    /// Symmetric MAPE (percent, 0–200).
+    pub smape: f64,
+    /// Weighted absolute percentage error (ratio).
+    pub wape: f64,
+    /// Mean pinball loss over both bounds of all levels (NaN without intervals).
+    pub pinball: f64,
+    /// Coverage per level, in the order of the config's levels.
+    pub coverage: Vec<f64>,
+    /// Seconds spent fitting and forecasting (all folds).
+    pub fit_seconds: f64,
+    /// Folds that could be fitted.
+    pub folds: usize,
+    /// Why folds failed, if any did.
+    pub error: Option<String>,
+}
+
+/// The fold origins for a series of length n (empty if it is too short).
+pub fn origins(n: usize, cfg: &Config) -> Vec<usize> {
+    (0..cfg.folds)
+        .rev()
+        .filter_map(|back| n.checked_sub(cfg.horizon + back * cfg.step))
+        .filter(|&o| o >= 2)
+        .collect()
+}
+
+/// Backtests one model on one series.
+pub fn evaluate(
+    y: &[f64],
+    features: Option<&Features>,
+    spec: &ModelSpec,
+    name: &str,
+    cfg: &Config,
+) -> (Scores, Vec<Fold>) {
+    let model = spec.build();
+    let mut folds = Vec::new();
+    let mut error = None;
+    let started = Instant::now();
+    for origin in origins(y.len(), cfg) {
+        let train = &y[..origin];
+        let input = Input {
+            y: train,
+            season_length: cfg.season_length,
+            features,
+        };
+        let result: Result<Forecast> = model
+            .fit(&input)
+            .and_then(|f| f.predict(cfg.horizon, &cfg.levels));
+        match result {
+            Ok(mut forecast) => {
+                if cfg.non_negative {
+                    forecast.make_count(false);
+                }
+                folds.push(Fold {
+                    origin,
+                    forecast,
+                    actual: y[origin..origin + cfg.horizon].to_vec(),
+                    scale: metrics::mase_scale(train, cfg.season_length),
+                });
+            }
+            Err(e) => error = Some(e.to_string()),
+        }
+    }
+    let fit_seconds = started.elapsed().as_secs_f64();
+    (score(name, &folds, cfg, fit_seconds, error), folds)
+}
+
+fn score(
+    name: &str,
+    folds: &[Fold],
+    cfg: &Config,
+    fit_seconds: f64,
+    error: Option<String>,
+) -> Scores {
+    let avg = |f: &dyn Fn(&Fold) -> f64| {
+        let values: Vec<f64> = folds.iter().map(f).filter(|v| v.is_finite()).collect();
+        if values.is_empty() {
+            f64::NAN
+        } else {
+            values.iter().sum::<f64>() / values.len() as f64
+        }
+    };
+    let pinball = avg(&|fold: &Fold| {
+        if fold.forecast.intervals.is_empty() {
+            return f64::NAN;
+        }
+        let mut total = 0.0;
+        for i in &fold.forecast.intervals {
+            let tail = (1.0 - i.level / 100.0) / 2.0;
+            total += metrics::pinball(&fold.actual, &i.lower, tail);
+            total += metrics::pinball(&fold.actual, &i.upper, 1.0 - tail);
+        }
+        total / (2 * fold.forecast.intervals.len()) as f64
+    });
+    let coverage = cfg
+        .levels
+        .iter()
+        .map(|&level| {
+            avg(&|fold: &Fold| match fold.forecast.interval(level) {
+                Some(i) => metrics::coverage(&fold.actual, &i.lower, &i.upper),
+                None => f64::NAN,
+            })
+        })
+        .collect();
+    Scores {
+        model: name.to_string(),
+        mae: avg(&|f| metrics::mae(&f.actual, &f.forecast.point)),
+        rmse: avg(&|f| metrics::rmse(&f.actual, &f.forecast.point)),
+        mase: avg(&|f| metrics::mase(&f.actual, &f.forecast.point, f.scale)),
+        smape: avg(&|f| metrics::smape(&f.actual, &f.forecast.point)),
+        wape: avg(&|f| metrics::wape(&f.actual, &f.forecast.point)),
+        pinball,
+        coverage,
+        fit_seconds,
+        folds: folds.len(),
+        error,
+    }
+}

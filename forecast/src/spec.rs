@@ -1,0 +1,245 @@
+//! Model names as users type them (`--model ets`, `--models snaive,theta`) and
+//! the models they build.
+
+use crate::baseline::{Benchmark, Ses};
+use crate::conformal::Conformal;
+use crate::ensemble::{Combine, Ensemble};
+use crate::ets::{Ets, EtsSpec};
+use crate::intermittent::Intermittent;
+use crate::regression::Regression;
+use crate::theta::{Theta, ThetaKind};
+use crate::{Error, Fit, Forecast, Input, Predict, Result};
+
+/// Members of the default `ensemble`.
+pub const DEFAULT_ENSEMBLE: [&str; 3] = ["ets", "theta", "snaive"];
+
+/// Every model name `parse` accepts, for help texts and errors.
+pub const MODEL_NAMES: &str = "naive, snaive, mean, drift, ses, ets, ets:<code> (e.g. ets:AAdA), theta, otm, \
+croston, sba, croston_opt, tsb, adida, imapa, lm, enet, ensemble, ensemble_median, \
+ensemble(a+b+...), auto";
+
+/// A model chosen by name.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModelSpec {
+    /// A benchmark.
+    Benchmark(Benchmark),
+    /// Simple exponential smoothing.
+    Ses,
+    /// AutoETS (None) or one ETS model.
+    Ets(Option<EtsSpec>),
+    /// Theta.
+    Theta(ThetaKind),
+    /// An intermittent-demand method.
+    Intermittent(Intermittent),
+    /// Regression: `false` OLS, `true` elastic net.
+    Regression(bool),
+    /// Mean or median of members.
+    Ensemble(Combine, Vec<ModelSpec>),
+    /// Chosen per series by a backtest on its own history.
+    Auto,
+}
+
+impl ModelSpec {
+    /// Parses a model name.
+    pub fn parse(name: &str) -> Result<ModelSpec> {
+        let lower = name.trim().to_ascii_lowercase();
+        let spec = match lower.as_str() {
+            "naive" => ModelSpec::Benchmark(Benchmark::Naive),
+            "snaive" | "seasonal_naive" => ModelSpec::Benchmark(Benchmark::SeasonalNaive),
+            "mean" => ModelSpec::Benchmark(Benchmark::Mean),
+            "drift" | "rwd" => ModelSpec::Benchmark(Benchmark::Drift),
+            "ses" => ModelSpec::Ses,
+            "ets" | "autoets" => ModelSpec::Ets(None),
+            "theta" | "stm" => ModelSpec::Theta(ThetaKind::Standard),
+            "otm" | "optimized_theta" => ModelSpec::Theta(ThetaKind::Optimized),
+            "croston" => ModelSpec::Intermittent(Intermittent::Croston),
+            "sba" => ModelSpec::Intermittent(Intermittent::Sba),
+            "croston_opt" => ModelSpec::Intermittent(Intermittent::CrostonOptimized),
+            "tsb" => ModelSpec::Intermittent(Intermittent::Tsb {
+                alpha_d: 0.1,
+                alpha_p: 0.1,
+            }),
+            "adida" => ModelSpec::Intermittent(Intermittent::Adida),
+            "imapa" => ModelSpec::Intermittent(Intermittent::Imapa),
+            "lm" => ModelSpec::Regression(false),
+            "enet" => ModelSpec::Regression(true),
+            "auto" => ModelSpec::Auto,
+            "ensemble" | "ensemble_median" => ModelSpec::Ensemble(
+                if lower == "ensemble" {
+                    Combine::Mean
+                } else {
+                    Combine::Median
+                },
+                DEFAULT_ENSEMBLE
+                    .iter()
+                    .map(|n| ModelSpec::parse(n))
+                    .collect::<Result<_>>()?,
+            ),
+            other => {
+                if let Some(code) = other.strip_prefix("ets:") {
+                    ModelSpec::Ets(Some(EtsSpec::parse(code)?))
+                } else if let Some(inner) = other
+                    .strip_prefix("ensemble(")
+                    .or_else(|| other.strip_prefix("ensemble_median("))
+                    .and_then(|s| s.strip_suffix(')'))
+                {
+                    let members = inner
+                        .split('+')
+                        .map(ModelSpec::parse)
+                        .collect::<Result<Vec<_>>>()?;
+                    if members.is_empty() {
+                        return Err(Error::Spec(
+                            "an ensemble needs members: ensemble(ets+theta)".into(),
+                        ));
+                    }
+                    let how = if other.starts_with("ensemble_median") {
+                        Combine::Median
+                    } else {
+                        Combine::Mean
+                    };
+                    ModelSpec::Ensemble(how, members)
+                } else {
+                    return Err(Error::Spec(format!(
+                        "unknown model `{name}`; known models: {MODEL_NAMES}"
+                    )));
+                }
+            }
+        };
+        Ok(spec)
+    }
+
+    /// The model as named, without added intervals.
+    pub fn build_plain(&self) -> Box<dyn Fit> {
+        match self {
+            ModelSpec::Benchmark(b) => Box::new(*b),
+            ModelSpec::Ses => Box::new(Ses::default()),
+            ModelSpec::Ets(None) => Box::new(Ets::auto()),
+            ModelSpec::Ets(Some(s)) => Box::new(Ets::model(*s)),
+            ModelSpec::Theta(kind) => Box::new(Theta { kind: *kind }),
+            ModelSpec::Intermittent(i) => Box::new(*i),
+            ModelSpec::Regression(false) => Box::new(Regression::ols()),
+            ModelSpec::Regression(true) => Box::new(Regression::elastic_net()),
+            ModelSpec::Ensemble(how, members) => Box::new(Ensemble {
+                members: members.iter().map(|m| m.build_plain()).collect(),
+                combine: *how,
+            }),
+            ModelSpec::Auto => Box::new(AutoSelect),
+        }
+    }
+
+    /// The model with conformal intervals where it has no native ones.
+    pub fn build(&self) -> Box<dyn Fit> {
+        Box::new(Conformal {
+            spec: self.clone(),
+            windows: 5,
+        })
+    }
+}
+
+/// Picks, per series, the candidate with the lowest mean MASE in a rolling
+/// backtest on the series' own history (two folds of one season, or of a
+/// quarter of the history if shorter; a fold needs a season plus four
+/// points to train on), then refits it on all of it.
+/// Intermittent series (more than 30% zeros) choose among the Croston family.
+#[derive(Debug, Clone, Copy)]
+pub struct AutoSelect;
+
+impl AutoSelect {
+    /// Candidate names for a series.
+    pub fn candidates(y: &[f64]) -> &'static [&'static str] {
+        let zeros = y.iter().filter(|v| **v == 0.0).count();
+        if zeros * 10 > y.len() * 3 {
+            &["naive", "croston", "sba", "tsb", "adida", "imapa"]
+        } else {
+            &["snaive", "ets", "theta", "otm", "ensemble"]
+        }
+    }
+}
+
+impl Fit for AutoSelect {
+    fn name(&self) -> String {
+        "auto".into()
+    }
+
+    fn fit(&self, input: &Input<'_>) -> Result<Box<dyn Predict>> {
+        input.check()?;
+        let n = input.y.len();
+        let m = input.season_length;
+        let h = m.clamp(1, (n / 4).max(1));
+        let mut best: Option<(f64, ModelSpec)> = None;
+        for name in Self::candidates(input.y) {
+            let spec = ModelSpec::parse(name)?;
+            let model = spec.build_plain();
+            let mut scores = Vec::new();
+            for fold in 0..2 {
+                let Some(cut) = n.checked_sub(h * (2 - fold)) else {
+                    continue;
+                };
+                if cut < (m + 4).max(8) {
+                    continue;
+                }
+                let train = &input.y[..cut];
+                let scale = crate::metrics::mase_scale(train, m);
+                let sub = Input { y: train, ..*input };
+                if let Ok(f) = model.fit(&sub).and_then(|f| f.predict(h, &[])) {
+                    let actual = &input.y[cut..cut + h];
+                    let score = crate::metrics::mase(actual, &f.point, scale);
+                    if score.is_finite() {
+                        scores.push(score);
+                    }
+                }
+            }
+            if scores.is_empty() {
+                continue;
+            }
+            let score = scores.iter().sum::<f64>() / scores.len() as f64;
+            if best.as_ref().is_none_or(|(s, _)| score < *s) {
+                best = Some((score, spec));
+            }
+        }
+        let (score, spec) = match best {
+            Some(b) => b,
+            // Too short to backtest: the seasonal naive (or naive) stands in.
+            None => (
+                f64::NAN,
+                ModelSpec::Benchmark(if n > m {
+                    Benchmark::SeasonalNaive
+                } else {
+                    Benchmark::Naive
+                }),
+            ),
+        };
+        let fitted = spec.build_plain().fit(input)?;
+        Ok(Box::new(Chosen {
+            fitted,
+            label: format!("{:?}", spec),
+            score,
+        }))
+    }
+}
+
+struct Chosen {
+    fitted: Box<dyn Predict>,
+    label: String,
+    score: f64,
+}
+
+impl Predict for Chosen {
+    fn predict(&self, h: usize, levels: &[f64]) -> Result<Forecast> {
+        self.fitted.predict(h, levels)
+    }
+    fn fitted(&self) -> Vec<f64> {
+        self.fitted.fitted()
+    }
+    fn describe(&self) -> String {
+        format!(
+            "auto -> {} (backtest MASE {:.3}): {}",
+            self.label,
+            self.score,
+            self.fitted.describe()
+        )
+    }
+    fn has_intervals(&self) -> bool {
+        self.fitted.has_intervals()
+    }
+}
