@@ -2,6 +2,7 @@
 
 mod broken;
 mod cli;
+mod forecasting;
 mod report;
 
 use assert_cmd::Command;

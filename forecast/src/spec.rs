@@ -166,7 +166,7 @@ impl Fit for AutoSelect {
         let n = input.y.len();
         let m = input.season_length;
         let h = m.clamp(1, (n / 4).max(1));
-        let mut best: Option<(f64, ModelSpec)> = None;
+        let mut best: Option<(f64, ModelSpec, &str)> = None;
         for name in Self::candidates(input.y) {
             let spec = ModelSpec::parse(name)?;
             let model = spec.build_plain();
@@ -193,26 +193,24 @@ impl Fit for AutoSelect {
                 continue;
             }
             let score = scores.iter().sum::<f64>() / scores.len() as f64;
-            if best.as_ref().is_none_or(|(s, _)| score < *s) {
-                best = Some((score, spec));
+            if best.as_ref().is_none_or(|(s, _, _)| score < *s) {
+                best = Some((score, spec, name));
             }
         }
-        let (score, spec) = match best {
+        let (score, spec, name) = match best {
             Some(b) => b,
             // Too short to backtest: the seasonal naive (or naive) stands in.
-            None => (
+            None if n > m => (
                 f64::NAN,
-                ModelSpec::Benchmark(if n > m {
-                    Benchmark::SeasonalNaive
-                } else {
-                    Benchmark::Naive
-                }),
+                ModelSpec::Benchmark(Benchmark::SeasonalNaive),
+                "snaive",
             ),
+            None => (f64::NAN, ModelSpec::Benchmark(Benchmark::Naive), "naive"),
         };
         let fitted = spec.build_plain().fit(input)?;
         Ok(Box::new(Chosen {
             fitted,
-            label: format!("{:?}", spec),
+            label: name.to_string(),
             score,
         }))
     }
