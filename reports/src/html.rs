@@ -84,6 +84,17 @@ svg { max-width: 100%; height: auto; }
 
 /// The page: `<head>` with inline CSS, a header, then the sections.
 pub fn page(lang: Lang, title: &str, subtitle: &[String], body: &str) -> String {
+    page_with_note(lang, title, subtitle, body, lang.t(Key::GeneratedBy))
+}
+
+/// [`page`] with its own closing note (pages whose figures are not replication means).
+pub fn page_with_note(
+    lang: Lang,
+    title: &str,
+    subtitle: &[String],
+    body: &str,
+    note: &str,
+) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
@@ -98,7 +109,7 @@ pub fn page(lang: Lang, title: &str, subtitle: &[String], body: &str) -> String 
     let _ = write!(
         out,
         "</header>\n<main>\n{body}\n<p class=\"note\">{}</p>\n</main>\n</body>\n</html>\n",
-        esc(lang.t(Key::GeneratedBy))
+        esc(note)
     );
     out
 }

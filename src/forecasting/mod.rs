@@ -297,7 +297,15 @@ pub(crate) fn forecast(
             .filter_map(|(s, r)| {
                 let first = r.first()?;
                 let f = first.forecast.as_ref().ok()?;
-                Some(fan_chart(&p, s, &s.y, &first.model, &first.describe, f))
+                Some(fan_chart(
+                    &p,
+                    s,
+                    &s.y,
+                    &first.model,
+                    &first.describe,
+                    f,
+                    None,
+                ))
             })
             .collect();
         let mut rows = Vec::new();
@@ -307,7 +315,7 @@ pub(crate) fn forecast(
                     hospsim_reports::html::esc(&s.id),
                     hospsim_reports::html::esc(&r.model),
                     match &r.forecast {
-                        Ok(_) => hospsim_reports::html::esc(&r.describe),
+                        Ok(_) => hospsim_reports::html::esc(&shorten(&r.describe, 90)),
                         Err(e) => format!("<em>failed: {}</em>", hospsim_reports::html::esc(e)),
                     },
                 ]);
@@ -412,6 +420,7 @@ fn fan_chart(
     model: &str,
     describe: &str,
     f: &Forecast,
+    actual: Option<&[f64]>,
 ) -> FanChart {
     let keep = (3 * p.season).max(3 * f.point.len()).min(history.len());
     FanChart {
@@ -428,6 +437,16 @@ fn fan_chart(
             .last()
             .map(|i| (i.lower.clone(), i.upper.clone(), i.level)),
         step_unit: step_unit(p),
+        actual: actual.map(<[f64]>::to_vec),
+    }
+}
+
+/// At most `max` characters, with an ellipsis when cut (the full text is in models.csv).
+fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(max).collect::<String>())
     }
 }
 
@@ -655,10 +674,11 @@ pub(crate) fn backtest(
                     Some(fan_chart(
                         &p,
                         s,
-                        &s.y[..fold.origin + fold.actual.len()],
+                        &s.y[..fold.origin],
                         &r[bi].0.model,
                         "",
                         &fold.forecast,
+                        Some(&fold.actual),
                     ))
                 })
                 .collect(),
