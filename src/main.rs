@@ -111,6 +111,9 @@ enum Command {
         /// Round forecasts and bounds to whole numbers (counts).
         #[arg(long)]
         round: bool,
+        /// Also write fitted.csv: in-sample one-step fitted values and residuals.
+        #[arg(long)]
+        fitted: bool,
         /// Output folder (default: out/forecast).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -233,8 +236,17 @@ fn main() -> ExitCode {
             args,
             models,
             round,
+            fitted,
             out,
-        } => forecasting::forecast(&args, &models, round, out),
+        } => forecasting::forecast(
+            &args,
+            forecasting::ForecastOptions {
+                models,
+                round,
+                fitted,
+                out,
+            },
+        ),
         Command::Backtest {
             args,
             models,

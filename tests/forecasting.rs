@@ -30,6 +30,7 @@ fn forecast_writes_statsforecast_columns_for_every_series_model_and_step() {
             "14",
             "--levels",
             "95,80",
+            "--fitted",
         ],
         dir.path(),
     );
@@ -59,6 +60,20 @@ fn forecast_writes_statsforecast_columns_for_every_series_model_and_step() {
     }
     let models = read(&dir.path().join("models.csv"));
     assert!(models.contains("ETS("), "{models}");
+    // fitted.csv: one row per observation, series and model; residual = y - fitted.
+    let fitted = read(&dir.path().join("fitted.csv"));
+    assert!(fitted.starts_with("unique_id,ds,model,y,fitted,residual\n"));
+    assert_eq!(fitted.lines().count(), 1 + 2 * 731 * 3);
+    for l in fitted
+        .lines()
+        .skip(1)
+        .filter(|l| l.contains(",snaive,"))
+        .skip(7)
+        .take(50)
+    {
+        let f: Vec<f64> = l.split(',').skip(3).map(|x| x.parse().unwrap()).collect();
+        assert!((f[0] - f[1] - f[2]).abs() < 1e-9, "{l}");
+    }
     let html = read(&dir.path().join("report.html"));
     assert!(html.contains("id=\"fan-0\"") && html.contains("<svg"));
 }

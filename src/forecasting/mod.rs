@@ -161,18 +161,29 @@ struct SeriesForecast {
     model: String,
     describe: String,
     aicc: f64,
+    /// In-sample one-step fitted values (empty if the fit failed).
+    fitted: Vec<f64>,
     forecast: Result<Forecast, String>,
 }
 
+/// What `hospsim forecast` was asked for beyond the series options.
+pub(crate) struct ForecastOptions {
+    pub(crate) models: Vec<String>,
+    pub(crate) round: bool,
+    pub(crate) fitted: bool,
+    pub(crate) out: Option<PathBuf>,
+}
+
 /// `hospsim forecast`.
-pub(crate) fn forecast(
-    args: &SeriesArgs,
-    models: &[String],
-    round: bool,
-    out: Option<PathBuf>,
-) -> Result<()> {
+pub(crate) fn forecast(args: &SeriesArgs, options: ForecastOptions) -> Result<()> {
+    let ForecastOptions {
+        models,
+        round,
+        fitted: with_fitted,
+        out,
+    } = options;
     let p = prepare(args)?;
-    let models = parse_models(models)?;
+    let models = parse_models(&models)?;
     let h = args.horizon;
     let bar = progress(args.quiet, p.data.series.len(), "series");
     let done = AtomicUsize::new(0);
@@ -195,6 +206,11 @@ pub(crate) fn forecast(
                                 model: name.clone(),
                                 describe: fitted.describe(),
                                 aicc: fitted.info_criteria().map_or(f64::NAN, |ic| ic.aicc),
+                                fitted: if with_fitted {
+                                    fitted.fitted()
+                                } else {
+                                    Vec::new()
+                                },
                                 forecast: fitted
                                     .predict(h, &p.levels)
                                     .map(|mut f| {
@@ -207,6 +223,7 @@ pub(crate) fn forecast(
                                 model: name.clone(),
                                 describe: String::new(),
                                 aicc: f64::NAN,
+                                fitted: Vec::new(),
                                 forecast: Err(e.to_string()),
                             },
                         }
@@ -272,6 +289,26 @@ pub(crate) fn forecast(
         write_atomic(&dir, "forecasts.csv", csv.as_bytes())?,
         write_atomic(&dir, "models.csv", models_csv.as_bytes())?,
     ];
+    if with_fitted {
+        let mut fitted_csv = String::from("unique_id,ds,model,y,fitted,residual\n");
+        for (s, per_model) in p.data.series.iter().zip(&results) {
+            for r in per_model {
+                for (i, f) in r.fitted.iter().enumerate() {
+                    let _ = writeln!(
+                        fitted_csv,
+                        "{},{},{},{},{},{}",
+                        quote(&s.id),
+                        data::format_ds(s.ds[i], p.data.with_time),
+                        quote(&r.model),
+                        csv_num(s.y[i]),
+                        csv_num(*f),
+                        csv_num(s.y[i] - f)
+                    );
+                }
+            }
+        }
+        written.push(write_atomic(&dir, "fitted.csv", fitted_csv.as_bytes())?);
+    }
     let summary = serde_json::json!({
         "schema_version": 1,
         "command": "forecast",
