@@ -132,9 +132,19 @@ pub(crate) fn summary_tables(s: &Summary) -> String {
         "queue max".into(),
         "wait min".into(),
         "holding+waiting".into(),
+        "time >85%".into(),
+        "time >92%".into(),
     ]];
+    let cleaning = s.resources.iter().any(|r| r.turnaround_mean.mean > 0.0);
+    let down = s.resources.iter().any(|r| r.down_mean.mean > 0.0);
+    if cleaning {
+        rows[0].push("in turnaround".into());
+    }
+    if down {
+        rows[0].push("units down".into());
+    }
     for r in &s.resources {
-        rows.push(vec![
+        let mut row = vec![
             r.label.clone(),
             num(r.capacity_mean),
             pct(r.utilisation.mean),
@@ -151,7 +161,16 @@ pub(crate) fn summary_tables(s: &Summary) -> String {
             r.queue_max.to_string(),
             num(r.wait_mean_min.mean),
             num(r.waiting_while_holding_mean.mean),
-        ]);
+            pct(r.share_time_over_85.mean),
+            pct(r.share_time_over_92.mean),
+        ];
+        if cleaning {
+            row.push(num(r.turnaround_mean.mean));
+        }
+        if down {
+            row.push(num(r.down_mean.mean));
+        }
+        rows.push(row);
     }
     out.push_str(&render(&rows));
     let f = &s.flow;

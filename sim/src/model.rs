@@ -166,6 +166,14 @@ pub struct ResourceDef {
     pub fifo: bool,
     /// Bit `p` set: priority `p` may preempt a less urgent patient.
     pub preempt_mask: u32,
+    /// Turnaround after each release (index into [`Model::dists`]) or [`NONE`].
+    pub turnaround: u32,
+    /// Random failures: (time-between dist, repair dist, units).
+    pub breakdowns: Option<(u32, u32, u32)>,
+    /// Weekly downtime windows: (minute of week, length in minutes, units).
+    pub maintenance: Vec<(f64, f64, u32)>,
+    /// Key of the resource's own random stream (turnaround and failure times).
+    pub key: u64,
 }
 
 impl ResourceDef {
@@ -507,8 +515,15 @@ impl Model {
         (self.start_minute_of_week + t).rem_euclid(1440.0)
     }
 
-    /// Hour of week (0 = Monday 00:00) at simulation time `t` minutes.
-    #[inline]
+    /// The first simulation time at or after `t` that falls on `minute` of the
+    /// week (0 = Monday 00:00).
+    pub fn next_minute_of_week(&self, t: f64, minute: f64) -> f64 {
+        let week = 7.0 * 1440.0;
+        let now = (self.start_minute_of_week + t).rem_euclid(week);
+        t + (minute - now).rem_euclid(week)
+    }
+
+    /// Hour of week (0 = Monday 00:00-01:00) at simulation time `t`.
     pub fn hour_of_week(&self, t: f64) -> usize {
         (((self.start_minute_of_week + t) / 60.0).floor() as i64).rem_euclid(168) as usize
     }

@@ -125,6 +125,14 @@ pub struct ResourceSummary {
     pub waiting_while_holding_mean: Est,
     /// The same as patient-hours per day: boarding hours for a ward bed, exit-block hours for an ICU step-down.
     pub waiting_while_holding_hours_per_day: Est,
+    /// Mean units in turnaround (cleaning after release; included in `busy_mean`).
+    pub turnaround_mean: Est,
+    /// Mean units down for breakdowns and maintenance (already off the capacity).
+    pub down_mean: Est,
+    /// Share of time with more than 85% of the available units busy.
+    pub share_time_over_85: Est,
+    /// Share of time with more than 92% of the available units busy.
+    pub share_time_over_92: Est,
 }
 
 /// Patient flow, summed over replications; the identity

@@ -244,6 +244,10 @@ pub fn summarize(model: &Model, reps: &[RepOutput], threads: usize) -> (Summary,
                 &board.iter().map(|b| b * 24.0).collect::<Vec<_>>(),
             )
             .into(),
+            turnaround_mean: estimate(&get(&|r| r.turnaround_area / r.span)).into(),
+            down_mean: estimate(&get(&|r| r.down_area / r.span)).into(),
+            share_time_over_85: estimate(&get(&|r| r.time_over_85 / r.span)).into(),
+            share_time_over_92: estimate(&get(&|r| r.time_over_92 / r.span)).into(),
         });
     }
     let mut departed = BTreeMap::new();

@@ -130,6 +130,44 @@ pub struct ResourceSpec {
     /// Display name.
     #[serde(default)]
     pub label: Option<String>,
+    /// Time a unit stays unavailable after each release (bed cleaning,
+    /// ventilator reprocessing, theatre turnover).
+    #[serde(default)]
+    pub turnaround: Option<DistSpec>,
+    /// Random failures: time between failures and repair time.
+    #[serde(default)]
+    pub breakdowns: Option<BreakdownSpec>,
+    /// Weekly planned downtime (maintenance, calibration, quality control).
+    #[serde(default)]
+    pub maintenance: Vec<MaintenanceSpec>,
+}
+
+/// Random failures of a resource (MTBF / MTTR).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BreakdownSpec {
+    /// Time from a repair to the next failure (calendar time).
+    pub time_between: DistSpec,
+    /// Time to repair.
+    pub repair: DistSpec,
+    /// Units that fail together (default 1).
+    #[serde(default)]
+    pub units: Option<u32>,
+}
+
+/// A weekly planned downtime window.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaintenanceSpec {
+    /// Day of week (Mon..Sun).
+    pub day: String,
+    /// Start time of day, HH:MM.
+    pub time: String,
+    /// Length of the window.
+    pub duration: Duration,
+    /// Units taken down (default 1).
+    #[serde(default)]
+    pub units: Option<u32>,
 }
 
 /// A patient class: how many arrive when, with which acuity, into which pathway.

@@ -418,12 +418,64 @@ impl<'s> Compiler<'s> {
             if preempt_mask != 0 && r.queue == QueueDiscipline::Fifo {
                 self.err(p.key("preempt"), "preemption needs `queue = \"priority\"`");
             }
+            let turnaround = match &r.turnaround {
+                Some(d) => self.dist(p.key("turnaround"), d),
+                None => NONE,
+            };
+            let breakdowns = r.breakdowns.as_ref().map(|b| {
+                let bp = p.key("breakdowns");
+                let units = b.units.unwrap_or(1);
+                if units == 0 {
+                    self.err(bp.key("units"), "a breakdown takes at least 1 unit down");
+                }
+                (
+                    self.dist(bp.key("time_between"), &b.time_between),
+                    self.dist(bp.key("repair"), &b.repair),
+                    units,
+                )
+            });
+            let mut maintenance = vec![];
+            for (i, w) in r.maintenance.iter().enumerate() {
+                let wp = p.key("maintenance").index(i);
+                let day = DAYS
+                    .iter()
+                    .position(|d| w.day.to_ascii_lowercase().starts_with(d));
+                let Some(day) = day else {
+                    self.err_hint(
+                        wp.key("day"),
+                        format!("unknown day \"{}\"", w.day),
+                        "Mon, Tue, Wed, Thu, Fri, Sat or Sun",
+                    );
+                    continue;
+                };
+                let Some(minute) = parse_clock(&w.time) else {
+                    self.err_hint(
+                        wp.key("time"),
+                        format!("\"{}\" is not a time of day", w.time),
+                        "HH:MM, e.g. \"06:00\"",
+                    );
+                    continue;
+                };
+                let length = w.duration.minutes();
+                if !(length > 0.0 && length < 7.0 * 1440.0) {
+                    self.err(
+                        wp.key("duration"),
+                        "a weekly window lasts more than 0 and less than a week",
+                    );
+                    continue;
+                }
+                maintenance.push((day as f64 * 1440.0 + minute, length, w.units.unwrap_or(1)));
+            }
             out.push(ResourceDef {
                 name: name.clone(),
                 label: r.label.clone().unwrap_or_else(|| name.clone()),
                 capacity,
                 fifo: r.queue == QueueDiscipline::Fifo,
                 preempt_mask,
+                turnaround,
+                breakdowns,
+                maintenance,
+                key: arrivals::class_key(&format!("resource:{name}")),
             });
         }
         if out.is_empty() {

@@ -32,7 +32,66 @@ impl Engine<'_> {
                 ModKind::Add(u) => c + u as f64,
             };
         }
-        c as u32
+        // Breakdowns and maintenance come off whatever the roster and drill give.
+        (c as u32).saturating_sub(self.res[r].down)
+    }
+
+    /// Schedules each resource's first failure and maintenance windows.
+    pub(super) fn start_downtime(&mut self) {
+        let m = self.m;
+        for (r, def) in m.resources.iter().enumerate() {
+            if let Some((between, _, _)) = def.breakdowns {
+                let t = m.dists[between as usize].sample(&mut self.res_rng[r]);
+                self.schedule(t, EV_FAIL, r as u32, 0);
+            }
+            for (w, &(minute, _, _)) in def.maintenance.iter().enumerate() {
+                let first = m.next_minute_of_week(0.0, minute);
+                self.schedule(first, EV_MAINT_START, r as u32, w as u32);
+            }
+        }
+    }
+
+    /// A failure, repair or maintenance boundary of resource `r`.
+    pub(super) fn downtime_event(&mut self, kind: u8, r: usize, window: usize) {
+        let m = self.m;
+        let def = &m.resources[r];
+        let now = self.now;
+        match kind {
+            EV_FAIL => {
+                if let Some((_, repair, units)) = def.breakdowns {
+                    self.res[r].touch(now);
+                    self.res[r].down += units;
+                    let d = m.dists[repair as usize].sample(&mut self.res_rng[r]);
+                    self.schedule(now + d, EV_REPAIR, r as u32, 0);
+                }
+            }
+            EV_REPAIR => {
+                if let Some((between, _, units)) = def.breakdowns {
+                    self.res[r].touch(now);
+                    self.res[r].down -= units;
+                    let d = m.dists[between as usize].sample(&mut self.res_rng[r]);
+                    self.schedule(now + d, EV_FAIL, r as u32, 0);
+                }
+            }
+            EV_MAINT_START => {
+                let (_, length, units) = def.maintenance[window];
+                self.res[r].touch(now);
+                self.res[r].down += units;
+                self.schedule(now + length, EV_MAINT_END, r as u32, window as u32);
+            }
+            _ => {
+                let (_, length, units) = def.maintenance[window];
+                self.res[r].touch(now);
+                self.res[r].down -= units;
+                self.schedule(
+                    now - length + 7.0 * 1440.0,
+                    EV_MAINT_START,
+                    r as u32,
+                    window as u32,
+                );
+            }
+        }
+        self.update_capacity(r);
     }
 
     /// Sets a resource's capacity to its current value; a rise serves the queue,

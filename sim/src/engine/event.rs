@@ -15,6 +15,16 @@ pub(super) const EV_RESPONSE: u8 = 6;
 pub(super) const EV_ACTION: u8 = 7;
 /// A response's effect on arrivals ends.
 pub(super) const EV_ACTION_END: u8 = 8;
+/// A resource unit's turnaround ends.
+pub(super) const EV_TURNAROUND: u8 = 9;
+/// A resource fails (a = resource).
+pub(super) const EV_FAIL: u8 = 10;
+/// A failed resource is repaired (a = resource).
+pub(super) const EV_REPAIR: u8 = 11;
+/// A weekly maintenance window starts (a = resource, b = window).
+pub(super) const EV_MAINT_START: u8 = 12;
+/// A weekly maintenance window ends (a = resource, b = window).
+pub(super) const EV_MAINT_END: u8 = 13;
 /// Queue levels: priorities 1..=15, level 0 for FIFO resources.
 pub(super) const LEVELS: usize = 16;
 

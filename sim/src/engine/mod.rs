@@ -95,6 +95,8 @@ pub struct Engine<'m> {
     free: Vec<u32>,
     res: Vec<Res>,
     arrival_rng: Vec<Pcg64Mcg>,
+    /// Per resource: turnaround and failure times.
+    res_rng: Vec<Pcg64Mcg>,
     patient_stream_base: Vec<u64>,
     /// Capacity changes in force or scheduled (drill events, then responses).
     mods: Vec<CapacityMod>,
@@ -137,6 +139,12 @@ impl<'m> Engine<'m> {
                 waits: 0,
                 renege_wait_sum: 0.0,
                 reneges: 0,
+                cleaning: 0,
+                down: 0,
+                a_clean: 0.0,
+                a_down: 0.0,
+                t_over85: 0.0,
+                t_over92: 0.0,
             })
             .collect();
         let kpis = m
@@ -156,6 +164,11 @@ impl<'m> Engine<'m> {
             patients: vec![],
             free: vec![],
             res,
+            res_rng: m
+                .resources
+                .iter()
+                .map(|r| stream(m.seed, rep, r.key, 0))
+                .collect(),
             arrival_rng: m
                 .classes
                 .iter()
@@ -207,6 +220,7 @@ impl<'m> Engine<'m> {
     pub fn run(mut self) -> RepOutput {
         let m = self.m;
         self.start_drill();
+        self.start_downtime();
         for c in 0..m.classes.len() {
             self.schedule_next_arrival(c);
         }
@@ -268,6 +282,14 @@ impl<'m> Engine<'m> {
                         self.schedule_capacity_change(r);
                     }
                 }
+                EV_TURNAROUND => {
+                    self.out.events += 1;
+                    self.end_turnaround(ev.a as usize);
+                }
+                EV_FAIL | EV_REPAIR | EV_MAINT_START | EV_MAINT_END => {
+                    self.out.events += 1;
+                    self.downtime_event(ev.kind(), ev.a as usize, ev.b as usize);
+                }
                 EV_RESPONSE => self.fire_response(ev.a as usize),
                 EV_ACTION => self.apply_response(ev.a as usize),
                 EV_ACTION_END => self.end_response(ev.a as usize),
@@ -295,6 +317,10 @@ impl<'m> Engine<'m> {
                         r.waits = 0;
                         r.renege_wait_sum = 0.0;
                         r.reneges = 0;
+                        r.a_clean = 0.0;
+                        r.a_down = 0.0;
+                        r.t_over85 = 0.0;
+                        r.t_over92 = 0.0;
                     }
                 }
                 _ => {}
@@ -322,6 +348,10 @@ impl<'m> Engine<'m> {
                 waits: r.waits,
                 renege_wait_sum: r.renege_wait_sum,
                 reneges: r.reneges,
+                turnaround_area: r.a_clean,
+                down_area: r.a_down,
+                time_over_85: r.t_over85,
+                time_over_92: r.t_over92,
                 span: end - m.warmup,
             })
             .collect();

@@ -54,6 +54,14 @@ pub struct ResourceRep {
     pub renege_wait_sum: f64,
     /// Patients who gave up waiting here.
     pub reneges: u64,
+    /// Unit-minutes in turnaround (cleaning) after release.
+    pub turnaround_area: f64,
+    /// Unit-minutes down for breakdowns and maintenance.
+    pub down_area: f64,
+    /// Minutes with more than 85% of the available units busy.
+    pub time_over_85: f64,
+    /// Minutes with more than 92% of the available units busy.
+    pub time_over_92: f64,
     /// Observed span in minutes (horizon - warm-up).
     pub span: f64,
 }
@@ -83,6 +91,7 @@ pub struct RepOutput {
     pub trace: Vec<TraceRow>,
     /// Arrivals turned away by drill responses (diverted, or cancelled electives).
     pub diverted: u64,
+
     /// For each drill response, the time it fired in minutes (NaN: never).
     pub responses_fired: Vec<f64>,
 }

@@ -20,6 +20,15 @@ pub(super) struct Res {
     pub(super) waits: u64,
     pub(super) renege_wait_sum: f64,
     pub(super) reneges: u64,
+    /// Units in turnaround (counted in `busy`: not available).
+    pub(super) cleaning: u32,
+    /// Units down for breakdown or maintenance (taken off the capacity).
+    pub(super) down: u32,
+    pub(super) a_clean: f64,
+    pub(super) a_down: f64,
+    /// Time with more than 85% / 92% of the available units busy.
+    pub(super) t_over85: f64,
+    pub(super) t_over92: f64,
 }
 
 impl Res {
@@ -31,6 +40,16 @@ impl Res {
             self.a_cap += self.cap as f64 * dt;
             self.a_queue += self.qlen as f64 * dt;
             self.a_board += self.boarders as f64 * dt;
+            self.a_clean += self.cleaning as f64 * dt;
+            self.a_down += self.down as f64 * dt;
+            // Integer comparisons: busy/cap > 0.85 <=> 100·busy > 85·cap.
+            let (b, c) = (self.busy as u64 * 100, self.cap as u64);
+            if c > 0 && b > 85 * c {
+                self.t_over85 += dt;
+                if b > 92 * c {
+                    self.t_over92 += dt;
+                }
+            }
             self.last = now;
         }
     }
@@ -163,12 +182,32 @@ impl Engine<'_> {
         };
         p.holds.swap_remove(pos);
         let now = self.now;
+        let turnaround = self.m.resources[r as usize].turnaround;
+        // A unit handed straight to a preemptor (dispatch = false) is not cleaned.
+        if dispatch && turnaround != NONE {
+            let d = self.m.dists[turnaround as usize].sample(&mut self.res_rng[r as usize]);
+            let res = &mut self.res[r as usize];
+            res.touch(now);
+            res.cleaning += 1;
+            self.schedule(now + d, EV_TURNAROUND, r as u32, 0);
+            return;
+        }
         let res = &mut self.res[r as usize];
         res.touch(now);
         res.busy -= 1;
         if dispatch {
             self.dispatch(r as usize);
         }
+    }
+
+    /// A unit's turnaround is over: it is free again.
+    pub(super) fn end_turnaround(&mut self, r: usize) {
+        let now = self.now;
+        let res = &mut self.res[r];
+        res.touch(now);
+        res.cleaning -= 1;
+        res.busy -= 1;
+        self.dispatch(r);
     }
 
     pub(super) fn release_all(&mut self, pid: u32) {

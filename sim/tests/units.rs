@@ -1,0 +1,166 @@
+//! Resource mechanics the hospital units are built from: turnaround after
+//! release (bed cleaning, ventilator reprocessing), random breakdowns
+//! (MTBF / MTTR), weekly maintenance windows, and the time a pool spends above
+//! 85% / 92% occupancy, each against an exact value.
+
+use hospsim_sim::engine::RepOutput;
+use hospsim_sim::runner::run;
+use hospsim_sim::{Model, Scenario, compile};
+
+const K: f64 = 4.0;
+
+fn model(text: &str) -> Model {
+    let s: Scenario = toml::from_str(text).unwrap_or_else(|e| panic!("does not parse: {e}"));
+    compile(&s).unwrap_or_else(|e| panic!("does not compile: {:?}", e.0))
+}
+
+fn reps(m: &Model) -> Vec<RepOutput> {
+    run(m, false, &|| {}).expect("run")
+}
+
+fn assert_within(name: &str, xs: &[f64], exact: f64) {
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    let se = (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0) / n).sqrt();
+    assert!(
+        (mean - exact).abs() <= K * se.max(1e-12),
+        "{name}: estimate {mean:.5} vs exact {exact:.5}, se {se:.5}"
+    );
+    assert!(
+        se < 0.05 * exact.abs().max(1e-9),
+        "{name}: se {se} too wide to test anything"
+    );
+}
+
+fn scenario(resource_extra: &str, per_day: f64, service: &str, capacity: u32) -> String {
+    format!(
+        r#"
+name = "unit mechanics"
+[sim]
+start = "2025-01-06T00:00"
+horizon = "1400 d"
+warmup = "28 d"
+replications = 16
+seed = 5
+sample_interval = "1 h"
+[resources.unit]
+capacity = {capacity}
+queue = "fifo"
+{resource_extra}
+[arrivals.patients]
+pathway = "p"
+per_day = {per_day}
+[pathways.p]
+steps = [
+  {{ seize = ["unit"] }},
+  {{ activity = "stay", duration = {service} }},
+  {{ release = "unit" }},
+  {{ exit = "discharged" }},
+]
+"#
+    )
+}
+
+#[test]
+fn turnaround_keeps_a_unit_busy_by_littles_law() {
+    // 9 patients an hour, 40 min exponential stays, 20 min fixed cleaning:
+    // units cleaning on average = arrival rate x turnaround = 3, and busy
+    // (stay + cleaning) = 9 x 1 h = 9 of 10.
+    let text = scenario(
+        r#"turnaround = { fixed = "20 min" }"#,
+        216.0,
+        r#"{ exponential = { mean = "40 min" } }"#,
+        10,
+    );
+    let m = model(&text);
+    let out = reps(&m);
+    let cleaning: Vec<f64> = out
+        .iter()
+        .map(|r| r.resources[0].turnaround_area / r.resources[0].span)
+        .collect();
+    let busy: Vec<f64> = out
+        .iter()
+        .map(|r| r.resources[0].busy_area / r.resources[0].span)
+        .collect();
+    assert_within("units in turnaround", &cleaning, 3.0);
+    assert_within("busy units incl. turnaround", &busy, 9.0);
+}
+
+#[test]
+fn breakdowns_take_the_share_mttr_over_mtbf_plus_mttr() {
+    // One scanner, failing every 50 h on average (calendar time) and repaired
+    // in 5 h on average: down 5/55 of the time, whatever the load.
+    let text = scenario(
+        r#"breakdowns = { time_between = { exponential = { mean = "50 h" } }, repair = { exponential = { mean = "5 h" } } }"#,
+        4.0,
+        r#"{ exponential = { mean = "30 min" } }"#,
+        1,
+    );
+    let m = model(&text);
+    let out = reps(&m);
+    let down: Vec<f64> = out
+        .iter()
+        .map(|r| r.resources[0].down_area / r.resources[0].span)
+        .collect();
+    assert_within("share of time down", &down, 5.0 / 55.0);
+    // Down time is capacity lost: available unit-time = span - down time.
+    for r in &out {
+        let x = &r.resources[0];
+        assert!((x.capacity_area + x.down_area - x.span).abs() < 1e-6 * x.span);
+    }
+}
+
+#[test]
+fn maintenance_window_removes_units_at_its_weekly_time() {
+    // Capacity 3; every Wednesday 02:00-06:00 two units are down.
+    let text = scenario(
+        r#"maintenance = [{ day = "Wed", time = "02:00", duration = "4 h", units = 2 }]"#,
+        10.0,
+        r#"{ exponential = { mean = "1 h" } }"#,
+        3,
+    );
+    let m = model(&text);
+    let out = reps(&m);
+    for r in &out {
+        let x = &r.resources[0];
+        // Whole weeks after a whole-week warm-up: exactly 2 units x 4 h a week.
+        assert!(
+            (x.down_area / x.span - 8.0 / 168.0).abs() < 1e-9,
+            "{}",
+            x.down_area / x.span
+        );
+        // Hourly samples from Monday 00:00: Wednesday 03:00 is hour 51 of each week.
+        for (i, s) in r.samples.iter().enumerate() {
+            let hour = i % 168;
+            let expected = if (50..54).contains(&hour) { 1.0 } else { 3.0 };
+            assert_eq!(s[2], expected, "sample {i} (hour of week {hour})");
+        }
+    }
+}
+
+#[test]
+fn time_above_85_and_92_percent_matches_the_mmc_distribution() {
+    // M/M/10 with a = 8: busy > 8.5 means N >= 9 and busy > 9.2 means N >= 10.
+    let text = scenario("", 192.0, r#"{ exponential = { mean = "1 h" } }"#, 10);
+    let m = model(&text);
+    let out = reps(&m);
+    let (a, c) = (8.0f64, 10usize);
+    let mut terms = vec![1.0f64];
+    for n in 1..c {
+        terms.push(terms[n - 1] * a / n as f64);
+    }
+    let tail = terms[c - 1] * a / c as f64 / (1.0 - a / c as f64);
+    let p0 = 1.0 / (terms.iter().sum::<f64>() + tail);
+    let p_ge_10 = tail * p0;
+    let p_ge_9 = p_ge_10 + terms[9] * p0;
+    let over85: Vec<f64> = out
+        .iter()
+        .map(|r| r.resources[0].time_over_85 / r.resources[0].span)
+        .collect();
+    let over92: Vec<f64> = out
+        .iter()
+        .map(|r| r.resources[0].time_over_92 / r.resources[0].span)
+        .collect();
+    assert_within("P(N >= 9)", &over85, p_ge_9);
+    assert_within("P(N >= 10)", &over92, p_ge_10);
+}
