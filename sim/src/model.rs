@@ -119,11 +119,38 @@ pub enum Op {
     AwaitBranches,
     /// End of a parallel branch.
     Join,
+    /// Before a `Seize`: if its set is full but an alternative set is free,
+    /// take that, record the milestone and skip the `Seize`.
+    TryAlternatives {
+        /// Index into [`Model::alternatives`].
+        table: u32,
+    },
+    /// Count up a per-patient counter; at `limit` go to `pc`.
+    Count {
+        /// Counter index (into [`Model::counters`]).
+        counter: u16,
+        /// Count that triggers the jump.
+        limit: u16,
+        /// Target program counter.
+        pc: u32,
+    },
     /// Leave the hospital.
     Exit {
         /// Index into [`ROUTE_NAMES`].
         route: u8,
     },
+}
+
+/// Per-patient counters a model may use.
+pub const MAX_COUNTERS: usize = 4;
+
+/// Resources a seize step may take instead of its first choice.
+#[derive(Clone, Debug)]
+pub struct Alternatives {
+    /// One set per alternative, in order of preference.
+    pub sets: Vec<u32>,
+    /// Milestone recorded when one is taken, or [`NONE`] as u16.
+    pub mark: u16,
 }
 
 /// A random jump: per acuity (rows 1..=5), cumulative probabilities and targets.
@@ -339,6 +366,10 @@ pub struct Model {
     pub routes: Vec<RouteTable>,
     /// Fork lists (start program counters of the branches).
     pub forks: Vec<Vec<u32>>,
+    /// Alternatives of seize steps.
+    pub alternatives: Vec<Alternatives>,
+    /// Names of per-patient counters (at most [`MAX_COUNTERS`]).
+    pub counters: Vec<String>,
     /// Milestone names; 0 = arrival, 1 = departure.
     pub milestones: Vec<String>,
     /// KPIs.

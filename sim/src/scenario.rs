@@ -337,6 +337,23 @@ pub struct StepSpec {
     /// Leave the hospital by this route.
     #[serde(default)]
     pub exit: Option<String>,
+    /// For `seize`: resources to take instead when the first choice is full
+    /// (a medical patient in a surgical bed); the patient queues for the first
+    /// choice only when every alternative is full too.
+    #[serde(default)]
+    pub alternatives: Option<Vec<String>>,
+    /// Milestone recorded when an alternative was taken (e.g. "outlier").
+    #[serde(default)]
+    pub mark_alternative: Option<String>,
+    /// Count a per-patient counter up by one (retry loops: call attempts).
+    #[serde(default)]
+    pub count: Option<String>,
+    /// With `count`: the count at which the patient goes to `on_limit`.
+    #[serde(default)]
+    pub limit: Option<u32>,
+    /// With `count`: the pathway taken when the count reaches `limit`.
+    #[serde(default)]
+    pub on_limit: Option<String>,
 }
 
 /// An indicator to report. Durations use `from`/`to`; counts use one of

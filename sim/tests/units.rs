@@ -164,3 +164,120 @@ fn time_above_85_and_92_percent_matches_the_mmc_distribution() {
     assert_within("P(N >= 9)", &over85, p_ge_9);
     assert_within("P(N >= 10)", &over92, p_ge_10);
 }
+
+fn share_of(m: &Model, r: &RepOutput, kpi: &str) -> f64 {
+    let k = m
+        .kpis
+        .iter()
+        .position(|k| k.name == kpi)
+        .unwrap_or_else(|| panic!("no KPI {kpi}"));
+    let acc = &r.kpis[k];
+    acc.n as f64 / acc.den as f64
+}
+
+fn mean_of(m: &Model, r: &RepOutput, kpi: &str) -> f64 {
+    let k = m
+        .kpis
+        .iter()
+        .position(|k| k.name == kpi)
+        .unwrap_or_else(|| panic!("no KPI {kpi}"));
+    r.kpis[k].sum / r.kpis[k].n as f64
+}
+
+const PHONE: &str = r#"
+name = "critical value phoned"
+[sim]
+horizon = "400 d"
+warmup = "1 d"
+replications = 12
+seed = 3
+[resources.lab_tech]
+capacity = 50
+[arrivals.results]
+pathway = "call"
+per_day = 100
+[pathways.call]
+steps = [
+  { activity = "phone", use = ["lab_tech"], duration = { fixed = "2 min" } },
+  { branch = [ { to = "answered", p = 0.6 }, { to = "retry", p = 0.4 } ] },
+]
+[pathways.retry]
+steps = [
+  { count = "attempts", limit = 3, on_limit = "escalate" },
+  { activity = "wait_retry", duration = { fixed = "5 min" } },
+  { goto = "call" },
+]
+[pathways.answered]
+steps = [ { mark = "acknowledged" }, { exit = "discharged" } ]
+[pathways.escalate]
+steps = [
+  { mark = "escalated" },
+  { activity = "senior", duration = { fixed = "10 min" } },
+  { mark = "acknowledged" },
+  { exit = "discharged" },
+]
+[kpis.escalated]
+share_reaching = "escalated"
+[kpis.to_ack]
+from = "arrival"
+to = "acknowledged"
+"#;
+
+#[test]
+fn a_counter_ends_a_retry_loop_after_its_limit() {
+    // Each call succeeds with p = 0.6; after 3 failures the call escalates.
+    // P(escalated) = 0.4^3; time to acknowledgement: 2 min on the first call,
+    // 9 on the second, 16 on the third, 26 when escalated.
+    let m = model(PHONE);
+    let out = reps(&m);
+    let escalated: Vec<f64> = out.iter().map(|r| share_of(&m, r, "escalated")).collect();
+    assert_within("P(escalated)", &escalated, 0.4f64.powi(3));
+    let ack: Vec<f64> = out.iter().map(|r| mean_of(&m, r, "to_ack")).collect();
+    let exact = 0.6 * 2.0 + 0.24 * 9.0 + 0.096 * 16.0 + 0.064 * 26.0;
+    assert_within("mean minutes to acknowledgement", &ack, exact);
+}
+
+const OUTLIERS: &str = r#"
+name = "outliers"
+[sim]
+horizon = "2000 d"
+warmup = "5 d"
+replications = 12
+seed = 9
+[resources.medical_bed]
+capacity = 2
+[resources.surgical_bed]
+capacity = 2
+[arrivals.medical]
+pathway = "admit"
+per_day = 48            # 2 an hour, 1 h stays: offered load 2 Erlang
+[pathways.admit]
+steps = [
+  { seize = ["medical_bed"], alternatives = ["surgical_bed"], mark_alternative = "outlier",
+    patience = { fixed = "0 min" }, on_renege = "transferred" },
+  { activity = "stay", duration = { exponential = { mean = "1 h" } } },
+  { release = ["medical_bed", "surgical_bed"] },
+  { exit = "discharged" },
+]
+[kpis.outlier]
+share_reaching = "outlier"
+[kpis.refused]
+share_exiting = "transferred"
+"#;
+
+fn erlang_b(a: f64, c: u32) -> f64 {
+    (1..=c).fold(1.0, |b, k| a * b / (k as f64 + a * b))
+}
+
+#[test]
+fn alternatives_overflow_like_ordered_hunting() {
+    // Loss system with ordered hunting: the first group overflows with Erlang
+    // B(a, 2); the patient is lost only when all four beds are busy, B(a, 4).
+    let m = model(OUTLIERS);
+    let out = reps(&m);
+    let a = 2.0;
+    let refused: Vec<f64> = out.iter().map(|r| share_of(&m, r, "refused")).collect();
+    let outlier: Vec<f64> = out.iter().map(|r| share_of(&m, r, "outlier")).collect();
+    assert_within("lost (all beds full)", &refused, erlang_b(a, 4));
+    assert_within("outliers", &outlier, erlang_b(a, 2) - erlang_b(a, 4));
+}

@@ -83,6 +83,7 @@ enum Fixup {
     Branch(usize, usize, String, FieldPath),
     Route(usize, usize, String, FieldPath),
     Fork(usize, usize, String, FieldPath),
+    Count(usize, String, FieldPath),
 }
 
 struct Compiler<'s> {
@@ -99,6 +100,8 @@ struct Compiler<'s> {
     branches: Vec<BranchTable>,
     routes: Vec<RouteTable>,
     forks: Vec<Vec<u32>>,
+    alternatives: Vec<Alternatives>,
+    counters: Vec<String>,
     fixups: Vec<Fixup>,
     warnings: Vec<String>,
     n_classes: usize,
@@ -122,6 +125,8 @@ impl<'s> Compiler<'s> {
             branches: vec![],
             routes: vec![],
             forks: vec![],
+            alternatives: vec![],
+            counters: vec![],
             fixups: vec![],
             warnings: vec![],
             n_classes: s.arrivals.len(),
@@ -197,10 +202,10 @@ impl<'s> Compiler<'s> {
         self.register_drill_classes();
         for p in s.pathways.values() {
             for step in &p.steps {
-                if let Some(m) = &step.mark
-                    && !self.milestones.contains(m)
-                {
-                    self.milestones.push(m.clone());
+                for m in step.mark.iter().chain(step.mark_alternative.iter()) {
+                    if !self.milestones.contains(m) {
+                        self.milestones.push(m.clone());
+                    }
                 }
             }
         }
@@ -274,6 +279,8 @@ impl<'s> Compiler<'s> {
             branches: std::mem::take(&mut self.branches),
             routes: std::mem::take(&mut self.routes),
             forks: std::mem::take(&mut self.forks),
+            alternatives: std::mem::take(&mut self.alternatives),
+            counters: std::mem::take(&mut self.counters),
             milestones: std::mem::take(&mut self.milestones),
             kpis,
             kpis_ending_at,

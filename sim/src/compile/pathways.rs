@@ -47,7 +47,8 @@ impl<'s> Compiler<'s> {
                     .iter()
                     .chain(st.branch.iter().flatten().map(|b| &b.to))
                     .chain(st.routes.iter().flat_map(|r| r.values()))
-                    .chain(st.default.iter());
+                    .chain(st.default.iter())
+                    .chain(st.on_limit.iter());
                 for t in targets {
                     stack.push((t.as_str(), c));
                 }
@@ -109,6 +110,7 @@ impl<'s> Compiler<'s> {
             ("join", st.join.is_some()),
             ("goto", st.goto.is_some()),
             ("exit", st.exit.is_some()),
+            ("count", st.count.is_some()),
         ]
         .iter()
         .filter(|(_, on)| *on)
@@ -136,7 +138,10 @@ impl<'s> Compiler<'s> {
                 "patience_by_acuity",
                 "on_renege",
                 "mark",
+                "alternatives",
+                "mark_alternative",
             ],
+            "count" => &["limit", "on_limit", "mark"],
             "activity" => &[
                 "use",
                 "duration",
@@ -166,9 +171,13 @@ impl<'s> Compiler<'s> {
             ("routes", st.routes.is_some()),
             ("default", st.default.is_some()),
             ("wait", st.wait.is_some()),
+            ("alternatives", st.alternatives.is_some()),
+            ("mark_alternative", st.mark_alternative.is_some()),
+            ("limit", st.limit.is_some()),
+            ("on_limit", st.on_limit.is_some()),
         ];
         if kind.is_empty() {
-            self.err_hint(p.clone(), "this step does nothing", "give it one of: seize, release, activity, branch, route_by, fork, join, goto, exit, mark");
+            self.err_hint(p.clone(), "this step does nothing", "give it one of: seize, release, activity, branch, route_by, fork, join, goto, exit, count, mark");
             return false;
         }
         for (field, on) in present {
@@ -194,6 +203,37 @@ impl<'s> Compiler<'s> {
             "seize" => {
                 let set =
                     self.resource_set(p.key("seize"), st.seize.as_deref().unwrap_or_default());
+                if let Some(alts) = &st.alternatives {
+                    if alts.is_empty() {
+                        self.err(
+                            p.key("alternatives"),
+                            "give at least one alternative resource",
+                        );
+                    }
+                    let sets = alts
+                        .iter()
+                        .enumerate()
+                        .map(|(i, a)| {
+                            self.resource_set(
+                                p.key("alternatives").index(i),
+                                std::slice::from_ref(a),
+                            )
+                        })
+                        .collect();
+                    let mark = match &st.mark_alternative {
+                        Some(n) => self.ms_index(n).unwrap_or(NONE as u16),
+                        None => NONE as u16,
+                    };
+                    self.alternatives.push(Alternatives { sets, mark });
+                    self.program.push(Op::TryAlternatives {
+                        table: (self.alternatives.len() - 1) as u32,
+                    });
+                } else if st.mark_alternative.is_some() {
+                    self.err(
+                        p.key("mark_alternative"),
+                        "`mark_alternative` needs `alternatives`",
+                    );
+                }
                 self.emit_seize(p, st, set);
                 mark_now(self);
                 false
@@ -281,6 +321,59 @@ impl<'s> Compiler<'s> {
                 }
                 mark_now(self);
                 self.program.push(Op::AwaitBranches);
+                false
+            }
+            "count" => {
+                mark_now(self);
+                let name = st.count.clone().unwrap_or_default();
+                let counter = match self.counters.iter().position(|c| *c == name) {
+                    Some(i) => i,
+                    None => {
+                        self.counters.push(name.clone());
+                        self.counters.len() - 1
+                    }
+                };
+                if counter >= MAX_COUNTERS {
+                    self.err_hint(
+                        p.key("count"),
+                        format!("a scenario may use at most {MAX_COUNTERS} counters; \"{name}\" is one too many"),
+                        "reuse a counter name: counters belong to each patient",
+                    );
+                }
+                let limit = match st.limit {
+                    Some(l) if (1..=1000).contains(&l) => l as u16,
+                    Some(l) => {
+                        self.err(p.key("limit"), format!("limit must be 1 to 1000, got {l}"));
+                        1
+                    }
+                    None => {
+                        self.err_hint(
+                            p.key("count"),
+                            "a count step needs `limit` and `on_limit`",
+                            "e.g. { count = \"attempts\", limit = 3, on_limit = \"escalate\" }",
+                        );
+                        1
+                    }
+                };
+                let pc = self.program.len();
+                self.program.push(Op::Count {
+                    counter: counter as u16,
+                    limit,
+                    pc: NONE,
+                });
+                match &st.on_limit {
+                    Some(t) => self
+                        .fixups
+                        .push(Fixup::Count(pc, t.clone(), p.key("on_limit"))),
+                    None => {
+                        if st.limit.is_some() {
+                            self.err(
+                                p.key("limit"),
+                                "`limit` needs `on_limit`: the pathway taken at the limit",
+                            );
+                        }
+                    }
+                }
                 false
             }
             "goto" => {
@@ -449,6 +542,7 @@ impl<'s> Compiler<'s> {
         for f in std::mem::take(&mut self.fixups) {
             let (name, p) = match &f {
                 Fixup::Jump(_, n, p)
+                | Fixup::Count(_, n, p)
                 | Fixup::Branch(_, _, n, p)
                 | Fixup::Route(_, _, n, p)
                 | Fixup::Fork(_, _, n, p) => (n, p),
@@ -460,6 +554,11 @@ impl<'s> Compiler<'s> {
             };
             match f {
                 Fixup::Jump(at, ..) => self.program[at] = Op::Jump { pc },
+                Fixup::Count(at, ..) => {
+                    if let Op::Count { counter, limit, .. } = self.program[at] {
+                        self.program[at] = Op::Count { counter, limit, pc };
+                    }
+                }
                 Fixup::Branch(t, i, ..) => self.branches[t].targets[i] = pc,
                 Fixup::Route(t, i, ..) => self.routes[t].targets[i] = pc,
                 Fixup::Fork(t, i, ..) => self.forks[t][i] = pc,
@@ -475,6 +574,7 @@ impl<'s> Compiler<'s> {
             match prog[pc] {
                 Op::Exit { .. } | Op::Join => vec![],
                 Op::Jump { pc } => vec![pc as usize],
+                Op::Count { pc: target, .. } => vec![pc + 1, target as usize],
                 Op::Branch { table } => m.branches[table as usize]
                     .targets
                     .iter()

@@ -145,6 +145,7 @@ impl Engine<'_> {
                 awaiting: false,
                 gone: Gone::No,
                 holds: Vec::with_capacity(4),
+                counters: [0; MAX_COUNTERS],
                 ms: Vec::with_capacity(n_ms),
             });
             (self.patients.len() - 1) as u32

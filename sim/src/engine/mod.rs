@@ -82,6 +82,8 @@ struct Patient {
     gone: Gone,
     holds: Vec<u16>,
     ms: Vec<f64>,
+    /// Per-patient counters of `count` steps.
+    counters: [u16; MAX_COUNTERS],
 }
 
 /// One replication of a model.
@@ -421,6 +423,46 @@ impl<'m> Engine<'m> {
                         return;
                     }
                 }
+                Op::TryAlternatives { table } => {
+                    let pc = pc as usize;
+                    let next = match m.program[pc + 1] {
+                        Op::Seize { set, patience, .. } => Some((set as usize, patience)),
+                        _ => None,
+                    };
+                    let mut taken = false;
+                    if let Some((set, patience)) = next
+                        && !self.can_seize(set)
+                    {
+                        let alts = &m.alternatives[table as usize];
+                        if let Some(&alt) = alts.sets.iter().find(|&&s| self.can_seize(s as usize))
+                        {
+                            let p = &mut self.patients[i];
+                            // The same draws as the seize would make (aligned streams).
+                            if patience != NONE {
+                                let d = m.by_acuity[patience as usize][p.acuity as usize];
+                                if d != NONE {
+                                    m.dists[d as usize].sample(&mut p.rng);
+                                }
+                            }
+                            self.take(pid, alt as usize);
+                            if alts.mark != NONE as u16 {
+                                self.mark(pid, alts.mark);
+                            }
+                            taken = true;
+                        }
+                    }
+                    self.patients[i].pc += if taken { 2 } else { 1 };
+                }
+                Op::Count {
+                    counter,
+                    limit,
+                    pc: target,
+                } => {
+                    let p = &mut self.patients[i];
+                    let c = &mut p.counters[counter as usize];
+                    *c = c.saturating_add(1);
+                    p.pc = if *c >= limit { target } else { p.pc + 1 };
+                }
                 Op::Release { set } => {
                     for k in 0..m.sets[set as usize].len() {
                         let r = m.sets[set as usize][k];
@@ -571,6 +613,7 @@ impl<'m> Engine<'m> {
         e.live = true;
         e.awaiting = false;
         e.gone = Gone::No;
+        e.counters = [0; MAX_COUNTERS];
     }
 
     #[inline]
