@@ -125,6 +125,11 @@ pub enum Op {
         /// Index into [`Model::alternatives`].
         table: u32,
     },
+    /// Wait at a batch point until a run starts, then until it ends.
+    Batch {
+        /// Index into [`Model::batches`].
+        point: u32,
+    },
     /// Count up a per-patient counter; at `limit` go to `pc`.
     Count {
         /// Counter index (into [`Model::counters`]).
@@ -143,6 +148,23 @@ pub enum Op {
 
 /// Per-patient counters a model may use.
 pub const MAX_COUNTERS: usize = 4;
+
+/// A batch point: patients accumulate and are processed together.
+#[derive(Clone, Debug)]
+pub struct BatchDef {
+    /// Name from the scenario.
+    pub name: String,
+    /// Resource one run occupies (one unit), or `u16::MAX` for none.
+    pub resource: u16,
+    /// Most patients per run; a run starts when this many wait (`u32::MAX`: no limit).
+    pub size: u32,
+    /// Period of the clock ticks that start a run when anyone waits (0: none).
+    pub every: f64,
+    /// Run time (index into [`Model::dists`]).
+    pub duration: u32,
+    /// Key of the batch point's random stream.
+    pub key: u64,
+}
 
 /// Resources a seize step may take instead of its first choice.
 #[derive(Clone, Debug)]
@@ -370,6 +392,8 @@ pub struct Model {
     pub alternatives: Vec<Alternatives>,
     /// Names of per-patient counters (at most [`MAX_COUNTERS`]).
     pub counters: Vec<String>,
+    /// Batch points (analyser runs, batched transport).
+    pub batches: Vec<BatchDef>,
     /// Milestone names; 0 = arrival, 1 = departure.
     pub milestones: Vec<String>,
     /// KPIs.

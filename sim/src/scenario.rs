@@ -345,6 +345,17 @@ pub struct StepSpec {
     /// Milestone recorded when an alternative was taken (e.g. "outlier").
     #[serde(default)]
     pub mark_alternative: Option<String>,
+    /// Join a batch (an analyser run, a porter's round): patients wait at the
+    /// named batch point until a run starts, then spend `duration` together.
+    #[serde(default)]
+    pub batch: Option<String>,
+    /// With `batch`: a run starts as soon as this many wait (and takes at most this many).
+    #[serde(default)]
+    pub size: Option<u32>,
+    /// With `batch`: a run also starts at every multiple of this period (from
+    /// Monday 00:00) when anyone waits.
+    #[serde(default)]
+    pub every: Option<Duration>,
     /// Count a per-patient counter up by one (retry loops: call attempts).
     #[serde(default)]
     pub count: Option<String>,

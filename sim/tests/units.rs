@@ -281,3 +281,74 @@ fn alternatives_overflow_like_ordered_hunting() {
     assert_within("lost (all beds full)", &refused, erlang_b(a, 4));
     assert_within("outliers", &outlier, erlang_b(a, 2) - erlang_b(a, 4));
 }
+
+fn batch_scenario(step: &str, per_day: f64) -> String {
+    format!(
+        r#"
+name = "batches"
+[sim]
+start = "2025-01-06T00:00"
+horizon = "300 d"
+warmup = "2 d"
+replications = 12
+seed = 21
+[resources.analyser]
+capacity = 5
+[arrivals.samples]
+pathway = "lab"
+per_day = {per_day}
+[pathways.lab]
+steps = [
+  {step},
+  {{ mark = "done" }},
+  {{ exit = "discharged" }},
+]
+[kpis.turnaround]
+from = "arrival"
+to = "done"
+"#
+    )
+}
+
+#[test]
+fn a_clock_batch_waits_half_a_period_on_average() {
+    // A porter collects every 30 min (on the clock) and the trip takes 10 min:
+    // Poisson samples wait uniformly up to the next round, 15 min on average.
+    let m = model(&batch_scenario(
+        r#"{ batch = "porter", every = "30 min", duration = { fixed = "10 min" } }"#,
+        200.0,
+    ));
+    let out = reps(&m);
+    let tat: Vec<f64> = out.iter().map(|r| mean_of(&m, r, "turnaround")).collect();
+    assert_within("collection + transport (min)", &tat, 25.0);
+}
+
+#[test]
+fn a_full_batch_starts_when_its_last_sample_arrives() {
+    // Runs of 10 on an analyser that is never the bottleneck: the k-th sample
+    // of a run waits for 10 - k more arrivals, (10 - 1) / (2 lambda) on
+    // average, then the 20-min run.
+    let m = model(&batch_scenario(
+        r#"{ batch = "chemistry", use = ["analyser"], size = 10, duration = { fixed = "20 min" } }"#,
+        48.0,
+    ));
+    let out = reps(&m);
+    let lambda = 48.0 / 1440.0;
+    let tat: Vec<f64> = out.iter().map(|r| mean_of(&m, r, "turnaround")).collect();
+    assert_within(
+        "wait for a full rack + run (min)",
+        &tat,
+        9.0 / (2.0 * lambda) + 20.0,
+    );
+    // Every run holds one analyser for 20 min: busy = runs x 20 min / span.
+    for r in &out {
+        let x = &r.resources[0];
+        assert!(r.batch_runs > 0);
+        let expected = r.batch_runs as f64 * 20.0;
+        assert!(
+            (x.busy_area - expected).abs() <= 40.0 + 0.01 * expected,
+            "{} vs {expected}",
+            x.busy_area
+        );
+    }
+}

@@ -111,6 +111,7 @@ impl<'s> Compiler<'s> {
             ("goto", st.goto.is_some()),
             ("exit", st.exit.is_some()),
             ("count", st.count.is_some()),
+            ("batch", st.batch.is_some()),
         ]
         .iter()
         .filter(|(_, on)| *on)
@@ -142,6 +143,7 @@ impl<'s> Compiler<'s> {
                 "mark_alternative",
             ],
             "count" => &["limit", "on_limit", "mark"],
+            "batch" => &["use", "size", "every", "duration", "mark"],
             "activity" => &[
                 "use",
                 "duration",
@@ -174,10 +176,12 @@ impl<'s> Compiler<'s> {
             ("alternatives", st.alternatives.is_some()),
             ("mark_alternative", st.mark_alternative.is_some()),
             ("limit", st.limit.is_some()),
+            ("size", st.size.is_some()),
+            ("every", st.every.is_some()),
             ("on_limit", st.on_limit.is_some()),
         ];
         if kind.is_empty() {
-            self.err_hint(p.clone(), "this step does nothing", "give it one of: seize, release, activity, branch, route_by, fork, join, goto, exit, count, mark");
+            self.err_hint(p.clone(), "this step does nothing", "give it one of: seize, release, activity, branch, route_by, fork, join, goto, exit, count, batch, mark");
             return false;
         }
         for (field, on) in present {
@@ -323,6 +327,12 @@ impl<'s> Compiler<'s> {
                 self.program.push(Op::AwaitBranches);
                 false
             }
+            "batch" => {
+                mark_now(self);
+                let point = self.batch_point(p, st);
+                self.program.push(Op::Batch { point });
+                false
+            }
             "count" => {
                 mark_now(self);
                 let name = st.count.clone().unwrap_or_default();
@@ -399,6 +409,68 @@ impl<'s> Compiler<'s> {
             }
             _ => false,
         }
+    }
+
+    /// The batch point a `batch` step names: created by its first step, and
+    /// every later step naming it must agree on its settings.
+    fn batch_point(&mut self, p: &FieldPath, st: &StepSpec) -> u32 {
+        let name = st.batch.clone().unwrap_or_default();
+        let resource = match st.use_.as_deref() {
+            None => u16::MAX,
+            Some([one]) => match self.resource_ix.get(one.as_str()) {
+                Some(&r) => r,
+                None => {
+                    let hint = closest(one, self.s.resources.keys());
+                    self.err_hint(
+                        p.key("use").index(0),
+                        format!("unknown resource \"{one}\""),
+                        hint,
+                    );
+                    u16::MAX
+                }
+            },
+            Some(_) => {
+                self.err(p.key("use"), "a batch run uses one resource (one unit per run), e.g. use = [\"chemistry_analyser\"]");
+                u16::MAX
+            }
+        };
+        let size = match st.size {
+            Some(0) => {
+                self.err(p.key("size"), "a batch holds at least 1");
+                1
+            }
+            Some(s) => s,
+            None => u32::MAX,
+        };
+        let every = st.every.map_or(0.0, |d| d.minutes());
+        if st.size.is_none() && every <= 0.0 {
+            self.err_hint(p.key("batch"), "a batch needs `size` (start when full), `every` (start on a clock tick) or both", "e.g. { batch = \"porter_round\", every = \"30 min\", duration = { fixed = \"10 min\" } }");
+        }
+        let Some(d) = &st.duration else {
+            self.err_hint(
+                p.key("batch"),
+                "a batch needs the `duration` of a run",
+                "e.g. duration = { fixed = \"25 min\" }",
+            );
+            return 0;
+        };
+        if let Some(i) = self.batches.iter().position(|b| b.name == name) {
+            let b = &self.batches[i];
+            if b.resource != resource || b.size != size || b.every != every {
+                self.err(p.key("batch"), format!("batch \"{name}\" is defined with other `use`, `size` or `every` elsewhere; give each batch point one definition"));
+            }
+            return i as u32;
+        }
+        let duration = self.dist(p.key("duration"), d);
+        self.batches.push(BatchDef {
+            key: super::arrivals::class_key(&format!("batch:{name}")),
+            name,
+            resource,
+            size,
+            every,
+            duration,
+        });
+        (self.batches.len() - 1) as u32
     }
 
     pub(super) fn emit_seize(&mut self, p: &FieldPath, st: &StepSpec, set: u32) {

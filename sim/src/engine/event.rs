@@ -25,6 +25,10 @@ pub(super) const EV_REPAIR: u8 = 11;
 pub(super) const EV_MAINT_START: u8 = 12;
 /// A weekly maintenance window ends (a = resource, b = window).
 pub(super) const EV_MAINT_END: u8 = 13;
+/// A batch point's clock tick (a = point).
+pub(super) const EV_BATCH_TICK: u8 = 14;
+/// A batch run ends (a = point, b = run slot).
+pub(super) const EV_BATCH_DONE: u8 = 15;
 /// Queue levels: priorities 1..=15, level 0 for FIFO resources.
 pub(super) const LEVELS: usize = 16;
 

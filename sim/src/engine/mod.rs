@@ -12,6 +12,7 @@
 //! grow with queue length.
 
 mod arrivals;
+mod batch;
 mod drill;
 mod event;
 mod output;
@@ -99,6 +100,10 @@ pub struct Engine<'m> {
     arrival_rng: Vec<Pcg64Mcg>,
     /// Per resource: turnaround and failure times.
     res_rng: Vec<Pcg64Mcg>,
+    batches: Vec<batch::BatchState>,
+    /// Patients of each batch run in progress (slots reused).
+    runs: Vec<Vec<u32>>,
+    free_runs: Vec<usize>,
     patient_stream_base: Vec<u64>,
     /// Capacity changes in force or scheduled (drill events, then responses).
     mods: Vec<CapacityMod>,
@@ -171,6 +176,18 @@ impl<'m> Engine<'m> {
                 .iter()
                 .map(|r| stream(m.seed, rep, r.key, 0))
                 .collect(),
+            batches: m
+                .batches
+                .iter()
+                .map(|b| batch::BatchState {
+                    waiting: VecDeque::new(),
+                    armed: false,
+                    tick_pending: false,
+                    rng: stream(m.seed, rep, b.key, 0),
+                })
+                .collect(),
+            runs: vec![],
+            free_runs: vec![],
             arrival_rng: m
                 .classes
                 .iter()
@@ -283,6 +300,14 @@ impl<'m> Engine<'m> {
                     if ev.b == 0 {
                         self.schedule_capacity_change(r);
                     }
+                }
+                EV_BATCH_TICK => {
+                    self.out.events += 1;
+                    self.batch_tick(ev.a as usize);
+                }
+                EV_BATCH_DONE => {
+                    self.out.events += 1;
+                    self.end_batch(ev.a as usize, ev.b as usize);
                 }
                 EV_TURNAROUND => {
                     self.out.events += 1;
@@ -452,6 +477,10 @@ impl<'m> Engine<'m> {
                         }
                     }
                     self.patients[i].pc += if taken { 2 } else { 1 };
+                }
+                Op::Batch { point } => {
+                    self.join_batch(pid, point as usize);
+                    return;
                 }
                 Op::Count {
                     counter,

@@ -91,6 +91,8 @@ pub struct RepOutput {
     pub trace: Vec<TraceRow>,
     /// Arrivals turned away by drill responses (diverted, or cancelled electives).
     pub diverted: u64,
+    /// Batch runs started (whole run).
+    pub batch_runs: u64,
 
     /// For each drill response, the time it fired in minutes (NaN: never).
     pub responses_fired: Vec<f64>,

@@ -139,6 +139,13 @@ impl Engine<'_> {
     /// Hands free units of resource `r` to waiting patients, most urgent first.
     /// A patient who needs several resources is skipped while another is busy.
     pub(super) fn dispatch(&mut self, r: usize) {
+        // Batch runs waiting for this resource start first (a full rack of
+        // samples does not wait behind patients who arrived later).
+        for p in 0..self.m.batches.len() {
+            if self.m.batches[p].resource as usize == r {
+                self.try_start_batch(p);
+            }
+        }
         let n_levels = self.res[r].levels.len();
         for level in 0..n_levels {
             let mut k = 0;
