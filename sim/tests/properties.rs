@@ -17,6 +17,7 @@ fn scenario(
     admit_p: f64,
     seed: u64,
     drill: bool,
+    units: bool,
 ) -> String {
     let patience = patience_h
         .map(|h| format!(", patience = {{ exponential = {{ mean = \"{h} h\" }} }}"))
@@ -28,6 +29,27 @@ fn scenario(
         ""
     };
     let day = doctors.max(1);
+    // Hospital-unit mechanics: bed cleaning, x-ray failures, lab maintenance
+    // and batch runs, overflow beds, a bounded call-back loop.
+    let (bed_extra, xray_extra, lab_extra, lab_step, admit_seize, home_steps) = if units {
+        (
+            r#"turnaround = { exponential = { mean = "1 h" } }"#,
+            r#"breakdowns = { time_between = { exponential = { mean = "30 h" } }, repair = { exponential = { mean = "3 h" } } }"#,
+            r#"maintenance = [{ day = "Tue", time = "06:00", duration = "3 h" }]"#,
+            r#"{ batch = "run", use = ["lab"], size = 4, every = "30 min", duration = { exponential = { mean = "20 min" } } }"#,
+            r#"{ seize = ["bed"], alternatives = ["overflow_bed"], mark_alternative = "outlier" }"#,
+            r#"{ release = "all", mark = "left_ed" }, { branch = [ { to = "done", p = 0.5 }, { to = "call_back" } ] }"#,
+        )
+    } else {
+        (
+            "",
+            "",
+            "",
+            r#"{ activity = "test", use = ["lab"], duration = { exponential = { mean = "20 min" } } }"#,
+            r#"{ seize = ["bed"] }"#,
+            r#"{ release = "all", mark = "left_ed" }, { exit = "discharged" }"#,
+        )
+    };
     format!(
         r#"
 name = "random"
@@ -46,10 +68,15 @@ capacity = 2
 {preempt}
 [resources.bed]
 capacity = {beds}
+{bed_extra}
+[resources.overflow_bed]
+capacity = 2
 [resources.lab]
 capacity = 1
+{lab_extra}
 [resources.xray]
 capacity = 1
+{xray_extra}
 [arrivals.ed]
 pathway = "ed"
 per_day = {per_day}
@@ -62,19 +89,27 @@ steps = [
   {{ branch = [ {{ to = "admit", p = {admit_p} }}, {{ to = "home" }} ] }},
 ]
 [pathways.lab]
-steps = [ {{ activity = "test", use = ["lab"], duration = {{ exponential = {{ mean = "20 min" }} }} }} ]
+steps = [ {lab_step} ]
 [pathways.xray]
 steps = [ {{ activity = "scan", use = ["xray"], duration = {{ exponential = {{ mean = "15 min" }} }}{patience} }} ]
 [pathways.admit]
 steps = [
-  {{ seize = ["bed"] }},
+  {admit_seize},
   {{ release = "bay", mark = "left_ed" }},
   {{ activity = "stay", duration = {{ lognormal = {{ mean = "2 d", sd = "1 d" }} }} }},
   {{ release = "all" }},
   {{ exit = "discharged" }},
 ]
 [pathways.home]
-steps = [ {{ release = "all", mark = "left_ed" }}, {{ exit = "discharged" }} ]
+steps = [ {home_steps} ]
+[pathways.call_back]
+steps = [
+  {{ count = "calls", limit = 3, on_limit = "done" }},
+  {{ activity = "wait_call", duration = {{ exponential = {{ mean = "10 min" }} }} }},
+  {{ branch = [ {{ to = "done", p = 0.3 }}, {{ to = "call_back" }} ] }},
+]
+[pathways.done]
+steps = [ {{ exit = "discharged" }} ]
 [kpis.wait]
 from = "arrival"
 to = "seen"
@@ -158,8 +193,9 @@ proptest! {
         admit_p in 0.0f64..1.0,
         seed in 0u64..1000,
         drill: bool,
+        units: bool,
     ) {
-        let text = scenario(doctors, beds, per_day, patience_h, preempt, fork, night_doctors, admit_p, seed, drill);
+        let text = scenario(doctors, beds, per_day, patience_h, preempt, fork, night_doctors, admit_p, seed, drill, units);
         let s: Scenario = toml::from_str(&text).expect("parses");
         let m = compile(&s).expect("compiles");
         let a = run(&m, true, &|| {}).expect("conserves");
