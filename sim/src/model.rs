@@ -146,6 +146,10 @@ pub enum Op {
     },
 }
 
+/// `renege_route` of a seize whose patients go on in a pathway when their
+/// patience runs out (see [`Model::renege_targets`]).
+pub const RENEGE_TO_PATHWAY: u8 = 254;
+
 /// Per-patient counters a model may use.
 pub const MAX_COUNTERS: usize = 4;
 
@@ -394,6 +398,8 @@ pub struct Model {
     pub counters: Vec<String>,
     /// Batch points (analyser runs, batched transport).
     pub batches: Vec<BatchDef>,
+    /// (seize pc, target pc) of seizes whose `on_renege` names a pathway.
+    pub renege_targets: Vec<(u32, u32)>,
     /// Milestone names; 0 = arrival, 1 = departure.
     pub milestones: Vec<String>,
     /// KPIs.

@@ -352,3 +352,60 @@ fn a_full_batch_starts_when_its_last_sample_arrives() {
         );
     }
 }
+
+const REFUSED: &str = r#"
+name = "refused ICU admissions go on in a pathway"
+[sim]
+horizon = "1500 d"
+warmup = "5 d"
+replications = 12
+seed = 17
+[resources.trolley]
+capacity = 100
+[resources.icu_bed]
+capacity = 2
+[arrivals.referrals]
+pathway = "refer"
+per_day = 48
+[pathways.refer]
+steps = [
+  { seize = ["trolley"] },
+  { seize = ["icu_bed"], patience = { fixed = "0 min" }, on_renege = "refused" },
+  { release = "trolley" },
+  { activity = "icu_stay", duration = { exponential = { mean = "1 h" } } },
+  { release = "all" },
+  { exit = "discharged" },
+]
+[pathways.refused]
+steps = [
+  { mark = "refused" },
+  { activity = "arrange_transfer", duration = { fixed = "30 min" } },
+  { release = "all" },
+  { exit = "transferred" },
+]
+[kpis.refused]
+share_reaching = "refused"
+"#;
+
+#[test]
+fn a_refused_patient_goes_on_in_a_pathway_keeping_what_it_holds() {
+    // Loss system: refused with Erlang B(2, 2) = 0.4; a refused patient keeps
+    // its trolley for the 30 min transfer, accepted ones give it back at once:
+    // trolleys busy on average = 2/h x 0.4 x 0.5 h.
+    let m = model(REFUSED);
+    let out = reps(&m);
+    let refused: Vec<f64> = out.iter().map(|r| share_of(&m, r, "refused")).collect();
+    assert_within("refused", &refused, erlang_b(2.0, 2));
+    let trolleys: Vec<f64> = out
+        .iter()
+        .map(|r| r.resources[0].busy_area / r.resources[0].span)
+        .collect();
+    assert_within(
+        "trolleys held while transferring",
+        &trolleys,
+        2.0 * 0.4 * 0.5,
+    );
+    for r in &out {
+        assert_eq!(r.arrived, r.departed.iter().sum::<u64>() + r.in_system);
+    }
+}

@@ -84,6 +84,7 @@ enum Fixup {
     Route(usize, usize, String, FieldPath),
     Fork(usize, usize, String, FieldPath),
     Count(usize, String, FieldPath),
+    Renege(usize, String, FieldPath),
 }
 
 struct Compiler<'s> {
@@ -103,6 +104,7 @@ struct Compiler<'s> {
     alternatives: Vec<Alternatives>,
     counters: Vec<String>,
     batches: Vec<BatchDef>,
+    renege_targets: Vec<(u32, u32)>,
     fixups: Vec<Fixup>,
     warnings: Vec<String>,
     n_classes: usize,
@@ -129,6 +131,7 @@ impl<'s> Compiler<'s> {
             alternatives: vec![],
             counters: vec![],
             batches: vec![],
+            renege_targets: vec![],
             fixups: vec![],
             warnings: vec![],
             n_classes: s.arrivals.len(),
@@ -284,6 +287,7 @@ impl<'s> Compiler<'s> {
             alternatives: std::mem::take(&mut self.alternatives),
             counters: std::mem::take(&mut self.counters),
             batches: std::mem::take(&mut self.batches),
+            renege_targets: std::mem::take(&mut self.renege_targets),
             milestones: std::mem::take(&mut self.milestones),
             kpis,
             kpis_ending_at,

@@ -48,7 +48,12 @@ impl<'s> Compiler<'s> {
                     .chain(st.branch.iter().flatten().map(|b| &b.to))
                     .chain(st.routes.iter().flat_map(|r| r.values()))
                     .chain(st.default.iter())
-                    .chain(st.on_limit.iter());
+                    .chain(st.on_limit.iter())
+                    .chain(
+                        st.on_renege
+                            .iter()
+                            .filter(|r| !ROUTE_NAMES.contains(&r.as_str())),
+                    );
                 for t in targets {
                     stack.push((t.as_str(), c));
                 }
@@ -503,6 +508,12 @@ impl<'s> Compiler<'s> {
             }
         };
         let renege_route = match &st.on_renege {
+            Some(r) if !ROUTE_NAMES.contains(&r.as_str()) && self.s.pathways.contains_key(r) => {
+                let at = self.program.len();
+                self.fixups
+                    .push(Fixup::Renege(at, r.clone(), p.key("on_renege")));
+                RENEGE_TO_PATHWAY
+            }
             Some(r) => self.route_index(p.key("on_renege"), r),
             None => ROUTE_LEFT_UNSEEN,
         };
@@ -615,6 +626,7 @@ impl<'s> Compiler<'s> {
             let (name, p) = match &f {
                 Fixup::Jump(_, n, p)
                 | Fixup::Count(_, n, p)
+                | Fixup::Renege(_, n, p)
                 | Fixup::Branch(_, _, n, p)
                 | Fixup::Route(_, _, n, p)
                 | Fixup::Fork(_, _, n, p) => (n, p),
@@ -626,6 +638,7 @@ impl<'s> Compiler<'s> {
             };
             match f {
                 Fixup::Jump(at, ..) => self.program[at] = Op::Jump { pc },
+                Fixup::Renege(at, ..) => self.renege_targets.push((at as u32, pc)),
                 Fixup::Count(at, ..) => {
                     if let Op::Count { counter, limit, .. } = self.program[at] {
                         self.program[at] = Op::Count { counter, limit, pc };
@@ -647,6 +660,17 @@ impl<'s> Compiler<'s> {
                 Op::Exit { .. } | Op::Join => vec![],
                 Op::Jump { pc } => vec![pc as usize],
                 Op::Count { pc: target, .. } => vec![pc + 1, target as usize],
+                Op::Seize {
+                    renege_route: RENEGE_TO_PATHWAY,
+                    ..
+                } => std::iter::once(pc + 1)
+                    .chain(
+                        m.renege_targets
+                            .iter()
+                            .filter(|(at, _)| *at as usize == pc)
+                            .map(|(_, t)| *t as usize),
+                    )
+                    .collect(),
                 Op::Branch { table } => m.branches[table as usize]
                     .targets
                     .iter()

@@ -715,6 +715,16 @@ impl<'m> Engine<'m> {
             }
         }
         self.patients[pid as usize].waiting = false;
+        if route == RENEGE_TO_PATHWAY {
+            // Goes on in a pathway (a cancelled operation is rebooked, a refused
+            // ICU admission is transferred), keeping what it holds.
+            let pc = self.patients[pid as usize].pc;
+            if let Some(&(_, target)) = self.m.renege_targets.iter().find(|(at, _)| *at == pc) {
+                self.patients[pid as usize].pc = target;
+                self.advance(pid);
+                return;
+            }
+        }
         if self.patients[pid as usize].parent != NONE {
             // A parallel branch that gives up simply ends.
             self.join(pid);
