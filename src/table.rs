@@ -135,6 +135,14 @@ pub(crate) fn summary_tables(s: &Summary) -> String {
         "time >85%".into(),
         "time >92%".into(),
     ]];
+    rows[0].push("peak busy".into());
+    let overrun = s
+        .resources
+        .iter()
+        .any(|r| r.overrun_hours_per_day.mean > 0.0);
+    if overrun {
+        rows[0].push("overrun h/day".into());
+    }
     let cleaning = s.resources.iter().any(|r| r.turnaround_mean.mean > 0.0);
     let down = s.resources.iter().any(|r| r.down_mean.mean > 0.0);
     if cleaning {
@@ -163,7 +171,11 @@ pub(crate) fn summary_tables(s: &Summary) -> String {
             num(r.waiting_while_holding_mean.mean),
             pct(r.share_time_over_85.mean),
             pct(r.share_time_over_92.mean),
+            r.busy_max.to_string(),
         ];
+        if overrun {
+            row.push(num(r.overrun_hours_per_day.mean));
+        }
         if cleaning {
             row.push(num(r.turnaround_mean.mean));
         }

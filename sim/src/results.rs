@@ -133,6 +133,11 @@ pub struct ResourceSummary {
     pub share_time_over_85: Est,
     /// Share of time with more than 92% of the available units busy.
     pub share_time_over_92: Est,
+    /// Unit-hours per day busy beyond the capacity: service that ran past a
+    /// roster drop (theatre lists overrunning their session, staff overtime).
+    pub overrun_hours_per_day: Est,
+    /// Most units busy at once in any replication (peak need).
+    pub busy_max: u32,
 }
 
 /// Patient flow, summed over replications; the identity

@@ -248,6 +248,12 @@ pub fn summarize(model: &Model, reps: &[RepOutput], threads: usize) -> (Summary,
             down_mean: estimate(&get(&|r| r.down_area / r.span)).into(),
             share_time_over_85: estimate(&get(&|r| r.time_over_85 / r.span)).into(),
             share_time_over_92: estimate(&get(&|r| r.time_over_92 / r.span)).into(),
+            overrun_hours_per_day: estimate(&get(&|r| r.overrun_area / r.span * 24.0)).into(),
+            busy_max: reps
+                .iter()
+                .map(|r| r.resources[j].max_busy)
+                .max()
+                .unwrap_or(0),
         });
     }
     let mut departed = BTreeMap::new();

@@ -409,3 +409,34 @@ fn a_refused_patient_goes_on_in_a_pathway_keeping_what_it_holds() {
         assert_eq!(r.arrived, r.departed.iter().sum::<u64>() + r.in_system);
     }
 }
+
+#[test]
+fn service_past_a_roster_drop_counts_as_overrun() {
+    // One theatre staffed 08:00-16:00. A case starting 15:30 that takes 2 h
+    // runs 90 min past the session; another at 09:00 does not overrun.
+    let text = r#"
+name = "overrun"
+[sim]
+start = "2025-01-06T00:00"
+horizon = "2 d"
+warmup = "0 min"
+replications = 1
+[rosters.session]
+weekday = [0,0,0,0,0,0,0,0,1,1,1,1,1,1,1,1,0,0,0,0,0,0,0,0]
+[resources.theatre]
+roster = "session"
+[arrivals.cases]
+pathway = "op"
+at = ["2025-01-06T09:00", "2025-01-06T15:30"]
+[pathways.op]
+steps = [
+  { activity = "operation", use = ["theatre"], duration = { fixed = "2 h" } },
+  { exit = "discharged" },
+]
+"#;
+    let m = model(text);
+    let out = reps(&m);
+    let x = &out[0].resources[0];
+    assert!((x.overrun_area - 90.0).abs() < 1e-9, "{}", x.overrun_area);
+    assert_eq!(x.max_busy, 1);
+}

@@ -152,6 +152,8 @@ impl<'m> Engine<'m> {
                 a_down: 0.0,
                 t_over85: 0.0,
                 t_over92: 0.0,
+                a_overrun: 0.0,
+                max_busy: 0,
             })
             .collect();
         let kpis = m
@@ -348,6 +350,8 @@ impl<'m> Engine<'m> {
                         r.a_down = 0.0;
                         r.t_over85 = 0.0;
                         r.t_over92 = 0.0;
+                        r.a_overrun = 0.0;
+                        r.max_busy = r.busy;
                     }
                 }
                 _ => {}
@@ -379,6 +383,8 @@ impl<'m> Engine<'m> {
                 down_area: r.a_down,
                 time_over_85: r.t_over85,
                 time_over_92: r.t_over92,
+                overrun_area: r.a_overrun,
+                max_busy: r.max_busy,
                 span: end - m.warmup,
             })
             .collect();

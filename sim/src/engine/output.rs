@@ -62,6 +62,10 @@ pub struct ResourceRep {
     pub time_over_85: f64,
     /// Minutes with more than 92% of the available units busy.
     pub time_over_92: f64,
+    /// Unit-minutes busy beyond the capacity (overrun past a roster drop).
+    pub overrun_area: f64,
+    /// Most units busy at once after warm-up.
+    pub max_busy: u32,
     /// Observed span in minutes (horizon - warm-up).
     pub span: f64,
 }

@@ -29,6 +29,11 @@ pub(super) struct Res {
     /// Time with more than 85% / 92% of the available units busy.
     pub(super) t_over85: f64,
     pub(super) t_over92: f64,
+    /// Unit-minutes busy beyond the capacity (service that ran past a roster
+    /// drop: a theatre list overrunning its session, staff overtime).
+    pub(super) a_overrun: f64,
+    /// Most units busy at once.
+    pub(super) max_busy: u32,
 }
 
 impl Res {
@@ -41,6 +46,9 @@ impl Res {
             self.a_queue += self.qlen as f64 * dt;
             self.a_board += self.boarders as f64 * dt;
             self.a_clean += self.cleaning as f64 * dt;
+            if self.busy > self.cap {
+                self.a_overrun += (self.busy - self.cap) as f64 * dt;
+            }
             self.a_down += self.down as f64 * dt;
             // Integer comparisons: busy/cap > 0.85 <=> 100·busy > 85·cap.
             let (b, c) = (self.busy as u64 * 100, self.cap as u64);
@@ -74,6 +82,7 @@ impl Engine<'_> {
             let res = &mut self.res[r as usize];
             res.touch(now);
             res.busy += 1;
+            res.max_busy = res.max_busy.max(res.busy);
             if warm {
                 res.waits += 1;
                 res.wait_sum += wait;
