@@ -31,7 +31,8 @@ fn resource_ids() -> Vec<String> {
     let text = std::fs::read_to_string(repo("scenarios/general_hospital.toml")).unwrap();
     text.lines()
         .filter_map(|l| l.strip_prefix("[resources."))
-        .map(|l| l.trim_end_matches(']').to_string())
+        .filter_map(|l| l.split(']').next())
+        .map(str::to_string)
         .collect()
 }
 
