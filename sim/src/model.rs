@@ -130,6 +130,15 @@ pub enum Op {
         /// Index into [`Model::batches`].
         point: u32,
     },
+    /// Use units of a stocked item.
+    Consume {
+        /// Item index.
+        item: u16,
+        /// Fixed quantity, or 0 when `mean` gives a Poisson quantity.
+        qty: u32,
+        /// Mean of the Poisson quantity (`qty` = 0).
+        mean: f32,
+    },
     /// Count up a per-patient counter; at `limit` go to `pc`.
     Count {
         /// Counter index (into [`Model::counters`]).
@@ -167,6 +176,46 @@ pub struct BatchDef {
     /// Run time (index into [`Model::dists`]).
     pub duration: u32,
     /// Key of the batch point's random stream.
+    pub key: u64,
+}
+
+/// What a step does when an item is out of stock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stockout {
+    /// Wait for a delivery (backorder, first come first served).
+    Wait,
+    /// Use another item (index); if that is out too, the dose is missed.
+    Substitute(u16),
+    /// Go on without it (a missed dose).
+    Skip,
+}
+
+/// A stocked item and its reorder policy.
+#[derive(Clone, Debug)]
+pub struct ItemDef {
+    /// Identifier.
+    pub name: String,
+    /// Display name.
+    pub label: String,
+    /// Value of one unit.
+    pub unit_cost: f64,
+    /// Units on hand at the start.
+    pub initial: u32,
+    /// Reorder point.
+    pub reorder_point: u32,
+    /// (s, S): order up to this position; else (R, Q).
+    pub order_up_to: Option<u32>,
+    /// (R, Q): order quantity.
+    pub order_quantity: u32,
+    /// Review period in minutes (0: continuous review).
+    pub review_every: f64,
+    /// Lead time (index into [`Model::dists`]).
+    pub lead_time: u32,
+    /// Shelf life in minutes (infinite if none).
+    pub shelf_life: f64,
+    /// Stock-out behaviour.
+    pub on_stockout: Stockout,
+    /// Key of the item's random stream (lead times).
     pub key: u64,
 }
 
@@ -400,6 +449,8 @@ pub struct Model {
     pub batches: Vec<BatchDef>,
     /// (seize pc, target pc) of seizes whose `on_renege` names a pathway.
     pub renege_targets: Vec<(u32, u32)>,
+    /// Stocked items.
+    pub items: Vec<ItemDef>,
     /// Milestone names; 0 = arrival, 1 = departure.
     pub milestones: Vec<String>,
     /// KPIs.

@@ -140,6 +140,39 @@ pub struct ResourceSummary {
     pub busy_max: u32,
 }
 
+/// One stocked item across replications (after warm-up).
+#[derive(Clone, Debug, Serialize)]
+pub struct ItemSummary {
+    /// Identifier.
+    pub id: String,
+    /// Display name.
+    pub label: String,
+    /// Units used per day.
+    pub demand_per_day: Est,
+    /// Share of units given from stock at once (the fill rate).
+    pub fill_rate: Est,
+    /// Share of time with nothing on hand.
+    pub stockout_share: Est,
+    /// Hours a year with nothing on hand.
+    pub stockout_hours_per_year: Est,
+    /// Units given by a substitute, per day.
+    pub substituted_per_day: Est,
+    /// Units not given at all (missed doses), per day.
+    pub missed_per_day: Est,
+    /// Units discarded at expiry, per year.
+    pub expired_per_year: Est,
+    /// Share of the units received that expired (waste).
+    pub expired_share: Est,
+    /// Orders placed per week.
+    pub orders_per_week: Est,
+    /// Mean units on hand.
+    pub average_stock: Est,
+    /// Mean value on hand.
+    pub average_stock_value: Est,
+    /// Mean wait of a patient who waited for a delivery, hours.
+    pub backorder_wait_mean_h: Est,
+}
+
 /// Patient flow, summed over replications; the identity
 /// `arrived = departed + in_system` holds in every replication.
 #[derive(Clone, Debug, Serialize)]
@@ -180,6 +213,9 @@ pub struct Summary {
     pub kpis: Vec<KpiSummary>,
     /// Resources.
     pub resources: Vec<ResourceSummary>,
+    /// Stocked items (empty without `[items]`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<ItemSummary>,
     /// Flow.
     pub flow: FlowSummary,
     /// Run information.

@@ -278,6 +278,36 @@ pub fn summarize(model: &Model, reps: &[RepOutput], threads: usize) -> (Summary,
             .iter()
             .all(|r| r.arrived == r.departed.iter().sum::<u64>() + r.in_system),
     };
+    let mut items = vec![];
+    for (j, def) in model.items.iter().enumerate() {
+        let span_days = (model.horizon - model.warmup) / 1440.0;
+        let get = |f: &dyn Fn(&crate::engine::ItemRep) -> f64| -> crate::results::Est {
+            estimate(&reps.iter().map(|r| f(&r.items[j])).collect::<Vec<_>>()).into()
+        };
+        let ratio = |a: u64, b: u64| if b > 0 { a as f64 / b as f64 } else { f64::NAN };
+        items.push(crate::results::ItemSummary {
+            id: def.name.clone(),
+            label: def.label.clone(),
+            demand_per_day: get(&|r| r.demand as f64 / span_days),
+            fill_rate: get(&|r| ratio(r.filled_from_stock, r.demand)),
+            stockout_share: get(&|r| r.stockout_time / (span_days * 1440.0)),
+            stockout_hours_per_year: get(&|r| r.stockout_time / 60.0 / span_days * 365.0),
+            substituted_per_day: get(&|r| r.substituted as f64 / span_days),
+            missed_per_day: get(&|r| r.missed as f64 / span_days),
+            expired_per_year: get(&|r| r.expired as f64 / span_days * 365.0),
+            expired_share: get(&|r| ratio(r.expired, r.received)),
+            orders_per_week: get(&|r| r.orders as f64 / span_days * 7.0),
+            average_stock: get(&|r| r.stock_area / (span_days * 1440.0)),
+            average_stock_value: get(&|r| r.stock_area / (span_days * 1440.0) * def.unit_cost),
+            backorder_wait_mean_h: get(&|r| {
+                if r.backorders_served > 0 {
+                    r.backorder_wait / r.backorders_served as f64 / 60.0
+                } else {
+                    f64::NAN
+                }
+            }),
+        });
+    }
     let summary = Summary {
         schema_version: SCHEMA_VERSION,
         scenario: ScenarioEcho {
@@ -290,6 +320,7 @@ pub fn summarize(model: &Model, reps: &[RepOutput], threads: usize) -> (Summary,
         },
         kpis,
         resources,
+        items,
         flow,
         run: RunInfo {
             wall_seconds: 0.0,

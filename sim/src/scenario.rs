@@ -36,6 +36,48 @@ pub struct Scenario {
     /// A crisis drill: events that strike the hospital and the responses to them.
     #[serde(default)]
     pub drill: Option<DrillSpec>,
+    /// Stocked items (drugs, consumables, blood products) and their reorder policies.
+    #[serde(default)]
+    pub items: IndexMap<String, ItemSpec>,
+}
+
+/// A stocked item: its store's stock, reorder policy, supplier lead time,
+/// shelf life and what a step does when it is out of stock.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemSpec {
+    /// Display name.
+    #[serde(default)]
+    pub label: Option<String>,
+    /// Value of one unit (for the average stock value).
+    #[serde(default)]
+    pub unit_cost: f64,
+    /// Units on hand at the start.
+    pub initial: u32,
+    /// Reorder point s (order when the inventory position is at or below it).
+    pub reorder_point: u32,
+    /// (s, S) policy: order up to this inventory position.
+    #[serde(default)]
+    pub order_up_to: Option<u32>,
+    /// (R, Q) policy: order this many (as often as needed to rise above R).
+    #[serde(default)]
+    pub order_quantity: Option<u32>,
+    /// Periodic review every this long (at multiples from Monday 00:00);
+    /// without it the review is continuous (after every use).
+    #[serde(default)]
+    pub review_every: Option<Duration>,
+    /// Supplier lead time from order to delivery.
+    pub lead_time: DistSpec,
+    /// Shelf life from delivery; expired units are discarded (first expiry first out).
+    #[serde(default)]
+    pub shelf_life: Option<Duration>,
+    /// Out of stock: "wait" for a delivery (default), "substitute" another item,
+    /// or "skip" (proceed; recorded as a missed dose).
+    #[serde(default)]
+    pub on_stockout: Option<String>,
+    /// With `on_stockout = "substitute"`: the item used instead.
+    #[serde(default)]
+    pub substitute: Option<String>,
 }
 
 /// Run settings: the calendar start, horizon, warm-up, replications and seed.
@@ -356,6 +398,15 @@ pub struct StepSpec {
     /// Monday 00:00) when anyone waits.
     #[serde(default)]
     pub every: Option<Duration>,
+    /// Use units of a stocked item (see `[items]`).
+    #[serde(default)]
+    pub consume: Option<String>,
+    /// With `consume`: a fixed number of units (default 1).
+    #[serde(default)]
+    pub quantity: Option<u32>,
+    /// With `consume`: a Poisson number of units with this mean, instead of `quantity`.
+    #[serde(default)]
+    pub quantity_mean: Option<f64>,
     /// Count a per-patient counter up by one (retry loops: call attempts).
     #[serde(default)]
     pub count: Option<String>,

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 mod arrivals;
 mod branches;
 mod drill;
+mod items;
 
 /// Daily admissions of the CHIME-style SIR model used by epidemic drills.
 pub use drill::sir_admissions;
@@ -105,6 +106,7 @@ struct Compiler<'s> {
     counters: Vec<String>,
     batches: Vec<BatchDef>,
     renege_targets: Vec<(u32, u32)>,
+    item_ix: HashMap<&'s str, u16>,
     fixups: Vec<Fixup>,
     warnings: Vec<String>,
     n_classes: usize,
@@ -132,6 +134,7 @@ impl<'s> Compiler<'s> {
             counters: vec![],
             batches: vec![],
             renege_targets: vec![],
+            item_ix: HashMap::new(),
             fixups: vec![],
             warnings: vec![],
             n_classes: s.arrivals.len(),
@@ -201,6 +204,7 @@ impl<'s> Compiler<'s> {
             weekday * 1440.0 + start.hour() as f64 * 60.0 + start.minute() as f64;
 
         let resources = self.resources();
+        let items = self.items();
         for (i, name) in s.arrivals.keys().enumerate() {
             self.class_ix.insert(name.as_str(), i);
         }
@@ -288,6 +292,7 @@ impl<'s> Compiler<'s> {
             counters: std::mem::take(&mut self.counters),
             batches: std::mem::take(&mut self.batches),
             renege_targets: std::mem::take(&mut self.renege_targets),
+            items,
             milestones: std::mem::take(&mut self.milestones),
             kpis,
             kpis_ending_at,

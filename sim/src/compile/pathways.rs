@@ -117,6 +117,7 @@ impl<'s> Compiler<'s> {
             ("exit", st.exit.is_some()),
             ("count", st.count.is_some()),
             ("batch", st.batch.is_some()),
+            ("consume", st.consume.is_some()),
         ]
         .iter()
         .filter(|(_, on)| *on)
@@ -149,6 +150,7 @@ impl<'s> Compiler<'s> {
             ],
             "count" => &["limit", "on_limit", "mark"],
             "batch" => &["use", "size", "every", "duration", "mark"],
+            "consume" => &["quantity", "quantity_mean", "mark"],
             "activity" => &[
                 "use",
                 "duration",
@@ -182,11 +184,13 @@ impl<'s> Compiler<'s> {
             ("mark_alternative", st.mark_alternative.is_some()),
             ("limit", st.limit.is_some()),
             ("size", st.size.is_some()),
+            ("quantity", st.quantity.is_some()),
+            ("quantity_mean", st.quantity_mean.is_some()),
             ("every", st.every.is_some()),
             ("on_limit", st.on_limit.is_some()),
         ];
         if kind.is_empty() {
-            self.err_hint(p.clone(), "this step does nothing", "give it one of: seize, release, activity, branch, route_by, fork, join, goto, exit, count, batch, mark");
+            self.err_hint(p.clone(), "this step does nothing", "give it one of: seize, release, activity, branch, route_by, fork, join, goto, exit, count, batch, consume, mark");
             return false;
         }
         for (field, on) in present {
@@ -330,6 +334,43 @@ impl<'s> Compiler<'s> {
                 }
                 mark_now(self);
                 self.program.push(Op::AwaitBranches);
+                false
+            }
+            "consume" => {
+                mark_now(self);
+                let name = st.consume.clone().unwrap_or_default();
+                let item = match self.item_ix.get(name.as_str()) {
+                    Some(&i) => i,
+                    None => {
+                        let hint = closest(&name, self.s.items.keys());
+                        self.err_hint(p.key("consume"), format!("unknown item \"{name}\""), hint);
+                        0
+                    }
+                };
+                let (qty, mean) = match (st.quantity, st.quantity_mean) {
+                    (Some(_), Some(_)) => {
+                        self.err(
+                            p.key("quantity_mean"),
+                            "give `quantity` or `quantity_mean`, not both",
+                        );
+                        (1, 0.0)
+                    }
+                    (Some(0), None) => {
+                        self.err(p.key("quantity"), "quantity must be at least 1");
+                        (1, 0.0)
+                    }
+                    (Some(q), None) => (q, 0.0),
+                    (None, Some(m)) if m > 0.0 && m.is_finite() => (0, m as f32),
+                    (None, Some(m)) => {
+                        self.err(
+                            p.key("quantity_mean"),
+                            format!("quantity_mean must be above 0, got {m}"),
+                        );
+                        (1, 0.0)
+                    }
+                    (None, None) => (1, 0.0),
+                };
+                self.program.push(Op::Consume { item, qty, mean });
                 false
             }
             "batch" => {

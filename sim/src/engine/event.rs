@@ -29,6 +29,12 @@ pub(super) const EV_MAINT_END: u8 = 13;
 pub(super) const EV_BATCH_TICK: u8 = 14;
 /// A batch run ends (a = point, b = run slot).
 pub(super) const EV_BATCH_DONE: u8 = 15;
+/// An order of an item arrives (a = item, b = units).
+pub(super) const EV_DELIVERY: u8 = 16;
+/// A periodic stock review (a = item).
+pub(super) const EV_REVIEW: u8 = 17;
+/// Lots of an item reach their expiry (a = item).
+pub(super) const EV_EXPIRE: u8 = 18;
 /// Queue levels: priorities 1..=15, level 0 for FIFO resources.
 pub(super) const LEVELS: usize = 16;
 

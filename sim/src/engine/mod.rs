@@ -15,6 +15,7 @@ mod arrivals;
 mod batch;
 mod drill;
 mod event;
+mod items;
 mod output;
 mod resources;
 
@@ -23,7 +24,7 @@ use crate::stats::Histogram;
 use drill::slowdown_factor;
 use event::*;
 pub use event::{stream, stream_at, stream_base};
-pub use output::{KpiAcc, RepOutput, ResourceRep, TraceRow};
+pub use output::{ItemRep, KpiAcc, RepOutput, ResourceRep, TraceRow};
 use rand::{Rng, RngExt};
 use rand_distr::{Distribution, Exp1};
 use rand_pcg::Pcg64Mcg;
@@ -101,6 +102,7 @@ pub struct Engine<'m> {
     /// Per resource: turnaround and failure times.
     res_rng: Vec<Pcg64Mcg>,
     batches: Vec<batch::BatchState>,
+    items: Vec<items::ItemState>,
     /// Patients of each batch run in progress (slots reused).
     runs: Vec<Vec<u32>>,
     free_runs: Vec<usize>,
@@ -190,6 +192,20 @@ impl<'m> Engine<'m> {
                 .collect(),
             runs: vec![],
             free_runs: vec![],
+            items: m
+                .items
+                .iter()
+                .map(|it| items::ItemState {
+                    lots: VecDeque::new(),
+                    on_hand: 0,
+                    on_order: 0,
+                    waiting: VecDeque::new(),
+                    backordered: 0,
+                    rng: stream(m.seed, rep, it.key, 0),
+                    last: 0.0,
+                    acc: ItemRep::default(),
+                })
+                .collect(),
             arrival_rng: m
                 .classes
                 .iter()
@@ -242,6 +258,7 @@ impl<'m> Engine<'m> {
         let m = self.m;
         self.start_drill();
         self.start_downtime();
+        self.start_items();
         for c in 0..m.classes.len() {
             self.schedule_next_arrival(c);
         }
@@ -302,6 +319,18 @@ impl<'m> Engine<'m> {
                     if ev.b == 0 {
                         self.schedule_capacity_change(r);
                     }
+                }
+                EV_DELIVERY => {
+                    self.out.events += 1;
+                    self.deliver(ev.a as usize, ev.b);
+                }
+                EV_REVIEW => {
+                    self.out.events += 1;
+                    self.periodic_review(ev.a as usize);
+                }
+                EV_EXPIRE => {
+                    self.out.events += 1;
+                    self.expire(ev.a as usize);
                 }
                 EV_BATCH_TICK => {
                     self.out.events += 1;
@@ -366,6 +395,10 @@ impl<'m> Engine<'m> {
         for r in &mut self.res {
             r.touch(end);
         }
+        for it in &mut self.items {
+            it.touch(end, m.warmup);
+        }
+        self.out.items = self.items.iter().map(|it| it.acc.clone()).collect();
         self.out.resources = self
             .res
             .iter()
@@ -483,6 +516,13 @@ impl<'m> Engine<'m> {
                         }
                     }
                     self.patients[i].pc += if taken { 2 } else { 1 };
+                }
+                Op::Consume { item, qty, mean } => {
+                    if self.consume(pid, item, qty, mean) {
+                        self.patients[i].pc += 1;
+                    } else {
+                        return;
+                    }
                 }
                 Op::Batch { point } => {
                     self.join_batch(pid, point as usize);

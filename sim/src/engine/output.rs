@@ -70,6 +70,37 @@ pub struct ResourceRep {
     pub span: f64,
 }
 
+/// Stock statistics of one item after warm-up.
+#[derive(Clone, Debug, Default)]
+pub struct ItemRep {
+    /// Units asked for.
+    pub demand: u64,
+    /// Units given from stock at once.
+    pub filled_from_stock: u64,
+    /// Times a step found too little stock.
+    pub stockout_events: u64,
+    /// Units given by a substitute item.
+    pub substituted: u64,
+    /// Units this item gave in place of another.
+    pub used_as_substitute: u64,
+    /// Units not given at all (missed doses).
+    pub missed: u64,
+    /// Units discarded at expiry.
+    pub expired: u64,
+    /// Orders placed.
+    pub orders: u64,
+    /// Units delivered.
+    pub received: u64,
+    /// Integral of units on hand (unit-minutes).
+    pub stock_area: f64,
+    /// Minutes with nothing on hand.
+    pub stockout_time: f64,
+    /// Patients who waited for a delivery, and their total wait in minutes.
+    pub backorders_served: u64,
+    /// Total minutes patients waited for a delivery.
+    pub backorder_wait: f64,
+}
+
 /// Everything one replication produces.
 #[derive(Clone, Debug, Default)]
 pub struct RepOutput {
@@ -89,6 +120,8 @@ pub struct RepOutput {
     pub kpis: Vec<KpiAcc>,
     /// Resource statistics.
     pub resources: Vec<ResourceRep>,
+    /// Stock statistics per item.
+    pub items: Vec<ItemRep>,
     /// Samples: for each sample time, for each resource, [busy, queue, capacity].
     pub samples: Vec<[f32; 3]>,
     /// Patient trace (only when asked for).
