@@ -185,6 +185,44 @@ pub(crate) fn summary_tables(s: &Summary) -> String {
         rows.push(row);
     }
     out.push_str(&render(&rows));
+    if !s.items.is_empty() {
+        out.push('\n');
+        let mut rows = vec![vec![
+            "item".to_string(),
+            "used/day".into(),
+            "fill rate".into(),
+            "95% CI".into(),
+            "stock-out h/yr".into(),
+            "substituted/day".into(),
+            "missed/day".into(),
+            "expired/yr".into(),
+            "mean stock".into(),
+            "stock value".into(),
+        ]];
+        for it in &s.items {
+            rows.push(vec![
+                it.label.clone(),
+                num(it.demand_per_day.mean),
+                pct(it.fill_rate.mean),
+                if it.fill_rate.ci95[0].is_finite() {
+                    format!(
+                        "[{}, {}]",
+                        pct(it.fill_rate.ci95[0]),
+                        pct(it.fill_rate.ci95[1])
+                    )
+                } else {
+                    "-".into()
+                },
+                num(it.stockout_hours_per_year.mean),
+                num(it.substituted_per_day.mean),
+                num(it.missed_per_day.mean),
+                num(it.expired_per_year.mean),
+                num(it.average_stock.mean),
+                num(it.average_stock_value.mean),
+            ]);
+        }
+        out.push_str(&render(&rows));
+    }
     let f = &s.flow;
     let departed: u64 = f.departed.values().sum();
     let routes: Vec<String> = f

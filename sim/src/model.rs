@@ -215,6 +215,8 @@ pub struct ItemDef {
     pub shelf_life: f64,
     /// Stock-out behaviour.
     pub on_stockout: Stockout,
+    /// Forecast-driven order-up-to level: (smoothing, cover in minutes, safety factor).
+    pub forecast: Option<(f64, f64, f64)>,
     /// Key of the item's random stream (lead times).
     pub key: u64,
 }

@@ -78,6 +78,23 @@ pub struct ItemSpec {
     /// With `on_stockout = "substitute"`: the item used instead.
     #[serde(default)]
     pub substitute: Option<String>,
+    /// Forecast-driven ordering: at each periodic review the order-up-to level
+    /// is the smoothed demand forecast over `cover` plus safety stock.
+    #[serde(default)]
+    pub forecast: Option<ForecastPolicySpec>,
+}
+
+/// A forecast-driven order-up-to level (needs `review_every`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForecastPolicySpec {
+    /// Weight of the latest review period in the smoothed demand rate (0-1].
+    pub smoothing: f64,
+    /// Demand to cover: usually the review period plus the lead time.
+    pub cover: Duration,
+    /// Safety stock in standard deviations of the forecast error over `cover`.
+    #[serde(default)]
+    pub safety_factor: f64,
 }
 
 /// Run settings: the calendar start, horizon, warm-up, replications and seed.

@@ -552,3 +552,52 @@ fn short_shelf_life_wastes_stock_and_a_substitute_covers_stockouts() {
         assert!(p.expired + p.filled_from_stock <= p.received + 10);
     }
 }
+
+fn ordering(policy: &str) -> String {
+    format!(
+        r#"
+name = "ordering"
+[sim]
+horizon = "300 d"
+warmup = "20 d"
+replications = 6
+seed = 8
+[resources.nurse]
+capacity = 100
+[items.drug]
+initial = 10
+reorder_point = 5
+{policy}
+review_every = "1 d"
+lead_time = {{ fixed = "1 d" }}
+on_stockout = "skip"
+[arrivals.doses]
+pathway = "give"
+per_day = 10
+[pathways.give]
+steps = [ {{ consume = "drug" }}, {{ exit = "discharged" }} ]
+"#
+    )
+}
+
+#[test]
+fn a_forecast_driven_level_adapts_where_a_fixed_one_runs_short() {
+    // 10 doses a day, daily review, 1-day lead time. A fixed order-up-to of
+    // 10 covers half the two days between ordering and the next delivery;
+    // the forecast-driven level learns ~10/day and covers 2 days plus safety.
+    let fixed = model(&ordering("order_up_to = 10"));
+    let adaptive = model(&ordering(
+        r#"order_up_to = 10
+forecast = { smoothing = 0.2, cover = "2 d", safety_factor = 1.65 }"#,
+    ));
+    let fill = |m: &Model| -> f64 {
+        let out = reps(m);
+        let (a, b) = out.iter().fold((0, 0), |(a, b), r| {
+            (a + r.items[0].filled_from_stock, b + r.items[0].demand)
+        });
+        a as f64 / b as f64
+    };
+    let (f_fixed, f_adaptive) = (fill(&fixed), fill(&adaptive));
+    assert!(f_fixed < 0.7, "fixed fill rate {f_fixed}");
+    assert!(f_adaptive > 0.93, "forecast-driven fill rate {f_adaptive}");
+}

@@ -105,6 +105,35 @@ impl<'s> Compiler<'s> {
                     Stockout::Skip
                 }
             };
+            let forecast = it.forecast.as_ref().map(|f| {
+                let fp = p.key("forecast");
+                if !(f.smoothing > 0.0 && f.smoothing <= 1.0) {
+                    self.err(
+                        fp.key("smoothing"),
+                        format!("smoothing must be in (0, 1], got {}", f.smoothing),
+                    );
+                }
+                if f.cover.minutes() <= 0.0 {
+                    self.err(
+                        fp.key("cover"),
+                        "cover must be longer than 0 (e.g. \"5 d\": review period plus lead time)",
+                    );
+                }
+                if !(f.safety_factor >= 0.0 && f.safety_factor.is_finite()) {
+                    self.err(
+                        fp.key("safety_factor"),
+                        "safety_factor must be >= 0 (1.65 for about 95% cover)",
+                    );
+                }
+                if review_every == 0.0 {
+                    self.err_hint(
+                        fp.clone(),
+                        "forecast-driven ordering needs a periodic review",
+                        "add review_every = \"1 d\"",
+                    );
+                }
+                (f.smoothing, f.cover.minutes(), f.safety_factor)
+            });
             if !(it.unit_cost >= 0.0 && it.unit_cost.is_finite()) {
                 self.err(p.key("unit_cost"), "unit_cost must be a number >= 0");
             }
@@ -120,6 +149,7 @@ impl<'s> Compiler<'s> {
                 lead_time,
                 shelf_life,
                 on_stockout,
+                forecast,
                 key: arrivals::class_key(&format!("item:{name}")),
             });
         }

@@ -13,6 +13,12 @@ pub(super) struct ItemState {
     /// Patients waiting for units (pid, units still needed), first come first served.
     pub(super) waiting: VecDeque<(u32, u32)>,
     pub(super) backordered: u32,
+    /// Units asked for since the last review (forecast-driven policy).
+    pub(super) since_review: u64,
+    /// Smoothed demand per review period (NaN before the first review) and
+    /// the smoothed squared error of that forecast.
+    pub(super) level: f64,
+    pub(super) mse: f64,
     pub(super) rng: Pcg64Mcg,
     pub(super) last: f64,
     pub(super) acc: ItemRep,
@@ -75,21 +81,37 @@ impl Engine<'_> {
         k * period - self.m.start_minute_of_week
     }
 
-    /// Orders if the inventory position is at or below the reorder point.
+    /// Orders if the inventory position is at or below the reorder point (or,
+    /// forecast-driven, below the forecast's order-up-to level).
     pub(super) fn review(&mut self, i: usize) {
         let def = &self.m.items[i];
         let st = &mut self.items[i];
         let position = st.on_hand as i64 + st.on_order as i64 - st.backordered as i64;
-        if position > def.reorder_point as i64 {
-            return;
-        }
-        let qty = match def.order_up_to {
-            Some(big_s) => (big_s as i64 - position) as u32,
-            None => {
-                // (R, Q): enough multiples of Q to rise above R.
-                let q = def.order_quantity as i64;
-                let n = (def.reorder_point as i64 - position) / q + 1;
-                (n * q) as u32
+        let dynamic = match def.forecast {
+            Some((_, cover, z)) if st.level.is_finite() => {
+                let periods = cover / def.review_every;
+                let target = st.level * periods + z * (st.mse * periods).sqrt();
+                Some(target.ceil().max(0.0) as i64)
+            }
+            _ => None,
+        };
+        let qty = if let Some(big_s) = dynamic {
+            if position >= big_s {
+                return;
+            }
+            (big_s - position) as u32
+        } else {
+            if position > def.reorder_point as i64 {
+                return;
+            }
+            match def.order_up_to {
+                Some(big_s) => (big_s as i64 - position) as u32,
+                None => {
+                    // (R, Q): enough multiples of Q to rise above R.
+                    let q = def.order_quantity as i64;
+                    let n = (def.reorder_point as i64 - position) / q + 1;
+                    (n * q) as u32
+                }
             }
         };
         if qty == 0 {
@@ -104,6 +126,21 @@ impl Engine<'_> {
     }
 
     pub(super) fn periodic_review(&mut self, i: usize) {
+        if let Some((alpha, _, _)) = self.m.items[i].forecast {
+            let st = &mut self.items[i];
+            let demand = st.since_review as f64;
+            st.since_review = 0;
+            if st.level.is_finite() {
+                let err = demand - st.level;
+                st.mse = alpha * err * err + (1.0 - alpha) * st.mse;
+                st.level = alpha * demand + (1.0 - alpha) * st.level;
+            } else {
+                // The first period seeds the forecast; its error is unknown,
+                // so start from a Poisson-like variance.
+                st.level = demand;
+                st.mse = demand;
+            }
+        }
         self.review(i);
         let next = self.next_review(self.m.items[i].review_every);
         if next <= self.m.horizon {
@@ -133,6 +170,7 @@ impl Engine<'_> {
         if warm {
             self.items[i].acc.demand += units as u64;
         }
+        self.items[i].since_review += units as u64;
         let st = &mut self.items[i];
         if st.on_hand >= units && st.waiting.is_empty() {
             st.take(units);
