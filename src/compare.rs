@@ -73,6 +73,20 @@ fn describe(summary: &Summary) -> HashMap<String, (String, String, bool)> {
             (format!("Utilisation: {}", r.label), "share".into(), true),
         );
     }
+    for it in &summary.items {
+        for (prefix, what, unit) in [
+            ("fill", "fill rate", "share"),
+            ("stockout_h", "stock-out hours a year", "h"),
+            ("missed", "missed units a day", "per day"),
+            ("expired", "expired units a year", "per year"),
+            ("stock", "mean stock", "units"),
+        ] {
+            d.insert(
+                format!("{prefix}_{}", it.id),
+                (format!("{}: {what}", it.label), unit.into(), true),
+            );
+        }
+    }
     d
 }
 

@@ -90,6 +90,9 @@ fn kpi_rep_values(
     }
 }
 
+/// A per-replication statistic of an item.
+type ItemColumn = Box<dyn Fn(&crate::engine::ItemRep) -> f64>;
+
 /// Turns replication outputs into the summary and the per-replication table.
 pub fn summarize(model: &Model, reps: &[RepOutput], threads: usize) -> (Summary, ReplicationTable) {
     let span_days = (model.horizon - model.warmup) / 1440.0;
@@ -281,6 +284,39 @@ pub fn summarize(model: &Model, reps: &[RepOutput], threads: usize) -> (Summary,
     let mut items = vec![];
     for (j, def) in model.items.iter().enumerate() {
         let span_days = (model.horizon - model.warmup) / 1440.0;
+        // Replication columns (for compare and sweep): fill rate, stock-out
+        // hours a year, missed units a day, expired units a year, mean stock.
+        let per_rep: [(&str, ItemColumn); 5] = [
+            (
+                "fill",
+                Box::new(|r| {
+                    if r.demand > 0 {
+                        r.filled_from_stock as f64 / r.demand as f64
+                    } else {
+                        f64::NAN
+                    }
+                }),
+            ),
+            (
+                "stockout_h",
+                Box::new(move |r| r.stockout_time / 60.0 / span_days * 365.0),
+            ),
+            ("missed", Box::new(move |r| r.missed as f64 / span_days)),
+            (
+                "expired",
+                Box::new(move |r| r.expired as f64 / span_days * 365.0),
+            ),
+            (
+                "stock",
+                Box::new(move |r| r.stock_area / (span_days * 1440.0)),
+            ),
+        ];
+        for (prefix, f) in &per_rep {
+            columns.push(format!("{prefix}_{}", def.name));
+            for (i, r) in reps.iter().enumerate() {
+                cols_by_rep[i].push(f(&r.items[j]));
+            }
+        }
         let get = |f: &dyn Fn(&crate::engine::ItemRep) -> f64| -> crate::results::Est {
             estimate(&reps.iter().map(|r| f(&r.items[j])).collect::<Vec<_>>()).into()
         };

@@ -79,6 +79,21 @@ struct ResponseStory {
     effect: Vec<KpiEffect>,
 }
 
+/// What the drill used of a stocked item beside the baseline (whole run, per replication).
+#[derive(Serialize)]
+struct SupplyStory {
+    id: String,
+    label: String,
+    baseline_used: Est,
+    drill_used: Est,
+    extra_used: Difference,
+    drill_fill_rate: Est,
+    baseline_fill_rate: Est,
+    drill_missed: Est,
+    drill_stockout_hours: Est,
+    baseline_stockout_hours: Est,
+}
+
 #[derive(Serialize)]
 struct DrillReport {
     schema_version: u32,
@@ -94,6 +109,42 @@ struct DrillReport {
     thresholds: Vec<Threshold>,
     bottlenecks: Vec<ResourceStory>,
     responses: Vec<ResponseStory>,
+    /// Stocked items: units used (blood units, drugs), fill rate, stock-outs.
+    supplies: Vec<SupplyStory>,
+}
+
+fn supplies(m: &Model, drill: &[RepOutput], base: &[RepOutput]) -> Vec<SupplyStory> {
+    m.items
+        .iter()
+        .enumerate()
+        .map(|(j, it)| {
+            let col = |o: &[RepOutput],
+                       f: &dyn Fn(&hospsim_sim::engine::ItemRep) -> f64|
+             -> Vec<f64> { o.iter().map(|r| f(&r.items[j])).collect() };
+            let used = |r: &hospsim_sim::engine::ItemRep| r.demand as f64;
+            let fill = |r: &hospsim_sim::engine::ItemRep| {
+                if r.demand > 0 {
+                    r.filled_from_stock as f64 / r.demand as f64
+                } else {
+                    f64::NAN
+                }
+            };
+            let out_h = |r: &hospsim_sim::engine::ItemRep| r.stockout_time / 60.0;
+            let (b, d) = (col(base, &used), col(drill, &used));
+            SupplyStory {
+                id: it.name.clone(),
+                label: it.label.clone(),
+                baseline_used: estimate(&b).into(),
+                drill_used: estimate(&d).into(),
+                extra_used: paired(&b, &d),
+                drill_fill_rate: estimate(&col(drill, &fill)).into(),
+                baseline_fill_rate: estimate(&col(base, &fill)).into(),
+                drill_missed: estimate(&col(drill, &|r| r.missed as f64)).into(),
+                drill_stockout_hours: estimate(&col(drill, &out_h)).into(),
+                baseline_stockout_hours: estimate(&col(base, &out_h)).into(),
+            }
+        })
+        .collect()
 }
 
 fn column(table: &ReplicationTable, name: &str) -> Vec<f64> {
@@ -226,6 +277,7 @@ pub(crate) fn drill(file: &Path, args: &CompareArgs) -> Result<()> {
         thresholds,
         bottlenecks,
         responses,
+        supplies: supplies(&drill_model, &drill_out, &base_out),
     };
     let out_dir = output_dir(&args.out, &format!("drill {}", def.name))?;
     let json = crate::output::json_bytes(&report)?;

@@ -101,6 +101,43 @@ pub(super) fn drill_text(d: &DrillReport) -> String {
         ]);
     }
     out.push_str(&crate::table::render(&rows));
+    if !d.supplies.is_empty() {
+        out.push('\n');
+        let mut rows = vec![vec![
+            "supply (whole run, per replication)".to_string(),
+            "baseline used".into(),
+            "drill used".into(),
+            "extra [95% CI]".into(),
+            "fill rate".into(),
+            "missed".into(),
+            "stock-out h".into(),
+        ]];
+        for s in &d.supplies {
+            rows.push(vec![
+                s.label.clone(),
+                f(s.baseline_used.mean),
+                f(s.drill_used.mean),
+                format!(
+                    "{} [{}, {}]",
+                    f(s.extra_used.mean),
+                    f(s.extra_used.ci95[0]),
+                    f(s.extra_used.ci95[1])
+                ),
+                format!(
+                    "{:.1}% (base {:.1}%)",
+                    s.drill_fill_rate.mean * 100.0,
+                    s.baseline_fill_rate.mean * 100.0
+                ),
+                f(s.drill_missed.mean),
+                format!(
+                    "{} (base {})",
+                    f(s.drill_stockout_hours.mean),
+                    f(s.baseline_stockout_hours.mean)
+                ),
+            ]);
+        }
+        out.push_str(&crate::table::render(&rows));
+    }
     let _ = writeln!(
         out,
         "\n  hospital back to baseline after: {}",
