@@ -311,6 +311,13 @@ impl RunView<'_> {
         }
         dist.push_str("</div>");
         body.push_str(&section("distributions", lang.t(Key::Distributions), &dist));
+        if !s.items.is_empty() {
+            body.push_str(&section(
+                "supplies",
+                lang.t(Key::Supplies),
+                &supplies(s, lang),
+            ));
+        }
         body.push_str(&section("flow", lang.t(Key::Flow), &flow(s, lang)));
         let subtitle = vec![
             s.scenario.name.clone(),
@@ -332,6 +339,45 @@ impl RunView<'_> {
         .collect::<Vec<_>>();
         Ok(page(lang, lang.t(Key::RunTitle), &subtitle, &body))
     }
+}
+
+fn supplies(s: &Summary, lang: Lang) -> String {
+    let head: Vec<String> = [
+        Key::Item,
+        Key::UsedPerDay,
+        Key::FillRate,
+        Key::StockoutHoursYear,
+        Key::SubstitutedPerDay,
+        Key::MissedPerDay,
+        Key::ExpiredYear,
+        Key::MeanStock,
+        Key::StockValue,
+    ]
+    .iter()
+    .map(|k| lang.t(*k).to_string())
+    .collect();
+    let rows: Vec<Vec<String>> = s
+        .items
+        .iter()
+        .map(|it| {
+            vec![
+                esc(&it.label),
+                num(it.demand_per_day.mean),
+                value(it.fill_rate.mean, "share"),
+                num(it.stockout_hours_per_year.mean),
+                num(it.substituted_per_day.mean),
+                num(it.missed_per_day.mean),
+                num(it.expired_per_year.mean),
+                num(it.average_stock.mean),
+                num(it.average_stock_value.mean),
+            ]
+        })
+        .collect();
+    format!(
+        "<p class=\"note\">{}</p>{}",
+        esc(lang.t(Key::SuppliesNote)),
+        table("supplies-table", &head, &rows)
+    )
 }
 
 fn flow(s: &Summary, lang: Lang) -> String {
