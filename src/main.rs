@@ -28,8 +28,10 @@ Examples:
   hospsim compare scenarios/general_hospital.toml scenarios/whatif/more_medical_beds.toml --reps 30
   hospsim sweep scenarios/general_hospital.toml --param rosters.ed_doctors.scale=0.8,1.0,1.2 --target \"door_to_doctor.p90 <= 60 min\"
   hospsim drill scenarios/drills/bus_crash.toml --reps 50
+  hospsim forecast data/ed_arrivals_daily.csv --model auto --horizon 14 --levels 80,95
+  hospsim backtest data/nhs_ae_monthly.csv --models snaive,ets,theta,ensemble --horizon 12 --folds 1 --fill interpolate
 
-Docs: README.md, docs/scenario-reference.md, docs/outputs.md, docs/reports.md, docs/drills.md";
+Docs: README.md, docs/scenario-reference.md, docs/outputs.md, docs/reports.md, docs/drills.md, docs/forecasting.md";
 
 /// Discrete-event simulation of hospital patient flow.
 #[derive(Parser)]
@@ -100,7 +102,7 @@ enum Command {
     },
     /// Forecast every series of a long CSV (unique_id, ds, y) with intervals; write forecasts.csv.
     #[command(
-        after_help = "Examples:\n  hospsim forecast data/ed_arrivals_daily.csv --model auto --horizon 14 --levels 80,95 --out out/fc\n  hospsim forecast ../shared/data/nhs_ae_monthly.csv --model ets,theta --horizon 12\n  hospsim forecast data/drug_demand_daily.csv --model tsb --horizon 28 --round\n\nModels: naive, snaive, mean, drift, ses, ets (AutoETS), ets:AAdA, theta, otm, croston, sba, croston_opt, tsb, adida, imapa, lm, enet, ensemble, ensemble(a+b), auto"
+        after_help = "Examples:\n  hospsim forecast data/ed_arrivals_daily.csv --model auto --horizon 14 --levels 80,95 --out out/fc\n  hospsim forecast data/nhs_ae_monthly.csv --model ets,theta --horizon 12 --fill interpolate\n  hospsim forecast data/drug_demand_daily.csv --model tsb --horizon 28 --round\n\nModels: naive, snaive, mean, drift, ses, ets (AutoETS), ets:AAdA, theta, otm, croston, sba, croston_opt, tsb, adida, imapa, lm, enet, ensemble, ensemble(a+b), auto"
     )]
     Forecast {
         #[command(flatten)]
@@ -120,7 +122,7 @@ enum Command {
     },
     /// Rolling-origin backtest of models on a long CSV; write metrics.csv and per_series.csv.
     #[command(
-        after_help = "Examples:\n  hospsim backtest ../shared/data/nhs_ae_monthly.csv --models snaive,ets,theta,ensemble --horizon 12 --folds 1\n  hospsim backtest data/ed_arrivals_daily.csv --models snaive,ets,lm,ensemble --horizon 14 --folds 6 --step 7\n  hospsim backtest data/drug_demand_daily.csv --models croston,sba,tsb,adida,imapa --horizon 28 --folds 4"
+        after_help = "Examples:\n  hospsim backtest data/nhs_ae_monthly.csv --models snaive,ets,theta,ensemble --horizon 12 --folds 1 --fill interpolate\n  hospsim backtest data/ed_arrivals_daily.csv --models snaive,ets,lm,ensemble --horizon 14 --folds 6 --step 7\n  hospsim backtest data/drug_demand_daily.csv --models croston,sba,tsb,adida,imapa --horizon 28 --folds 4"
     )]
     Backtest {
         #[command(flatten)]
