@@ -187,6 +187,38 @@ pub(crate) fn roots_within(c: &[f64], radius: f64) -> bool {
     }
 }
 
+/// Ordinary least squares by the normal equations (small, well-conditioned
+/// designs only: a handful of columns). Returns None when singular.
+pub(crate) fn lstsq(x: &[Vec<f64>], y: &[f64]) -> Option<Vec<f64>> {
+    let p = x.first()?.len();
+    let mut a = vec![vec![0.0; p + 1]; p];
+    for (row, &v) in x.iter().zip(y) {
+        for i in 0..p {
+            for j in 0..p {
+                a[i][j] += row[i] * row[j];
+            }
+            a[i][p] += row[i] * v;
+        }
+    }
+    for col in 0..p {
+        let pivot = (col..p).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
+        if a[pivot][col].abs() < 1e-12 {
+            return None;
+        }
+        a.swap(col, pivot);
+        for r in 0..p {
+            if r != col {
+                let factor = a[r][col] / a[col][col];
+                let pivot_row = a[col].clone();
+                for (cell, pv) in a[r].iter_mut().zip(&pivot_row).skip(col) {
+                    *cell -= factor * pv;
+                }
+            }
+        }
+    }
+    Some((0..p).map(|i| a[i][p] / a[i][i]).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,36 +261,4 @@ mod tests {
         assert!((quantile_select(&mut w, 0.9) - 3.7).abs() < 1e-12);
         assert!((quantile_select(&mut w, 0.5) - 2.5).abs() < 1e-12);
     }
-}
-
-/// Ordinary least squares by the normal equations (small, well-conditioned
-/// designs only: a handful of columns). Returns None when singular.
-pub(crate) fn lstsq(x: &[Vec<f64>], y: &[f64]) -> Option<Vec<f64>> {
-    let p = x.first()?.len();
-    let mut a = vec![vec![0.0; p + 1]; p];
-    for (row, &v) in x.iter().zip(y) {
-        for i in 0..p {
-            for j in 0..p {
-                a[i][j] += row[i] * row[j];
-            }
-            a[i][p] += row[i] * v;
-        }
-    }
-    for col in 0..p {
-        let pivot = (col..p).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
-        if a[pivot][col].abs() < 1e-12 {
-            return None;
-        }
-        a.swap(col, pivot);
-        for r in 0..p {
-            if r != col {
-                let factor = a[r][col] / a[col][col];
-                let pivot_row = a[col].clone();
-                for (cell, pv) in a[r].iter_mut().zip(&pivot_row).skip(col) {
-                    *cell -= factor * pv;
-                }
-            }
-        }
-    }
-    Some((0..p).map(|i| a[i][p] / a[i][i]).collect())
 }

@@ -13,6 +13,7 @@ mod arrivals;
 mod branches;
 mod drill;
 mod items;
+mod units;
 
 /// Daily admissions of the CHIME-style SIR model used by epidemic drills.
 pub use drill::sir_admissions;

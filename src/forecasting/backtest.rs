@@ -1,0 +1,363 @@
+//! `hospsim backtest`: rolling-origin evaluation of the chosen models on every series.
+
+use super::*;
+use crate::output::{announce, csv_num, json_bytes, write_atomic};
+use crate::table::{num, render};
+use hospsim_forecast::backtest::{self, Config, Scores};
+use hospsim_reports::pages::BacktestView;
+use rayon::prelude::*;
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// `hospsim backtest`.
+pub(crate) fn backtest(
+    args: &SeriesArgs,
+    models: &[String],
+    folds: usize,
+    step: Option<usize>,
+    out: Option<PathBuf>,
+) -> Result<()> {
+    let p = prepare(args)?;
+    let models = parse_models(models)?;
+    if folds == 0 {
+        bail!("--folds must be at least 1");
+    }
+    let cfg = Config {
+        horizon: args.horizon,
+        folds,
+        step: step.unwrap_or(args.horizon).max(1),
+        levels: p.levels.clone(),
+        season_length: p.season,
+        non_negative: !args.allow_negative,
+    };
+    let bar = progress(args.quiet, p.data.series.len(), "series");
+    let done = AtomicUsize::new(0);
+    type PerSeries = Vec<(Scores, Option<backtest::Fold>)>;
+    let results: Vec<PerSeries> = pool(args.threads)?.install(|| {
+        p.data
+            .series
+            .par_iter()
+            .map(|s| {
+                let out = models
+                    .iter()
+                    .map(|(name, spec)| {
+                        let features = features_for(&p, s, spec, args.horizon);
+                        let (scores, folds) =
+                            backtest::evaluate(&s.y, features.as_ref(), spec, name, &cfg);
+                        (scores, folds.into_iter().last())
+                    })
+                    .collect();
+                bar.set_position(done.fetch_add(1, Ordering::Relaxed) as u64 + 1);
+                out
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
+    let dir = out.unwrap_or_else(|| PathBuf::from("out/backtest"));
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create the output folder {}", dir.display()))?;
+    let cov_cols: Vec<String> = p
+        .levels
+        .iter()
+        .map(|l| format!("coverage-{}", level_name(*l)))
+        .collect();
+    let mut per_series = format!(
+        "unique_id,model,folds,mae,rmse,mase,smape,wape,pinball,{},fit_seconds,error\n",
+        cov_cols.join(",")
+    );
+    for (s, per_model) in p.data.series.iter().zip(&results) {
+        for (sc, _) in per_model {
+            let _ = writeln!(
+                per_series,
+                "{},{},{},{},{},{},{},{},{},{},{:.6},{}",
+                quote(&s.id),
+                quote(&sc.model),
+                sc.folds,
+                csv_num(sc.mae),
+                csv_num(sc.rmse),
+                csv_num(sc.mase),
+                csv_num(sc.smape),
+                csv_num(sc.wape),
+                csv_num(sc.pinball),
+                sc.coverage
+                    .iter()
+                    .map(|c| csv_num(*c))
+                    .collect::<Vec<_>>()
+                    .join(","),
+                sc.fit_seconds,
+                quote(sc.error.as_deref().unwrap_or(""))
+            );
+        }
+    }
+    // Means over the series every model could score, so that the ranking
+    // compares like with like; a model's own failures are counted beside it.
+    let common: Vec<bool> = results
+        .iter()
+        .map(|r| r.iter().all(|(s, _)| s.folds > 0 && s.mase.is_finite()))
+        .collect();
+    let common_count = common.iter().filter(|c| **c).count();
+    let mut summary: Vec<ModelSummary> = models
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| {
+            ModelSummary::from(
+                name,
+                results.iter().map(|r| &r[i].0),
+                &common,
+                p.levels.len(),
+            )
+        })
+        .collect();
+    summary.sort_by(|a, b| a.mase.total_cmp(&b.mase));
+    let mut metrics = format!(
+        "model,series,series_failed,mae,rmse,mase,smape,wape,pinball,{},fit_seconds\n",
+        cov_cols.join(",")
+    );
+    for m in &summary {
+        let _ = writeln!(
+            metrics,
+            "{},{},{},{},{},{},{},{},{},{},{:.6}",
+            quote(&m.model),
+            m.series,
+            m.failed,
+            csv_num(m.mae),
+            csv_num(m.rmse),
+            csv_num(m.mase),
+            csv_num(m.smape),
+            csv_num(m.wape),
+            csv_num(m.pinball),
+            m.coverage
+                .iter()
+                .map(|c| csv_num(*c))
+                .collect::<Vec<_>>()
+                .join(","),
+            m.fit_seconds
+        );
+    }
+    let mut written = vec![
+        write_atomic(&dir, "metrics.csv", metrics.as_bytes())?,
+        write_atomic(&dir, "per_series.csv", per_series.as_bytes())?,
+    ];
+    let json = serde_json::json!({
+        "schema_version": 1,
+        "command": "backtest",
+        "data": args.data.display().to_string(),
+        "series": p.data.series.len(),
+        "frequency": p.data.frequency.name(),
+        "season_length": p.season,
+        "horizon": cfg.horizon,
+        "folds": cfg.folds,
+        "step": cfg.step,
+        "levels": p.levels,
+        "series_scored_by_every_model": common_count,
+        "ranking": summary.iter().map(|m| serde_json::json!({
+            "model": m.model, "series": m.series, "series_failed": m.failed,
+            "mae": finite(m.mae), "rmse": finite(m.rmse), "mase": finite(m.mase),
+            "smape": finite(m.smape), "wape": finite(m.wape), "pinball": finite(m.pinball),
+            "coverage": m.coverage.iter().map(|c| finite(*c)).collect::<Vec<_>>(),
+            "fit_seconds": m.fit_seconds,
+        })).collect::<Vec<_>>(),
+    });
+    written.push(write_atomic(&dir, "backtest.json", &json_bytes(&json)?)?);
+    let head: Vec<String> = [
+        "rank", "model", "MASE", "MAE", "RMSE", "sMAPE %", "WAPE", "pinball",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .chain(
+        p.levels
+            .iter()
+            .map(|l| format!("cover {}%", level_name(*l))),
+    )
+    .chain(["series".into(), "fit s".into()])
+    .collect();
+    let table_rows: Vec<Vec<String>> = summary
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let mut row = vec![
+                (i + 1).to_string(),
+                m.model.clone(),
+                fixed(m.mase, 3),
+                num(m.mae),
+                num(m.rmse),
+                fixed(m.smape, 2),
+                fixed(m.wape, 3),
+                num(m.pinball),
+            ];
+            row.extend(m.coverage.iter().map(|c| pct(*c)));
+            row.push(if m.failed > 0 {
+                format!("{} ({} failed)", m.series, m.failed)
+            } else {
+                m.series.to_string()
+            });
+            row.push(format!("{:.2}", m.fit_seconds));
+            row
+        })
+        .collect();
+    if !args.no_report {
+        let best = summary.first().map(|m| m.model.clone());
+        let best_index = models.iter().position(|(n, _)| Some(n) == best.as_ref());
+        let charts = match best_index {
+            Some(bi) => p
+                .data
+                .series
+                .iter()
+                .zip(&results)
+                .take(6)
+                .filter_map(|(s, r)| {
+                    let fold = r[bi].1.as_ref()?;
+                    Some(fan_chart(
+                        &p,
+                        s,
+                        &s.y[..fold.origin],
+                        &r[bi].0.model,
+                        "",
+                        &fold.forecast,
+                        Some(&fold.actual),
+                    ))
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        let esc_rows = table_rows
+            .iter()
+            .map(|r| r.iter().map(|c| hospsim_reports::html::esc(c)).collect())
+            .collect();
+        let view = BacktestView {
+            title: format!("Backtest: {}", file_name(&args.data)),
+            subtitle: vec![format!(
+                "{} series ({common_count} scored by every model), {} data, season {}, horizon {}, {} fold(s) every {} steps",
+                p.data.series.len(),
+                p.data.frequency.name(),
+                p.season,
+                cfg.horizon,
+                cfg.folds,
+                cfg.step
+            )],
+            table: (head.clone(), esc_rows),
+            mase: summary
+                .iter()
+                .map(|m| (m.model.clone(), m.mase, m.mase_q25, m.mase_q75))
+                .collect(),
+            charts,
+            files: vec![
+                "metrics.csv".into(),
+                "per_series.csv".into(),
+                "backtest.json".into(),
+            ],
+        };
+        let html = hospsim_reports::pages::backtest_page(&view)?;
+        written.push(write_atomic(&dir, "report.html", html.as_bytes())?);
+    }
+    if !args.quiet {
+        println!(
+            "Backtest of {} series ({}, season {}): horizon {}, {} fold(s) every {} steps; means over the {common_count} series every model could score, best MASE first",
+            p.data.series.len(),
+            p.data.frequency.name(),
+            p.season,
+            cfg.horizon,
+            cfg.folds,
+            cfg.step
+        );
+        let mut all = vec![head];
+        all.extend(table_rows);
+        print!("{}", render(&all));
+    }
+    announce(args.quiet, "Wrote", &written);
+    Ok(())
+}
+
+fn finite(v: f64) -> serde_json::Value {
+    if v.is_finite() {
+        serde_json::json!(v)
+    } else {
+        serde_json::Value::Null
+    }
+}
+
+fn fixed(v: f64, digits: usize) -> String {
+    if v.is_finite() {
+        format!("{v:.digits$}")
+    } else {
+        "-".into()
+    }
+}
+
+fn pct(v: f64) -> String {
+    if v.is_finite() {
+        format!("{:.1}%", v * 100.0)
+    } else {
+        "-".into()
+    }
+}
+
+struct ModelSummary {
+    model: String,
+    series: usize,
+    failed: usize,
+    mae: f64,
+    rmse: f64,
+    mase: f64,
+    mase_q25: f64,
+    mase_q75: f64,
+    smape: f64,
+    wape: f64,
+    pinball: f64,
+    coverage: Vec<f64>,
+    fit_seconds: f64,
+}
+
+impl ModelSummary {
+    fn from<'a>(
+        model: &str,
+        scores: impl Iterator<Item = &'a Scores>,
+        common: &[bool],
+        levels: usize,
+    ) -> Self {
+        let scores: Vec<&Scores> = scores.collect();
+        let failed = scores.iter().filter(|s| s.folds == 0).count();
+        let ok: Vec<&&Scores> = scores
+            .iter()
+            .zip(common)
+            .filter(|(_, c)| **c)
+            .map(|(s, _)| s)
+            .collect();
+        let mean = |f: &dyn Fn(&Scores) -> f64| {
+            let v: Vec<f64> = ok.iter().map(|s| f(s)).filter(|x| x.is_finite()).collect();
+            if v.is_empty() {
+                f64::NAN
+            } else {
+                v.iter().sum::<f64>() / v.len() as f64
+            }
+        };
+        let mut mases: Vec<f64> = ok
+            .iter()
+            .map(|s| s.mase)
+            .filter(|x| x.is_finite())
+            .collect();
+        mases.sort_by(f64::total_cmp);
+        let q = |p: f64| {
+            if mases.is_empty() {
+                f64::NAN
+            } else {
+                mases[((mases.len() - 1) as f64 * p).round() as usize]
+            }
+        };
+        ModelSummary {
+            model: model.to_string(),
+            series: ok.len(),
+            failed,
+            mae: mean(&|s| s.mae),
+            rmse: mean(&|s| s.rmse),
+            mase: mean(&|s| s.mase),
+            mase_q25: q(0.25),
+            mase_q75: q(0.75),
+            smape: mean(&|s| s.smape),
+            wape: mean(&|s| s.wape),
+            pinball: mean(&|s| s.pinball),
+            coverage: (0..levels).map(|i| mean(&|s| s.coverage[i])).collect(),
+            fit_seconds: scores.iter().map(|s| s.fit_seconds).sum(),
+        }
+    }
+}

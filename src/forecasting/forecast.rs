@@ -1,0 +1,303 @@
+//! `hospsim forecast`: fit every series with the chosen models and write the forecasts.
+
+use super::*;
+use crate::output::{announce, csv_num, json_bytes, write_atomic};
+use crate::table::{num, render};
+use hospsim_forecast::Input;
+use hospsim_reports::pages::ForecastView;
+use rayon::prelude::*;
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+struct SeriesForecast {
+    model: String,
+    describe: String,
+    aicc: f64,
+    /// In-sample one-step fitted values (empty if the fit failed).
+    fitted: Vec<f64>,
+    forecast: Result<Forecast, String>,
+}
+
+/// What `hospsim forecast` was asked for beyond the series options.
+pub(crate) struct ForecastOptions {
+    pub(crate) models: Vec<String>,
+    pub(crate) round: bool,
+    pub(crate) fitted: bool,
+    pub(crate) out: Option<PathBuf>,
+}
+
+/// `hospsim forecast`.
+pub(crate) fn forecast(args: &SeriesArgs, options: ForecastOptions) -> Result<()> {
+    let ForecastOptions {
+        models,
+        round,
+        fitted: with_fitted,
+        out,
+    } = options;
+    let p = prepare(args)?;
+    let models = parse_models(&models)?;
+    let h = args.horizon;
+    let bar = progress(args.quiet, p.data.series.len(), "series");
+    let done = AtomicUsize::new(0);
+    let results: Vec<Vec<SeriesForecast>> = pool(args.threads)?.install(|| {
+        p.data
+            .series
+            .par_iter()
+            .map(|s| {
+                let out = models
+                    .iter()
+                    .map(|(name, spec)| {
+                        let features = features_for(&p, s, spec, h);
+                        let input = Input {
+                            y: &s.y,
+                            season_length: p.season,
+                            features: features.as_ref(),
+                        };
+                        match spec.build().fit(&input) {
+                            Ok(fitted) => SeriesForecast {
+                                model: name.clone(),
+                                describe: fitted.describe(),
+                                aicc: fitted.info_criteria().map_or(f64::NAN, |ic| ic.aicc),
+                                fitted: if with_fitted {
+                                    fitted.fitted()
+                                } else {
+                                    Vec::new()
+                                },
+                                forecast: fitted
+                                    .predict(h, &p.levels)
+                                    .map(|mut f| {
+                                        f.make_count(round);
+                                        f
+                                    })
+                                    .map_err(|e| e.to_string()),
+                            },
+                            Err(e) => SeriesForecast {
+                                model: name.clone(),
+                                describe: String::new(),
+                                aicc: f64::NAN,
+                                fitted: Vec::new(),
+                                forecast: Err(e.to_string()),
+                            },
+                        }
+                    })
+                    .collect();
+                bar.set_position(done.fetch_add(1, Ordering::Relaxed) as u64 + 1);
+                out
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
+    let dir = out.unwrap_or_else(|| PathBuf::from("out/forecast"));
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create the output folder {}", dir.display()))?;
+
+    let mut csv = String::from("unique_id,ds,model,mean");
+    for l in &p.levels {
+        let _ = write!(csv, ",lo-{0},hi-{0}", level_name(*l));
+    }
+    csv.push('\n');
+    let mut models_csv = String::from("unique_id,model,observations,fitted,aicc,error\n");
+    let mut failures = 0usize;
+    for (s, per_model) in p.data.series.iter().zip(&results) {
+        let future = data::future(s, p.data.frequency, h);
+        for r in per_model {
+            let _ = writeln!(
+                models_csv,
+                "{},{},{},{},{},{}",
+                quote(&s.id),
+                quote(&r.model),
+                s.y.len(),
+                quote(&r.describe),
+                csv_num(r.aicc),
+                quote(r.forecast.as_ref().err().map_or("", String::as_str))
+            );
+            let Ok(f) = &r.forecast else {
+                failures += 1;
+                continue;
+            };
+            for (i, t) in future.iter().enumerate() {
+                let _ = write!(
+                    csv,
+                    "{},{},{},{}",
+                    quote(&s.id),
+                    data::format_ds(*t, p.data.with_time),
+                    quote(&r.model),
+                    csv_num(f.point[i])
+                );
+                for l in &p.levels {
+                    match f.interval(*l) {
+                        Some(iv) => {
+                            let _ =
+                                write!(csv, ",{},{}", csv_num(iv.lower[i]), csv_num(iv.upper[i]));
+                        }
+                        None => csv.push_str(",,"),
+                    }
+                }
+                csv.push('\n');
+            }
+        }
+    }
+    let mut written = vec![
+        write_atomic(&dir, "forecasts.csv", csv.as_bytes())?,
+        write_atomic(&dir, "models.csv", models_csv.as_bytes())?,
+    ];
+    if with_fitted {
+        let mut fitted_csv = String::from("unique_id,ds,model,y,fitted,residual\n");
+        for (s, per_model) in p.data.series.iter().zip(&results) {
+            for r in per_model {
+                for (i, f) in r.fitted.iter().enumerate() {
+                    let _ = writeln!(
+                        fitted_csv,
+                        "{},{},{},{},{},{}",
+                        quote(&s.id),
+                        data::format_ds(s.ds[i], p.data.with_time),
+                        quote(&r.model),
+                        csv_num(s.y[i]),
+                        csv_num(*f),
+                        csv_num(s.y[i] - f)
+                    );
+                }
+            }
+        }
+        written.push(write_atomic(&dir, "fitted.csv", fitted_csv.as_bytes())?);
+    }
+    let summary = serde_json::json!({
+        "schema_version": 1,
+        "command": "forecast",
+        "data": args.data.display().to_string(),
+        "series": p.data.series.len(),
+        "rows": p.data.rows,
+        "frequency": p.data.frequency.name(),
+        "season_length": p.season,
+        "horizon": h,
+        "levels": p.levels,
+        "models": models.iter().map(|m| m.0.clone()).collect::<Vec<_>>(),
+        "failed_fits": failures,
+        "filled_steps": p.data.series.iter().map(|s| s.filled).sum::<usize>(),
+    });
+    written.push(write_atomic(&dir, "forecast.json", &json_bytes(&summary)?)?);
+    if !args.no_report {
+        let charts = p
+            .data
+            .series
+            .iter()
+            .zip(&results)
+            .take(6)
+            .filter_map(|(s, r)| {
+                let first = r.first()?;
+                let f = first.forecast.as_ref().ok()?;
+                Some(fan_chart(
+                    &p,
+                    s,
+                    &s.y,
+                    &first.model,
+                    &first.describe,
+                    f,
+                    None,
+                ))
+            })
+            .collect();
+        let mut rows = Vec::new();
+        for (s, per_model) in p.data.series.iter().zip(&results).take(200) {
+            for r in per_model {
+                rows.push(vec![
+                    hospsim_reports::html::esc(&s.id),
+                    hospsim_reports::html::esc(&r.model),
+                    match &r.forecast {
+                        Ok(_) => hospsim_reports::html::esc(&shorten(&r.describe, 90)),
+                        Err(e) => format!("<em>failed: {}</em>", hospsim_reports::html::esc(e)),
+                    },
+                ]);
+            }
+        }
+        let view = ForecastView {
+            title: format!("Forecast: {}", file_name(&args.data)),
+            subtitle: vec![format!(
+                "{} series, {} data, season {}, horizon {h}, levels {:?}; {} fit(s) failed",
+                p.data.series.len(),
+                p.data.frequency.name(),
+                p.season,
+                p.levels,
+                failures
+            )],
+            charts,
+            table: (vec!["series".into(), "model".into(), "fitted".into()], rows),
+            files: vec![
+                "forecasts.csv".into(),
+                "models.csv".into(),
+                "forecast.json".into(),
+            ],
+        };
+        let html = hospsim_reports::pages::forecast_page(&view)?;
+        written.push(write_atomic(&dir, "report.html", html.as_bytes())?);
+    }
+    if !args.quiet {
+        print_forecast_table(&p, &results, h);
+        if failures > 0 {
+            println!("{failures} fit(s) failed; models.csv gives each reason.");
+        }
+    }
+    announce(args.quiet, "Wrote", &written);
+    Ok(())
+}
+
+fn print_forecast_table(p: &Prepared, results: &[Vec<SeriesForecast>], h: usize) {
+    println!(
+        "{} series ({} rows, {}, season {}), horizon {h}",
+        p.data.series.len(),
+        p.data.rows,
+        p.data.frequency.name(),
+        p.season
+    );
+    let mut rows = vec![{
+        let mut head = vec![
+            "series".to_string(),
+            "model".into(),
+            "fitted".into(),
+            "first step".into(),
+            "last step".into(),
+        ];
+        if let Some(l) = p.levels.last() {
+            head.push(format!("{}% interval, last step", level_name(*l)));
+        }
+        head
+    }];
+    for (s, per_model) in p.data.series.iter().zip(results).take(8) {
+        for r in per_model {
+            let mut row = vec![s.id.clone(), r.model.clone()];
+            match &r.forecast {
+                Ok(f) => {
+                    row.push(r.describe.chars().take(40).collect());
+                    row.push(num(f.point[0]));
+                    row.push(num(f.point[f.point.len() - 1]));
+                    if let Some(l) = p.levels.last() {
+                        row.push(match f.interval(*l) {
+                            Some(iv) => {
+                                format!("[{}, {}]", num(iv.lower[h - 1]), num(iv.upper[h - 1]))
+                            }
+                            None => "-".into(),
+                        });
+                    }
+                }
+                Err(e) => {
+                    row.push(format!(
+                        "failed: {}",
+                        e.chars().take(60).collect::<String>()
+                    ));
+                    row.extend(["-".into(), "-".into()]);
+                    if !p.levels.is_empty() {
+                        row.push("-".into());
+                    }
+                }
+            }
+            rows.push(row);
+        }
+    }
+    print!("{}", render(&rows));
+    if p.data.series.len() > 8 {
+        println!(
+            "... {} more series in forecasts.csv",
+            p.data.series.len() - 8
+        );
+    }
+}
