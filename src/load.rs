@@ -145,7 +145,7 @@ fn load_sources(merged: &str, sources: &[Source], sets: &[String]) -> Result<Loa
     // Without `extends` the text is the user's file (line numbers survive --set);
     // with it, positions are found again by field path in the file that has them.
     let chained = sources.len() > 1;
-    let scenario: Scenario = toml::from_str(&text).map_err(|e| {
+    let mut scenario: Scenario = toml::from_str(&text).map_err(|e| {
         let msg = e.message().trim().to_string();
         let hint = serde_hint(&msg);
         let field_path = e.span().and_then(|s| path_at(&text, s.start));
@@ -160,6 +160,7 @@ fn load_sources(merged: &str, sources: &[Source], sets: &[String]) -> Result<Loa
         let note = set_note(sets, &field);
         ScenarioFileError(format!("{file}:{line}:{col}: {field}{msg}{hint}{note}"))
     })?;
+    read_case_lists(&mut scenario, origin)?;
     let model = hospsim_sim::compile(&scenario).map_err(|errs| {
         let mut out = String::new();
         for (k, e) in errs.0.iter().enumerate() {
@@ -181,6 +182,66 @@ fn load_sources(merged: &str, sources: &[Source], sets: &[String]) -> Result<Loa
         ScenarioFileError(out)
     })?;
     Ok(Loaded { scenario, model })
+}
+
+/// Reads every `arrivals.ID.cases` CSV (relative to the scenario file) into
+/// `at`: a theatre list or any other list of planned arrivals. Columns: `time`
+/// (`YYYY-MM-DDTHH:MM`) and optionally `count` (patients at that time, default 1).
+fn read_case_lists(scenario: &mut Scenario, origin: &str) -> Result<()> {
+    let base = Path::new(origin).parent().unwrap_or(Path::new("."));
+    for (id, a) in scenario.arrivals.iter_mut() {
+        let Some(file) = a.cases.take() else { continue };
+        let path = base.join(&file);
+        let shown = path.display();
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            ScenarioFileError(format!(
+                "{origin}: arrivals.{id}.cases: cannot read {shown}: {e}\n  hint: the path is relative to the scenario file"
+            ))
+        })?;
+        let mut lines = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty());
+        let header: Vec<String> = lines
+            .next()
+            .map(|(_, h)| {
+                h.split(',')
+                    .map(|c| c.trim().to_ascii_lowercase())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let Some(time_col) = header.iter().position(|c| c == "time") else {
+            return Err(ScenarioFileError(format!(
+                "{shown}:1: a case list needs a `time` column (YYYY-MM-DDTHH:MM), and may have `count`"
+            ))
+            .into());
+        };
+        let count_col = header.iter().position(|c| c == "count");
+        let mut at = a.at.take().unwrap_or_default();
+        for (i, line) in lines {
+            let cells: Vec<&str> = line.split(',').map(str::trim).collect();
+            let time = cells.get(time_col).copied().unwrap_or("");
+            if hospsim_sim::compile::parse_timestamp(time).is_err() {
+                return Err(ScenarioFileError(format!(
+                    "{shown}:{}: time `{time}` is not a timestamp\n  hint: write YYYY-MM-DDTHH:MM, e.g. 2025-01-06T08:30",
+                    i + 1
+                ))
+                .into());
+            }
+            let count = match count_col.map(|c| cells.get(c).copied().unwrap_or("")) {
+                None | Some("") => 1,
+                Some(c) => c.parse::<u32>().map_err(|_| {
+                    ScenarioFileError(format!(
+                        "{shown}:{}: count `{c}` is not a whole number",
+                        i + 1
+                    ))
+                })?,
+            };
+            at.extend(std::iter::repeat_n(time.to_string(), count as usize));
+        }
+        a.at = Some(at);
+    }
+    Ok(())
 }
 
 /// Points out a `--set` that produced the faulty value: its line is not the user's.

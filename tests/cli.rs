@@ -631,3 +631,54 @@ fn drill_reports_timeline_bottlenecks_recovery_and_responses() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("has no [drill]"));
 }
+
+#[test]
+fn case_lists_are_read_from_csv_relative_to_the_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = r#"
+name = "list"
+[sim]
+horizon = "3 d"
+warmup = "0 min"
+replications = 1
+[resources.theatre]
+capacity = 1
+[arrivals.cases]
+pathway = "op"
+cases = "lists/monday.csv"
+[pathways.op]
+steps = [ { activity = "operation", use = ["theatre"], duration = { fixed = "1 h" } }, { exit = "discharged" } ]
+"#;
+    std::fs::create_dir_all(dir.path().join("lists")).unwrap();
+    std::fs::write(dir.path().join("s.toml"), scenario).unwrap();
+    std::fs::write(
+        dir.path().join("lists/monday.csv"),
+        "time,count\n2025-01-06T08:00,3\n2025-01-06T13:00\n",
+    )
+    .unwrap();
+    let o = hospsim()
+        .args(["run", "s.toml", "--quiet", "--no-report", "--out", "out"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s = read_json(&dir.path().join("out/summary.json"));
+    assert_eq!(s["flow"]["arrived"], 4);
+    // A bad row is reported with its file and line.
+    std::fs::write(
+        dir.path().join("lists/monday.csv"),
+        "time\n2025-01-06T08:00\n06/01/2025 13:00\n",
+    )
+    .unwrap();
+    let o = hospsim()
+        .args(["run", "s.toml", "--quiet", "--no-report", "--out", "out2"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("monday.csv:3") && err.contains("not a timestamp"),
+        "{err}"
+    );
+}

@@ -253,6 +253,10 @@ pub struct ArrivalSpec {
     /// Scheduled arrivals at fixed timestamps `YYYY-MM-DDTHH:MM`.
     #[serde(default)]
     pub at: Option<Vec<String>>,
+    /// A CSV case list (`time` column, optional `count`), read by the hospsim
+    /// CLI into `at` (a program using the library fills `at` itself).
+    #[serde(default)]
+    pub cases: Option<String>,
     /// Acuity mix, keys "1".."5" (1 most urgent); defaults to all acuity 3.
     #[serde(default)]
     pub acuity: Option<BTreeMap<String, f64>>,

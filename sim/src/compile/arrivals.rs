@@ -86,6 +86,13 @@ impl<'s> Compiler<'s> {
         start_mow: f64,
         horizon: f64,
     ) -> ArrivalProcess {
+        if a.cases.is_some() {
+            self.err_hint(
+                p.key("cases"),
+                "a `cases` file must be read into `at` before compiling",
+                "the hospsim CLI does this; a program using the library fills `at` from the file itself",
+            );
+        }
         let poisson = a.per_day.is_some() || a.rates_per_hour.is_some();
         let scheduled = a.weekly.is_some() || a.at.is_some();
         let kinds = [
