@@ -1,6 +1,6 @@
 //! `hospsim compare`: variants against a base on common random numbers.
 
-use crate::output::{csv_num, write_atomic};
+use crate::output::{csv_num, csv_text, write_atomic};
 use crate::{CompareArgs, load, output_dir, run_replications, thread_count};
 use anyhow::{Result, anyhow};
 use hospsim_sim::compare::{Difference, independent, paired};
@@ -239,7 +239,7 @@ fn comparison_csv(c: &Comparison) -> String {
             "{},{},{},{},{},{},,,,,",
             m.name,
             m.unit,
-            quote(&c.scenarios[0].name),
+            csv_text(&c.scenarios[0].name),
             csv_num(m.base.mean),
             csv_num(m.base.ci95[0]),
             csv_num(m.base.ci95[1])
@@ -251,7 +251,7 @@ fn comparison_csv(c: &Comparison) -> String {
                 "{},{},{},{},{},{},{},{},{},{},{}",
                 m.name,
                 m.unit,
-                quote(&v.scenario),
+                csv_text(&v.scenario),
                 csv_num(v.value.mean),
                 csv_num(v.value.ci95[0]),
                 csv_num(v.value.ci95[1]),
@@ -264,14 +264,6 @@ fn comparison_csv(c: &Comparison) -> String {
         }
     }
     out
-}
-
-fn quote(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 fn fmt(v: f64, unit: &str) -> String {

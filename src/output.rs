@@ -20,6 +20,15 @@ pub(crate) fn write_atomic(dir: &Path, name: &str, contents: &[u8]) -> Result<Pa
     Ok(target)
 }
 
+/// A text field for CSV: quoted when it holds a comma, a quote or a newline.
+pub(crate) fn csv_text(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
 /// A number for CSV: empty when not finite, otherwise a short exact form.
 pub(crate) fn csv_num(v: f64) -> String {
     if v.is_finite() {

@@ -26,6 +26,8 @@ pub struct Config {
     pub season_length: usize,
     /// Clip forecasts at zero (counts).
     pub non_negative: bool,
+    /// Shortest training part a fold may have (origins before it are skipped; at least 2).
+    pub min_train: usize,
 }
 
 /// One fold's forecast of one model.
@@ -73,7 +75,7 @@ pub fn origins(n: usize, cfg: &Config) -> Vec<usize> {
     (0..cfg.folds)
         .rev()
         .filter_map(|back| n.checked_sub(cfg.horizon + back * cfg.step))
-        .filter(|&o| o >= 2)
+        .filter(|&o| o >= cfg.min_train.max(2))
         .collect()
 }
 

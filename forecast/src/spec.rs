@@ -166,35 +166,22 @@ impl Fit for AutoSelect {
         let n = input.y.len();
         let m = input.season_length;
         let h = m.clamp(1, (n / 4).max(1));
+        let cfg = crate::backtest::Config {
+            horizon: h,
+            folds: 2,
+            step: h,
+            levels: Vec::new(),
+            season_length: m,
+            non_negative: false,
+            // A fold trains on at least a season and four points.
+            min_train: (m + 4).max(8),
+        };
         let mut best: Option<(f64, ModelSpec, &str)> = None;
         for name in Self::candidates(input.y) {
             let spec = ModelSpec::parse(name)?;
-            let model = spec.build_plain();
-            let mut scores = Vec::new();
-            for fold in 0..2 {
-                let Some(cut) = n.checked_sub(h * (2 - fold)) else {
-                    continue;
-                };
-                if cut < (m + 4).max(8) {
-                    continue;
-                }
-                let train = &input.y[..cut];
-                let scale = crate::metrics::mase_scale(train, m);
-                let sub = Input { y: train, ..*input };
-                if let Ok(f) = model.fit(&sub).and_then(|f| f.predict(h, &[])) {
-                    let actual = &input.y[cut..cut + h];
-                    let score = crate::metrics::mase(actual, &f.point, scale);
-                    if score.is_finite() {
-                        scores.push(score);
-                    }
-                }
-            }
-            if scores.is_empty() {
-                continue;
-            }
-            let score = scores.iter().sum::<f64>() / scores.len() as f64;
-            if best.as_ref().is_none_or(|(s, _, _)| score < *s) {
-                best = Some((score, spec, name));
+            let (scores, _) = crate::backtest::evaluate(input.y, input.features, &spec, name, &cfg);
+            if scores.mase.is_finite() && best.as_ref().is_none_or(|(s, _, _)| scores.mase < *s) {
+                best = Some((scores.mase, spec, name));
             }
         }
         let (score, spec, name) = match best {

@@ -6,7 +6,7 @@
 //! significant at 90%) are deseasonalised by classical multiplicative
 //! decomposition first and reseasonalised after.
 
-use crate::numeric::{self, classical_seasonal, is_seasonal};
+use crate::numeric::{self, classical_seasonal, is_seasonal, line_fit};
 use crate::optim::{self, NelderMead};
 use crate::{Error, Fit, Forecast, Input, Predict, Result, normal_intervals};
 
@@ -31,20 +31,6 @@ struct Params {
     initial: f64,
     alpha: f64,
     theta: f64,
-}
-
-/// Regression line of y on 1..=n, as (A_n, B_n).
-fn line(y: &[f64]) -> (f64, f64) {
-    let n = y.len() as f64;
-    let t_mean: f64 = y
-        .iter()
-        .enumerate()
-        .map(|(i, v)| (i + 1) as f64 * v)
-        .sum::<f64>()
-        / n;
-    let mean = numeric::mean(y);
-    let b = 6.0 * (2.0 * t_mean - (1.0 + n) * mean) / (n * n - 1.0);
-    (mean - (n + 1.0) * b / 2.0, b)
 }
 
 /// The one-step prediction μ at step `i` from the previous level.
@@ -104,7 +90,8 @@ impl Fit for Theta {
             Some((s, false)) => raw.iter().zip(s).map(|(a, b)| a - b).collect(),
             None => raw.to_vec(),
         };
-        let (a, b) = line(&y);
+        // A_n and B_n: the regression line of y on 1..=n.
+        let (a, b) = line_fit(&y);
         let optimise_theta = self.kind == ThetaKind::Optimized;
         let mut x0 = vec![y[0] / 2.0, 0.5];
         let mut lower = vec![-1e10, 0.1];

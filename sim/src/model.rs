@@ -278,6 +278,8 @@ pub struct ResourceDef {
     pub maintenance: Vec<(f64, f64, u32)>,
     /// Key of the resource's own random stream (turnaround and failure times).
     pub key: u64,
+    /// Batch points whose runs use this resource (tried first when a unit frees).
+    pub batch_points: Vec<u32>,
 }
 
 impl ResourceDef {
@@ -627,6 +629,13 @@ impl Model {
     #[inline]
     pub fn minute_of_day(&self, t: f64) -> f64 {
         (self.start_minute_of_week + t).rem_euclid(1440.0)
+    }
+
+    /// The first clock tick after `t` of a period counted from Monday 00:00
+    /// (batch rounds, periodic stock reviews).
+    pub fn next_tick(&self, t: f64, period: f64) -> f64 {
+        let since_monday = self.start_minute_of_week + t;
+        ((since_monday / period).floor() + 1.0) * period - self.start_minute_of_week
     }
 
     /// The first simulation time at or after `t` that falls on `minute` of the

@@ -1,13 +1,11 @@
 //! `hospsim backtest`: rolling-origin evaluation of the chosen models on every series.
 
 use super::*;
-use crate::output::{announce, csv_num, json_bytes, write_atomic};
+use crate::output::{announce, csv_num, csv_text, json_bytes, write_atomic};
 use crate::table::{num, render};
 use hospsim_forecast::backtest::{self, Config, Scores};
 use hospsim_reports::pages::BacktestView;
-use rayon::prelude::*;
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// `hospsim backtest`.
 pub(crate) fn backtest(
@@ -29,33 +27,15 @@ pub(crate) fn backtest(
         levels: p.levels.clone(),
         season_length: p.season,
         non_negative: !args.allow_negative,
+        min_train: 2,
     };
-    let bar = progress(args.quiet, p.data.series.len(), "series");
-    let done = AtomicUsize::new(0);
     type PerSeries = Vec<(Scores, Option<backtest::Fold>)>;
-    let results: Vec<PerSeries> = pool(args.threads)?.install(|| {
-        p.data
-            .series
-            .par_iter()
-            .map(|s| {
-                let out = models
-                    .iter()
-                    .map(|(name, spec)| {
-                        let features = features_for(&p, s, spec, args.horizon);
-                        let (scores, folds) =
-                            backtest::evaluate(&s.y, features.as_ref(), spec, name, &cfg);
-                        (scores, folds.into_iter().last())
-                    })
-                    .collect();
-                bar.set_position(done.fetch_add(1, Ordering::Relaxed) as u64 + 1);
-                out
-            })
-            .collect()
-    });
-    bar.finish_and_clear();
-    let dir = out.unwrap_or_else(|| PathBuf::from("out/backtest"));
-    std::fs::create_dir_all(&dir)
-        .with_context(|| format!("cannot create the output folder {}", dir.display()))?;
+    let results: Vec<PerSeries> = for_each_series_model(&p, args, &models, |s, name, spec| {
+        let features = features_for(&p, s, spec, args.horizon);
+        let (scores, folds) = backtest::evaluate(&s.y, features.as_ref(), spec, name, &cfg);
+        (scores, folds.into_iter().last())
+    })?;
+    let dir = output_folder(out, "out/backtest")?;
     let cov_cols: Vec<String> = p
         .levels
         .iter()
@@ -69,23 +49,16 @@ pub(crate) fn backtest(
         for (sc, _) in per_model {
             let _ = writeln!(
                 per_series,
-                "{},{},{},{},{},{},{},{},{},{},{:.6},{}",
-                quote(&s.id),
-                quote(&sc.model),
+                "{},{},{},{},{:.6},{}",
+                csv_text(&s.id),
+                csv_text(&sc.model),
                 sc.folds,
-                csv_num(sc.mae),
-                csv_num(sc.rmse),
-                csv_num(sc.mase),
-                csv_num(sc.smape),
-                csv_num(sc.wape),
-                csv_num(sc.pinball),
-                sc.coverage
-                    .iter()
-                    .map(|c| csv_num(*c))
-                    .collect::<Vec<_>>()
-                    .join(","),
+                metric_cells(
+                    &[sc.mae, sc.rmse, sc.mase, sc.smape, sc.wape, sc.pinball],
+                    &sc.coverage
+                ),
                 sc.fit_seconds,
-                quote(sc.error.as_deref().unwrap_or(""))
+                csv_text(sc.error.as_deref().unwrap_or(""))
             );
         }
     }
@@ -116,21 +89,14 @@ pub(crate) fn backtest(
     for m in &summary {
         let _ = writeln!(
             metrics,
-            "{},{},{},{},{},{},{},{},{},{},{:.6}",
-            quote(&m.model),
+            "{},{},{},{},{:.6}",
+            csv_text(&m.model),
             m.series,
             m.failed,
-            csv_num(m.mae),
-            csv_num(m.rmse),
-            csv_num(m.mase),
-            csv_num(m.smape),
-            csv_num(m.wape),
-            csv_num(m.pinball),
-            m.coverage
-                .iter()
-                .map(|c| csv_num(*c))
-                .collect::<Vec<_>>()
-                .join(","),
+            metric_cells(
+                &[m.mae, m.rmse, m.mase, m.smape, m.wape, m.pinball],
+                &m.coverage
+            ),
             m.fit_seconds
         );
     }
@@ -266,6 +232,16 @@ pub(crate) fn backtest(
     }
     announce(args.quiet, "Wrote", &written);
     Ok(())
+}
+
+/// MAE, RMSE, MASE, sMAPE, WAPE, pinball, then coverage per level, as CSV cells.
+fn metric_cells(metrics: &[f64], coverage: &[f64]) -> String {
+    metrics
+        .iter()
+        .chain(coverage)
+        .map(|v| csv_num(*v))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn finite(v: f64) -> serde_json::Value {

@@ -1,13 +1,11 @@
 //! `hospsim forecast`: fit every series with the chosen models and write the forecasts.
 
 use super::*;
-use crate::output::{announce, csv_num, json_bytes, write_atomic};
+use crate::output::{announce, csv_num, csv_text, json_bytes, write_atomic};
 use crate::table::{num, render};
 use hospsim_forecast::Input;
 use hospsim_reports::pages::ForecastView;
-use rayon::prelude::*;
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 struct SeriesForecast {
     model: String,
@@ -37,59 +35,42 @@ pub(crate) fn forecast(args: &SeriesArgs, options: ForecastOptions) -> Result<()
     let p = prepare(args)?;
     let models = parse_models(&models)?;
     let h = args.horizon;
-    let bar = progress(args.quiet, p.data.series.len(), "series");
-    let done = AtomicUsize::new(0);
-    let results: Vec<Vec<SeriesForecast>> = pool(args.threads)?.install(|| {
-        p.data
-            .series
-            .par_iter()
-            .map(|s| {
-                let out = models
-                    .iter()
-                    .map(|(name, spec)| {
-                        let features = features_for(&p, s, spec, h);
-                        let input = Input {
-                            y: &s.y,
-                            season_length: p.season,
-                            features: features.as_ref(),
-                        };
-                        match spec.build().fit(&input) {
-                            Ok(fitted) => SeriesForecast {
-                                model: name.clone(),
-                                describe: fitted.describe(),
-                                aicc: fitted.info_criteria().map_or(f64::NAN, |ic| ic.aicc),
-                                fitted: if with_fitted {
-                                    fitted.fitted()
-                                } else {
-                                    Vec::new()
-                                },
-                                forecast: fitted
-                                    .predict(h, &p.levels)
-                                    .map(|mut f| {
-                                        f.make_count(round);
-                                        f
-                                    })
-                                    .map_err(|e| e.to_string()),
-                            },
-                            Err(e) => SeriesForecast {
-                                model: name.clone(),
-                                describe: String::new(),
-                                aicc: f64::NAN,
-                                fitted: Vec::new(),
-                                forecast: Err(e.to_string()),
-                            },
-                        }
-                    })
-                    .collect();
-                bar.set_position(done.fetch_add(1, Ordering::Relaxed) as u64 + 1);
-                out
-            })
-            .collect()
-    });
-    bar.finish_and_clear();
-    let dir = out.unwrap_or_else(|| PathBuf::from("out/forecast"));
-    std::fs::create_dir_all(&dir)
-        .with_context(|| format!("cannot create the output folder {}", dir.display()))?;
+    let results: Vec<Vec<SeriesForecast>> =
+        for_each_series_model(&p, args, &models, |s, name, spec| {
+            let features = features_for(&p, s, spec, h);
+            let input = Input {
+                y: &s.y,
+                season_length: p.season,
+                features: features.as_ref(),
+            };
+            match spec.build().fit(&input) {
+                Ok(fitted) => SeriesForecast {
+                    model: name.clone(),
+                    describe: fitted.describe(),
+                    aicc: fitted.info_criteria().map_or(f64::NAN, |ic| ic.aicc),
+                    fitted: if with_fitted {
+                        fitted.fitted()
+                    } else {
+                        Vec::new()
+                    },
+                    forecast: fitted
+                        .predict(h, &p.levels)
+                        .map(|mut f| {
+                            f.make_count(round);
+                            f
+                        })
+                        .map_err(|e| e.to_string()),
+                },
+                Err(e) => SeriesForecast {
+                    model: name.clone(),
+                    describe: String::new(),
+                    aicc: f64::NAN,
+                    fitted: Vec::new(),
+                    forecast: Err(e.to_string()),
+                },
+            }
+        })?;
+    let dir = output_folder(out, "out/forecast")?;
 
     let mut csv = String::from("unique_id,ds,model,mean");
     for l in &p.levels {
@@ -104,12 +85,12 @@ pub(crate) fn forecast(args: &SeriesArgs, options: ForecastOptions) -> Result<()
             let _ = writeln!(
                 models_csv,
                 "{},{},{},{},{},{}",
-                quote(&s.id),
-                quote(&r.model),
+                csv_text(&s.id),
+                csv_text(&r.model),
                 s.y.len(),
-                quote(&r.describe),
+                csv_text(&r.describe),
                 csv_num(r.aicc),
-                quote(r.forecast.as_ref().err().map_or("", String::as_str))
+                csv_text(r.forecast.as_ref().err().map_or("", String::as_str))
             );
             let Ok(f) = &r.forecast else {
                 failures += 1;
@@ -119,9 +100,9 @@ pub(crate) fn forecast(args: &SeriesArgs, options: ForecastOptions) -> Result<()
                 let _ = write!(
                     csv,
                     "{},{},{},{}",
-                    quote(&s.id),
+                    csv_text(&s.id),
                     data::format_ds(*t, p.data.with_time),
-                    quote(&r.model),
+                    csv_text(&r.model),
                     csv_num(f.point[i])
                 );
                 for l in &p.levels {
@@ -149,9 +130,9 @@ pub(crate) fn forecast(args: &SeriesArgs, options: ForecastOptions) -> Result<()
                     let _ = writeln!(
                         fitted_csv,
                         "{},{},{},{},{},{}",
-                        quote(&s.id),
+                        csv_text(&s.id),
                         data::format_ds(s.ds[i], p.data.with_time),
-                        quote(&r.model),
+                        csv_text(&r.model),
                         csv_num(s.y[i]),
                         csv_num(*f),
                         csv_num(s.y[i] - f)

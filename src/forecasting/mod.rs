@@ -137,6 +137,44 @@ fn progress(quiet: bool, total: usize, what: &str) -> ProgressBar {
     bar
 }
 
+/// Runs `each` on every series and model in parallel (results in input order,
+/// independent of the thread count), with a progress bar on long runs.
+fn for_each_series_model<T: Send>(
+    p: &Prepared,
+    args: &SeriesArgs,
+    models: &[(String, ModelSpec)],
+    each: impl Fn(&Series, &String, &ModelSpec) -> T + Sync,
+) -> Result<Vec<Vec<T>>> {
+    use rayon::prelude::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let bar = progress(args.quiet, p.data.series.len(), "series");
+    let done = AtomicUsize::new(0);
+    let results = pool(args.threads)?.install(|| {
+        p.data
+            .series
+            .par_iter()
+            .map(|s| {
+                let out = models
+                    .iter()
+                    .map(|(name, spec)| each(s, name, spec))
+                    .collect();
+                bar.set_position(done.fetch_add(1, Ordering::Relaxed) as u64 + 1);
+                out
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
+    Ok(results)
+}
+
+/// The output folder, created if needed.
+fn output_folder(out: Option<PathBuf>, default: &str) -> Result<PathBuf> {
+    let dir = out.unwrap_or_else(|| PathBuf::from(default));
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create the output folder {}", dir.display()))?;
+    Ok(dir)
+}
+
 fn features_for(p: &Prepared, s: &Series, spec: &ModelSpec, h: usize) -> Option<Features> {
     let wants = |sp: &ModelSpec| matches!(sp, ModelSpec::Regression(_));
     let needed = match spec {
@@ -198,14 +236,6 @@ fn level_name(l: f64) -> String {
         format!("{l:.0}")
     } else {
         format!("{l}")
-    }
-}
-
-fn quote(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
     }
 }
 

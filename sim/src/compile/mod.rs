@@ -269,6 +269,12 @@ impl<'s> Compiler<'s> {
             .keys()
             .map(|n| (n.clone(), starts[n.as_str()]))
             .collect();
+        let mut resources = resources;
+        for (p, b) in self.batches.iter().enumerate() {
+            if let Some(r) = resources.get_mut(b.resource as usize) {
+                r.batch_points.push(p as u32);
+            }
+        }
         Some(Model {
             name: s.name.clone(),
             start,
@@ -496,6 +502,7 @@ impl<'s> Compiler<'s> {
                 breakdowns,
                 maintenance,
                 key: arrivals::class_key(&format!("resource:{name}")),
+                batch_points: vec![],
             });
         }
         if out.is_empty() {

@@ -21,17 +21,10 @@ impl Engine<'_> {
         self.batches[point].waiting.push_back(pid);
         if b.every > 0.0 && !self.batches[point].tick_pending {
             self.batches[point].tick_pending = true;
-            let next = self.next_tick(b.every);
+            let next = self.m.next_tick(self.now, b.every);
             self.schedule(next, EV_BATCH_TICK, point as u32, 0);
         }
         self.try_start_batch(point);
-    }
-
-    /// The first multiple of `period` (counted from Monday 00:00) after now.
-    fn next_tick(&self, period: f64) -> f64 {
-        let since_monday = self.m.start_minute_of_week + self.now;
-        let k = (since_monday / period).floor() + 1.0;
-        k * period - self.m.start_minute_of_week
     }
 
     pub(super) fn batch_tick(&mut self, point: usize) {
@@ -44,7 +37,7 @@ impl Engine<'_> {
         self.try_start_batch(point);
         if !self.batches[point].waiting.is_empty() {
             self.batches[point].tick_pending = true;
-            let next = self.next_tick(self.m.batches[point].every);
+            let next = self.m.next_tick(self.now, self.m.batches[point].every);
             self.schedule(next, EV_BATCH_TICK, point as u32, 0);
         }
     }

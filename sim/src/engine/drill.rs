@@ -100,7 +100,7 @@ impl Engine<'_> {
         let cap = self.capacity_now(r);
         let now = self.now;
         self.res[r].touch(now);
-        self.res[r].cap = cap;
+        self.res[r].set_cap(cap);
         self.dispatch(r);
     }
 
@@ -128,7 +128,8 @@ impl Engine<'_> {
             }
         }
         for r in 0..m.resources.len() {
-            self.res[r].cap = self.capacity_now(r);
+            let cap = self.capacity_now(r);
+            self.res[r].set_cap(cap);
         }
         self.out.responses_fired = vec![f64::NAN; drill.responses.len()];
         for (i, resp) in drill.responses.iter().enumerate() {

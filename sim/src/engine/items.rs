@@ -67,18 +67,12 @@ impl Engine<'_> {
                 }
             }
             if def.review_every > 0.0 {
-                let first = self.next_review(def.review_every);
+                let first = self.m.next_tick(self.now, def.review_every);
                 self.schedule(first, EV_REVIEW, i as u32, 0);
             } else {
                 self.review(i);
             }
         }
-    }
-
-    fn next_review(&self, period: f64) -> f64 {
-        let since_monday = self.m.start_minute_of_week + self.now;
-        let k = (since_monday / period).floor() + 1.0;
-        k * period - self.m.start_minute_of_week
     }
 
     /// Orders if the inventory position is at or below the reorder point (or,
@@ -142,7 +136,7 @@ impl Engine<'_> {
             }
         }
         self.review(i);
-        let next = self.next_review(self.m.items[i].review_every);
+        let next = self.m.next_tick(self.now, self.m.items[i].review_every);
         if next <= self.m.horizon {
             self.schedule(next, EV_REVIEW, i as u32, 0);
         }

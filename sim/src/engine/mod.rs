@@ -88,6 +88,21 @@ struct Patient {
     counters: [u16; MAX_COUNTERS],
 }
 
+/// A seize step's patience in minutes (infinite without one). Drawn whether or
+/// not the patient waits, so that each patient's stream stays aligned across
+/// policy variants (common random numbers).
+#[inline]
+fn draw_patience(m: &Model, p: &mut Patient, patience: u32) -> f64 {
+    if patience == NONE {
+        return f64::INFINITY;
+    }
+    let d = m.by_acuity[patience as usize][p.acuity as usize];
+    if d == NONE {
+        return f64::INFINITY;
+    }
+    m.dists[d as usize].sample(&mut p.rng)
+}
+
 /// One replication of a model.
 pub struct Engine<'m> {
     m: &'m Model,
@@ -126,7 +141,7 @@ pub struct Engine<'m> {
 impl<'m> Engine<'m> {
     /// Prepares replication `rep` of `m`; `trace` keeps one row per patient.
     pub fn new(m: &'m Model, rep: u32, trace: bool) -> Self {
-        let res = m
+        let mut res: Vec<Res> = m
             .resources
             .iter()
             .map(|r| Res {
@@ -156,8 +171,14 @@ impl<'m> Engine<'m> {
                 t_over92: 0.0,
                 a_overrun: 0.0,
                 max_busy: 0,
+                over85: 0,
+                over92: 0,
             })
             .collect();
+        for r in &mut res {
+            let cap = r.cap;
+            r.set_cap(cap);
+        }
         let kpis = m
             .kpis
             .iter()
@@ -468,15 +489,7 @@ impl<'m> Engine<'m> {
                         Prio::Acuity => p.acuity,
                         Prio::Fixed(v) => v,
                     };
-                    // Drawn whether or not the patient waits, so that each patient's
-                    // stream stays aligned across policy variants (common random numbers).
-                    let mut patience_min = f64::INFINITY;
-                    if patience != NONE {
-                        let d = m.by_acuity[patience as usize][p.acuity as usize];
-                        if d != NONE {
-                            patience_min = m.dists[d as usize].sample(&mut p.rng);
-                        }
-                    }
+                    let patience_min = draw_patience(m, p, patience);
                     let set_ix = set as usize;
                     if self.can_seize(set_ix) {
                         self.take(pid, set_ix);
@@ -503,14 +516,8 @@ impl<'m> Engine<'m> {
                         let alts = &m.alternatives[table as usize];
                         if let Some(&alt) = alts.sets.iter().find(|&&s| self.can_seize(s as usize))
                         {
-                            let p = &mut self.patients[i];
-                            // The same draws as the seize would make (aligned streams).
-                            if patience != NONE {
-                                let d = m.by_acuity[patience as usize][p.acuity as usize];
-                                if d != NONE {
-                                    m.dists[d as usize].sample(&mut p.rng);
-                                }
-                            }
+                            // The same draw as the seize would make (aligned streams).
+                            draw_patience(m, &mut self.patients[i], patience);
                             self.take(pid, alt as usize);
                             if alts.mark != NONE as u16 {
                                 self.mark(pid, alts.mark);

@@ -34,9 +34,27 @@ pub(super) struct Res {
     pub(super) a_overrun: f64,
     /// Most units busy at once.
     pub(super) max_busy: u32,
+    /// Busy counts above which more than 85% / 92% of the capacity is in use
+    /// (kept with the capacity so that `touch` compares, not multiplies).
+    pub(super) over85: u32,
+    pub(super) over92: u32,
 }
 
 impl Res {
+    /// Sets the capacity and the occupancy thresholds that go with it.
+    pub(super) fn set_cap(&mut self, cap: u32) {
+        self.cap = cap;
+        let at = |share: u64| {
+            if cap == 0 {
+                u32::MAX
+            } else {
+                (share * cap as u64 / 100) as u32
+            }
+        };
+        self.over85 = at(85);
+        self.over92 = at(92);
+    }
+
     #[inline]
     pub(super) fn touch(&mut self, now: f64) {
         let dt = now - self.last;
@@ -50,11 +68,10 @@ impl Res {
                 self.a_overrun += (self.busy - self.cap) as f64 * dt;
             }
             self.a_down += self.down as f64 * dt;
-            // Integer comparisons: busy/cap > 0.85 <=> 100·busy > 85·cap.
-            let (b, c) = (self.busy as u64 * 100, self.cap as u64);
-            if c > 0 && b > 85 * c {
+            // busy > over85 <=> busy/cap > 0.85 (integers: no rounding at the edge).
+            if self.busy > self.over85 {
                 self.t_over85 += dt;
-                if b > 92 * c {
+                if self.busy > self.over92 {
                     self.t_over92 += dt;
                 }
             }
@@ -150,10 +167,9 @@ impl Engine<'_> {
     pub(super) fn dispatch(&mut self, r: usize) {
         // Batch runs waiting for this resource start first (a full rack of
         // samples does not wait behind patients who arrived later).
-        for p in 0..self.m.batches.len() {
-            if self.m.batches[p].resource as usize == r {
-                self.try_start_batch(p);
-            }
+        let m = self.m;
+        for &p in &m.resources[r].batch_points {
+            self.try_start_batch(p as usize);
         }
         let n_levels = self.res[r].levels.len();
         for level in 0..n_levels {
