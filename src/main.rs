@@ -6,6 +6,7 @@
 mod compare;
 mod drill;
 mod forecasting;
+mod history;
 mod load;
 mod output;
 mod report;
@@ -148,6 +149,63 @@ enum Command {
     #[command(
         after_help = "Examples:\n  hospsim check scenarios/*.toml\n  hospsim check my.toml --set sim.horizon=\"30 d\""
     )]
+    /// Write a synthetic event log (one row per event of each visit) from a simulation of a scenario.
+    #[command(
+        name = "generate-history",
+        after_help = "Examples:\n  hospsim generate-history scenarios/general_hospital.toml --days 365 --seed 1 --out data/history.csv"
+    )]
+    GenerateHistory {
+        /// Scenario file (TOML); its [history] section names units and events.
+        scenario: PathBuf,
+        /// Days of history after the warm-up.
+        #[arg(long, default_value_t = 365.0)]
+        days: f64,
+        /// Seed of the simulation.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output file.
+        #[arg(long, default_value = "history.csv")]
+        out: PathBuf,
+        /// Override a scenario field: path=value (repeatable).
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        sets: Vec<String>,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Learn a runnable scenario from an event log: arrival profiles, routing, fitted durations.
+    #[command(
+        after_help = "Examples:\n  hospsim fit data/history.csv --out out/fitted\n  hospsim fit data/synthea/encounters.csv --out out/synthea\n  hospsim run out/fitted/fitted.toml"
+    )]
+    Fit {
+        /// Event log (CSV) or Synthea encounters.csv.
+        log: PathBuf,
+        /// Output folder (default: out/fitted).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Name of the fitted scenario.
+        #[arg(long)]
+        name: Option<String>,
+        /// Leave out milestones seen in fewer than this share of a unit's stays.
+        #[arg(long, default_value_t = 0.02)]
+        min_share: f64,
+        /// Stop at the first bad row.
+        #[arg(long)]
+        strict: bool,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Simulate a log's period and set the simulated measures beside the historical ones.
+    #[command(
+        after_help = "Examples:\n  hospsim validate scenarios/general_hospital.toml --log data/history.csv --reps 20\n  hospsim validate out/fitted/fitted.toml --log data/history.csv --replay"
+    )]
+    Validate(history::ValidateArgs),
+    /// Project occupancy per unit and hour from today's census (and an arrivals forecast).
+    #[command(
+        after_help = "Examples:\n  hospsim project scenarios/general_hospital.toml --snapshot data/census.csv --hours 72\n  hospsim project scenarios/general_hospital.toml --snapshot data/census.csv --arrivals out/forecast/forecasts.csv --model ets"
+    )]
+    Project(history::ProjectArgs),
     Check {
         /// Scenario files (TOML).
         #[arg(required = true)]
@@ -213,19 +271,71 @@ struct RunArgs {
     /// Skip report.html and occupancy.png (batch runs, benchmarks).
     #[arg(long)]
     no_report: bool,
+    /// Drive arrivals from an event log's actual times and acuity, over the log's period.
+    #[arg(long, value_name = "LOG")]
+    replay: Option<PathBuf>,
+    /// With --replay: stop at the first bad row of the log.
+    #[arg(long)]
+    strict: bool,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Demo(args) if args.replay.is_some() => Err(anyhow!(
+            "--replay needs a scenario file: hospsim run scenarios/general_hospital.toml --replay LOG"
+        )),
         Command::Demo(args) => {
             let origin = "general_hospital.toml (built in)";
             load::load_text(origin, load::DEFAULT_HOSPITAL, &args.sets)
                 .and_then(|l| simulate(l, &args))
         }
-        Command::Run { scenario, args } => {
-            load::load_file(&scenario, &args.sets).and_then(|l| simulate(l, &args))
-        }
+        Command::Run { scenario, args } => match &args.replay {
+            Some(log) => history::load_for_log(&scenario, log, args.strict, &args.sets).and_then(
+                |(mut l, read)| {
+                    let replaced = history::apply_replay(&mut l.model, &read);
+                    if !args.quiet {
+                        eprintln!(
+                            "replay: {} visits of {} from {} over {:.1} days{}",
+                            read.visits.visits.len(),
+                            replaced.join(", "),
+                            history::time::format_minutes(read.origin),
+                            read.visits.days(),
+                            if read.rejects.is_empty() {
+                                String::new()
+                            } else {
+                                format!(
+                                    "; {} rows rejected (first: line {}: {})",
+                                    read.rejects.len(),
+                                    read.rejects[0].line,
+                                    read.rejects[0].reason
+                                )
+                            }
+                        );
+                    }
+                    simulate(l, &args)
+                },
+            ),
+            None => load::load_file(&scenario, &args.sets).and_then(|l| simulate(l, &args)),
+        },
+        Command::GenerateHistory {
+            scenario,
+            days,
+            seed,
+            out,
+            sets,
+            quiet,
+        } => history::generate_history(&scenario, days, seed, &out, &sets, quiet),
+        Command::Fit {
+            log,
+            out,
+            name,
+            min_share,
+            strict,
+            quiet,
+        } => history::fit(&log, &out, name, min_share, strict, quiet),
+        Command::Validate(a) => history::validate(&a),
+        Command::Project(a) => history::project(&a),
         Command::Check { scenarios, sets } => check(&scenarios, &sets),
         Command::Compare {
             base,

@@ -16,6 +16,7 @@ pub mod dist;
 pub mod duration;
 pub mod engine;
 pub mod error;
+pub mod history;
 pub mod model;
 pub mod results;
 pub mod runner;

@@ -308,6 +308,9 @@ pub enum ArrivalProcess {
     Weekly(Vec<(f64, u32)>),
     /// Fixed times (minutes since start, count), sorted.
     At(Vec<(f64, u32)>),
+    /// Replayed from a log: one patient per entry (minutes since start, acuity
+    /// 1..=5 or 0 to draw it from the class's mix), sorted.
+    Replay(Vec<(f64, u8)>),
     /// A drill surge: `n` patients at independent uniform times in `[start, end)`.
     Surge {
         /// Window start, minutes.
@@ -471,6 +474,10 @@ pub struct Model {
     pub hour_profiles: Vec<[f64; 24]>,
     /// The compiled drill, if the scenario has one.
     pub drill: Option<DrillDef>,
+    /// The `[history]` mapping onto the event-log vocabulary.
+    pub history: crate::history::HistoryDef,
+    /// Patients already in the hospital at time 0 (a projection's census).
+    pub census: Vec<crate::history::CensusPatient>,
 }
 
 /// How a capacity modifier changes a resource.

@@ -45,6 +45,37 @@ pub fn run(
     Ok(reps)
 }
 
+/// Runs the replications with the event log on and hands each replication's
+/// output to `f` as soon as it is done (so that logs need not all be kept).
+pub fn run_logged<T: Send>(
+    model: &Model,
+    progress: &(dyn Fn() + Sync),
+    f: &(dyn Fn(RepOutput) -> T + Sync),
+) -> Result<Vec<T>, SimError> {
+    if model.replications == 0 {
+        return Err(SimError::Options(
+            "at least one replication is needed".into(),
+        ));
+    }
+    (0..model.replications)
+        .into_par_iter()
+        .map(|rep| {
+            let out = Engine::new(model, rep, false).with_log().run();
+            let departed: u64 = out.departed.iter().sum();
+            if out.arrived != departed + out.in_system {
+                return Err(SimError::Conservation {
+                    rep: out.rep,
+                    arrived: out.arrived,
+                    departed,
+                    in_system: out.in_system,
+                });
+            }
+            progress();
+            Ok(f(out))
+        })
+        .collect()
+}
+
 /// Per-replication values of one KPI: (main value, percentiles, share within).
 fn kpi_rep_values(
     def: &KpiDef,

@@ -39,6 +39,9 @@ pub struct Scenario {
     /// Stocked items (drugs, consumables, blood products) and their reorder policies.
     #[serde(default)]
     pub items: IndexMap<String, ItemSpec>,
+    /// How the model maps onto an event log: units, events, logged classes.
+    #[serde(default)]
+    pub history: Option<crate::history::HistorySpec>,
 }
 
 /// A stocked item: its store's stock, reorder policy, supplier lead time,

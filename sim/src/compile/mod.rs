@@ -238,6 +238,12 @@ impl<'s> Compiler<'s> {
         let mut classes = self.classes(&starts, start_minute_of_week, horizon);
         let drill = self.drill(&starts, start, horizon, &mut classes);
         let kpis = self.kpis();
+        let mut history = crate::history::HistoryDef::compile(s, &self.milestones, &mut self.errs);
+        // Drill classes (casualties, outbreak admissions) are patients: logged.
+        history.logged_class.resize(classes.len(), true);
+        history
+            .arrival_unit
+            .resize(classes.len(), crate::history::NO_UNIT);
         if s.pathways.is_empty() {
             self.err(path!["pathways"], "a scenario needs at least one pathway");
         }
@@ -269,6 +275,7 @@ impl<'s> Compiler<'s> {
             .keys()
             .map(|n| (n.clone(), starts[n.as_str()]))
             .collect();
+        history.resume = self.resume_points(&history, &starts);
         let mut resources = resources;
         for (p, b) in self.batches.iter().enumerate() {
             if let Some(r) = resources.get_mut(b.resource as usize) {
@@ -308,7 +315,37 @@ impl<'s> Compiler<'s> {
             activities: std::mem::take(&mut self.activities),
             hour_profiles: std::mem::take(&mut self.hour_profiles),
             drill,
+            history,
+            census: vec![],
         })
+    }
+
+    /// Per history unit: where a census patient resumes. With `resume`, at the
+    /// start of that pathway holding the unit's first resource; otherwise just
+    /// after the first seize of one of the unit's resources, holding it.
+    fn resume_points(
+        &self,
+        h: &crate::history::HistoryDef,
+        starts: &HashMap<&str, u32>,
+    ) -> Vec<Option<(u32, u16)>> {
+        (0..h.unit_names.len())
+            .map(|u| {
+                let res = &h.unit_resources[u];
+                if let Some(p) = &h.unit_resume[u] {
+                    return Some((*starts.get(p.as_str())?, *res.first()?));
+                }
+                self.program
+                    .iter()
+                    .enumerate()
+                    .find_map(|(pc, op)| match op {
+                        Op::Seize { set, .. } => self.sets[*set as usize]
+                            .iter()
+                            .find(|r| res.contains(r))
+                            .map(|&r| (pc as u32 + 1, r)),
+                        _ => None,
+                    })
+            })
+            .collect()
     }
 
     fn roster(&mut self, name: &str, r: &RosterSpec) -> Option<Vec<u32>> {

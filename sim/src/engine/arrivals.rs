@@ -103,6 +103,13 @@ impl Engine<'_> {
                 }
                 self.schedule(t, EV_ARRIVAL, c as u32, 1);
             }
+            ArrivalProcess::Replay(list) => {
+                let n = self.schedule_pos[c] as usize;
+                if let Some(&(t, _)) = list.get(n) {
+                    self.schedule_pos[c] += 1;
+                    self.schedule(t.max(self.now), EV_ARRIVAL, c as u32, 1);
+                }
+            }
             ArrivalProcess::At(times) => {
                 let n = self.schedule_pos[c] as usize;
                 if let Some(&(t, count)) = times.get(n) {
@@ -145,6 +152,12 @@ impl Engine<'_> {
                 awaiting: false,
                 gone: Gone::No,
                 holds: Vec::with_capacity(4),
+                loc: crate::history::NO_UNIT,
+                admitted: false,
+                episode: 0,
+                left_at: f64::NAN,
+                elapsed: 0.0,
+                closed: false,
                 counters: [0; MAX_COUNTERS],
                 ms: Vec::with_capacity(n_ms),
             });
@@ -178,6 +191,14 @@ impl Engine<'_> {
             .position(|&cp| u < cp)
             .unwrap_or(4) as u8
             + 1;
+        let acuity = match &m.classes[c].process {
+            // The replayed patient's own acuity, when the log gives it.
+            ArrivalProcess::Replay(list) => match list.get(index as usize) {
+                Some(&(_, a @ 1..=5)) => a,
+                _ => acuity,
+            },
+            _ => acuity,
+        };
         let pid = self.alloc(rng);
         let id = self.next_id;
         self.next_id += 1;
@@ -193,7 +214,71 @@ impl Engine<'_> {
         self.start_entity(pid, m.classes[c].start_pc, NONE, who);
         let p = &mut self.patients[pid as usize];
         p.ms.resize(m.milestones.len(), f64::NAN);
+        if self.log_on {
+            let unit = m.history.arrival_unit[c];
+            self.patients[pid as usize].loc = unit;
+            self.log(pid, crate::history::Event::Arrival, unit);
+        }
         self.mark(pid, MS_ARRIVAL);
         self.advance(pid);
+    }
+
+    /// Puts a projection's census patients in their units at time 0: each holds
+    /// a unit resource and resumes where the `[history]` section says, its next
+    /// activity conditioned on the time already spent.
+    pub(super) fn start_census(&mut self) {
+        let m = self.m;
+        for (k, cp) in m.census.iter().enumerate() {
+            let Some(Some((pc, r))) = m.history.resume.get(cp.unit as usize).copied() else {
+                continue;
+            };
+            let c = cp.class as usize;
+            let mut rng = stream(m.seed, self.out.rep, CENSUS_STREAM, k as u64);
+            let u: f64 = rng.random();
+            let acuity = match cp.acuity {
+                a @ 1..=5 => a,
+                _ => {
+                    m.classes[c]
+                        .acuity_cumulative
+                        .iter()
+                        .position(|&cp| u < cp)
+                        .unwrap_or(4) as u8
+                        + 1
+                }
+            };
+            let pid = self.alloc(rng);
+            let id = self.next_id;
+            self.next_id += 1;
+            self.out.arrived += 1;
+            self.out.arrived_by_class[c] += 1;
+            let who = Identity {
+                arrival: -cp.since_arrival,
+                id,
+                class: cp.class,
+                acuity,
+                prio: acuity,
+                root: pid,
+            };
+            self.start_entity(pid, pc, NONE, who);
+            let p = &mut self.patients[pid as usize];
+            p.ms.resize(m.milestones.len(), f64::NAN);
+            p.ms[MS_ARRIVAL as usize] = -cp.since_arrival;
+            // The ED has no single length-of-stay activity to condition: its
+            // patients resume afresh.
+            p.elapsed = if m.history.unit_kinds[cp.unit as usize] == crate::history::UnitKind::Ed {
+                0.0
+            } else {
+                cp.elapsed
+            };
+            p.loc = cp.unit;
+            // Census patients are there whatever the capacity: a unit over its
+            // beds shows as overrun, as after a roster drop.
+            let res = &mut self.res[r as usize];
+            res.touch(0.0);
+            res.busy += 1;
+            res.max_busy = res.max_busy.max(res.busy);
+            p.holds.push(r);
+            self.ready.push_back(pid);
+        }
     }
 }

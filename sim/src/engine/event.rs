@@ -108,3 +108,6 @@ pub fn stream_at(base: u64, index: u64) -> Pcg64Mcg {
 pub fn stream(seed: u64, rep: u32, key: u64, index: u64) -> Pcg64Mcg {
     stream_at(stream_base(seed, rep, key), index)
 }
+
+/// Key of the random streams of a projection's census patients.
+pub(crate) const CENSUS_STREAM: u64 = 0x6365_6e73_7573; // "census"

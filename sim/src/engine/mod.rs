@@ -83,6 +83,20 @@ struct Patient {
     /// were still running: its slot is kept until the last one is back.
     gone: Gone,
     holds: Vec<u16>,
+    /// Unit the patient is in, for the event log (`NO_UNIT`: none).
+    loc: u16,
+    /// Has entered a ward, ICU or other inpatient unit (the next one is a transfer).
+    admitted: bool,
+    /// Visit number for the event log (a patient sent home and rebooked comes back).
+    episode: u16,
+    /// When the patient gave back its last inpatient bed without leaving (NaN: has
+    /// not): a discharge if it comes back later, else the time of its departure.
+    left_at: f64,
+    /// Minutes a census patient has already spent in its current activity.
+    elapsed: f64,
+    /// Its visit in the event log has ended (cancelled) though the patient goes
+    /// on (waiting at home for a new date): nothing is logged until it returns.
+    closed: bool,
     ms: Vec<f64>,
     /// Per-patient counters of `count` steps.
     counters: [u16; MAX_COUNTERS],
@@ -101,6 +115,36 @@ fn draw_patience(m: &Model, p: &mut Patient, patience: u32) -> f64 {
         return f64::INFINITY;
     }
     m.dists[d as usize].sample(&mut p.rng)
+}
+
+/// An activity's duration drawn for an activity that starts at `start`.
+fn draw_duration(m: &Model, p: &mut Patient, dur: DurRef, start: f64) -> f64 {
+    match dur {
+        DurRef::Dist(d) => m.dists[d as usize].sample(&mut p.rng),
+        DurRef::ByAcuity(t) => {
+            m.dists[m.by_acuity[t as usize][p.acuity as usize] as usize].sample(&mut p.rng)
+        }
+        DurRef::ByClass(t) => {
+            m.dists[m.by_class[t as usize][p.class as usize] as usize].sample(&mut p.rng)
+        }
+        DurRef::UntilHour(t) => {
+            let target = clock_time(&m.hour_profiles[t as usize], &mut p.rng);
+            (target - m.minute_of_day(start)).rem_euclid(1440.0)
+        }
+        DurRef::DayThenHour { dist, profile } => {
+            let stay = m.dists[dist as usize].sample(&mut p.rng);
+            let target = clock_time(&m.hour_profiles[profile as usize], &mut p.rng);
+            // Same calendar day as the sampled end, at the drawn time; the next
+            // day if that time has already passed.
+            let end = start + stay;
+            let day_start = end - m.minute_of_day(end);
+            let mut t = day_start + target;
+            if t < start {
+                t += 1440.0;
+            }
+            t - start
+        }
+    }
 }
 
 /// One replication of a model.
@@ -135,6 +179,9 @@ pub struct Engine<'m> {
     schedule_pos: Vec<u64>,
     next_id: u64,
     trace_on: bool,
+    log_on: bool,
+    /// Set while a leaving patient gives everything back (no moves are logged).
+    leaving: bool,
     out: RepOutput,
 }
 
@@ -257,6 +304,8 @@ impl<'m> Engine<'m> {
             schedule_pos: vec![0; m.classes.len()],
             next_id: 0,
             trace_on: trace,
+            log_on: false,
+            leaving: false,
             out: RepOutput {
                 rep,
                 kpis,
@@ -264,6 +313,37 @@ impl<'m> Engine<'m> {
                 ..Default::default()
             },
         }
+    }
+
+    /// Also records the event log of every logged patient who arrives after the
+    /// warm-up (see [`crate::history`]).
+    pub fn with_log(mut self) -> Self {
+        self.log_on = true;
+        self
+    }
+
+    /// Records an event of `pid`'s patient, now, if it is logged.
+    fn log(&mut self, pid: u32, event: crate::history::Event, unit: u16) {
+        self.log_at(pid, self.now, event, unit);
+    }
+
+    /// Records an event of `pid`'s patient at time `t`, if it is logged. A patient
+    /// sent home and coming back (a cancelled operation) starts a new visit, whose
+    /// id carries the visit number in its top 16 bits.
+    fn log_at(&mut self, pid: u32, t: f64, event: crate::history::Event, unit: u16) {
+        let m = self.m;
+        let root = &self.patients[self.patients[pid as usize].root as usize];
+        if root.arrival < m.warmup || !m.history.logged_class[root.class as usize] || root.closed {
+            return;
+        }
+        self.out.log.push(crate::history::LogRow {
+            t,
+            id: root.id | (u64::from(root.episode) << 48),
+            class: root.class,
+            acuity: root.acuity,
+            event: event.index(),
+            unit,
+        });
     }
 
     #[inline]
@@ -283,6 +363,9 @@ impl<'m> Engine<'m> {
         self.start_drill();
         self.start_downtime();
         self.start_items();
+        if !m.census.is_empty() {
+            self.start_census();
+        }
         for c in 0..m.classes.len() {
             self.schedule_next_arrival(c);
         }
@@ -416,6 +499,16 @@ impl<'m> Engine<'m> {
     fn finish(mut self) -> RepOutput {
         let m = self.m;
         let end = m.horizon;
+        if self.log_on {
+            // Patients at home awaiting a new date were discharged when they left.
+            for pid in 0..self.patients.len() {
+                let p = &self.patients[pid];
+                if p.live && p.parent == NONE && !p.left_at.is_nan() && !p.closed {
+                    let (t, loc) = (p.left_at, p.loc);
+                    self.log_at(pid as u32, t, crate::history::Event::Discharge, loc);
+                }
+            }
+        }
         for r in &mut self.res {
             r.touch(end);
         }
@@ -564,38 +657,24 @@ impl<'m> Engine<'m> {
                     seize_pc,
                     activity,
                 } => {
+                    let now = self.now;
                     let p = &mut self.patients[i];
-                    let d = if p.remaining.is_nan() {
-                        let d = match dur {
-                            DurRef::Dist(d) => m.dists[d as usize].sample(&mut p.rng),
-                            DurRef::ByAcuity(t) => m.dists
-                                [m.by_acuity[t as usize][p.acuity as usize] as usize]
-                                .sample(&mut p.rng),
-                            DurRef::ByClass(t) => m.dists
-                                [m.by_class[t as usize][p.class as usize] as usize]
-                                .sample(&mut p.rng),
-                            DurRef::UntilHour(t) => {
-                                let target = clock_time(&m.hour_profiles[t as usize], &mut p.rng);
-                                (target - m.minute_of_day(self.now)).rem_euclid(1440.0)
-                            }
-                            DurRef::DayThenHour { dist, profile } => {
-                                let stay = m.dists[dist as usize].sample(&mut p.rng);
-                                let target =
-                                    clock_time(&m.hour_profiles[profile as usize], &mut p.rng);
-                                // Same calendar day as the sampled end, at the drawn time;
-                                // the next day if that time has already passed.
-                                let end = self.now + stay;
-                                let day_start = end - m.minute_of_day(end);
-                                let mut t = day_start + target;
-                                if t < self.now {
-                                    t += 1440.0;
-                                }
-                                t - self.now
-                            }
-                        };
+                    let d = if p.remaining.is_nan() && p.elapsed > 0.0 {
+                        // A census patient: the duration counted from when the
+                        // activity began, conditional on not having ended yet.
+                        let anchor = now - std::mem::replace(&mut p.elapsed, 0.0);
+                        let mut end = anchor + draw_duration(m, p, dur, anchor);
+                        let mut tries = 0;
+                        while end <= now && tries < 10_000 {
+                            end = anchor + draw_duration(m, p, dur, anchor);
+                            tries += 1;
+                        }
+                        (end - now).max(0.0)
+                    } else if p.remaining.is_nan() {
+                        let d = draw_duration(m, p, dur, now);
                         match &m.drill {
                             Some(drill) if !drill.slowdowns.is_empty() => {
-                                d * slowdown_factor(drill, activity, self.now)
+                                d * slowdown_factor(drill, activity, now)
                             }
                             _ => d,
                         }
@@ -699,6 +778,12 @@ impl<'m> Engine<'m> {
         e.awaiting = false;
         e.gone = Gone::No;
         e.counters = [0; MAX_COUNTERS];
+        e.loc = crate::history::NO_UNIT;
+        e.admitted = false;
+        e.episode = 0;
+        e.left_at = f64::NAN;
+        e.elapsed = 0.0;
+        e.closed = false;
     }
 
     #[inline]
@@ -711,6 +796,26 @@ impl<'m> Engine<'m> {
             return;
         }
         p.ms[ms as usize] = now;
+        if self.log_on {
+            let ev = m.history.milestone_event[ms as usize];
+            if let Some(e) = crate::history::Event::from_index(ev) {
+                let mut unit = self.patients[root].loc;
+                if e == crate::history::Event::EdDeparture {
+                    // Leaving the ED happens in the ED, wherever the bed is.
+                    let a = m.history.arrival_unit[self.patients[root].class as usize];
+                    let ed =
+                        m.history.unit_kinds.get(a as usize) == Some(&crate::history::UnitKind::Ed);
+                    unit = if ed { a } else { crate::history::NO_UNIT };
+                }
+                self.log(pid, e, unit);
+                if e.is_final() {
+                    let p = &mut self.patients[root];
+                    p.closed = true;
+                    p.left_at = f64::NAN;
+                }
+            }
+        }
+        let p = &mut self.patients[root];
         let (ending, counting) = (
             &m.kpis_ending_at[ms as usize],
             &m.kpis_counting[ms as usize],
@@ -823,8 +928,21 @@ impl<'m> Engine<'m> {
 
     fn exit(&mut self, pid: u32, route: u8) {
         let m = self.m;
+        self.leaving = true;
         self.release_all(pid);
+        self.leaving = false;
         self.mark(pid, MS_DEPARTURE);
+        if self.log_on {
+            let p = &self.patients[pid as usize];
+            let (loc, left_at) = (p.loc, p.left_at);
+            // A patient who left its bed long before (waiting at home for a new
+            // date) was discharged then; one leaving its bed now departs by its route.
+            if left_at.is_nan() || left_at >= self.now {
+                self.log(pid, crate::history::Event::of_route(route), loc);
+            } else {
+                self.log_at(pid, left_at, crate::history::Event::Discharge, loc);
+            }
+        }
         self.out.departed[route as usize] += 1;
         let p = &self.patients[pid as usize];
         if p.arrival >= m.warmup {

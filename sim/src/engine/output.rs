@@ -126,6 +126,8 @@ pub struct RepOutput {
     pub samples: Vec<[f32; 3]>,
     /// Patient trace (only when asked for).
     pub trace: Vec<TraceRow>,
+    /// Event log of patients arriving after the warm-up (only when asked for).
+    pub log: Vec<crate::history::LogRow>,
     /// Arrivals turned away by drill responses (diverted, or cancelled electives).
     pub diverted: u64,
     /// Batch runs started (whole run).

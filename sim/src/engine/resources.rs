@@ -107,6 +107,90 @@ impl Engine<'_> {
             p.holds.push(r);
         }
         p.waiting = false;
+        if self.log_on {
+            self.log_entries(pid, set);
+        }
+    }
+
+    /// Event log: a patient taking a unit's resource enters that unit.
+    fn log_entries(&mut self, pid: u32, set: usize) {
+        use crate::history::{Event, NO_UNIT, UnitKind};
+        let m = self.m;
+        for &r in &m.sets[set] {
+            let unit = m.history.resource_unit[r as usize];
+            let root = self.patients[pid as usize].root as usize;
+            if unit == NO_UNIT {
+                continue;
+            }
+            let left_at = self.patients[root].left_at;
+            let gone_home = !left_at.is_nan() && left_at < self.now;
+            self.patients[root].left_at = f64::NAN;
+            if gone_home || self.patients[root].closed {
+                // Sent home and back: the old visit ended, a new one starts.
+                if gone_home {
+                    let loc = self.patients[root].loc;
+                    self.log_at(pid, left_at, Event::Discharge, loc);
+                }
+                let p = &mut self.patients[root];
+                p.episode = p.episode.wrapping_add(1);
+                p.admitted = false;
+                p.closed = false;
+                p.loc = NO_UNIT;
+                self.log(pid, Event::Arrival, NO_UNIT);
+            }
+            if unit == self.patients[root].loc {
+                continue;
+            }
+            let ev = match m.history.unit_kinds[unit as usize] {
+                UnitKind::Theatre => Event::TheatreStart,
+                UnitKind::Ed => Event::Transfer,
+                _ if self.patients[root].admitted => Event::Transfer,
+                _ => {
+                    self.patients[root].admitted = true;
+                    Event::Admit
+                }
+            };
+            self.patients[root].loc = unit;
+            self.log(pid, ev, unit);
+        }
+    }
+
+    /// Event log: a patient giving back the last resource of the unit it is in
+    /// leaves it (theatre), or returns to a unit whose bed it kept.
+    fn log_leaving(&mut self, pid: u32, r: u16) {
+        use crate::history::{Event, NO_UNIT, UnitKind};
+        let m = self.m;
+        let unit = m.history.resource_unit[r as usize];
+        let root = self.patients[pid as usize].root as usize;
+        if unit == NO_UNIT || unit != self.patients[root].loc {
+            return;
+        }
+        let holds = &self.patients[pid as usize].holds;
+        if holds
+            .iter()
+            .any(|&h| m.history.resource_unit[h as usize] == unit)
+        {
+            return;
+        }
+        let back = holds
+            .iter()
+            .rev()
+            .map(|&h| m.history.resource_unit[h as usize])
+            .find(|&u| u != NO_UNIT);
+        if m.history.unit_kinds[unit as usize] == UnitKind::Theatre {
+            self.log(pid, Event::TheatreEnd, unit);
+            self.patients[root].loc = NO_UNIT;
+        }
+        if let Some(b) = back {
+            self.patients[root].loc = b;
+            self.log(pid, Event::Transfer, b);
+        } else if !matches!(
+            m.history.unit_kinds[unit as usize],
+            UnitKind::Ed | UnitKind::Theatre
+        ) && !self.patients[root].closed
+        {
+            self.patients[root].left_at = self.now;
+        }
     }
 
     /// Joins the queue of every resource in the set. A preempted patient goes to
@@ -213,6 +297,9 @@ impl Engine<'_> {
             return;
         };
         p.holds.swap_remove(pos);
+        if self.log_on && !self.leaving {
+            self.log_leaving(pid, r);
+        }
         let now = self.now;
         let turnaround = self.m.resources[r as usize].turnaround;
         // A unit handed straight to a preemptor (dispatch = false) is not cleaned.

@@ -1,0 +1,730 @@
+//! A runnable scenario learned from a log (`hospsim fit`).
+//!
+//! The model is a chain of unit stays. Each class arrives by its observed
+//! hour-of-week rates and acuity mix and enters its first unit; in a unit the
+//! patient passes the milestones seen there (each with its observed probability,
+//! in their usual order, with fitted times between them), stays for the rest of
+//! the fitted length of stay, then moves to the next unit or leaves, with routing
+//! probabilities (by acuity where the log gives acuity). Each unit is a resource
+//! with the peak census as capacity; a patient holds its bed until the next one
+//! is free, as in the hospital.
+
+use super::distfit::{Fitted, fit_all, round_sig};
+use super::visits::{StayEnd, Visits};
+use super::{Event, UnitKind};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// One fitted duration: what it is, the sample and the families tried.
+#[derive(Clone, Debug)]
+pub struct DurationFit {
+    /// e.g. `ed: arrival -> seen` or `medical_ward: rest of stay`.
+    pub what: String,
+    /// Observations.
+    pub n: usize,
+    /// Sample mean and standard deviation in minutes.
+    pub sample_mean: f64,
+    /// Sample standard deviation in minutes.
+    pub sample_sd: f64,
+    /// Families tried, best AIC first (empty when too few distinct values).
+    pub fits: Vec<Fitted>,
+}
+
+/// An arrival rate with its uncertainty.
+#[derive(Clone, Debug)]
+pub struct ArrivalFit {
+    /// Class name.
+    pub class: String,
+    /// Arrivals in the log.
+    pub n: u64,
+    /// Mean per day.
+    pub per_day: f64,
+    /// Standard error of the daily mean (Poisson counts).
+    pub per_day_se: f64,
+    /// 168 hourly rates (Monday 00:00 first).
+    pub rates_per_hour: Vec<f64>,
+    /// Standard error of each hourly rate.
+    pub rates_se: Vec<f64>,
+    /// Acuity shares 1..=5 (empty when the log gives none).
+    pub acuity: Vec<f64>,
+}
+
+/// A routing probability with its uncertainty.
+#[derive(Clone, Debug)]
+pub struct RouteFit {
+    /// From unit.
+    pub from: String,
+    /// To a unit, or `exit:<event>`.
+    pub to: String,
+    /// Stays that went this way.
+    pub n: u64,
+    /// Stays leaving `from` (completed ones).
+    pub of: u64,
+    /// n / of.
+    pub p: f64,
+    /// Binomial standard error.
+    pub se: f64,
+}
+
+/// What `fit` learned, beside the scenario text.
+#[derive(Clone, Debug, Default)]
+pub struct FitReport {
+    /// Arrival rates by class.
+    pub arrivals: Vec<ArrivalFit>,
+    /// Routing between units.
+    pub routes: Vec<RouteFit>,
+    /// Fitted durations.
+    pub durations: Vec<DurationFit>,
+    /// Peak census by unit (the fitted capacity).
+    pub capacity: Vec<(String, u32)>,
+    /// Visits and events read.
+    pub visits: usize,
+    /// Events read.
+    pub events: usize,
+    /// Observed days.
+    pub days: f64,
+}
+
+/// Options of [`derive`].
+#[derive(Clone, Debug)]
+pub struct DeriveOptions {
+    /// Scenario name.
+    pub name: String,
+    /// Calendar time of the log's origin, `YYYY-MM-DDTHH:MM`.
+    pub start: String,
+    /// Replications of the fitted scenario.
+    pub replications: u32,
+    /// Milestones seen in fewer than this share of a unit's stays are left out.
+    pub min_share: f64,
+}
+
+/// Identifier-safe form of a name from a log.
+pub fn ident(name: &str) -> String {
+    let mut s: String = name
+        .trim()
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    if s.is_empty() || s.starts_with(|c: char| c.is_ascii_digit()) {
+        s.insert(0, 'u');
+    }
+    s
+}
+
+fn mean_sd(x: &[f64]) -> (f64, f64) {
+    let n = x.len() as f64;
+    if x.is_empty() {
+        return (f64::NAN, f64::NAN);
+    }
+    let m = x.iter().sum::<f64>() / n;
+    let v = x.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+    (m, v.sqrt())
+}
+
+fn fit_durations(what: String, sample: &[f64]) -> DurationFit {
+    let (sample_mean, sample_sd) = mean_sd(sample);
+    DurationFit {
+        what,
+        n: sample.len(),
+        sample_mean,
+        sample_sd,
+        fits: fit_all(sample),
+    }
+}
+
+/// The TOML form of a fitted duration (the best family, or the mean when no
+/// family could be fitted).
+fn dist_toml(d: &DurationFit) -> String {
+    let dur = |m: f64| format!("\"{} min\"", round_sig(m.max(0.01)));
+    match d.fits.first() {
+        Some(f) => {
+            let (a, b) = f.params;
+            match f.family {
+                super::distfit::Family::Exponential => {
+                    format!("{{ exponential = {{ mean = {} }} }}", dur(a))
+                }
+                super::distfit::Family::Gamma => format!(
+                    "{{ gamma = {{ mean = {}, sd = {} }} }}",
+                    dur(f.mean()),
+                    dur(f.sd())
+                ),
+                super::distfit::Family::Lognormal => format!(
+                    "{{ lognormal = {{ mean = {}, sd = {} }} }}",
+                    dur(f.mean()),
+                    dur(f.sd())
+                ),
+                super::distfit::Family::Weibull => format!(
+                    "{{ weibull = {{ shape = {}, scale = {} }} }}",
+                    round_sig(a),
+                    dur(b)
+                ),
+            }
+        }
+        None => format!("{{ fixed = {} }}", dur(d.sample_mean.max(0.01))),
+    }
+}
+
+/// Stays in which a milestone was seen, the gaps before it and its relative
+/// positions in the stay.
+type MilestoneSample = (u64, Vec<f64>, Vec<f64>);
+
+/// Milestones of one unit, in their usual order.
+struct UnitMilestones {
+    order: Vec<(Event, f64, Vec<f64>)>,
+    rest: Vec<f64>,
+}
+
+fn route_name(ev: Event) -> &'static str {
+    match ev {
+        Event::Discharge => "discharged",
+        Event::Death => "died",
+        Event::LeftUnseen => "left_unseen",
+        Event::TransferOut => "transferred",
+        Event::Cancelled => "discharged",
+        _ => "admitted",
+    }
+}
+
+/// Learns a scenario from a log: returns its TOML text and the fit report.
+pub fn derive(v: &Visits, opt: &DeriveOptions) -> (String, FitReport) {
+    let n_units = v.units.len();
+    let unit_id: Vec<String> = v.units.iter().map(|u| ident(u)).collect();
+    let class_id: Vec<String> = v.classes.iter().map(|c| ident(c)).collect();
+    let days = v.days().max(1.0 / 24.0);
+    let mut report = FitReport {
+        visits: v.visits.len(),
+        events: v.n_events(),
+        days,
+        ..Default::default()
+    };
+
+    // Arrivals: counts by hour of week over the number of times each hour occurs.
+    let mut occurs = [0.0f64; 168];
+    let mut t = (v.from / 60.0).floor() * 60.0;
+    while t < v.to {
+        let len = (t + 60.0).min(v.to) - t.max(v.from);
+        occurs[v.hour_of_week(t + 0.5)] += len / 60.0;
+        t += 60.0;
+    }
+    let n_classes = v.classes.len();
+    let mut counts = vec![[0u64; 168]; n_classes];
+    let mut acuity = vec![[0u64; 6]; n_classes];
+    let mut first_step: Vec<BTreeMap<String, u64>> = vec![BTreeMap::new(); n_classes];
+    let mut pre_entry: Vec<Vec<f64>> = vec![vec![]; n_classes];
+    // Per unit: stays, milestones inside them, routing.
+    let mut los: Vec<Vec<f64>> = vec![vec![]; n_units];
+    let mut ms_gaps: Vec<BTreeMap<Event, MilestoneSample>> = vec![BTreeMap::new(); n_units];
+    let mut rest: Vec<Vec<f64>> = vec![vec![]; n_units];
+    let mut routes: Vec<BTreeMap<String, [u64; 6]>> = vec![BTreeMap::new(); n_units];
+    // The same by where the patient came from ("start" or the previous unit):
+    // routing out of a unit depends on it (back to the ward after theatre).
+    let mut routes_from: Vec<BTreeMap<String, BTreeMap<String, [u64; 6]>>> =
+        vec![BTreeMap::new(); n_units];
+    let mut rest_from: Vec<BTreeMap<String, Vec<f64>>> = vec![BTreeMap::new(); n_units];
+    let mut stays_n = vec![0u64; n_units];
+    let mut peak = vec![0u32; n_units];
+    let mut timeline: Vec<Vec<(f64, i32)>> = vec![vec![]; n_units];
+    for visit in &v.visits {
+        let c = visit.class as usize;
+        let t0 = visit.arrival();
+        if t0 >= v.from && t0 < v.to {
+            counts[c][v.hour_of_week(t0)] += 1;
+            acuity[c][visit.acuity.min(5) as usize] += 1;
+        }
+        let stays = visit.stays(&v.unit_kinds, v.to);
+        match stays.first() {
+            Some(s) => {
+                *first_step[c]
+                    .entry(format!("enter_{}", unit_id[s.unit as usize]))
+                    .or_default() += 1;
+                if s.start > t0 {
+                    pre_entry[c].push(s.start - t0);
+                } else {
+                    pre_entry[c].push(0.0);
+                }
+            }
+            None => {
+                if let Some((_, ev)) = visit.exit() {
+                    *first_step[c]
+                        .entry(format!("exit_{}", ev.name()))
+                        .or_default() += 1;
+                }
+            }
+        }
+        for (k, s) in stays.iter().enumerate() {
+            let u = s.unit as usize;
+            let from = if k == 0 {
+                "start".to_string()
+            } else {
+                unit_id[stays[k - 1].unit as usize].clone()
+            };
+            routes_from[u].entry(from.clone()).or_default();
+            timeline[u].push((s.start, 1));
+            timeline[u].push((s.end, -1));
+            if s.next == StayEnd::Censored {
+                continue;
+            }
+            stays_n[u] += 1;
+            los[u].push(s.end - s.start);
+            let mut prev = s.start;
+            let mut seen: Vec<Event> = vec![];
+            for &(t, ev, unit) in &visit.events {
+                if t < s.start || t > s.end || ev.enters_unit() || ev.is_final() {
+                    continue;
+                }
+                // An event logged in another unit belongs to that unit's stay.
+                if unit != super::NO_UNIT && unit != s.unit {
+                    continue;
+                }
+                // Leaving the ED or theatre ends the stay itself; a repeated
+                // milestone (a second lab order) counts once, at its first time.
+                if matches!(ev, Event::EdDeparture | Event::TheatreEnd) || seen.contains(&ev) {
+                    continue;
+                }
+                seen.push(ev);
+                let e = ms_gaps[u].entry(ev).or_insert((0, vec![], vec![]));
+                e.0 += 1;
+                e.1.push(t - prev);
+                let span = (s.end - s.start).max(1e-9);
+                e.2.push((t - s.start) / span);
+                prev = t;
+            }
+            rest[u].push(s.end - prev);
+            rest_from[u]
+                .entry(from.clone())
+                .or_default()
+                .push(s.end - prev);
+            let to = match s.next {
+                StayEnd::Unit(w) => format!("move_{}_{}", unit_id[u], unit_id[w as usize]),
+                StayEnd::Exit(ev) => format!("exit_{}", ev.name()),
+                StayEnd::Censored => continue,
+            };
+            routes[u].entry(to.clone()).or_insert([0; 6])[visit.acuity.min(5) as usize] += 1;
+            routes_from[u]
+                .entry(from)
+                .or_default()
+                .entry(to)
+                .or_insert([0; 6])[visit.acuity.min(5) as usize] += 1;
+        }
+    }
+    for (u, tl) in timeline.iter_mut().enumerate() {
+        tl.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let mut cur = 0i32;
+        for &(_, d) in tl.iter() {
+            cur += d;
+            peak[u] = peak[u].max(cur.max(0) as u32);
+        }
+    }
+
+    // Milestone order within each unit: by median relative position.
+    let mut unit_ms: Vec<UnitMilestones> = vec![];
+    for u in 0..n_units {
+        let mut order: Vec<(Event, f64, Vec<f64>, f64)> = ms_gaps[u]
+            .iter()
+            .filter(|(_, (n, _, _))| {
+                stays_n[u] > 0 && *n as f64 / stays_n[u] as f64 >= opt.min_share
+            })
+            .map(|(ev, (n, gaps, pos))| {
+                let mut p = pos.clone();
+                p.sort_by(f64::total_cmp);
+                let med = p[p.len() / 2];
+                (
+                    *ev,
+                    (*n as f64 / stays_n[u] as f64).min(1.0),
+                    gaps.clone(),
+                    med,
+                )
+            })
+            .collect();
+        order.sort_by(|a, b| a.3.total_cmp(&b.3).then(a.0.cmp(&b.0)));
+        unit_ms.push(UnitMilestones {
+            order: order.into_iter().map(|(e, p, g, _)| (e, p, g)).collect(),
+            rest: std::mem::take(&mut rest[u]),
+        });
+    }
+
+    let mut s = String::new();
+    let w = &mut s;
+    let _ = writeln!(
+        w,
+        "# Learned by `hospsim fit` from a log of {} visits ({} events) over {:.1} days.",
+        report.visits, report.events, days
+    );
+    let _ = writeln!(
+        w,
+        "# Each unit is a resource with its peak census as capacity; see the fit report for"
+    );
+    let _ = writeln!(
+        w,
+        "# every fitted distribution (AIC of each family, KS statistic) and rate uncertainty.\n"
+    );
+    let _ = writeln!(w, "name = \"{}\"", opt.name.replace('"', "'"));
+    let longest = los
+        .iter()
+        .map(|l| mean_sd(l).0)
+        .filter(|m| m.is_finite())
+        .fold(0.0f64, f64::max);
+    let warm_days = ((3.0 * longest / 1440.0).ceil()).clamp(7.0, 60.0);
+    let _ = writeln!(w, "\n[sim]\nstart = \"{}\"", opt.start);
+    let _ = writeln!(w, "warmup = \"{warm_days} d\"");
+    let _ = writeln!(w, "horizon = \"{} d\"", warm_days + days.ceil());
+    let _ = writeln!(w, "replications = {}", opt.replications);
+
+    let _ = writeln!(w);
+    for u in 0..n_units {
+        let cap = peak[u].max(1);
+        report.capacity.push((v.units[u].clone(), cap));
+        let _ = writeln!(
+            w,
+            "[resources.{}]\ncapacity = {cap}    # peak census in the log\n",
+            unit_id[u]
+        );
+    }
+
+    for c in 0..n_classes {
+        let n: u64 = counts[c].iter().sum();
+        let rates: Vec<f64> = (0..168)
+            .map(|h| {
+                if occurs[h] > 0.0 {
+                    counts[c][h] as f64 / occurs[h]
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let rates_se: Vec<f64> = (0..168)
+            .map(|h| {
+                if occurs[h] > 0.0 {
+                    (counts[c][h] as f64).sqrt() / occurs[h]
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let known: u64 = acuity[c][1..].iter().sum();
+        let acu: Vec<f64> = if known > 0 {
+            (1..=5)
+                .map(|a| acuity[c][a] as f64 / known as f64)
+                .collect()
+        } else {
+            vec![]
+        };
+        report.arrivals.push(ArrivalFit {
+            class: v.classes[c].clone(),
+            n,
+            per_day: n as f64 / days,
+            per_day_se: (n as f64).sqrt() / days,
+            rates_per_hour: rates.clone(),
+            rates_se,
+            acuity: acu.clone(),
+        });
+        if n == 0 {
+            continue;
+        }
+        let _ = writeln!(
+            w,
+            "[arrivals.{}]   # {:.2} per day (SE {:.2})",
+            class_id[c],
+            n as f64 / days,
+            (n as f64).sqrt() / days
+        );
+        let _ = writeln!(w, "pathway = \"class_{}\"", class_id[c]);
+        let r: Vec<String> = rates.iter().map(|x| format!("{}", round_sig(*x))).collect();
+        let _ = writeln!(w, "rates_per_hour = [{}]", r.join(", "));
+        if !acu.is_empty() {
+            // Floored to 4 decimals, the last share takes the rest: they add to 1.
+            let present: Vec<(usize, f64)> = acu
+                .iter()
+                .copied()
+                .enumerate()
+                .filter(|(_, p)| *p > 0.0)
+                .collect();
+            let mut rest = 1.0;
+            let parts: Vec<String> = present
+                .iter()
+                .enumerate()
+                .map(|(i, (a, p))| {
+                    let v = if i + 1 == present.len() {
+                        (rest * 1e6_f64).round() / 1e6
+                    } else {
+                        floor4(*p)
+                    };
+                    rest -= v;
+                    format!("{} = {}", a + 1, v)
+                })
+                .collect();
+            let _ = writeln!(w, "acuity = {{ {} }}", parts.join(", "));
+        }
+        let _ = writeln!(w);
+    }
+
+    // History section: the same units, so that the fitted model writes the same log.
+    let _ = writeln!(w, "[history]");
+    let arrival_units: Vec<String> = (0..n_classes)
+        .filter_map(|c| {
+            v.visits
+                .iter()
+                .find(|x| x.class as usize == c)
+                .and_then(|x| x.events.first())
+                .filter(|e| e.1 == Event::Arrival && (e.2 as usize) < n_units)
+                .map(|e| format!("{} = \"{}\"", class_id[c], unit_id[e.2 as usize]))
+        })
+        .collect();
+    let _ = writeln!(w, "arrival_unit = {{ {} }}\n", arrival_units.join(", "));
+    for u in 0..n_units {
+        // A census patient resumes as the most common kind of stay in the unit.
+        let from = routes_from[u]
+            .iter()
+            .max_by_key(|(_, r)| r.values().map(|x| x.iter().sum::<u64>()).sum::<u64>())
+            .map_or("start".to_string(), |(f, _)| f.clone());
+        let _ = writeln!(
+            w,
+            "[history.units.{}]\nkind = \"{}\"\nresources = [\"{}\"]\nresume = \"in_{}_from_{from}\"\n",
+            unit_id[u],
+            v.unit_kinds[u].name(),
+            unit_id[u],
+            unit_id[u]
+        );
+    }
+
+    // Class pathways: an optional wait before the first unit, then the first unit.
+    let mut exits_used: Vec<Event> = vec![];
+    for c in 0..n_classes {
+        if counts[c].iter().sum::<u64>() == 0 {
+            continue;
+        }
+        let _ = writeln!(w, "[pathways.class_{}]\nsteps = [", class_id[c]);
+        let (pm, _) = mean_sd(&pre_entry[c]);
+        if pm > 1.0 {
+            let d = fit_durations(
+                format!("{}: arrival -> first unit", v.classes[c]),
+                &pre_entry[c],
+            );
+            let _ = writeln!(
+                w,
+                "  {{ activity = \"before_first_unit\", duration = {} }},",
+                dist_toml(&d)
+            );
+            report.durations.push(d);
+        }
+        let total: u64 = first_step[c].values().sum();
+        let opts: Vec<(&String, u64)> = first_step[c].iter().map(|(k, n)| (k, *n)).collect();
+        for (k, _) in &opts {
+            if let Some(e) = k.strip_prefix("exit_").and_then(Event::parse) {
+                exits_used.push(e);
+            }
+        }
+        write_branch(w, &opts, total);
+        let _ = writeln!(w, "]\n");
+    }
+
+    for u in 0..n_units {
+        let uid = &unit_id[u];
+        if routes_from[u].contains_key("start") {
+            let _ = writeln!(
+                w,
+                "[pathways.enter_{uid}]\nsteps = [\n  {{ seize = [\"{uid}\"] }},\n  {{ goto = \"in_{uid}_from_start\" }},\n]\n"
+            );
+        }
+        // The stay's steps, fitted once, written once per place of origin.
+        let um = &unit_ms[u];
+        let mut ms_steps: Vec<(String, f64)> = vec![];
+        for (ev, p, gaps) in &um.order {
+            let d = fit_durations(format!("{}: to {}", v.units[u], ev.name()), gaps);
+            ms_steps.push((
+                format!(
+                    "  {{ activity = \"{uid}_to_{e}\", duration = {} }},\n  {{ mark = \"{e}\" }},\n",
+                    dist_toml(&d),
+                    e = ev.name()
+                ),
+                *p,
+            ));
+            report.durations.push(d);
+        }
+        let d = fit_durations(format!("{}: rest of stay", v.units[u]), &um.rest);
+        // The rest of the stay by where the patient came from when there are 30
+        // stays to fit it on (a ward before theatre is not the ward after it).
+        let stay_end = |d: &DurationFit, tag: &str| {
+            let mut t = format!(
+                "  {{ activity = \"{uid}_stay{tag}\", duration = {} }},\n",
+                dist_toml(d)
+            );
+            if v.unit_kinds[u] == UnitKind::Ed {
+                t.push_str("  { mark = \"ed_departure\" },\n");
+            }
+            t
+        };
+        let pooled_end = stay_end(&d, "");
+        let mut ends: BTreeMap<String, String> = BTreeMap::new();
+        if rest_from[u].len() > 1 {
+            for (from, sample) in &rest_from[u] {
+                if sample.len() >= 30 {
+                    let df = fit_durations(
+                        format!("{} (after {from}): rest of stay", v.units[u]),
+                        sample,
+                    );
+                    ends.insert(from.clone(), stay_end(&df, &format!("_after_{from}")));
+                    report.durations.push(df);
+                }
+            }
+        }
+        report.durations.push(d);
+        let of: u64 = routes[u].values().map(|r| r.iter().sum::<u64>()).sum();
+        for (to, r) in &routes[u] {
+            let n: u64 = r.iter().sum();
+            let p = n as f64 / of.max(1) as f64;
+            report.routes.push(RouteFit {
+                from: v.units[u].clone(),
+                to: to.strip_prefix("move_").map_or_else(
+                    || to.replace("exit_", "exit:"),
+                    |m| m[uid.len() + 1..].to_string(),
+                ),
+                n,
+                of,
+                p,
+                se: (p * (1.0 - p) / of.max(1) as f64).sqrt(),
+            });
+            if let Some(e) = to.strip_prefix("exit_").and_then(Event::parse) {
+                exits_used.push(e);
+            }
+        }
+        for (from, rf) in &routes_from[u] {
+            let name = format!("in_{uid}_from_{from}");
+            let n_from: u64 = rf.values().map(|r| r.iter().sum::<u64>()).sum();
+            let _ = writeln!(
+                w,
+                "[pathways.{name}]   # {n_from} completed stays after {from}\nsteps = ["
+            );
+            for (i, (step, p)) in ms_steps.iter().enumerate() {
+                if *p >= 0.98 {
+                    let _ = write!(w, "{step}");
+                } else {
+                    // An optional milestone: a branch into it and back.
+                    let after = format!("{name}_after_{i}");
+                    let _ = writeln!(
+                        w,
+                        "  {{ branch = [{{ to = \"{name}_{i}\", p = {} }}, {{ to = \"{after}\" }}] }},\n]\n",
+                        floor4(*p)
+                    );
+                    let _ = writeln!(
+                        w,
+                        "[pathways.{name}_{i}]\nsteps = [\n{step}  {{ goto = \"{after}\" }},\n]\n"
+                    );
+                    let _ = writeln!(w, "[pathways.{after}]\nsteps = [");
+                }
+            }
+            let _ = write!(w, "{}", ends.get(from).unwrap_or(&pooled_end));
+            // Routing out of the unit, by acuity when the log gives it; from
+            // places seen fewer than 20 times, the unit's pooled routing.
+            let table = if n_from >= 20 { rf } else { &routes[u] };
+            if table.is_empty() {
+                let _ = writeln!(w, "  {{ exit = \"discharged\" }},");
+            } else {
+                let by_acuity = table.values().map(|r| r[0]).sum::<u64>() == 0;
+                write_routes(w, table, by_acuity);
+            }
+            let _ = writeln!(w, "]\n");
+        }
+        for to in routes[u].keys() {
+            if let Some(m) = to.strip_prefix("move_") {
+                let target = &m[uid.len() + 1..];
+                let _ = writeln!(
+                    w,
+                    "[pathways.{to}]\nsteps = [\n  {{ seize = [\"{target}\"] }},\n  {{ release = \"{uid}\" }},\n  {{ goto = \"in_{target}_from_{uid}\" }},\n]\n"
+                );
+            }
+        }
+    }
+    exits_used.sort();
+    exits_used.dedup();
+    for e in exits_used {
+        let _ = writeln!(
+            w,
+            "[pathways.exit_{}]\nsteps = [{{ exit = \"{}\" }}]\n",
+            e.name(),
+            route_name(e)
+        );
+    }
+
+    // Indicators a planner reads first, when the log has what they need.
+    let has = |ev: Event| v.visits.iter().any(|x| x.first(ev).is_some());
+    if has(Event::Seen) {
+        let _ = writeln!(
+            w,
+            "[kpis.door_to_doctor]\nfrom = \"arrival\"\nto = \"seen\"\nwithin = \"1 h\"\ntarget_share = 0.9\n"
+        );
+    }
+    if v.unit_kinds.contains(&UnitKind::Ed) {
+        let _ = writeln!(
+            w,
+            "[kpis.time_in_ed]\nlabel = \"Time in ED\"\nfrom = \"arrival\"\nto = \"ed_departure\"\nwithin = \"4 h\"\ntarget_share = 0.95\nunit = \"h\"\n"
+        );
+    }
+    (s, report)
+}
+
+fn floor4(p: f64) -> f64 {
+    (p * 10_000.0).floor() / 10_000.0
+}
+
+fn write_branch(w: &mut String, opts: &[(&String, u64)], total: u64) {
+    if opts.len() == 1 {
+        let _ = writeln!(w, "  {{ goto = \"{}\" }},", opts[0].0);
+        return;
+    }
+    let parts: Vec<String> = opts
+        .iter()
+        .enumerate()
+        .map(|(i, (to, n))| {
+            if i + 1 == opts.len() {
+                format!("{{ to = \"{to}\" }}")
+            } else {
+                format!(
+                    "{{ to = \"{to}\", p = {} }}",
+                    floor4(*n as f64 / total as f64)
+                )
+            }
+        })
+        .collect();
+    let _ = writeln!(w, "  {{ branch = [{}] }},", parts.join(", "));
+}
+
+fn write_routes(w: &mut String, routes: &BTreeMap<String, [u64; 6]>, by_acuity: bool) {
+    let opts: Vec<(&String, &[u64; 6])> = routes.iter().collect();
+    if opts.len() == 1 {
+        let _ = writeln!(w, "  {{ goto = \"{}\" }},", opts[0].0);
+        return;
+    }
+    let pooled_total: u64 = opts.iter().map(|(_, r)| r.iter().sum::<u64>()).sum();
+    let totals: Vec<u64> = (0..6)
+        .map(|a| opts.iter().map(|(_, r)| r[a]).sum())
+        .collect();
+    let parts: Vec<String> = opts
+        .iter()
+        .enumerate()
+        .map(|(i, (to, r))| {
+            if i + 1 == opts.len() {
+                return format!("{{ to = \"{to}\" }}");
+            }
+            let pooled = r.iter().sum::<u64>() as f64 / pooled_total as f64;
+            if by_acuity {
+                // Acuities seen fewer than 20 times take the pooled probability.
+                let ps: Vec<String> = (1..=5)
+                    .map(|a| {
+                        let p = if totals[a] >= 20 {
+                            r[a] as f64 / totals[a] as f64
+                        } else {
+                            pooled
+                        };
+                        format!("{}", floor4(p))
+                    })
+                    .collect();
+                format!("{{ to = \"{to}\", p_by_acuity = [{}] }}", ps.join(", "))
+            } else {
+                format!("{{ to = \"{to}\", p = {} }}", floor4(pooled))
+            }
+        })
+        .collect();
+    let _ = writeln!(w, "  {{ branch = [{}] }},", parts.join(",\n    "));
+}

@@ -1,0 +1,273 @@
+//! Maximum-likelihood fits of duration distributions (exponential, gamma,
+//! lognormal, Weibull), compared by AIC, with the Kolmogorov-Smirnov statistic.
+
+use crate::dist::DistSpec;
+use crate::duration::Duration;
+use statrs::distribution::{ContinuousCDF, Exp, Gamma, LogNormal, Weibull};
+use statrs::function::gamma::{digamma, ln_gamma};
+
+/// Durations below this (minutes) are read as this: logs record whole minutes,
+/// so a zero means "under a minute", and every family here needs x > 0.
+pub const FLOOR_MINUTES: f64 = 0.5;
+
+/// A distribution family that can be fitted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    /// Exponential.
+    Exponential,
+    /// Gamma.
+    Gamma,
+    /// Lognormal.
+    Lognormal,
+    /// Weibull.
+    Weibull,
+}
+
+impl Family {
+    /// The family's name as written in scenarios.
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Exponential => "exponential",
+            Family::Gamma => "gamma",
+            Family::Lognormal => "lognormal",
+            Family::Weibull => "weibull",
+        }
+    }
+}
+
+/// One fitted family.
+#[derive(Clone, Debug)]
+pub struct Fitted {
+    /// Family.
+    pub family: Family,
+    /// Parameters: exponential (mean, -), gamma (shape, scale), lognormal
+    /// (mu, sigma of the log), Weibull (shape, scale); minutes.
+    pub params: (f64, f64),
+    /// Log-likelihood at the estimate.
+    pub loglik: f64,
+    /// Akaike information criterion: 2k - 2 loglik.
+    pub aic: f64,
+    /// Kolmogorov-Smirnov statistic against the sample.
+    pub ks: f64,
+    /// Sample size.
+    pub n: usize,
+}
+
+impl Fitted {
+    /// Mean of the fitted distribution in minutes.
+    pub fn mean(&self) -> f64 {
+        let (a, b) = self.params;
+        match self.family {
+            Family::Exponential => a,
+            Family::Gamma => a * b,
+            Family::Lognormal => (a + b * b / 2.0).exp(),
+            Family::Weibull => b * statrs::function::gamma::gamma(1.0 + 1.0 / a),
+        }
+    }
+
+    /// Standard deviation in minutes.
+    pub fn sd(&self) -> f64 {
+        let (a, b) = self.params;
+        match self.family {
+            Family::Exponential => a,
+            Family::Gamma => a.sqrt() * b,
+            Family::Lognormal => self.mean() * ((b * b).exp() - 1.0).sqrt(),
+            Family::Weibull => {
+                let g = statrs::function::gamma::gamma;
+                b * (g(1.0 + 2.0 / a) - g(1.0 + 1.0 / a).powi(2))
+                    .max(0.0)
+                    .sqrt()
+            }
+        }
+    }
+
+    /// The scenario form of the fitted distribution.
+    pub fn spec(&self) -> DistSpec {
+        let d = |m: f64| Duration::from_minutes(round_sig(m));
+        match self.family {
+            Family::Exponential => DistSpec::Exponential {
+                mean: d(self.mean()),
+            },
+            Family::Gamma => DistSpec::Gamma {
+                mean: d(self.mean()),
+                sd: d(self.sd()),
+            },
+            Family::Lognormal => DistSpec::Lognormal {
+                mean: d(self.mean()),
+                sd: d(self.sd()),
+            },
+            Family::Weibull => DistSpec::Weibull {
+                shape: round_sig(self.params.0),
+                scale: d(self.params.1),
+            },
+        }
+    }
+
+    fn cdf(&self, x: f64) -> f64 {
+        let (a, b) = self.params;
+        match self.family {
+            Family::Exponential => Exp::new(1.0 / a).map_or(f64::NAN, |d| d.cdf(x)),
+            Family::Gamma => Gamma::new(a, 1.0 / b).map_or(f64::NAN, |d| d.cdf(x)),
+            Family::Lognormal => LogNormal::new(a, b).map_or(f64::NAN, |d| d.cdf(x)),
+            Family::Weibull => Weibull::new(a, b).map_or(f64::NAN, |d| d.cdf(x)),
+        }
+    }
+}
+
+/// Four significant digits: fitted values are written for people to read.
+pub fn round_sig(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let p = 10f64.powi(3 - x.abs().log10().floor() as i32);
+    (x * p).round() / p
+}
+
+/// Fits every family to the sample (minutes) and returns them best AIC first;
+/// empty when fewer than two distinct positive values are given.
+pub fn fit_all(sample: &[f64]) -> Vec<Fitted> {
+    let mut x: Vec<f64> = sample
+        .iter()
+        .filter(|v| v.is_finite())
+        .map(|&v| v.max(FLOOR_MINUTES))
+        .collect();
+    if x.len() < 2 {
+        return vec![];
+    }
+    x.sort_by(f64::total_cmp);
+    if x[0] == x[x.len() - 1] {
+        return vec![];
+    }
+    let n = x.len() as f64;
+    let mean = x.iter().sum::<f64>() / n;
+    let logs: Vec<f64> = x.iter().map(|v| v.ln()).collect();
+    let mean_log = logs.iter().sum::<f64>() / n;
+    let sum_log = mean_log * n;
+    let mut fits = vec![];
+    // Exponential.
+    let ll = -n * mean.ln() - n;
+    fits.push((Family::Exponential, (mean, 0.0), ll, 1.0));
+    // Lognormal: closed form.
+    let var_log = logs.iter().map(|l| (l - mean_log).powi(2)).sum::<f64>() / n;
+    let sigma = var_log.sqrt().max(1e-9);
+    let ll = -sum_log - n * sigma.ln() - 0.5 * n * (2.0 * std::f64::consts::PI).ln() - 0.5 * n;
+    fits.push((Family::Lognormal, (mean_log, sigma), ll, 2.0));
+    // Gamma: ln a - digamma(a) = ln(mean) - mean(ln x), decreasing in a.
+    let s = mean.ln() - mean_log;
+    if s > 1e-12 {
+        let a = bisect(|a| a.ln() - digamma(a) - s, 1e-4, 1e6);
+        let theta = mean / a;
+        let ll = (a - 1.0) * sum_log - n * mean / theta - n * a * theta.ln() - n * ln_gamma(a);
+        fits.push((Family::Gamma, (a, theta), ll, 2.0));
+    }
+    // Weibull: profile equation in the shape k, on x scaled by its mean.
+    let z: Vec<f64> = x.iter().map(|v| v / mean).collect();
+    let zl: Vec<f64> = z.iter().map(|v| v.ln()).collect();
+    let mzl = zl.iter().sum::<f64>() / n;
+    let g = |k: f64| {
+        let (mut a, mut b) = (0.0, 0.0);
+        for (zi, li) in z.iter().zip(&zl) {
+            let p = zi.powf(k);
+            a += p * li;
+            b += p;
+        }
+        a / b - 1.0 / k - mzl
+    };
+    // g increases in k: negative below the root.
+    let k = bisect(|k| -g(k), 0.01, 100.0);
+    let sk = z.iter().map(|v| v.powf(k)).sum::<f64>() / n;
+    let scale = mean * sk.powf(1.0 / k);
+    let ll = n * k.ln() - n * k * scale.ln() + (k - 1.0) * sum_log
+        - x.iter().map(|v| (v / scale).powf(k)).sum::<f64>();
+    fits.push((Family::Weibull, (k, scale), ll, 2.0));
+
+    let mut out: Vec<Fitted> = fits
+        .into_iter()
+        .filter(|f| f.2.is_finite())
+        .map(|(family, params, loglik, k)| {
+            let mut f = Fitted {
+                family,
+                params,
+                loglik,
+                aic: 2.0 * k - 2.0 * loglik,
+                ks: f64::NAN,
+                n: x.len(),
+            };
+            f.ks = ks_statistic(&x, |v| f.cdf(v));
+            f
+        })
+        .collect();
+    out.sort_by(|a, b| a.aic.total_cmp(&b.aic));
+    out
+}
+
+/// Root of a decreasing function on `[lo, hi]` by bisection in log space.
+fn bisect(f: impl Fn(f64) -> f64, mut lo: f64, mut hi: f64) -> f64 {
+    for _ in 0..200 {
+        let mid = (lo * hi).sqrt();
+        if f(mid) > 0.0 {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+        if hi / lo < 1.0 + 1e-12 {
+            break;
+        }
+    }
+    (lo * hi).sqrt()
+}
+
+/// Kolmogorov-Smirnov statistic sup |F_n - F| of a sorted sample.
+pub fn ks_statistic(sorted: &[f64], cdf: impl Fn(f64) -> f64) -> f64 {
+    let n = sorted.len() as f64;
+    let mut d: f64 = 0.0;
+    for (i, &x) in sorted.iter().enumerate() {
+        let f = cdf(x);
+        d = d
+            .max((f - i as f64 / n).abs())
+            .max(((i + 1) as f64 / n - f).abs());
+    }
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_distr::Distribution;
+
+    fn sample<D: Distribution<f64>>(d: D, n: usize) -> Vec<f64> {
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(7);
+        (0..n).map(|_| d.sample(&mut rng)).collect()
+    }
+
+    #[test]
+    fn recovers_each_family_and_picks_it_by_aic() {
+        let n = 20_000;
+        let g = fit_all(&sample(rand_distr::Gamma::new(2.5, 40.0).unwrap(), n));
+        assert_eq!(g[0].family, Family::Gamma);
+        assert!((g[0].params.0 - 2.5).abs() < 0.1, "{:?}", g[0]);
+        let l = fit_all(&sample(rand_distr::LogNormal::new(5.0, 0.6).unwrap(), n));
+        assert_eq!(l[0].family, Family::Lognormal);
+        assert!((l[0].params.0 - 5.0).abs() < 0.02 && (l[0].params.1 - 0.6).abs() < 0.02);
+        let w = fit_all(&sample(rand_distr::Weibull::new(300.0, 1.7).unwrap(), n));
+        assert_eq!(w[0].family, Family::Weibull);
+        assert!((w[0].params.0 - 1.7).abs() < 0.05 && (w[0].params.1 / 300.0 - 1.0).abs() < 0.02);
+        let e = fit_all(&sample(rand_distr::Exp::new(1.0 / 90.0).unwrap(), n));
+        // Exponential is nested in gamma and Weibull: AIC prefers the simpler one
+        // unless the data say otherwise; its mean is the sample mean.
+        let ex = e.iter().find(|f| f.family == Family::Exponential).unwrap();
+        assert!((ex.mean() / 90.0 - 1.0).abs() < 0.03);
+        // A good fit has a small KS statistic; a wrong family a large one.
+        assert!(g[0].ks < 0.015, "{}", g[0].ks);
+        let wrong = l.iter().find(|f| f.family == Family::Exponential).unwrap();
+        assert!(wrong.ks > 0.1);
+    }
+
+    #[test]
+    fn degenerate_samples_give_no_fit() {
+        assert!(fit_all(&[]).is_empty());
+        assert!(fit_all(&[5.0]).is_empty());
+        assert!(fit_all(&[5.0, 5.0, 5.0]).is_empty());
+    }
+}

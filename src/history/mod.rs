@@ -1,0 +1,416 @@
+//! History commands: `generate-history`, `fit`, `validate`, `project` and the
+//! `--replay` option of `run`.
+
+mod project;
+mod read;
+pub(crate) mod time;
+mod validate;
+
+pub(crate) use project::{ProjectArgs, project};
+pub(crate) use read::{Known, ReadLog, read_log};
+pub(crate) use validate::{ValidateArgs, validate};
+
+use crate::{load, output};
+use anyhow::{Result, anyhow};
+use hospsim_sim::Model;
+use hospsim_sim::history::derive::{DeriveOptions, FitReport, derive};
+use hospsim_sim::history::{Event, LogRow, NO_UNIT};
+use hospsim_sim::model::ArrivalProcess;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// Event-log CSV of simulated rows; `origin` is the minute (since 1970) of time 0.
+pub(crate) fn log_csv(m: &Model, rows: &[LogRow], origin: f64) -> Vec<u8> {
+    let mut sorted: Vec<&LogRow> = rows.iter().collect();
+    // Stable: a patient's events at the same instant keep their order.
+    sorted.sort_by(|a, b| a.t.total_cmp(&b.t));
+    let mut out = String::with_capacity(rows.len() * 64);
+    out.push_str("patient_id,class,acuity,unit,event,timestamp\n");
+    for r in sorted {
+        let Some(ev) = Event::from_index(r.event) else {
+            continue;
+        };
+        let (id, episode) = (r.id & ((1 << 48) - 1), r.id >> 48);
+        let _ = write!(out, "P{id}");
+        if episode > 0 {
+            let _ = write!(out, "-{}", episode + 1);
+        }
+        let unit = if r.unit == NO_UNIT {
+            ""
+        } else {
+            m.history.unit_names[r.unit as usize].as_str()
+        };
+        let _ = writeln!(
+            out,
+            ",{},{},{},{},{}",
+            output::csv_text(&m.classes[r.class as usize].name),
+            r.acuity,
+            output::csv_text(unit),
+            ev.name(),
+            time::format_minutes(origin + r.t)
+        );
+    }
+    out.into_bytes()
+}
+
+/// `hospsim generate-history`: a log from one simulated replication.
+pub(crate) fn generate_history(
+    scenario: &Path,
+    days: f64,
+    seed: u64,
+    out: &Path,
+    sets: &[String],
+    quiet: bool,
+) -> Result<()> {
+    if !(days > 0.0 && days <= 3660.0) {
+        return Err(anyhow!("--days must be between 0 and 3660, got {days}"));
+    }
+    let probe = load::load_file(scenario, sets)?;
+    let warm = probe.model.warmup;
+    let mut sets = sets.to_vec();
+    sets.push(format!("sim.horizon=\"{} min\"", warm + days * 1440.0));
+    let mut model = load::load_file(scenario, &sets)?.model;
+    model.replications = 1;
+    model.seed = seed;
+    let rows = hospsim_sim::runner::run_logged(&model, &|| {}, &|o| o.log)?
+        .pop()
+        .unwrap_or_default();
+    let start = time::civil_minutes(model.start);
+    let origin = start + model.warmup;
+    let bytes = log_csv(&model, &rows, start);
+    let dir = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)
+        .map_err(|e| anyhow!("cannot create folder {}: {e}", dir.display()))?;
+    let name = out
+        .file_name()
+        .ok_or_else(|| anyhow!("--out {} names no file", out.display()))?
+        .to_string_lossy()
+        .to_string();
+    let path = output::write_atomic(dir, &name, &bytes)?;
+    if !quiet {
+        let v = hospsim_sim::history::Visits::of_model(&model, &rows);
+        println!(
+            "{}: {} visits, {} events over {days} days from {} (after {} days of warm-up), seed {seed}",
+            model.name,
+            v.visits.len(),
+            rows.len(),
+            time::format_minutes(origin),
+            warm / 1440.0
+        );
+        if model.history.unit_names.is_empty() {
+            println!(
+                "  note: the scenario has no [history.units]: the log has arrivals and departures only"
+            );
+        }
+        output::announce(false, "", &[path]);
+    }
+    Ok(())
+}
+
+/// `hospsim fit`: a scenario learned from a log, and its fit report.
+pub(crate) fn fit(
+    log: &Path,
+    out: &Option<PathBuf>,
+    name: Option<String>,
+    min_share: f64,
+    strict: bool,
+    quiet: bool,
+) -> Result<()> {
+    let read = read_log(log, &Known::default(), strict)?;
+    let dir = crate::output_dir(out, "fitted")?;
+    let name = name.unwrap_or_else(|| {
+        format!(
+            "Fitted from {}",
+            log.file_name()
+                .map_or("log".into(), |n| n.to_string_lossy().to_string())
+        )
+    });
+    let opt = DeriveOptions {
+        name,
+        start: time::format_minutes(read.origin)[..16].to_string(),
+        replications: 20,
+        min_share,
+    };
+    let (text, report) = derive(&read.visits, &opt);
+    // The learned scenario must load: a failure here is a bug, said as such.
+    load::load_text("fitted.toml", &text, &[]).map_err(|e| {
+        anyhow!("the fitted scenario does not compile (a hospsim bug, please report it): {e:#}")
+    })?;
+    let mut written = vec![output::write_atomic(&dir, "fitted.toml", text.as_bytes())?];
+    written.push(output::write_atomic(
+        &dir,
+        "fit_report.csv",
+        &fit_report_csv(&report),
+    )?);
+    written.push(output::write_atomic(
+        &dir,
+        "fit.json",
+        &output::json_bytes(&fit_json(&report, &read))?,
+    )?);
+    if !read.rejects.is_empty() {
+        written.push(output::write_atomic(
+            &dir,
+            "rejects.csv",
+            &rejects_csv(&read),
+        )?);
+    }
+    let text = fit_table(&report, &read);
+    output::announce(quiet, &text, &written);
+    Ok(())
+}
+
+fn fit_report_csv(r: &FitReport) -> Vec<u8> {
+    let n = output::csv_num;
+    let mut s = String::from(
+        "kind,what,n,value,se,family,param1,param2,fitted_mean,fitted_sd,sample_mean,sample_sd,aic,ks,aic_exponential,aic_gamma,aic_lognormal,aic_weibull\n",
+    );
+    for a in &r.arrivals {
+        let _ = writeln!(
+            s,
+            "arrivals_per_day,{},{},{},{},,,,,,,,,,,,,",
+            output::csv_text(&a.class),
+            a.n,
+            n(a.per_day),
+            n(a.per_day_se)
+        );
+        for (h, (rate, se)) in a.rates_per_hour.iter().zip(&a.rates_se).enumerate() {
+            let _ = writeln!(
+                s,
+                "arrivals_per_hour,{} h{h:03},,{},{},,,,,,,,,,,,,",
+                output::csv_text(&a.class),
+                n(*rate),
+                n(*se)
+            );
+        }
+        for (k, p) in a.acuity.iter().enumerate() {
+            let _ = writeln!(
+                s,
+                "acuity_share,{} acuity {},,{},,,,,,,,,,,,,,",
+                output::csv_text(&a.class),
+                k + 1,
+                n(*p)
+            );
+        }
+    }
+    for rt in &r.routes {
+        let _ = writeln!(
+            s,
+            "routing,{} -> {},{},{},{},,,,,,,,,,,,,",
+            output::csv_text(&rt.from),
+            output::csv_text(&rt.to),
+            rt.n,
+            n(rt.p),
+            n(rt.se)
+        );
+    }
+    for (u, c) in &r.capacity {
+        let _ = writeln!(s, "capacity,{},,{c},,,,,,,,,,,,,,", output::csv_text(u));
+    }
+    for d in &r.durations {
+        let best = d.fits.first();
+        let aic = |name: &str| {
+            d.fits
+                .iter()
+                .find(|f| f.family.name() == name)
+                .map_or(String::new(), |f| n(f.aic))
+        };
+        let _ = writeln!(
+            s,
+            "duration,{},{},,,{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            output::csv_text(&d.what),
+            d.n,
+            best.map_or("", |f| f.family.name()),
+            best.map_or(String::new(), |f| n(f.params.0)),
+            best.map_or(String::new(), |f| n(f.params.1)),
+            best.map_or(String::new(), |f| n(f.mean())),
+            best.map_or(String::new(), |f| n(f.sd())),
+            n(d.sample_mean),
+            n(d.sample_sd),
+            best.map_or(String::new(), |f| n(f.aic)),
+            best.map_or(String::new(), |f| n(f.ks)),
+            aic("exponential"),
+            aic("gamma"),
+            aic("lognormal"),
+            aic("weibull"),
+        );
+    }
+    s.into_bytes()
+}
+
+fn fit_json(r: &FitReport, read: &ReadLog) -> serde_json::Value {
+    serde_json::json!({
+        "schema_version": 1,
+        "log": { "format": read.format, "rows": read.rows, "rejected": read.rejects.len(),
+                 "visits": r.visits, "events": r.events, "days": r.days,
+                 "start": time::format_minutes(read.origin) },
+        "arrivals": r.arrivals.iter().map(|a| serde_json::json!({
+            "class": a.class, "n": a.n, "per_day": a.per_day, "per_day_se": a.per_day_se,
+            "rates_per_hour": a.rates_per_hour, "rates_se": a.rates_se, "acuity": a.acuity })).collect::<Vec<_>>(),
+        "routing": r.routes.iter().map(|x| serde_json::json!({
+            "from": x.from, "to": x.to, "n": x.n, "of": x.of, "p": x.p, "se": x.se })).collect::<Vec<_>>(),
+        "capacity": r.capacity.iter().map(|(u, c)| serde_json::json!({ "unit": u, "peak_census": c })).collect::<Vec<_>>(),
+        "durations": r.durations.iter().map(|d| serde_json::json!({
+            "what": d.what, "n": d.n, "sample_mean_min": d.sample_mean, "sample_sd_min": d.sample_sd,
+            "fits": d.fits.iter().map(|f| serde_json::json!({
+                "family": f.family.name(), "params": [f.params.0, f.params.1],
+                "mean_min": f.mean(), "sd_min": f.sd(), "loglik": f.loglik, "aic": f.aic, "ks": f.ks })).collect::<Vec<_>>()
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn fit_table(r: &FitReport, read: &ReadLog) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "Fitted ({}): {} rows, {} visits over {:.1} days from {}{}",
+        read.format,
+        read.rows,
+        r.visits,
+        r.days,
+        time::format_minutes(read.origin),
+        if read.rejects.is_empty() {
+            String::new()
+        } else {
+            format!("; {} rows rejected (rejects.csv)", read.rejects.len())
+        }
+    );
+    reject_preview(&mut s, read);
+    let _ = writeln!(s, "\n  {:<28} {:>8} {:>14}", "class", "per day", "95% CI");
+    for a in &r.arrivals {
+        let _ = writeln!(
+            s,
+            "  {:<28} {:>8.2} [{:>5.2}, {:>5.2}]",
+            a.class,
+            a.per_day,
+            a.per_day - 1.96 * a.per_day_se,
+            a.per_day + 1.96 * a.per_day_se
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\n  {:<44} {:>6} {:>11} {:>10} {:>10} {:>7}",
+        "duration", "n", "family", "mean", "sd", "KS"
+    );
+    for d in &r.durations {
+        let f = d.fits.first();
+        let _ = writeln!(
+            s,
+            "  {:<44} {:>6} {:>11} {:>10} {:>10} {:>7}",
+            truncate(&d.what, 44),
+            d.n,
+            f.map_or("(mean)", |f| f.family.name()),
+            human_minutes(f.map_or(d.sample_mean, |f| f.mean())),
+            human_minutes(f.map_or(d.sample_sd, |f| f.sd())),
+            f.map_or(String::new(), |f| format!("{:.3}", f.ks))
+        );
+    }
+    let _ = writeln!(s, "\n  {:<44} {:>8} {:>10}", "routing", "share", "n");
+    for x in &r.routes {
+        let _ = writeln!(
+            s,
+            "  {:<44} {:>7.1}% {:>10}",
+            truncate(&format!("{} -> {}", x.from, x.to), 44),
+            100.0 * x.p,
+            x.n
+        );
+    }
+    s
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let t: String = s.chars().take(n - 1).collect();
+        format!("{t}…")
+    }
+}
+
+/// Minutes in the unit a reader expects: min, h or d.
+pub(crate) fn human_minutes(m: f64) -> String {
+    if !m.is_finite() {
+        "-".into()
+    } else if m < 120.0 {
+        format!("{m:.1} min")
+    } else if m < 2880.0 {
+        format!("{:.2} h", m / 60.0)
+    } else {
+        format!("{:.2} d", m / 1440.0)
+    }
+}
+
+pub(crate) fn reject_preview(s: &mut String, read: &ReadLog) {
+    for r in read.rejects.iter().take(5) {
+        let _ = writeln!(s, "  rejected line {}: {}", r.line, r.reason);
+    }
+    if read.rejects.len() > 5 {
+        let _ = writeln!(
+            s,
+            "  ... and {} more in rejects.csv",
+            read.rejects.len() - 5
+        );
+    }
+}
+
+pub(crate) fn rejects_csv(read: &ReadLog) -> Vec<u8> {
+    let mut s = String::from("line,patient_id,reason\n");
+    for r in &read.rejects {
+        let _ = writeln!(
+            s,
+            "{},{},{}",
+            r.line,
+            output::csv_text(&r.patient),
+            output::csv_text(&r.reason)
+        );
+    }
+    s.into_bytes()
+}
+
+/// Loads a scenario for a log's period: starts `warm-up` before the log's first
+/// midnight, runs to the log's end; `extra` are further `--set`s.
+pub(crate) fn load_for_log(
+    scenario: &Path,
+    log: &Path,
+    strict: bool,
+    sets: &[String],
+) -> Result<(load::Loaded, ReadLog)> {
+    let probe = load::load_file(scenario, sets)?;
+    let read = read_log(log, &Known::of_model(&probe.model), strict)?;
+    let warm = probe.model.warmup;
+    let mut sets = sets.to_vec();
+    sets.push(format!(
+        "sim.start=\"{}\"",
+        &time::format_minutes(read.origin - warm)[..16]
+    ));
+    sets.push(format!(
+        "sim.horizon=\"{} min\"",
+        (warm + read.visits.to).ceil()
+    ));
+    let loaded = load::load_file(scenario, &sets)?;
+    Ok((loaded, read))
+}
+
+/// Replaces the arrivals of every class in the log by its actual arrivals
+/// (times and acuity); returns the classes replaced.
+pub(crate) fn apply_replay(model: &mut Model, read: &ReadLog) -> Vec<String> {
+    let n = model.classes.len();
+    let mut lists: Vec<Vec<(f64, u8)>> = vec![vec![]; n];
+    for v in &read.visits.visits {
+        if (v.class as usize) < n {
+            lists[v.class as usize].push((model.warmup + v.arrival(), v.acuity));
+        }
+    }
+    let mut replaced = vec![];
+    for (c, list) in lists.into_iter().enumerate() {
+        if list.is_empty() {
+            continue;
+        }
+        replaced.push(model.classes[c].name.clone());
+        model.classes[c].max_arrivals = u64::MAX;
+        model.classes[c].process = ArrivalProcess::Replay(list);
+    }
+    replaced
+}

@@ -1,0 +1,406 @@
+//! Reading an event log (or a Synthea `encounters.csv`) into visits, with every
+//! rejected row kept with its line number and reason.
+
+use super::time::{midnight, minute_of_week, parse_minutes};
+use anyhow::{Context, Result, anyhow};
+use hospsim_sim::history::{Event, NO_UNIT, UnitKind, Visit, Visits, event_names};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// A row that was not taken, and why.
+#[derive(Clone, Debug)]
+pub(crate) struct Reject {
+    pub(crate) line: u64,
+    pub(crate) patient: String,
+    pub(crate) reason: String,
+}
+
+/// Names the log must use: those of a scenario's classes and `[history.units]`.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Known {
+    pub(crate) classes: Option<Vec<String>>,
+    pub(crate) units: Option<(Vec<String>, Vec<UnitKind>)>,
+}
+
+impl Known {
+    /// The names of a compiled model.
+    pub(crate) fn of_model(m: &hospsim_sim::Model) -> Known {
+        Known {
+            classes: Some(m.classes.iter().map(|c| c.name.clone()).collect()),
+            units: Some((m.history.unit_names.clone(), m.history.unit_kinds.clone())),
+        }
+    }
+}
+
+/// A log read from a file.
+pub(crate) struct ReadLog {
+    pub(crate) visits: Visits,
+    /// Minutes since 1970 of the visits' time 0 (midnight before the first arrival).
+    pub(crate) origin: f64,
+    pub(crate) rows: u64,
+    pub(crate) rejects: Vec<Reject>,
+    pub(crate) format: &'static str,
+}
+
+struct Builder {
+    known: Known,
+    strict: bool,
+    file: String,
+    classes: Vec<String>,
+    units: Vec<String>,
+    kinds: Vec<UnitKind>,
+    index: HashMap<String, usize>,
+    visits: Vec<Visit>,
+    /// Per visit: absolute time of its last event, line of it, closed.
+    state: Vec<(f64, u64, bool)>,
+    rejects: Vec<Reject>,
+    rows: u64,
+}
+
+/// Event-log columns (lower case); extra columns are allowed and ignored.
+const REQUIRED: [&str; 4] = ["patient_id", "class", "event", "timestamp"];
+
+impl Builder {
+    fn reject(&mut self, line: u64, patient: &str, reason: String) -> Result<()> {
+        if self.strict {
+            return Err(anyhow!(
+                "{}:{line}: {reason}\n  hint: without --strict, bad rows are listed in rejects.csv and the rest is read",
+                self.file
+            ));
+        }
+        self.rejects.push(Reject {
+            line,
+            patient: patient.to_string(),
+            reason,
+        });
+        Ok(())
+    }
+
+    fn class_index(&mut self, name: &str) -> Result<u16, String> {
+        if let Some(i) = self.classes.iter().position(|c| c == name) {
+            return Ok(i as u16);
+        }
+        if let Some(k) = &self.known.classes {
+            return Err(format!(
+                "unknown class \"{name}\" (the scenario's classes: {})",
+                k.join(", ")
+            ));
+        }
+        self.classes.push(name.to_string());
+        Ok((self.classes.len() - 1) as u16)
+    }
+
+    fn unit_index(&mut self, name: &str) -> Result<u16, String> {
+        if name.is_empty() {
+            return Ok(NO_UNIT);
+        }
+        if let Some(i) = self.units.iter().position(|c| c == name) {
+            return Ok(i as u16);
+        }
+        if self.known.units.is_some() {
+            return Err(format!(
+                "unknown unit \"{name}\" (the scenario's [history.units]: {})",
+                self.units.join(", ")
+            ));
+        }
+        self.units.push(name.to_string());
+        self.kinds.push(UnitKind::guess(name));
+        Ok((self.units.len() - 1) as u16)
+    }
+
+    /// Validates one event and adds it to its visit, or rejects the row.
+    #[allow(clippy::too_many_arguments)]
+    fn event(
+        &mut self,
+        line: u64,
+        patient: &str,
+        class: &str,
+        acuity: &str,
+        unit: &str,
+        event: &str,
+        timestamp: &str,
+    ) -> Result<()> {
+        if patient.is_empty() {
+            return self.reject(line, patient, "patient_id is empty".into());
+        }
+        let t = match parse_minutes(timestamp) {
+            Ok(t) => t,
+            Err(e) => return self.reject(line, patient, format!("timestamp: {e}")),
+        };
+        let Some(ev) = Event::parse(event) else {
+            return self.reject(
+                line,
+                patient,
+                format!("unknown event \"{event}\" (events: {})", event_names()),
+            );
+        };
+        let acuity: u8 = match acuity.trim() {
+            "" => 0,
+            a => match a.parse::<u8>() {
+                Ok(v @ 1..=5) => v,
+                _ => {
+                    return self.reject(
+                        line,
+                        patient,
+                        format!("acuity \"{a}\" is not 1..5 (or blank)"),
+                    );
+                }
+            },
+        };
+        let class = match self.class_index(class.trim()) {
+            Ok(c) => c,
+            Err(e) => return self.reject(line, patient, e),
+        };
+        let unit = match self.unit_index(unit.trim()) {
+            Ok(u) => u,
+            Err(e) => return self.reject(line, patient, e),
+        };
+        if unit == NO_UNIT && matches!(ev, Event::Admit | Event::Transfer | Event::TheatreStart) {
+            return self.reject(
+                line,
+                patient,
+                format!("event \"{}\" needs a unit", ev.name()),
+            );
+        }
+        match self.index.get(patient).copied() {
+            None => {
+                if ev != Event::Arrival {
+                    return self.reject(
+                        line,
+                        patient,
+                        format!(
+                            "\"{}\" before the patient's arrival (the first row of a patient must be its arrival)",
+                            ev.name()
+                        ),
+                    );
+                }
+                self.index.insert(patient.to_string(), self.visits.len());
+                self.visits.push(Visit {
+                    id: patient.to_string(),
+                    class,
+                    acuity,
+                    events: vec![(t, ev, unit)],
+                });
+                self.state.push((t, line, ev.is_final()));
+            }
+            Some(i) => {
+                let (last, last_line, closed) = self.state[i];
+                let reason = if ev == Event::Arrival {
+                    Some(format!(
+                        "a second arrival for patient \"{patient}\" (its latest event is at line {last_line})"
+                    ))
+                } else if closed {
+                    Some(format!(
+                        "\"{}\" after the patient's departure (line {last_line})",
+                        ev.name()
+                    ))
+                } else if t < last {
+                    Some(format!(
+                        "out of order: {} is before the patient's previous event at {} (line {last_line})",
+                        super::time::format_minutes(t),
+                        super::time::format_minutes(last)
+                    ))
+                } else if self.visits[i].class != class {
+                    Some(format!(
+                        "class \"{}\" differs from the patient's arrival row (\"{}\")",
+                        self.classes[class as usize], self.classes[self.visits[i].class as usize]
+                    ))
+                } else {
+                    None
+                };
+                if let Some(r) = reason {
+                    return self.reject(line, patient, r);
+                }
+                if self.visits[i].acuity == 0 {
+                    self.visits[i].acuity = acuity;
+                }
+                self.visits[i].events.push((t, ev, unit));
+                self.state[i] = (t, line, ev.is_final());
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(mut self, format: &'static str) -> Result<ReadLog> {
+        if self.visits.is_empty() {
+            return Err(anyhow!(
+                "{}: no usable visits ({} rows, {} rejected{})",
+                self.file,
+                self.rows,
+                self.rejects.len(),
+                self.rejects
+                    .first()
+                    .map(|r| format!("; first: line {}: {}", r.line, r.reason))
+                    .unwrap_or_default()
+            ));
+        }
+        let first = self
+            .visits
+            .iter()
+            .map(|v| v.events[0].0)
+            .fold(f64::INFINITY, f64::min);
+        let last = self
+            .visits
+            .iter()
+            .filter_map(|v| v.events.last().map(|e| e.0))
+            .fold(f64::NEG_INFINITY, f64::max);
+        let origin = midnight(first);
+        for v in &mut self.visits {
+            for e in &mut v.events {
+                e.0 -= origin;
+            }
+        }
+        self.visits
+            .sort_by(|a, b| a.arrival().total_cmp(&b.arrival()).then(a.id.cmp(&b.id)));
+        Ok(ReadLog {
+            visits: Visits {
+                classes: self.classes,
+                units: self.units,
+                unit_kinds: self.kinds,
+                origin_minute_of_week: minute_of_week(origin),
+                from: 0.0,
+                to: (last - origin).max(1.0),
+                visits: self.visits,
+            },
+            origin,
+            rows: self.rows,
+            rejects: self.rejects,
+            format,
+        })
+    }
+}
+
+/// Reads an event log or a Synthea `encounters.csv` (told apart by the header).
+pub(crate) fn read_log(path: &Path, known: &Known, strict: bool) -> Result<ReadLog> {
+    let file = path.display().to_string();
+    let f = std::fs::File::open(path).with_context(|| format!("cannot open the log {file}"))?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(std::io::BufReader::with_capacity(1 << 20, f));
+    let header: Vec<String> = rdr
+        .headers()
+        .with_context(|| format!("{file}:1: cannot read the header"))?
+        .iter()
+        .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
+        .collect();
+    let (classes, units, kinds) = match &known.units {
+        Some((u, k)) => (
+            known.classes.clone().unwrap_or_default(),
+            u.clone(),
+            k.clone(),
+        ),
+        None => (known.classes.clone().unwrap_or_default(), vec![], vec![]),
+    };
+    let mut b = Builder {
+        known: known.clone(),
+        strict,
+        file: file.clone(),
+        classes,
+        units,
+        kinds,
+        index: HashMap::new(),
+        visits: vec![],
+        state: vec![],
+        rejects: vec![],
+        rows: 0,
+    };
+    let col = |name: &str| header.iter().position(|h| h.eq_ignore_ascii_case(name));
+    if ["Id", "START", "STOP", "ENCOUNTERCLASS"]
+        .iter()
+        .all(|c| col(c).is_some())
+    {
+        let (id, start, stop, class) = (
+            col("Id").unwrap_or(0),
+            col("START").unwrap_or(0),
+            col("STOP").unwrap_or(0),
+            col("ENCOUNTERCLASS").unwrap_or(0),
+        );
+        for rec in rdr.records() {
+            let rec = rec.with_context(|| format!("{file}: cannot read a row"))?;
+            let line = rec.position().map_or(0, |p| p.line());
+            b.rows += 1;
+            let get = |i: usize| rec.get(i).unwrap_or("").trim();
+            synthea_row(&mut b, line, get(id), get(class), get(start), get(stop))?;
+        }
+        return b.finish("Synthea encounters");
+    }
+    let missing: Vec<&str> = REQUIRED
+        .iter()
+        .copied()
+        .filter(|c| col(c).is_none())
+        .collect();
+    if !missing.is_empty() {
+        return Err(anyhow!(
+            "{file}:1: the header lacks column(s) {}; found: {}\n  hint: an event log has columns patient_id, class, acuity, unit, event, timestamp (docs/data-formats.md); a Synthea export has Id, START, STOP, ENCOUNTERCLASS",
+            missing.join(", "),
+            header.join(", ")
+        ));
+    }
+    let (pi, ci, ei, ti) = (
+        col("patient_id").unwrap_or(0),
+        col("class").unwrap_or(0),
+        col("event").unwrap_or(0),
+        col("timestamp").unwrap_or(0),
+    );
+    let (ai, ui) = (col("acuity"), col("unit"));
+    let n_cols = header.len();
+    for rec in rdr.records() {
+        let rec = rec.with_context(|| format!("{file}: cannot read a row"))?;
+        let line = rec.position().map_or(0, |p| p.line());
+        b.rows += 1;
+        let get = |i: usize| rec.get(i).unwrap_or("").trim();
+        if rec.len() != n_cols {
+            let p = get(pi).to_string();
+            b.reject(
+                line,
+                &p,
+                format!("{} fields where the header has {n_cols}", rec.len()),
+            )?;
+            continue;
+        }
+        let (p, c, e, t) = (get(pi), get(ci), get(ei), get(ti));
+        let a = ai.map_or("", |i| get(i));
+        let u = ui.map_or("", |i| get(i));
+        b.event(line, p, c, a, u, e, t)?;
+    }
+    b.finish("event log")
+}
+
+/// One Synthea encounter as events: arrival at START, departure at STOP; an
+/// emergency encounter is an ED visit, an inpatient one an admission to `ward`.
+fn synthea_row(
+    b: &mut Builder,
+    line: u64,
+    id: &str,
+    class: &str,
+    start: &str,
+    stop: &str,
+) -> Result<()> {
+    let class = class.to_ascii_lowercase();
+    let (arrival_unit, admit_unit) = match class.as_str() {
+        "emergency" => ("ed", None),
+        "inpatient" => ("", Some("ward")),
+        "urgentcare" => ("urgent_care", None),
+        other => (other, None),
+    };
+    if let (Ok(a), Ok(s)) = (parse_minutes(start), parse_minutes(stop))
+        && s < a
+    {
+        return b.reject(line, id, format!("STOP {stop} is before START {start}"));
+    }
+    let n = b.rejects.len();
+    b.event(line, id, &class, "", arrival_unit, "arrival", start)?;
+    if b.rejects.len() > n {
+        return Ok(());
+    }
+    if let Some(u) = admit_unit {
+        b.event(line, id, &class, "", u, "admit", start)?;
+    }
+    if stop.is_empty() {
+        return Ok(()); // still in hospital
+    }
+    if class == "emergency" {
+        b.event(line, id, &class, "", "ed", "ed_departure", stop)?;
+    }
+    b.event(line, id, &class, "", "", "discharge", stop)
+}

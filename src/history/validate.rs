@@ -1,0 +1,242 @@
+//! `hospsim validate`: the scenario simulated over the log's period, its measures
+//! beside the log's.
+
+use super::{apply_replay, load_for_log, reject_preview, rejects_csv, time};
+use crate::output;
+use anyhow::Result;
+use clap::Args;
+use hospsim_sim::history::Visits;
+use hospsim_sim::history::measure::{Measure, measure};
+use hospsim_sim::stats::{estimate, sample_percentile};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+/// Options of `hospsim validate`.
+#[derive(Args, Clone)]
+pub(crate) struct ValidateArgs {
+    /// Scenario file (TOML) with a [history] section naming its units.
+    pub(crate) scenario: PathBuf,
+    /// Event log (CSV) or Synthea encounters.csv of the period to reproduce.
+    #[arg(long)]
+    pub(crate) log: PathBuf,
+    /// Drive arrivals from the log (times and acuity) instead of the scenario's profile.
+    #[arg(long)]
+    pub(crate) replay: bool,
+    /// Replications (default: the scenario's sim.replications).
+    #[arg(long)]
+    pub(crate) reps: Option<u32>,
+    /// Master seed.
+    #[arg(long)]
+    pub(crate) seed: Option<u64>,
+    /// Override a scenario field: path=value (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub(crate) sets: Vec<String>,
+    /// Stop at the first bad row of the log.
+    #[arg(long)]
+    pub(crate) strict: bool,
+    /// Output folder (default: out/validate_<scenario name>).
+    #[arg(long)]
+    pub(crate) out: Option<PathBuf>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    pub(crate) threads: Option<usize>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub(crate) quiet: bool,
+}
+
+/// One measure, history beside simulation.
+struct Row {
+    m: Measure,
+    sim_mean: f64,
+    ci: (f64, f64),
+    range: (f64, f64),
+    inside: Option<bool>,
+}
+
+pub(crate) fn validate(a: &ValidateArgs) -> Result<()> {
+    let (loaded, read) = load_for_log(&a.scenario, &a.log, a.strict, &a.sets)?;
+    let mut model = loaded.model;
+    crate::apply_run_options(&mut model, a.reps, a.seed)?;
+    if a.replay {
+        apply_replay(&mut model, &read);
+    }
+    let threads = crate::thread_count(a.threads)?;
+    let dir = crate::output_dir(&a.out, &format!("validate_{}", loaded.scenario.name))?;
+    let history = measure(&read.visits);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()?;
+    let m = &model;
+    let sims: Vec<Vec<Measure>> = pool.install(|| {
+        hospsim_sim::runner::run_logged(m, &|| {}, &|o| measure(&Visits::of_model(m, &o.log)))
+    })?;
+    let by_key: Vec<std::collections::HashMap<&str, f64>> = sims
+        .iter()
+        .map(|s| s.iter().map(|x| (x.key.as_str(), x.value)).collect())
+        .collect();
+    let rows: Vec<Row> = history
+        .into_iter()
+        .map(|h| {
+            let vals: Vec<f64> = by_key
+                .iter()
+                .filter_map(|s| s.get(h.key.as_str()).copied())
+                .filter(|v| v.is_finite())
+                .collect();
+            let e = estimate(&vals);
+            let mut v = vals.clone();
+            let range = (
+                sample_percentile(&mut v, 2.5),
+                sample_percentile(&mut v, 97.5),
+            );
+            // The log is one realisation: it is compared with the spread of single
+            // replications, not with the (much narrower) interval of their mean.
+            let inside = (h.value.is_finite() && vals.len() >= 2).then(|| {
+                let tol = 1e-9 * h.value.abs().max(1.0);
+                h.value >= range.0 - tol && h.value <= range.1 + tol
+            });
+            Row {
+                m: h,
+                sim_mean: e.mean,
+                ci: (e.lo, e.hi),
+                range,
+                inside,
+            }
+        })
+        .collect();
+
+    let mut csv = String::from(
+        "key,group,label,unit,history,history_n,sim_mean,sim_ci_lo,sim_ci_hi,sim_p2_5,sim_p97_5,inside\n",
+    );
+    let n = output::csv_num;
+    for r in &rows {
+        let _ = writeln!(
+            csv,
+            "{},{},{},{},{},{},{},{},{},{},{},{}",
+            output::csv_text(&r.m.key),
+            r.m.group,
+            output::csv_text(&r.m.label),
+            r.m.unit,
+            n(r.m.value),
+            r.m.n,
+            n(r.sim_mean),
+            n(r.ci.0),
+            n(r.ci.1),
+            n(r.range.0),
+            n(r.range.1),
+            match r.inside {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => "",
+            }
+        );
+    }
+    let judged: Vec<&Row> = rows.iter().filter(|r| r.inside.is_some()).collect();
+    let inside = judged.iter().filter(|r| r.inside == Some(true)).count();
+    let hourly = |r: &&Row| r.m.group == "occupancy" && !r.m.key.ends_with(".mean");
+    let json = serde_json::json!({
+        "schema_version": 1,
+        "scenario": model.name,
+        "log": { "path": a.log.display().to_string(), "format": read.format, "rows": read.rows,
+                 "rejected": read.rejects.len(), "visits": read.visits.visits.len(),
+                 "start": time::format_minutes(read.origin), "days": read.visits.days() },
+        "arrivals": if a.replay { "replayed from the log" } else { "the scenario's profile" },
+        "replications": model.replications,
+        "judged": judged.len(),
+        "inside": inside,
+        "outside": judged.iter().filter(|r| r.inside == Some(false) && !hourly(r)).map(|r| serde_json::json!({
+            "key": r.m.key, "history": r.m.value, "sim_mean": r.sim_mean, "sim_p2_5": r.range.0, "sim_p97_5": r.range.1 })).collect::<Vec<_>>(),
+    });
+    let mut written = vec![output::write_atomic(
+        &dir,
+        "validation.csv",
+        csv.as_bytes(),
+    )?];
+    written.push(output::write_atomic(
+        &dir,
+        "validation.json",
+        &output::json_bytes(&json)?,
+    )?);
+    if !read.rejects.is_empty() {
+        written.push(output::write_atomic(
+            &dir,
+            "rejects.csv",
+            &rejects_csv(&read),
+        )?);
+    }
+
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{} against {} ({} visits, {:.1} days from {}), {} replications, arrivals {}",
+        model.name,
+        a.log.display(),
+        read.visits.visits.len(),
+        read.visits.days(),
+        time::format_minutes(read.origin),
+        model.replications,
+        if a.replay {
+            "replayed from the log"
+        } else {
+            "from the scenario"
+        }
+    );
+    reject_preview(&mut s, &read);
+    let _ = writeln!(
+        s,
+        "\n  {:<42} {:>8} {:>10} {:>10} {:>21} {:>21}  inside",
+        "measure", "unit", "history", "simulated", "95% CI of mean", "95% of replications",
+    );
+    for r in rows.iter().filter(|r| !hourly(r)) {
+        let f = |v: f64| fmt(v, r.m.unit);
+        let _ = writeln!(
+            s,
+            "  {:<42} {:>8} {:>10} {:>10} {:>21} {:>21}  {}",
+            super::truncate(&r.m.label, 42),
+            r.m.unit,
+            f(r.m.value),
+            f(r.sim_mean),
+            format!("[{}, {}]", f(r.ci.0), f(r.ci.1)),
+            format!("[{}, {}]", f(r.range.0), f(r.range.1)),
+            match r.inside {
+                Some(true) => "yes",
+                Some(false) => "NO",
+                None => "-",
+            }
+        );
+    }
+    for u in &read.visits.units {
+        let hrs: Vec<&Row> = rows
+            .iter()
+            .filter(|r| hourly(r) && r.m.key.starts_with(&format!("occupancy.{u}.h")))
+            .filter(|r| r.inside.is_some())
+            .collect();
+        if !hrs.is_empty() {
+            let ok = hrs.iter().filter(|r| r.inside == Some(true)).count();
+            let _ = writeln!(
+                s,
+                "  occupancy of {u} by hour of week: {ok} of {} hours inside",
+                hrs.len()
+            );
+        }
+    }
+    let _ = writeln!(
+        s,
+        "\n  {inside} of {} measures inside the 95% range of single replications (about 95% expected of a faithful model)",
+        judged.len()
+    );
+    output::announce(a.quiet, &s, &written);
+    Ok(())
+}
+
+fn fmt(v: f64, unit: &str) -> String {
+    if !v.is_finite() {
+        "-".into()
+    } else if unit == "share" {
+        format!("{:.1}%", 100.0 * v)
+    } else if v.abs() >= 100.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.2}")
+    }
+}
