@@ -166,6 +166,9 @@ enum Command {
         /// Output file.
         #[arg(long, default_value = "history.csv")]
         out: PathBuf,
+        /// Also write the patients in hospital at the end of the log (a snapshot for `project`).
+        #[arg(long)]
+        census: Option<PathBuf>,
         /// Override a scenario field: path=value (repeatable).
         #[arg(long = "set", value_name = "PATH=VALUE")]
         sets: Vec<String>,
@@ -189,6 +192,9 @@ enum Command {
         /// Leave out milestones seen in fewer than this share of a unit's stays.
         #[arg(long, default_value_t = 0.02)]
         min_share: f64,
+        /// Beds of each unit above its peak census in the log, as a share.
+        #[arg(long, default_value_t = 0.05)]
+        headroom: f64,
         /// Stop at the first bad row.
         #[arg(long)]
         strict: bool,
@@ -323,17 +329,21 @@ fn main() -> ExitCode {
             days,
             seed,
             out,
+            census,
             sets,
             quiet,
-        } => history::generate_history(&scenario, days, seed, &out, &sets, quiet),
+        } => {
+            history::generate_history(&scenario, days, seed, &out, &sets, census.as_deref(), quiet)
+        }
         Command::Fit {
             log,
             out,
             name,
             min_share,
+            headroom,
             strict,
             quiet,
-        } => history::fit(&log, &out, name, min_share, strict, quiet),
+        } => history::fit(&log, &out, name, min_share, headroom, strict, quiet),
         Command::Validate(a) => history::validate(&a),
         Command::Project(a) => history::project(&a),
         Command::Check { scenarios, sets } => check(&scenarios, &sets),

@@ -3,6 +3,7 @@
 mod broken;
 mod cli;
 mod forecasting;
+mod history;
 mod report;
 
 use assert_cmd::Command;

@@ -53,6 +53,35 @@ pub(crate) fn log_csv(m: &Model, rows: &[LogRow], origin: f64) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// The patients in hospital at the end of a log: a census snapshot for `project`.
+pub(crate) fn census_csv(v: &hospsim_sim::history::Visits, origin: f64) -> Vec<u8> {
+    use hospsim_sim::history::visits::StayEnd;
+    let mut s = String::from("patient_id,class,acuity,unit,arrived_at,admitted_at\n");
+    for visit in &v.visits {
+        if visit.exit().is_some() {
+            continue;
+        }
+        let stays = visit.stays(&v.unit_kinds, v.to);
+        if let Some(st) = stays.last().filter(|st| st.next == StayEnd::Censored) {
+            let _ = writeln!(
+                s,
+                "{},{},{},{},{},{}",
+                output::csv_text(&visit.id),
+                output::csv_text(&v.classes[visit.class as usize]),
+                if visit.acuity == 0 {
+                    String::new()
+                } else {
+                    visit.acuity.to_string()
+                },
+                output::csv_text(&v.units[st.unit as usize]),
+                time::format_minutes(origin + visit.arrival()),
+                time::format_minutes(origin + st.start)
+            );
+        }
+    }
+    s.into_bytes()
+}
+
 /// `hospsim generate-history`: a log from one simulated replication.
 pub(crate) fn generate_history(
     scenario: &Path,
@@ -60,6 +89,7 @@ pub(crate) fn generate_history(
     seed: u64,
     out: &Path,
     sets: &[String],
+    census: Option<&Path>,
     quiet: bool,
 ) -> Result<()> {
     if !(days > 0.0 && days <= 3660.0) {
@@ -89,9 +119,21 @@ pub(crate) fn generate_history(
         .ok_or_else(|| anyhow!("--out {} names no file", out.display()))?
         .to_string_lossy()
         .to_string();
-    let path = output::write_atomic(dir, &name, &bytes)?;
+    let mut written = vec![output::write_atomic(dir, &name, &bytes)?];
+    let v = hospsim_sim::history::Visits::of_model(&model, &rows);
+    if let Some(c) = census {
+        let cdir = c
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let cname = c
+            .file_name()
+            .ok_or_else(|| anyhow!("--census {} names no file", c.display()))?
+            .to_string_lossy()
+            .to_string();
+        written.push(output::write_atomic(cdir, &cname, &census_csv(&v, origin))?);
+    }
     if !quiet {
-        let v = hospsim_sim::history::Visits::of_model(&model, &rows);
         println!(
             "{}: {} visits, {} events over {days} days from {} (after {} days of warm-up), seed {seed}",
             model.name,
@@ -105,7 +147,7 @@ pub(crate) fn generate_history(
                 "  note: the scenario has no [history.units]: the log has arrivals and departures only"
             );
         }
-        output::announce(false, "", &[path]);
+        output::announce(false, "", &written);
     }
     Ok(())
 }
@@ -116,9 +158,15 @@ pub(crate) fn fit(
     out: &Option<PathBuf>,
     name: Option<String>,
     min_share: f64,
+    headroom: f64,
     strict: bool,
     quiet: bool,
 ) -> Result<()> {
+    if !(0.0..=10.0).contains(&headroom) {
+        return Err(anyhow!(
+            "--headroom must be a share between 0 and 10, got {headroom}"
+        ));
+    }
     let read = read_log(log, &Known::default(), strict)?;
     let dir = crate::output_dir(out, "fitted")?;
     let name = name.unwrap_or_else(|| {
@@ -133,6 +181,7 @@ pub(crate) fn fit(
         start: time::format_minutes(read.origin)[..16].to_string(),
         replications: 20,
         min_share,
+        headroom,
     };
     let (text, report) = derive(&read.visits, &opt);
     // The learned scenario must load: a failure here is a bug, said as such.
@@ -162,15 +211,44 @@ pub(crate) fn fit(
     Ok(())
 }
 
+/// Writes a CSV row padded with empty fields to the fit report's 19 columns.
+struct Pad<'a>(&'a mut String);
+
+impl std::fmt::Write for Pad<'_> {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        match text.strip_suffix('\n') {
+            Some(row) => {
+                self.0.push_str(row);
+                let line_start = self.0.rfind('\n').map_or(0, |i| i + 1);
+                let mut quoted = false;
+                let mut fields = 1;
+                for c in self.0[line_start..].chars() {
+                    match c {
+                        '"' => quoted = !quoted,
+                        ',' if !quoted => fields += 1,
+                        _ => {}
+                    }
+                }
+                for _ in fields..19 {
+                    self.0.push(',');
+                }
+                self.0.push('\n');
+            }
+            None => self.0.push_str(text),
+        }
+        Ok(())
+    }
+}
+
 fn fit_report_csv(r: &FitReport) -> Vec<u8> {
     let n = output::csv_num;
     let mut s = String::from(
-        "kind,what,n,value,se,family,param1,param2,fitted_mean,fitted_sd,sample_mean,sample_sd,aic,ks,aic_exponential,aic_gamma,aic_lognormal,aic_weibull\n",
+        "kind,what,n,value,se,used,family,param1,param2,fitted_mean,fitted_sd,sample_mean,sample_sd,aic,ks,aic_exponential,aic_gamma,aic_lognormal,aic_weibull\n",
     );
     for a in &r.arrivals {
         let _ = writeln!(
-            s,
-            "arrivals_per_day,{},{},{},{},,,,,,,,,,,,,",
+            Pad(&mut s),
+            "arrivals_per_day,{},{},{},{}",
             output::csv_text(&a.class),
             a.n,
             n(a.per_day),
@@ -178,8 +256,8 @@ fn fit_report_csv(r: &FitReport) -> Vec<u8> {
         );
         for (h, (rate, se)) in a.rates_per_hour.iter().zip(&a.rates_se).enumerate() {
             let _ = writeln!(
-                s,
-                "arrivals_per_hour,{} h{h:03},,{},{},,,,,,,,,,,,,",
+                Pad(&mut s),
+                "arrivals_per_hour,{} h{h:03},,{},{}",
                 output::csv_text(&a.class),
                 n(*rate),
                 n(*se)
@@ -187,8 +265,8 @@ fn fit_report_csv(r: &FitReport) -> Vec<u8> {
         }
         for (k, p) in a.acuity.iter().enumerate() {
             let _ = writeln!(
-                s,
-                "acuity_share,{} acuity {},,{},,,,,,,,,,,,,,",
+                Pad(&mut s),
+                "acuity_share,{} acuity {},,{}",
                 output::csv_text(&a.class),
                 k + 1,
                 n(*p)
@@ -197,8 +275,8 @@ fn fit_report_csv(r: &FitReport) -> Vec<u8> {
     }
     for rt in &r.routes {
         let _ = writeln!(
-            s,
-            "routing,{} -> {},{},{},{},,,,,,,,,,,,,",
+            Pad(&mut s),
+            "routing,{} -> {},{},{},{}",
             output::csv_text(&rt.from),
             output::csv_text(&rt.to),
             rt.n,
@@ -207,7 +285,7 @@ fn fit_report_csv(r: &FitReport) -> Vec<u8> {
         );
     }
     for (u, c) in &r.capacity {
-        let _ = writeln!(s, "capacity,{},,{c},,,,,,,,,,,,,,", output::csv_text(u));
+        let _ = writeln!(Pad(&mut s), "capacity,{},,{c}", output::csv_text(u));
     }
     for d in &r.durations {
         let best = d.fits.first();
@@ -218,10 +296,11 @@ fn fit_report_csv(r: &FitReport) -> Vec<u8> {
                 .map_or(String::new(), |f| n(f.aic))
         };
         let _ = writeln!(
-            s,
-            "duration,{},{},,,{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            Pad(&mut s),
+            "duration,{},{},,,{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             output::csv_text(&d.what),
             d.n,
+            d.used(),
             best.map_or("", |f| f.family.name()),
             best.map_or(String::new(), |f| n(f.params.0)),
             best.map_or(String::new(), |f| n(f.params.1)),
@@ -292,7 +371,7 @@ fn fit_table(r: &FitReport, read: &ReadLog) -> String {
     let _ = writeln!(
         s,
         "\n  {:<44} {:>6} {:>11} {:>10} {:>10} {:>7}",
-        "duration", "n", "family", "mean", "sd", "KS"
+        "duration", "n", "used", "mean", "sd", "KS"
     );
     for d in &r.durations {
         let f = d.fits.first();
@@ -301,7 +380,7 @@ fn fit_table(r: &FitReport, read: &ReadLog) -> String {
             "  {:<44} {:>6} {:>11} {:>10} {:>10} {:>7}",
             truncate(&d.what, 44),
             d.n,
-            f.map_or("(mean)", |f| f.family.name()),
+            d.used(),
             human_minutes(f.map_or(d.sample_mean, |f| f.mean())),
             human_minutes(f.map_or(d.sample_sd, |f| f.sd())),
             f.map_or(String::new(), |f| format!("{:.3}", f.ks))

@@ -263,7 +263,7 @@ pub(crate) fn project(a: &ProjectArgs) -> Result<()> {
             "{file}: the snapshot has no patients; give --at to project from an empty hospital"
         ));
     }
-    let at = (at).floor();
+    let at = at.ceil();
     let mut sets = a.sets.clone();
     sets.push(format!("sim.start=\"{}\"", &time::format_minutes(at)[..16]));
     sets.push(format!("sim.horizon=\"{} h\"", a.hours));
@@ -364,7 +364,7 @@ pub(crate) fn project(a: &ProjectArgs) -> Result<()> {
                 let busy: f64 = res.iter().map(|&i| s[i as usize][0] as f64).sum();
                 let q: f64 = res.iter().map(|&i| s[i as usize][1] as f64).sum();
                 cap = res.iter().map(|&i| s[i as usize][2] as f64).sum();
-                full += usize::from(busy >= cap);
+                full += usize::from(cap > 0.0 && busy >= cap);
                 wait += q;
                 occ.push(busy);
             }

@@ -28,6 +28,27 @@ pub struct DurationFit {
     pub sample_sd: f64,
     /// Families tried, best AIC first (empty when too few distinct values).
     pub fits: Vec<Fitted>,
+    /// 100 sample quantiles (at 0.5%, 1.5%, ..., 99.5%), minutes.
+    pub quantiles: Vec<f64>,
+}
+
+/// A best family whose KS statistic is above this (and above the 5% critical
+/// value of the KS test) does not describe the sample well enough (a mixture,
+/// a spike at zero): the scenario gets the sample's quantiles instead, so that
+/// at least its mean and spread are right.
+pub const KS_LIMIT: f64 = 0.05;
+
+impl DurationFit {
+    /// What the scenario uses: a family's name, `empirical` or `fixed`.
+    pub fn used(&self) -> &'static str {
+        match self.fits.first() {
+            // Kept unless a KS test rejects it at 5% (critical value 1.36/sqrt n)
+            // and it is off by more than KS_LIMIT.
+            Some(f) if f.ks <= KS_LIMIT.max(1.36 / (f.n as f64).sqrt()) => f.family.name(),
+            _ if self.quantiles.len() >= 2 => "empirical",
+            _ => "fixed",
+        }
+    }
 }
 
 /// An arrival rate with its uncertainty.
@@ -96,6 +117,8 @@ pub struct DeriveOptions {
     pub replications: u32,
     /// Milestones seen in fewer than this share of a unit's stays are left out.
     pub min_share: f64,
+    /// Beds of a unit above its peak census in the log (a share, e.g. 0.05).
+    pub headroom: f64,
 }
 
 /// Identifier-safe form of a name from a log.
@@ -124,12 +147,27 @@ fn mean_sd(x: &[f64]) -> (f64, f64) {
 
 fn fit_durations(what: String, sample: &[f64]) -> DurationFit {
     let (sample_mean, sample_sd) = mean_sd(sample);
+    let mut sorted: Vec<f64> = sample.iter().copied().filter(|v| v.is_finite()).collect();
+    sorted.sort_by(f64::total_cmp);
+    let quantiles = if sorted.len() >= 2 {
+        (0..100)
+            .map(|k| {
+                let pos = (k as f64 + 0.5) / 100.0 * (sorted.len() - 1) as f64;
+                let (i, f) = (pos.floor() as usize, pos - pos.floor());
+                let hi = sorted[(i + 1).min(sorted.len() - 1)];
+                (sorted[i] * (1.0 - f) + hi * f).max(0.0)
+            })
+            .collect()
+    } else {
+        vec![]
+    };
     DurationFit {
         what,
         n: sample.len(),
         sample_mean,
         sample_sd,
         fits: fit_all(sample),
+        quantiles,
     }
 }
 
@@ -138,6 +176,10 @@ fn fit_durations(what: String, sample: &[f64]) -> DurationFit {
 fn dist_toml(d: &DurationFit) -> String {
     let dur = |m: f64| format!("\"{} min\"", round_sig(m.max(0.01)));
     match d.fits.first() {
+        Some(_) | None if d.used() == "empirical" => {
+            let v: Vec<String> = d.quantiles.iter().map(|q| dur(*q)).collect();
+            format!("{{ empirical = {{ values = [{}] }} }}", v.join(", "))
+        }
         Some(f) => {
             let (a, b) = f.params;
             match f.family {
@@ -221,7 +263,14 @@ pub fn derive(v: &Visits, opt: &DeriveOptions) -> (String, FitReport) {
     // routing out of a unit depends on it (back to the ward after theatre).
     let mut routes_from: Vec<BTreeMap<String, BTreeMap<String, [u64; 6]>>> =
         vec![BTreeMap::new(); n_units];
-    let mut rest_from: Vec<BTreeMap<String, Vec<f64>>> = vec![BTreeMap::new(); n_units];
+    // The rest of the stay by where the patient goes next, and by where it came
+    // from and goes next: a ward stay before theatre is not one before home.
+    let mut rest_to: Vec<BTreeMap<String, Vec<f64>>> = vec![BTreeMap::new(); n_units];
+    let mut rest_ft: Vec<BTreeMap<(String, String), Vec<f64>>> = vec![BTreeMap::new(); n_units];
+    // ED: from the ward bed being given to leaving the ED (handover, porter).
+    let mut handover: Vec<Vec<f64>> = vec![vec![]; n_units];
+    // Hour of day at which stays end: wards discharge in the afternoon.
+    let mut end_hours: Vec<BTreeMap<String, [u64; 24]>> = vec![BTreeMap::new(); n_units];
     let mut stays_n = vec![0u64; n_units];
     let mut peak = vec![0u32; n_units];
     let mut timeline: Vec<Vec<(f64, i32)>> = vec![vec![]; n_units];
@@ -290,16 +339,23 @@ pub fn derive(v: &Visits, opt: &DeriveOptions) -> (String, FitReport) {
                 e.2.push((t - s.start) / span);
                 prev = t;
             }
-            rest[u].push(s.end - prev);
-            rest_from[u]
-                .entry(from.clone())
-                .or_default()
-                .push(s.end - prev);
+            if let (StayEnd::Unit(_), UnitKind::Ed) = (s.next, v.unit_kinds[u])
+                && let Some(dep) = visit.first(Event::EdDeparture).filter(|&d| d >= s.end)
+            {
+                handover[u].push(dep - s.end);
+            }
             let to = match s.next {
                 StayEnd::Unit(w) => format!("move_{}_{}", unit_id[u], unit_id[w as usize]),
                 StayEnd::Exit(ev) => format!("exit_{}", ev.name()),
                 StayEnd::Censored => continue,
             };
+            rest[u].push(s.end - prev);
+            rest_to[u].entry(to.clone()).or_default().push(s.end - prev);
+            rest_ft[u]
+                .entry((from.clone(), to.clone()))
+                .or_default()
+                .push(s.end - prev);
+            end_hours[u].entry(to.clone()).or_insert([0; 24])[v.hour_of_week(s.end) % 24] += 1;
             routes[u].entry(to.clone()).or_insert([0; 6])[visit.acuity.min(5) as usize] += 1;
             routes_from[u]
                 .entry(from)
@@ -373,13 +429,26 @@ pub fn derive(v: &Visits, opt: &DeriveOptions) -> (String, FitReport) {
 
     let _ = writeln!(w);
     for u in 0..n_units {
+        // The log shows how full a unit got, not how many beds it has: the peak
+        // census plus the headroom asked for. An ED turns no one away: its
+        // waits are in the fitted times, so its places are not a limit.
         let cap = peak[u].max(1);
         report.capacity.push((v.units[u].clone(), cap));
-        let _ = writeln!(
-            w,
-            "[resources.{}]\ncapacity = {cap}    # peak census in the log\n",
-            unit_id[u]
-        );
+        if v.unit_kinds[u] == UnitKind::Ed {
+            let _ = writeln!(
+                w,
+                "[resources.{}]\ncapacity = 100000    # no limit: the ED's waits are in the fitted times (peak census {cap})\n",
+                unit_id[u]
+            );
+        } else {
+            let beds = (cap as f64 * (1.0 + opt.headroom)).ceil() as u32;
+            let _ = writeln!(
+                w,
+                "[resources.{}]\ncapacity = {beds}    # peak census in the log {cap}, plus {:.0}%: set the real number of beds\n",
+                unit_id[u],
+                100.0 * opt.headroom
+            );
+        }
     }
 
     for c in 0..n_classes {
@@ -543,30 +612,66 @@ pub fn derive(v: &Visits, opt: &DeriveOptions) -> (String, FitReport) {
             report.durations.push(d);
         }
         let d = fit_durations(format!("{}: rest of stay", v.units[u]), &um.rest);
-        // The rest of the stay by where the patient came from when there are 30
-        // stays to fit it on (a ward before theatre is not the ward after it).
-        let stay_end = |d: &DurationFit, tag: &str| {
-            let mut t = format!(
-                "  {{ activity = \"{uid}_stay{tag}\", duration = {} }},\n",
-                dist_toml(d)
-            );
-            if v.unit_kinds[u] == UnitKind::Ed {
-                t.push_str("  { mark = \"ed_departure\" },\n");
-            }
-            t
-        };
-        let pooled_end = stay_end(&d, "");
-        let mut ends: BTreeMap<String, String> = BTreeMap::new();
-        if rest_from[u].len() > 1 {
-            for (from, sample) in &rest_from[u] {
-                if sample.len() >= 30 {
-                    let df = fit_durations(
-                        format!("{} (after {from}): rest of stay", v.units[u]),
-                        sample,
-                    );
-                    ends.insert(from.clone(), stay_end(&df, &format!("_after_{from}")));
-                    report.durations.push(df);
+        // Stays of a day or more that end in leaving the hospital end at the
+        // log's hours of day (the day from the fitted length, the time from the
+        // profile), as wards discharge.
+        let stay_step = |d: &DurationFit, tag: &str, hours: Option<&[u64; 24]>| {
+            let profile = match hours {
+                Some(h) if d.sample_mean >= 1440.0 && h.iter().sum::<u64>() >= 30 => {
+                    let h: Vec<String> = h.iter().map(|c| c.to_string()).collect();
+                    format!(", until_hour = [{}]", h.join(", "))
                 }
+                _ => String::new(),
+            };
+            format!(
+                "  {{ activity = \"{uid}_stay{tag}\", duration = {}{profile} }},\n",
+                dist_toml(d)
+            )
+        };
+        let pooled_step = stay_step(&d, "", None);
+        // Fitted once per sample: by (from, to) with 30 stays, else by `to`
+        // with 30, else the unit's pooled stay.
+        let mut by_to: BTreeMap<String, String> = BTreeMap::new();
+        for (to, sample) in &rest_to[u] {
+            if sample.len() >= 30 {
+                let label = match to.strip_prefix(&format!("move_{uid}_")) {
+                    Some(target) => format!("to {target}"),
+                    None => to.replace("exit_", "exit:"),
+                };
+                let df = fit_durations(format!("{} ({label}): rest of stay", v.units[u]), sample);
+                let exit = to.starts_with("exit_");
+                by_to.insert(
+                    to.clone(),
+                    stay_step(
+                        &df,
+                        &format!("_{to}"),
+                        end_hours[u].get(to).filter(|_| exit),
+                    ),
+                );
+                report.durations.push(df);
+            }
+        }
+        let mut by_ft: BTreeMap<(String, String), String> = BTreeMap::new();
+        for ((from, to), sample) in &rest_ft[u] {
+            if sample.len() >= 30 && rest_ft[u].keys().filter(|k| &k.1 == to).count() > 1 {
+                let label = match to.strip_prefix(&format!("move_{uid}_")) {
+                    Some(target) => format!("to {target}"),
+                    None => to.replace("exit_", "exit:"),
+                };
+                let df = fit_durations(
+                    format!("{} (after {from}, {label}): rest of stay", v.units[u]),
+                    sample,
+                );
+                let exit = to.starts_with("exit_");
+                by_ft.insert(
+                    (from.clone(), to.clone()),
+                    stay_step(
+                        &df,
+                        &format!("_{from}_{to}"),
+                        end_hours[u].get(to).filter(|_| exit),
+                    ),
+                );
+                report.durations.push(df);
             }
         }
         report.durations.push(d);
@@ -614,24 +719,67 @@ pub fn derive(v: &Visits, opt: &DeriveOptions) -> (String, FitReport) {
                     let _ = writeln!(w, "[pathways.{after}]\nsteps = [");
                 }
             }
-            let _ = write!(w, "{}", ends.get(from).unwrap_or(&pooled_end));
-            // Routing out of the unit, by acuity when the log gives it; from
-            // places seen fewer than 20 times, the unit's pooled routing.
+            // Where the patient goes next (by acuity when the log gives it; from
+            // places seen fewer than 20 times, the unit's pooled routing), then
+            // the rest of the stay fitted for that way out.
             let table = if n_from >= 20 { rf } else { &routes[u] };
+            let ed = v.unit_kinds[u] == UnitKind::Ed;
             if table.is_empty() {
-                let _ = writeln!(w, "  {{ exit = \"discharged\" }},");
-            } else {
-                let by_acuity = table.values().map(|r| r[0]).sum::<u64>() == 0;
-                write_routes(w, table, by_acuity);
+                let _ = writeln!(w, "{pooled_step}  {{ exit = \"discharged\" }},\n]\n");
+                continue;
             }
+            let named: BTreeMap<String, [u64; 6]> = table
+                .iter()
+                .map(|(k, r)| (format!("{name}_to_{k}"), *r))
+                .collect();
+            let by_acuity = named.values().map(|r| r[0]).sum::<u64>() == 0;
+            write_routes(w, &named, by_acuity);
             let _ = writeln!(w, "]\n");
+            for to in table.keys() {
+                let step = by_ft
+                    .get(&(from.clone(), to.clone()))
+                    .or_else(|| by_to.get(to))
+                    .unwrap_or(&pooled_step);
+                // Patients leaving the hospital from the ED leave the ED first.
+                let target = match to.strip_prefix("exit_") {
+                    Some(e) if ed => format!("{uid}_leave_{e}"),
+                    _ => to.clone(),
+                };
+                let _ = writeln!(
+                    w,
+                    "[pathways.{name}_to_{to}]\nsteps = [\n{step}  {{ goto = \"{target}\" }},\n]\n"
+                );
+            }
         }
+        let ed = v.unit_kinds[u] == UnitKind::Ed;
+        let leave_ed = if ed && !handover[u].is_empty() {
+            let d = fit_durations(
+                format!("{}: ward bed given -> leaves the ED", v.units[u]),
+                &handover[u],
+            );
+            let t = format!(
+                "  {{ activity = \"{uid}_handover\", duration = {} }},\n  {{ mark = \"ed_departure\" }},\n",
+                dist_toml(&d)
+            );
+            report.durations.push(d);
+            t
+        } else if ed {
+            "  { mark = \"ed_departure\" },\n".to_string()
+        } else {
+            String::new()
+        };
         for to in routes[u].keys() {
             if let Some(m) = to.strip_prefix("move_") {
                 let target = &m[uid.len() + 1..];
                 let _ = writeln!(
                     w,
-                    "[pathways.{to}]\nsteps = [\n  {{ seize = [\"{target}\"] }},\n  {{ release = \"{uid}\" }},\n  {{ goto = \"in_{target}_from_{uid}\" }},\n]\n"
+                    "[pathways.{to}]\nsteps = [\n  {{ seize = [\"{target}\"] }},\n{leave_ed}  {{ release = \"{uid}\" }},\n  {{ goto = \"in_{target}_from_{uid}\" }},\n]\n"
+                );
+            }
+            if let Some(e) = to.strip_prefix("exit_").filter(|_| ed) {
+                let _ = writeln!(
+                    w,
+                    "[pathways.{uid}_leave_{e}]\nsteps = [\n  {{ mark = \"ed_departure\" }},\n  {{ goto = \"exit_{e}\" }},\n]\n"
                 );
             }
         }

@@ -6,9 +6,11 @@ use crate::duration::Duration;
 use statrs::distribution::{ContinuousCDF, Exp, Gamma, LogNormal, Weibull};
 use statrs::function::gamma::{digamma, ln_gamma};
 
-/// Durations below this (minutes) are read as this: logs record whole minutes,
-/// so a zero means "under a minute", and every family here needs x > 0.
-pub const FLOOR_MINUTES: f64 = 0.5;
+/// Durations below this (minutes) are read as this: every family here needs
+/// x > 0, and two events in the same second are "under a second" apart. (A
+/// log in whole minutes has many zeros: no family fits that spike, and the
+/// fitted scenario then uses the sample's quantiles; see `derive::KS_LIMIT`.)
+pub const FLOOR_MINUTES: f64 = 1.0 / 60.0;
 
 /// A distribution family that can be fitted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

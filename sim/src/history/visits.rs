@@ -178,8 +178,15 @@ impl Visits {
             };
             if r.id != last_id {
                 last_id = r.id;
+                let (n, episode) = (r.id & ((1 << 48) - 1), r.id >> 48);
                 visits.push(Visit {
-                    id: r.id.to_string(),
+                    // As the log writes it: P<patient>, and -2, -3... for the
+                    // visits of a patient who was sent home and came back.
+                    id: if episode == 0 {
+                        format!("P{n}")
+                    } else {
+                        format!("P{n}-{}", episode + 1)
+                    },
                     class: r.class,
                     acuity: r.acuity,
                     events: vec![],
