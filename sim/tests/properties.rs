@@ -1,7 +1,8 @@
 //! Property tests: random small hospitals keep every patient accounted for,
 //! repeat exactly, and never run time backwards for a patient.
 
-use hospsim_sim::runner::run;
+use hospsim_sim::history::{Event, Visits};
+use hospsim_sim::runner::{run, run_logged};
 use hospsim_sim::{Scenario, compile};
 use proptest::prelude::*;
 
@@ -113,6 +114,14 @@ steps = [ {{ exit = "discharged" }} ]
 [kpis.wait]
 from = "arrival"
 to = "seen"
+[history]
+arrival_unit = {{ ed = "ed" }}
+events = {{ left_ed = "ed_departure" }}
+[history.units.ed]
+kind = "ed"
+resources = ["bay"]
+[history.units.ward]
+resources = ["bed", "overflow_bed"]
 {drill}
 "#,
         n = night_doctors,
@@ -200,6 +209,7 @@ proptest! {
         let m = compile(&s).expect("compiles");
         let a = run(&m, true, &|| {}).expect("conserves");
         let b = run(&m, true, &|| {}).expect("conserves");
+        let c = run_logged(&m, &|| {}, &|o| o).expect("conserves");
         for (x, y) in a.iter().zip(&b) {
             prop_assert_eq!(x.arrived, x.departed.iter().sum::<u64>() + x.in_system);
             prop_assert_eq!(x.trace.len() as u64, x.arrived);
@@ -219,6 +229,26 @@ proptest! {
                 // The timed response fires at 2025-01-15T00:00, nine days in.
                 prop_assert_eq!(x.responses_fired[2], 9.0 * 1440.0);
                 prop_assert_eq!(x.arrived_by_class[1], 25, "every casualty arrives");
+            }
+            // The event log: writing it changes nothing, and each visit reads as a
+            // visit: it starts with its arrival, runs forward, ends at most once.
+            let logged = &c[x.rep as usize];
+            prop_assert_eq!(logged.events, x.events);
+            prop_assert_eq!(&logged.samples, &x.samples);
+            prop_assert_eq!(logged.kpis[0].n, x.kpis[0].n);
+            let v = Visits::of_model(&m, &logged.log);
+            let after_warmup = x.trace.iter().filter(|r| r.milestones[0] >= m.warmup).count();
+            prop_assert!(v.visits.len() >= after_warmup);
+            for visit in &v.visits {
+                prop_assert_eq!(visit.events[0].1, Event::Arrival);
+                let finals = visit.events.iter().filter(|e| e.1.is_final()).count();
+                prop_assert!(finals <= 1);
+                if finals == 1 {
+                    prop_assert!(visit.events.last().unwrap().1.is_final());
+                }
+                for w in visit.events.windows(2) {
+                    prop_assert!(w[1].0 >= w[0].0, "{:?}", visit);
+                }
             }
             // Busy never exceeds capacity at a sample unless a roster dropped below it.
             for s in &x.samples {

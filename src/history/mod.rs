@@ -30,11 +30,7 @@ pub(crate) fn log_csv(m: &Model, rows: &[LogRow], origin: f64) -> Vec<u8> {
         let Some(ev) = Event::from_index(r.event) else {
             continue;
         };
-        let (id, episode) = (r.id & ((1 << 48) - 1), r.id >> 48);
-        let _ = write!(out, "P{id}");
-        if episode > 0 {
-            let _ = write!(out, "-{}", episode + 1);
-        }
+        out.push_str(&patient_label(r.id));
         let unit = if r.unit == NO_UNIT {
             ""
         } else {
@@ -53,31 +49,36 @@ pub(crate) fn log_csv(m: &Model, rows: &[LogRow], origin: f64) -> Vec<u8> {
     out.into_bytes()
 }
 
-/// The patients in hospital at the end of a log: a census snapshot for `project`.
-pub(crate) fn census_csv(v: &hospsim_sim::history::Visits, origin: f64) -> Vec<u8> {
-    use hospsim_sim::history::visits::StayEnd;
+/// Formats a simulated patient number as the log does: P<patient>, and -2,
+/// -3... for the later visits of a patient sent home and rebooked.
+fn patient_label(id: u64) -> String {
+    let (n, episode) = (id & ((1 << 48) - 1), id >> 48);
+    if episode == 0 {
+        format!("P{n}")
+    } else {
+        format!("P{n}-{}", episode + 1)
+    }
+}
+
+/// The patients in a unit at the end of a simulated run: a census snapshot for
+/// `project`; `start` is the minute (since 1970) of simulated time 0.
+pub(crate) fn census_csv(
+    m: &Model,
+    rows: &[hospsim_sim::history::CensusRow],
+    start: f64,
+) -> Vec<u8> {
     let mut s = String::from("patient_id,class,acuity,unit,arrived_at,admitted_at\n");
-    for visit in &v.visits {
-        if visit.exit().is_some() {
-            continue;
-        }
-        let stays = visit.stays(&v.unit_kinds, v.to);
-        if let Some(st) = stays.last().filter(|st| st.next == StayEnd::Censored) {
-            let _ = writeln!(
-                s,
-                "{},{},{},{},{},{}",
-                output::csv_text(&visit.id),
-                output::csv_text(&v.classes[visit.class as usize]),
-                if visit.acuity == 0 {
-                    String::new()
-                } else {
-                    visit.acuity.to_string()
-                },
-                output::csv_text(&v.units[st.unit as usize]),
-                time::format_minutes(origin + visit.arrival()),
-                time::format_minutes(origin + st.start)
-            );
-        }
+    for r in rows {
+        let _ = writeln!(
+            s,
+            "{},{},{},{},{},{}",
+            patient_label(r.id),
+            output::csv_text(&m.classes[r.class as usize].name),
+            r.acuity,
+            output::csv_text(&m.history.unit_names[r.unit as usize]),
+            time::format_minutes(start + r.arrival),
+            time::format_minutes(start + r.since)
+        );
     }
     s.into_bytes()
 }
@@ -102,7 +103,7 @@ pub(crate) fn generate_history(
     let mut model = load::load_file(scenario, &sets)?.model;
     model.replications = 1;
     model.seed = seed;
-    let rows = hospsim_sim::runner::run_logged(&model, &|| {}, &|o| o.log)?
+    let (rows, snapshot) = hospsim_sim::runner::run_logged(&model, &|| {}, &|o| (o.log, o.census))?
         .pop()
         .unwrap_or_default();
     let start = time::civil_minutes(model.start);
@@ -131,7 +132,11 @@ pub(crate) fn generate_history(
             .ok_or_else(|| anyhow!("--census {} names no file", c.display()))?
             .to_string_lossy()
             .to_string();
-        written.push(output::write_atomic(cdir, &cname, &census_csv(&v, origin))?);
+        written.push(output::write_atomic(
+            cdir,
+            &cname,
+            &census_csv(&model, &snapshot, start),
+        )?);
     }
     if !quiet {
         println!(

@@ -153,6 +153,7 @@ impl Engine<'_> {
                 gone: Gone::No,
                 holds: Vec::with_capacity(4),
                 loc: crate::history::NO_UNIT,
+                loc_since: 0.0,
                 admitted: false,
                 episode: 0,
                 left_at: f64::NAN,
@@ -217,6 +218,7 @@ impl Engine<'_> {
         if self.log_on {
             let unit = m.history.arrival_unit[c];
             self.patients[pid as usize].loc = unit;
+            self.patients[pid as usize].loc_since = now;
             self.log(pid, crate::history::Event::Arrival, unit);
         }
         self.mark(pid, MS_ARRIVAL);
@@ -271,6 +273,7 @@ impl Engine<'_> {
                 cp.elapsed
             };
             p.loc = cp.unit;
+            p.loc_since = -cp.elapsed;
             // Census patients are there whatever the capacity: a unit over its
             // beds shows as overrun, as after a roster drop.
             let res = &mut self.res[r as usize];

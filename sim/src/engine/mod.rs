@@ -85,6 +85,8 @@ struct Patient {
     holds: Vec<u16>,
     /// Unit the patient is in, for the event log (`NO_UNIT`: none).
     loc: u16,
+    /// Since when it is in `loc`.
+    loc_since: f64,
     /// Has entered a ward, ICU or other inpatient unit (the next one is a transfer).
     admitted: bool,
     /// Visit number for the event log (a patient sent home and rebooked comes back).
@@ -508,6 +510,26 @@ impl<'m> Engine<'m> {
                     self.log_at(pid as u32, t, crate::history::Event::Discharge, loc);
                 }
             }
+            // Who is where at the end: a census snapshot.
+            for p in &self.patients {
+                if p.live
+                    && p.parent == NONE
+                    && p.loc != crate::history::NO_UNIT
+                    && p.left_at.is_nan()
+                    && !p.closed
+                    && m.history.logged_class[p.class as usize]
+                {
+                    self.out.census.push(crate::history::CensusRow {
+                        id: p.id | (u64::from(p.episode) << 48),
+                        class: p.class,
+                        acuity: p.acuity,
+                        unit: p.loc,
+                        arrival: p.arrival,
+                        since: p.loc_since,
+                    });
+                }
+            }
+            self.out.census.sort_by_key(|r| r.id);
         }
         for r in &mut self.res {
             r.touch(end);
@@ -779,6 +801,7 @@ impl<'m> Engine<'m> {
         e.gone = Gone::No;
         e.counters = [0; MAX_COUNTERS];
         e.loc = crate::history::NO_UNIT;
+        e.loc_since = 0.0;
         e.admitted = false;
         e.episode = 0;
         e.left_at = f64::NAN;

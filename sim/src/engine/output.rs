@@ -128,6 +128,8 @@ pub struct RepOutput {
     pub trace: Vec<TraceRow>,
     /// Event log of patients arriving after the warm-up (only when asked for).
     pub log: Vec<crate::history::LogRow>,
+    /// With the log: the patients in a unit at the end of the run.
+    pub census: Vec<crate::history::CensusRow>,
     /// Arrivals turned away by drill responses (diverted, or cancelled electives).
     pub diverted: u64,
     /// Batch runs started (whole run).

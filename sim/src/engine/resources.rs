@@ -151,6 +151,7 @@ impl Engine<'_> {
                 }
             };
             self.patients[root].loc = unit;
+            self.patients[root].loc_since = self.now;
             self.log(pid, ev, unit);
         }
     }
@@ -183,6 +184,7 @@ impl Engine<'_> {
         }
         if let Some(b) = back {
             self.patients[root].loc = b;
+            self.patients[root].loc_since = self.now;
             self.log(pid, Event::Transfer, b);
         } else if !matches!(
             m.history.unit_kinds[unit as usize],

@@ -14,7 +14,7 @@ mod spec;
 pub mod visits;
 
 pub use spec::{CensusPatient, HistoryDef, HistorySpec, NO_EVENT, NO_UNIT, UnitKind, UnitSpec};
-pub use visits::{LogRow, Visit, Visits};
+pub use visits::{CensusRow, LogRow, Visit, Visits};
 
 /// An event of the log vocabulary (`docs/data-formats.md`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -20,6 +20,23 @@ pub struct LogRow {
     pub unit: u16,
 }
 
+/// A patient in a unit at the end of a simulated run (for a census snapshot).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CensusRow {
+    /// Patient number (visit number in the top 16 bits, as in [`LogRow`]).
+    pub id: u64,
+    /// Class index.
+    pub class: u16,
+    /// Acuity 1..=5.
+    pub acuity: u8,
+    /// Unit index.
+    pub unit: u16,
+    /// Arrival time, minutes since the start of the simulation.
+    pub arrival: f64,
+    /// Time it entered the unit.
+    pub since: f64,
+}
+
 /// One patient visit: its attributes and events in time order.
 #[derive(Clone, Debug)]
 pub struct Visit {
