@@ -280,6 +280,9 @@ struct RunArgs {
     /// Drive arrivals from an event log's actual times and acuity, over the log's period.
     #[arg(long, value_name = "LOG")]
     replay: Option<PathBuf>,
+    /// With --replay: ward, ICU and theatre stays take their logged lengths too.
+    #[arg(long)]
+    replay_durations: bool,
     /// With --replay: stop at the first bad row of the log.
     #[arg(long)]
     strict: bool,
@@ -299,7 +302,8 @@ fn main() -> ExitCode {
         Command::Run { scenario, args } => match &args.replay {
             Some(log) => history::load_for_log(&scenario, log, args.strict, &args.sets).and_then(
                 |(mut l, read)| {
-                    let replaced = history::apply_replay(&mut l.model, &read);
+                    let replaced =
+                        history::apply_replay(&mut l.model, &read, args.replay_durations);
                     if !args.quiet {
                         eprintln!(
                             "replay: {} visits of {} from {} over {:.1} days{}",
@@ -322,6 +326,7 @@ fn main() -> ExitCode {
                     simulate(l, &args)
                 },
             ),
+            None if args.replay_durations => Err(anyhow!("--replay-durations needs --replay LOG")),
             None => load::load_file(&scenario, &args.sets).and_then(|l| simulate(l, &args)),
         },
         Command::GenerateHistory {

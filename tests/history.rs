@@ -313,6 +313,39 @@ fn replay_drives_arrivals_from_the_log() {
     let s = read_json(&out.join("summary.json"));
     let arrived = s["flow"]["arrived"].as_f64().unwrap();
     assert_eq!(arrived, 3.0 * visits as f64, "{}", s["flow"]);
+    // With the log's durations too, the ward stays are the log's: the simulated
+    // mean length of stay is the logged one (up to stays cut by the log's end).
+    let val = dir.path().join("val");
+    run_ok(
+        &[
+            "validate",
+            "tests/fixtures/known_flow.toml",
+            "--log",
+            log.to_str().unwrap(),
+            "--replay",
+            "--replay-durations",
+            "--reps",
+            "3",
+        ],
+        &val,
+    );
+    let v = std::fs::read_to_string(val.join("validation.csv")).unwrap();
+    let row = v.lines().find(|l| l.starts_with("los.ward,")).unwrap();
+    let f: Vec<&str> = row.rsplit(',').collect();
+    let (hist, sim): (f64, f64) = (f[7].parse().unwrap(), f[5].parse().unwrap());
+    assert!((sim / hist - 1.0).abs() < 0.015, "{row}");
+    let o = hospsim()
+        .current_dir(repo(""))
+        .args([
+            "run",
+            "tests/fixtures/known_flow.toml",
+            "--replay-durations",
+            "--out",
+        ])
+        .arg(dir.path().join("never"))
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--replay-durations needs --replay"));
 }
 
 /// Lognormal survival function P(X > x) with the given mean and sd.

@@ -478,6 +478,9 @@ pub struct Model {
     pub history: crate::history::HistoryDef,
     /// Patients already in the hospital at time 0 (a projection's census).
     pub census: Vec<crate::history::CensusPatient>,
+    /// Replay with the log's durations: per class, per replayed arrival, its
+    /// completed unit stays in order (unit, minutes).
+    pub replay_stays: Vec<Vec<Vec<(u16, f64)>>>,
 }
 
 /// How a capacity modifier changes a resource.

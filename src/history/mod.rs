@@ -479,13 +479,28 @@ pub(crate) fn load_for_log(
 
 /// Replaces the arrivals of every class in the log by its actual arrivals
 /// (times and acuity); returns the classes replaced.
-pub(crate) fn apply_replay(model: &mut Model, read: &ReadLog) -> Vec<String> {
+pub(crate) fn apply_replay(model: &mut Model, read: &ReadLog, durations: bool) -> Vec<String> {
+    use hospsim_sim::history::visits::StayEnd;
     let n = model.classes.len();
     let mut lists: Vec<Vec<(f64, u8)>> = vec![vec![]; n];
-    for v in &read.visits.visits {
+    let mut stays: Vec<Vec<Vec<(u16, f64)>>> = vec![vec![]; n];
+    let rv = &read.visits;
+    for v in &rv.visits {
         if (v.class as usize) < n {
             lists[v.class as usize].push((model.warmup + v.arrival(), v.acuity));
+            if durations {
+                stays[v.class as usize].push(
+                    v.stays(&rv.unit_kinds, rv.to)
+                        .iter()
+                        .filter(|s| s.next != StayEnd::Censored)
+                        .map(|s| (s.unit, s.end - s.start))
+                        .collect(),
+                );
+            }
         }
+    }
+    if durations {
+        model.replay_stays = stays;
     }
     let mut replaced = vec![];
     for (c, list) in lists.into_iter().enumerate() {

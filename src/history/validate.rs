@@ -22,6 +22,9 @@ pub(crate) struct ValidateArgs {
     /// Drive arrivals from the log (times and acuity) instead of the scenario's profile.
     #[arg(long)]
     pub(crate) replay: bool,
+    /// With --replay: ward, ICU and theatre stays take their logged lengths.
+    #[arg(long)]
+    pub(crate) replay_durations: bool,
     /// Replications (default: the scenario's sim.replications).
     #[arg(long)]
     pub(crate) reps: Option<u32>,
@@ -58,8 +61,11 @@ pub(crate) fn validate(a: &ValidateArgs) -> Result<()> {
     let (loaded, read) = load_for_log(&a.scenario, &a.log, a.strict, &a.sets)?;
     let mut model = loaded.model;
     crate::apply_run_options(&mut model, a.reps, a.seed)?;
+    if a.replay_durations && !a.replay {
+        return Err(anyhow::anyhow!("--replay-durations needs --replay"));
+    }
     if a.replay {
-        apply_replay(&mut model, &read);
+        apply_replay(&mut model, &read, a.replay_durations);
     }
     let threads = crate::thread_count(a.threads)?;
     let dir = crate::output_dir(&a.out, &format!("validate_{}", loaded.scenario.name))?;
@@ -141,6 +147,7 @@ pub(crate) fn validate(a: &ValidateArgs) -> Result<()> {
                  "rejected": read.rejects.len(), "visits": read.visits.visits.len(),
                  "start": time::format_minutes(read.origin), "days": read.visits.days() },
         "arrivals": if a.replay { "replayed from the log" } else { "the scenario's profile" },
+        "durations": if a.replay_durations { "unit stays replayed from the log" } else { "the scenario's" },
         "replications": model.replications,
         "judged": judged.len(),
         "inside": inside,

@@ -276,6 +276,15 @@ impl<'s> Compiler<'s> {
             .map(|n| (n.clone(), starts[n.as_str()]))
             .collect();
         history.resume = self.resume_points(&history, &starts);
+        history.resume_start = history
+            .unit_resume
+            .iter()
+            .map(|r| {
+                r.as_ref()
+                    .and_then(|p| starts.get(p.as_str()).copied())
+                    .unwrap_or(NONE)
+            })
+            .collect();
         let mut resources = resources;
         for (p, b) in self.batches.iter().enumerate() {
             if let Some(r) = resources.get_mut(b.resource as usize) {
@@ -317,6 +326,7 @@ impl<'s> Compiler<'s> {
             drill,
             history,
             census: vec![],
+            replay_stays: vec![],
         })
     }
 

@@ -159,6 +159,10 @@ impl Engine<'_> {
                 left_at: f64::NAN,
                 elapsed: 0.0,
                 closed: false,
+                replay: NONE,
+                stays_used: 0,
+                replay_stay: f64::NAN,
+                replay_armed: false,
                 counters: [0; MAX_COUNTERS],
                 ms: Vec::with_capacity(n_ms),
             });
@@ -215,6 +219,9 @@ impl Engine<'_> {
         self.start_entity(pid, m.classes[c].start_pc, NONE, who);
         let p = &mut self.patients[pid as usize];
         p.ms.resize(m.milestones.len(), f64::NAN);
+        if m.replay_stays.get(c).is_some_and(|l| !l.is_empty()) {
+            p.replay = index as u32;
+        }
         if self.log_on {
             let unit = m.history.arrival_unit[c];
             self.patients[pid as usize].loc = unit;

@@ -96,6 +96,14 @@ struct Patient {
     left_at: f64,
     /// Minutes a census patient has already spent in its current activity.
     elapsed: f64,
+    /// Replayed with the log's durations: its arrival's index in the class's
+    /// replay list (`NONE` otherwise), the stays used so far, and the logged
+    /// length of the stay it is in (NaN: none), which its next activity ends.
+    replay: u32,
+    stays_used: u16,
+    replay_stay: f64,
+    /// The replayed stay is for the next activity (reached the unit's resume point).
+    replay_armed: bool,
     /// Its visit in the event log has ended (cancelled) though the patient goes
     /// on (waiting at home for a new date): nothing is logged until it returns.
     closed: bool,
@@ -182,6 +190,8 @@ pub struct Engine<'m> {
     next_id: u64,
     trace_on: bool,
     log_on: bool,
+    /// Keep the event log rows (units are tracked whenever `log_on`).
+    keep_log: bool,
     /// Set while a leaving patient gives everything back (no moves are logged).
     leaving: bool,
     out: RepOutput,
@@ -306,7 +316,8 @@ impl<'m> Engine<'m> {
             schedule_pos: vec![0; m.classes.len()],
             next_id: 0,
             trace_on: trace,
-            log_on: false,
+            log_on: !m.replay_stays.is_empty(),
+            keep_log: false,
             leaving: false,
             out: RepOutput {
                 rep,
@@ -321,6 +332,7 @@ impl<'m> Engine<'m> {
     /// warm-up (see [`crate::history`]).
     pub fn with_log(mut self) -> Self {
         self.log_on = true;
+        self.keep_log = true;
         self
     }
 
@@ -335,7 +347,11 @@ impl<'m> Engine<'m> {
     fn log_at(&mut self, pid: u32, t: f64, event: crate::history::Event, unit: u16) {
         let m = self.m;
         let root = &self.patients[self.patients[pid as usize].root as usize];
-        if root.arrival < m.warmup || !m.history.logged_class[root.class as usize] || root.closed {
+        if !self.keep_log
+            || root.arrival < m.warmup
+            || !m.history.logged_class[root.class as usize]
+            || root.closed
+        {
             return;
         }
         self.out.log.push(crate::history::LogRow {
@@ -588,6 +604,15 @@ impl<'m> Engine<'m> {
         let i = pid as usize;
         loop {
             let pc = self.patients[i].pc;
+            if !m.replay_stays.is_empty() {
+                let p = &mut self.patients[i];
+                if !p.replay_stay.is_nan()
+                    && !p.replay_armed
+                    && m.history.resume_start.get(p.loc as usize) == Some(&pc)
+                {
+                    p.replay_armed = true;
+                }
+            }
             match m.program[pc as usize] {
                 Op::Mark { ms } => {
                     self.mark(pid, ms);
@@ -681,7 +706,12 @@ impl<'m> Engine<'m> {
                 } => {
                     let now = self.now;
                     let p = &mut self.patients[i];
-                    let d = if p.remaining.is_nan() && p.elapsed > 0.0 {
+                    let d = if p.remaining.is_nan() && p.replay_armed && !p.replay_stay.is_nan() {
+                        p.replay_armed = false;
+                        // Replayed: the stay ends when the log says it did.
+                        let end = p.loc_since + std::mem::replace(&mut p.replay_stay, f64::NAN);
+                        (end - now).max(0.0)
+                    } else if p.remaining.is_nan() && p.elapsed > 0.0 {
                         // A census patient: the duration counted from when the
                         // activity began, conditional on not having ended yet.
                         let anchor = now - std::mem::replace(&mut p.elapsed, 0.0);
@@ -807,6 +837,10 @@ impl<'m> Engine<'m> {
         e.left_at = f64::NAN;
         e.elapsed = 0.0;
         e.closed = false;
+        e.replay = NONE;
+        e.stays_used = 0;
+        e.replay_stay = f64::NAN;
+        e.replay_armed = false;
     }
 
     #[inline]

@@ -153,6 +153,35 @@ impl Engine<'_> {
             self.patients[root].loc = unit;
             self.patients[root].loc_since = self.now;
             self.log(pid, ev, unit);
+            self.replay_stay(root, unit);
+        }
+    }
+
+    /// Replay with the log's durations: a patient entering a ward, ICU, theatre
+    /// or other unit takes the length of its next logged stay there (the ED's
+    /// time is made of many activities and is simulated).
+    fn replay_stay(&mut self, root: usize, unit: u16) {
+        let m = self.m;
+        let p = &mut self.patients[root];
+        if p.replay == NONE || m.history.unit_kinds[unit as usize] == crate::history::UnitKind::Ed {
+            return;
+        }
+        let Some(stays) = m
+            .replay_stays
+            .get(p.class as usize)
+            .and_then(|c| c.get(p.replay as usize))
+        else {
+            return;
+        };
+        let used = p.stays_used as usize;
+        if let Some(k) = stays[used.min(stays.len())..]
+            .iter()
+            .position(|s| s.0 == unit)
+        {
+            p.replay_stay = stays[used + k].1;
+            p.stays_used = (used + k + 1) as u16;
+            // Without a resume pathway the stay is the first activity in the unit.
+            p.replay_armed = m.history.resume_start[unit as usize] == NONE;
         }
     }
 
@@ -186,6 +215,7 @@ impl Engine<'_> {
             self.patients[root].loc = b;
             self.patients[root].loc_since = self.now;
             self.log(pid, Event::Transfer, b);
+            self.replay_stay(root, b);
         } else if !matches!(
             m.history.unit_kinds[unit as usize],
             UnitKind::Ed | UnitKind::Theatre

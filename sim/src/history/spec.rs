@@ -124,6 +124,9 @@ pub struct HistoryDef {
     /// Per unit: where a patient found there by a census snapshot resumes
     /// (program counter and the resource it holds), if anywhere.
     pub resume: Vec<Option<(u32, u16)>>,
+    /// Per unit: start of its explicit `resume` pathway (`NONE` without one);
+    /// a replayed stay ends the first activity from there.
+    pub resume_start: Vec<u32>,
 }
 
 /// A patient in the hospital at the start of a projection (`hospsim project`).
