@@ -211,6 +211,11 @@ pub(crate) fn fit(
             &rejects_csv(&read),
         )?);
     }
+    written.push(output::write_atomic(
+        &dir,
+        "report.html",
+        fit_page(&report, &read)?.as_bytes(),
+    )?);
     let text = fit_table(&report, &read);
     output::announce(quiet, &text, &written);
     Ok(())
@@ -343,6 +348,115 @@ fn fit_json(r: &FitReport, read: &ReadLog) -> serde_json::Value {
                 "mean_min": f.mean(), "sd_min": f.sd(), "loglik": f.loglik, "aic": f.aic, "ks": f.ks })).collect::<Vec<_>>()
         })).collect::<Vec<_>>(),
     })
+}
+
+fn fit_page(r: &FitReport, read: &ReadLog) -> Result<String> {
+    use hospsim_reports::pages::{HistoryView, HourlySeries, TableSection, history_page};
+    let strs = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let arrivals = r
+        .arrivals
+        .iter()
+        .map(|a| {
+            vec![
+                a.class.clone(),
+                a.n.to_string(),
+                format!("{:.2}", a.per_day),
+                format!(
+                    "[{:.2}, {:.2}]",
+                    a.per_day - 1.96 * a.per_day_se,
+                    a.per_day + 1.96 * a.per_day_se
+                ),
+                a.acuity
+                    .iter()
+                    .map(|p| format!("{:.0}%", 100.0 * p))
+                    .collect::<Vec<_>>()
+                    .join(" / "),
+            ]
+        })
+        .collect();
+    let durations = r
+        .durations
+        .iter()
+        .map(|d| {
+            let aic = |name: &str| {
+                d.fits
+                    .iter()
+                    .find(|f| f.family.name() == name)
+                    .map_or("-".into(), |f| format!("{:.0}", f.aic))
+            };
+            vec![
+                d.what.clone(),
+                d.n.to_string(),
+                d.used().to_string(),
+                human_minutes(d.sample_mean),
+                human_minutes(d.fits.first().map_or(d.sample_mean, |f| f.mean())),
+                d.fits
+                    .first()
+                    .map_or("-".into(), |f| format!("{:.3}", f.ks)),
+                aic("exponential"),
+                aic("gamma"),
+                aic("lognormal"),
+                aic("weibull"),
+            ]
+        })
+        .collect();
+    let routes = r
+        .routes
+        .iter()
+        .map(|x| {
+            vec![
+                x.from.clone(),
+                x.to.clone(),
+                x.n.to_string(),
+                format!("{:.1}%", 100.0 * x.p),
+                format!("{:.1}%", 196.0 * x.se),
+            ]
+        })
+        .collect();
+    let charts = r
+        .arrivals
+        .iter()
+        .filter(|a| a.n > 0)
+        .map(|a| HourlySeries {
+            caption: format!("{}: arrivals per hour of the week", a.class),
+            x: (0..168).map(|h| h as f64).collect(),
+            mean: a.rates_per_hour.clone(),
+            lo: a
+                .rates_per_hour
+                .iter()
+                .zip(&a.rates_se)
+                .map(|(r, s)| (r - 1.96 * s).max(0.0))
+                .collect(),
+            hi: a
+                .rates_per_hour
+                .iter()
+                .zip(&a.rates_se)
+                .map(|(r, s)| r + 1.96 * s)
+                .collect(),
+            second: None,
+            reference: None,
+            x_label: "hour of the week (0 = Monday 00:00)".into(),
+            y_label: "arrivals per hour".into(),
+        })
+        .collect();
+    let view = HistoryView {
+        title: "Scenario learned from a log".into(),
+        subtitle: vec![format!(
+            "{} ({}): {} rows, {} visits over {:.1} days from {}; {} rows rejected",
+            read.format, "fitted.toml", read.rows, r.visits, r.days, &time::format_minutes(read.origin)[..16], read.rejects.len()
+        )],
+        tiles: vec![],
+        tables: vec![
+            TableSection { id: "arrivals".into(), heading: "Arrivals".into(), note: "Mean per day with its 95% interval (Poisson counts); acuity shares 1-5.".into(), head: strs(&["class", "visits", "per day", "95% CI", "acuity 1-5"]), rows: arrivals },
+            TableSection { id: "durations".into(), heading: "Fitted durations".into(), note: "Each sample is fitted by maximum likelihood with four families; the lowest AIC wins, and is used unless its KS statistic says it misses the sample (then the scenario gets the sample's quantiles: 'empirical').".into(), head: strs(&["what", "n", "used", "sample mean", "fitted mean", "KS", "AIC exp", "AIC gamma", "AIC lognormal", "AIC Weibull"]), rows: durations },
+            TableSection { id: "routing".into(), heading: "Routing between units".into(), note: "Share of completed stays leaving each unit for the next unit or the exit; ± is the 95% margin.".into(), head: strs(&["from", "to", "stays", "share", "±"]), rows: routes },
+        ],
+        charts_heading: "Arrival profiles".into(),
+        charts_note: "Mean arrivals per hour of the week with a 95% band.".into(),
+        charts,
+        files: strs(&["fitted.toml", "fit_report.csv", "fit.json"]),
+    };
+    Ok(history_page(&view)?)
 }
 
 fn fit_table(r: &FitReport, read: &ReadLog) -> String {

@@ -416,10 +416,80 @@ pub(crate) fn project(a: &ProjectArgs) -> Result<()> {
         "arrivals": if replaced.is_empty() { "the scenario's profile".to_string() } else { format!("forecast for {}", replaced.join(", ")) },
         "units": summary,
     });
-    let written = vec![
+    let mut written = vec![
         output::write_atomic(&dir, "projection.csv", csv.as_bytes())?,
         output::write_atomic(&dir, "projection.json", &output::json_bytes(&json)?)?,
     ];
+    let mut charts = vec![];
+    let mut tiles = vec![];
+    let mut rows_t = vec![];
+    for u in &summary {
+        let hours_v = u["hours"].as_array().cloned().unwrap_or_default();
+        let get = |k: &str| -> Vec<f64> {
+            hours_v
+                .iter()
+                .map(|h| h[k].as_f64().unwrap_or(f64::NAN))
+                .collect()
+        };
+        let name = u["unit"].as_str().unwrap_or("").to_string();
+        let max_full = u["max_p_full"].as_f64().unwrap_or(0.0);
+        tiles.push((
+            format!("{name}: highest chance of being full"),
+            format!("{:.0}%", 100.0 * max_full),
+            Some(max_full < 0.1),
+        ));
+        for h in hours_v
+            .iter()
+            .filter(|h| h["hour"].as_u64().is_some_and(|k| k % 12 == 0))
+        {
+            let f = |k: &str| h[k].as_f64().unwrap_or(f64::NAN);
+            rows_t.push(vec![
+                name.clone(),
+                format!("+{} h", h["hour"]),
+                format!("{:.1}", f("mean")),
+                format!("[{:.0}, {:.0}]", f("p5"), f("p95")),
+                format!("{:.0}", f("capacity")),
+                format!("{:.0}%", 100.0 * f("p_full")),
+            ]);
+        }
+        charts.push(hospsim_reports::pages::HourlySeries {
+            caption: format!("{name}: patients in the next {hours} hours"),
+            x: (0..=hours).map(|h| h as f64).collect(),
+            mean: get("mean"),
+            lo: get("p5"),
+            hi: get("p95"),
+            second: None,
+            reference: Some(get("capacity")),
+            x_label: "hours from now".into(),
+            y_label: "patients".into(),
+        });
+    }
+    let view = hospsim_reports::pages::HistoryView {
+        title: format!("{}: census projection", model.name),
+        subtitle: vec![format!(
+            "{n_census} patients in hospital at {}; {} replications; arrivals from {}",
+            &time::format_minutes(at)[..16],
+            model.replications,
+            if replaced.is_empty() { "the scenario's profile".to_string() } else { format!("the forecast ({})", replaced.join(", ")) }
+        )],
+        tiles,
+        tables: vec![hospsim_reports::pages::TableSection {
+            id: "census".into(),
+            heading: "Census every 12 hours".into(),
+            note: "Patients holding the unit's beds or places; P5-P95 across replications; full = every available bed taken.".into(),
+            head: ["unit", "ahead", "mean", "P5-P95", "beds", "P(full)"].iter().map(|s| s.to_string()).collect(),
+            rows: rows_t,
+        }],
+        charts_heading: "Projected census by unit".into(),
+        charts_note: "Line: mean; band: 5%-95% of replications; dashed: beds available.".into(),
+        charts,
+        files: vec!["projection.csv".into(), "projection.json".into()],
+    };
+    written.push(output::write_atomic(
+        &dir,
+        "report.html",
+        hospsim_reports::pages::history_page(&view)?.as_bytes(),
+    )?);
     let mut s = String::new();
     let _ = writeln!(
         s,

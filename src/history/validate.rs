@@ -172,6 +172,84 @@ pub(crate) fn validate(a: &ValidateArgs) -> Result<()> {
         )?);
     }
 
+    let subtitle = format!(
+        "{} visits over {:.1} days from {}; {} replications; arrivals {}",
+        read.visits.visits.len(),
+        read.visits.days(),
+        &time::format_minutes(read.origin)[..16],
+        model.replications,
+        if a.replay {
+            "replayed from the log"
+        } else {
+            "from the scenario"
+        }
+    );
+    let headline: Vec<Vec<String>> = rows
+        .iter()
+        .filter(|r| !hourly(r))
+        .map(|r| {
+            let f = |v: f64| fmt(v, r.m.unit);
+            vec![
+                r.m.label.clone(),
+                r.m.unit.to_string(),
+                f(r.m.value),
+                f(r.sim_mean),
+                format!("[{}, {}]", f(r.ci.0), f(r.ci.1)),
+                format!("[{}, {}]", f(r.range.0), f(r.range.1)),
+                match r.inside {
+                    Some(true) => "yes".into(),
+                    Some(false) => "NO".into(),
+                    None => "-".into(),
+                },
+            ]
+        })
+        .collect();
+    let mut charts = vec![];
+    for u in &read.visits.units {
+        let hrs: Vec<&Row> = rows
+            .iter()
+            .filter(|r| r.m.key.starts_with(&format!("occupancy.{u}.h")))
+            .collect();
+        if hrs.len() == 168 {
+            charts.push(hospsim_reports::pages::HourlySeries {
+                caption: format!("{u}: patients by hour of the week"),
+                x: (0..168).map(|h| h as f64).collect(),
+                mean: hrs.iter().map(|r| r.sim_mean).collect(),
+                lo: hrs.iter().map(|r| r.range.0).collect(),
+                hi: hrs.iter().map(|r| r.range.1).collect(),
+                second: Some(hrs.iter().map(|r| r.m.value).collect()),
+                reference: None,
+                x_label: "hour of the week (0 = Monday 00:00)".into(),
+                y_label: "patients".into(),
+            });
+        }
+    }
+    let view = hospsim_reports::pages::HistoryView {
+        title: format!("{}: validation against {}", model.name, a.log.display()),
+        subtitle: vec![subtitle],
+        tiles: vec![(
+            "measures inside the 95% range of single replications".into(),
+            format!("{inside} of {}", judged.len()),
+            Some(inside as f64 >= 0.9 * judged.len() as f64),
+        )],
+        tables: vec![hospsim_reports::pages::TableSection {
+            id: "measures".into(),
+            heading: "The log beside the model".into(),
+            note: "The log is one realisation: it is held against the spread of single replications (2.5%-97.5%), not the narrower interval of their mean. A faithful model has about 95% of measures inside.".into(),
+            head: ["measure", "unit", "log", "simulated", "95% CI of mean", "95% of replications", "inside"].iter().map(|s| s.to_string()).collect(),
+            rows: headline,
+        }],
+        charts_heading: "Occupancy by hour of the week".into(),
+        charts_note: "Blue: simulated mean with the 2.5%-97.5% range of replications; orange: the log.".into(),
+        charts,
+        files: vec!["validation.csv".into(), "validation.json".into()],
+    };
+    written.push(output::write_atomic(
+        &dir,
+        "report.html",
+        hospsim_reports::pages::history_page(&view)?.as_bytes(),
+    )?);
+
     let mut s = String::new();
     let _ = writeln!(
         s,
