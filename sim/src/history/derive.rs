@@ -181,6 +181,15 @@ fn dist_toml(d: &DurationFit) -> String {
             format!("{{ empirical = {{ values = [{}] }} }}", v.join(", "))
         }
         Some(f) => {
+            // The shape is the MLE's; the scale is set so that the mean is the
+            // sample's: a lognormal or Weibull fitted to a sample it does not
+            // quite match can miss the mean by a few percent, and the mean is
+            // what sets occupancy (Little's law).
+            let k = if f.mean() > 0.0 && d.sample_mean.is_finite() {
+                d.sample_mean / f.mean()
+            } else {
+                1.0
+            };
             let (a, b) = f.params;
             match f.family {
                 super::distfit::Family::Exponential => {
@@ -193,13 +202,13 @@ fn dist_toml(d: &DurationFit) -> String {
                 ),
                 super::distfit::Family::Lognormal => format!(
                     "{{ lognormal = {{ mean = {}, sd = {} }} }}",
-                    dur(f.mean()),
-                    dur(f.sd())
+                    dur(k * f.mean()),
+                    dur(k * f.sd())
                 ),
                 super::distfit::Family::Weibull => format!(
                     "{{ weibull = {{ shape = {}, scale = {} }} }}",
                     round_sig(a),
-                    dur(b)
+                    dur(k * b)
                 ),
             }
         }
@@ -265,12 +274,19 @@ pub fn derive(v: &Visits, opt: &DeriveOptions) -> (String, FitReport) {
         vec![BTreeMap::new(); n_units];
     // The rest of the stay by where the patient goes next, and by where it came
     // from and goes next: a ward stay before theatre is not one before home.
-    let mut rest_to: Vec<BTreeMap<String, Vec<f64>>> = vec![BTreeMap::new(); n_units];
-    let mut rest_ft: Vec<BTreeMap<(String, String), Vec<f64>>> = vec![BTreeMap::new(); n_units];
+    // Each sample is (the rest of the stay, the same to noon of the day it
+    // ended): with a discharge-hour profile the stay's length picks the day
+    // only, so it is fitted on the second, which lands mid-day on that day.
+    let mut rest_to: Vec<BTreeMap<String, Vec<(f64, f64)>>> = vec![BTreeMap::new(); n_units];
+    let mut rest_ft: Vec<BTreeMap<(String, String), Vec<(f64, f64)>>> =
+        vec![BTreeMap::new(); n_units];
     // ED: from the ward bed being given to leaving the ED (handover, porter).
     let mut handover: Vec<Vec<f64>> = vec![vec![]; n_units];
     // Hour of day at which stays end: wards discharge in the afternoon.
     let mut end_hours: Vec<BTreeMap<String, [u64; 24]>> = vec![BTreeMap::new(); n_units];
+    // Stays ending the day they began, of all: a discharge-hour profile would
+    // push those to the next day, so it is used only where they are rare.
+    let mut same_day: Vec<BTreeMap<String, (u64, u64)>> = vec![BTreeMap::new(); n_units];
     let mut stays_n = vec![0u64; n_units];
     let mut peak = vec![0u32; n_units];
     let mut timeline: Vec<Vec<(f64, i32)>> = vec![vec![]; n_units];
@@ -350,12 +366,21 @@ pub fn derive(v: &Visits, opt: &DeriveOptions) -> (String, FitReport) {
                 StayEnd::Censored => continue,
             };
             rest[u].push(s.end - prev);
-            rest_to[u].entry(to.clone()).or_default().push(s.end - prev);
+            let noon = (s.end / 1440.0).floor() * 1440.0 + 720.0 - prev;
+            rest_to[u]
+                .entry(to.clone())
+                .or_default()
+                .push((s.end - prev, noon));
             rest_ft[u]
                 .entry((from.clone(), to.clone()))
                 .or_default()
-                .push(s.end - prev);
+                .push((s.end - prev, noon));
             end_hours[u].entry(to.clone()).or_insert([0; 24])[v.hour_of_week(s.end) % 24] += 1;
+            let same = v.hour_of_week(s.start) / 24 == v.hour_of_week(s.end) / 24
+                && s.end - s.start < 1440.0;
+            let e = same_day[u].entry(to.clone()).or_insert((0, 0));
+            e.0 += u64::from(same);
+            e.1 += 1;
             routes[u].entry(to.clone()).or_insert([0; 6])[visit.acuity.min(5) as usize] += 1;
             routes_from[u]
                 .entry(from)
@@ -617,7 +642,7 @@ pub fn derive(v: &Visits, opt: &DeriveOptions) -> (String, FitReport) {
         // profile), as wards discharge.
         let stay_step = |d: &DurationFit, tag: &str, hours: Option<&[u64; 24]>| {
             let profile = match hours {
-                Some(h) if d.sample_mean >= 1440.0 && h.iter().sum::<u64>() >= 30 => {
+                Some(h) => {
                     let h: Vec<String> = h.iter().map(|c| c.to_string()).collect();
                     format!(", until_hour = [{}]", h.join(", "))
                 }
@@ -631,6 +656,32 @@ pub fn derive(v: &Visits, opt: &DeriveOptions) -> (String, FitReport) {
         let pooled_step = stay_step(&d, "", None);
         // Fitted once per sample: by (from, to) with 30 stays, else by `to`
         // with 30, else the unit's pooled stay.
+        // A profile for stays of a day or more ending in leaving the hospital,
+        // where few end the day they began.
+        let profile = |to: &str, sample: &[(f64, f64)]| {
+            let mean = sample.iter().map(|x| x.0).sum::<f64>() / sample.len().max(1) as f64;
+            let hours = end_hours[u].get(to).copied().unwrap_or([0; 24]);
+            (to.starts_with("exit_")
+                && mean >= 1440.0
+                && profile_ok(&same_day[u], to)
+                && hours.iter().sum::<u64>() >= 30)
+                .then_some(hours)
+        };
+        let fit_rest = |what: String, to: &str, sample: &[(f64, f64)], tag: String| {
+            let hours = profile(to, sample);
+            let values: Vec<f64> = sample
+                .iter()
+                .map(|x| if hours.is_some() { x.1 } else { x.0 })
+                .collect();
+            let what = if hours.is_some() {
+                format!("{what} (to noon of the day it ended; hour from the profile)")
+            } else {
+                what
+            };
+            let df = fit_durations(what, &values);
+            let step = stay_step(&df, &tag, hours.as_ref());
+            (df, step)
+        };
         let mut by_to: BTreeMap<String, String> = BTreeMap::new();
         for (to, sample) in &rest_to[u] {
             if sample.len() >= 30 {
@@ -638,16 +689,13 @@ pub fn derive(v: &Visits, opt: &DeriveOptions) -> (String, FitReport) {
                     Some(target) => format!("to {target}"),
                     None => to.replace("exit_", "exit:"),
                 };
-                let df = fit_durations(format!("{} ({label}): rest of stay", v.units[u]), sample);
-                let exit = to.starts_with("exit_");
-                by_to.insert(
-                    to.clone(),
-                    stay_step(
-                        &df,
-                        &format!("_{to}"),
-                        end_hours[u].get(to).filter(|_| exit),
-                    ),
+                let (df, step) = fit_rest(
+                    format!("{} ({label}): rest of stay", v.units[u]),
+                    to,
+                    sample,
+                    format!("_{to}"),
                 );
+                by_to.insert(to.clone(), step);
                 report.durations.push(df);
             }
         }
@@ -658,19 +706,13 @@ pub fn derive(v: &Visits, opt: &DeriveOptions) -> (String, FitReport) {
                     Some(target) => format!("to {target}"),
                     None => to.replace("exit_", "exit:"),
                 };
-                let df = fit_durations(
+                let (df, step) = fit_rest(
                     format!("{} (after {from}, {label}): rest of stay", v.units[u]),
+                    to,
                     sample,
+                    format!("_{from}_{to}"),
                 );
-                let exit = to.starts_with("exit_");
-                by_ft.insert(
-                    (from.clone(), to.clone()),
-                    stay_step(
-                        &df,
-                        &format!("_{from}_{to}"),
-                        end_hours[u].get(to).filter(|_| exit),
-                    ),
-                );
+                by_ft.insert((from.clone(), to.clone()), step);
                 report.durations.push(df);
             }
         }
@@ -724,6 +766,11 @@ pub fn derive(v: &Visits, opt: &DeriveOptions) -> (String, FitReport) {
             // the rest of the stay fitted for that way out.
             let table = if n_from >= 20 { rf } else { &routes[u] };
             let ed = v.unit_kinds[u] == UnitKind::Ed;
+            let theatre = v.unit_kinds[u] == UnitKind::Theatre
+                && unit_id
+                    .iter()
+                    .position(|x| x == from)
+                    .is_some_and(|p| v.unit_kinds[p] != UnitKind::Ed);
             if table.is_empty() {
                 let _ = writeln!(w, "{pooled_step}  {{ exit = \"discharged\" }},\n]\n");
                 continue;
@@ -745,10 +792,18 @@ pub fn derive(v: &Visits, opt: &DeriveOptions) -> (String, FitReport) {
                     Some(e) if ed => format!("{uid}_leave_{e}"),
                     _ => to.clone(),
                 };
-                let _ = writeln!(
-                    w,
-                    "[pathways.{name}_to_{to}]\nsteps = [\n{step}  {{ goto = \"{target}\" }},\n]\n"
-                );
+                // Out of theatre: the ward bed kept during the operation is
+                // taken back, or given up for another unit's.
+                let next = match to.strip_prefix(&format!("move_{uid}_")) {
+                    Some(dest) if theatre && dest == from => format!(
+                        "  {{ release = \"{uid}\" }},\n  {{ goto = \"in_{dest}_from_{uid}\" }},\n"
+                    ),
+                    Some(dest) if theatre && from != "start" => format!(
+                        "  {{ seize = [\"{dest}\"] }},\n  {{ release = [\"{uid}\", \"{from}\"] }},\n  {{ goto = \"in_{dest}_from_{uid}\" }},\n"
+                    ),
+                    _ => format!("  {{ goto = \"{target}\" }},\n"),
+                };
+                let _ = writeln!(w, "[pathways.{name}_to_{to}]\nsteps = [\n{step}{next}]\n");
             }
         }
         let ed = v.unit_kinds[u] == UnitKind::Ed;
@@ -771,9 +826,19 @@ pub fn derive(v: &Visits, opt: &DeriveOptions) -> (String, FitReport) {
         for to in routes[u].keys() {
             if let Some(m) = to.strip_prefix("move_") {
                 let target = &m[uid.len() + 1..];
+                // A patient going to theatre keeps its bed for its return.
+                let to_theatre = unit_id
+                    .iter()
+                    .position(|x| x == target)
+                    .is_some_and(|t| v.unit_kinds[t] == UnitKind::Theatre);
+                let release = if to_theatre && !ed {
+                    String::new()
+                } else {
+                    format!("  {{ release = \"{uid}\" }},\n")
+                };
                 let _ = writeln!(
                     w,
-                    "[pathways.{to}]\nsteps = [\n  {{ seize = [\"{target}\"] }},\n{leave_ed}  {{ release = \"{uid}\" }},\n  {{ goto = \"in_{target}_from_{uid}\" }},\n]\n"
+                    "[pathways.{to}]\nsteps = [\n  {{ seize = [\"{target}\"] }},\n{leave_ed}{release}  {{ goto = \"in_{target}_from_{uid}\" }},\n]\n"
                 );
             }
             if let Some(e) = to.strip_prefix("exit_").filter(|_| ed) {
@@ -810,6 +875,13 @@ pub fn derive(v: &Visits, opt: &DeriveOptions) -> (String, FitReport) {
         );
     }
     (s, report)
+}
+
+/// Whether fewer than 5% of the stays ending by `to` ended the day they began.
+fn profile_ok(same_day: &BTreeMap<String, (u64, u64)>, to: &str) -> bool {
+    same_day
+        .get(to)
+        .is_some_and(|&(same, all)| (same as f64) < 0.05 * all as f64)
 }
 
 fn floor4(p: f64) -> f64 {
