@@ -31,8 +31,12 @@ Examples:
   hospsim drill scenarios/drills/bus_crash.toml --reps 50
   hospsim forecast data/ed_arrivals_daily.csv --model auto --horizon 14 --levels 80,95
   hospsim backtest data/nhs_ae_monthly.csv --models snaive,ets,theta,ensemble --horizon 12 --folds 1 --fill interpolate
+  hospsim generate-history scenarios/general_hospital.toml --days 365 --out history.csv --census census.csv
+  hospsim fit data/history.csv --out out/fitted
+  hospsim validate scenarios/general_hospital.toml --log history.csv --reps 20
+  hospsim project scenarios/general_hospital.toml --snapshot data/census.csv --hours 72
 
-Docs: README.md, docs/scenario-reference.md, docs/outputs.md, docs/reports.md, docs/drills.md, docs/forecasting.md";
+Docs: README.md, docs/scenario-reference.md, docs/outputs.md, docs/reports.md, docs/drills.md, docs/forecasting.md, docs/history.md, docs/data-formats.md";
 
 /// Discrete-event simulation of hospital patient flow.
 #[derive(Parser)]

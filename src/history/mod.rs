@@ -213,6 +213,11 @@ pub(crate) fn fit(
     }
     written.push(output::write_atomic(
         &dir,
+        "arrivals_daily.csv",
+        &arrivals_daily_csv(&read),
+    )?);
+    written.push(output::write_atomic(
+        &dir,
         "report.html",
         fit_page(&report, &read)?.as_bytes(),
     )?);
@@ -248,6 +253,35 @@ impl std::fmt::Write for Pad<'_> {
         }
         Ok(())
     }
+}
+
+/// Arrivals per class and whole day of the log, as a series for `hospsim
+/// forecast` (`unique_id, ds, y`); its forecasts feed `project --arrivals`.
+fn arrivals_daily_csv(read: &ReadLog) -> Vec<u8> {
+    let v = &read.visits;
+    let days = (v.to / 1440.0).floor().max(0.0) as usize;
+    let mut counts = vec![vec![0u64; days]; v.classes.len()];
+    for visit in &v.visits {
+        let d = (visit.arrival() / 1440.0).floor();
+        if d >= 0.0 && (d as usize) < days {
+            counts[visit.class as usize][d as usize] += 1;
+        }
+    }
+    let mut s = String::from("unique_id,ds,y\n");
+    for (c, row) in counts.iter().enumerate() {
+        if row.iter().sum::<u64>() == 0 {
+            continue;
+        }
+        for (d, n) in row.iter().enumerate() {
+            let _ = writeln!(
+                s,
+                "{},{},{n}",
+                output::csv_text(&v.classes[c]),
+                &time::format_minutes(read.origin + d as f64 * 1440.0)[..10]
+            );
+        }
+    }
+    s.into_bytes()
 }
 
 fn fit_report_csv(r: &FitReport) -> Vec<u8> {
@@ -454,7 +488,7 @@ fn fit_page(r: &FitReport, read: &ReadLog) -> Result<String> {
         charts_heading: "Arrival profiles".into(),
         charts_note: "Mean arrivals per hour of the week with a 95% band.".into(),
         charts,
-        files: strs(&["fitted.toml", "fit_report.csv", "fit.json"]),
+        files: strs(&["fitted.toml", "fit_report.csv", "fit.json", "arrivals_daily.csv"]),
     };
     Ok(history_page(&view)?)
 }
