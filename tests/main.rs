@@ -4,6 +4,7 @@ mod broken;
 mod cli;
 mod forecasting;
 mod history;
+mod history_inputs;
 mod report;
 
 use assert_cmd::Command;

@@ -1,0 +1,404 @@
+//! `hospsim fit`: a scenario learned from a log, its fit report (CSV, JSON,
+//! HTML, terminal) and the log's daily arrivals for `forecast`.
+
+use super::{Known, ReadLog, human_minutes, read_log, reject_preview, rejects_csv, time, truncate};
+use crate::{load, output};
+use anyhow::{Result, anyhow};
+use hospsim_sim::history::derive::{DeriveOptions, FitReport, derive};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// `hospsim fit`: a scenario learned from a log, and its fit report.
+pub(crate) fn fit(
+    log: &Path,
+    out: &Option<PathBuf>,
+    name: Option<String>,
+    min_share: f64,
+    headroom: f64,
+    strict: bool,
+    quiet: bool,
+) -> Result<()> {
+    if !(0.0..=10.0).contains(&headroom) {
+        return Err(anyhow!(
+            "--headroom must be a share between 0 and 10, got {headroom}"
+        ));
+    }
+    let read = read_log(log, &Known::default(), strict)?;
+    let dir = crate::output_dir(out, "fitted")?;
+    let name = name.unwrap_or_else(|| {
+        format!(
+            "Fitted from {}",
+            log.file_name()
+                .map_or("log".into(), |n| n.to_string_lossy().to_string())
+        )
+    });
+    let opt = DeriveOptions {
+        name,
+        start: time::format_minutes(read.origin)[..16].to_string(),
+        replications: 20,
+        min_share,
+        headroom,
+    };
+    let (text, report) = derive(&read.visits, &opt);
+    // The learned scenario must load: a failure here is a bug, said as such.
+    load::load_text("fitted.toml", &text, &[]).map_err(|e| {
+        anyhow!("the fitted scenario does not compile (a hospsim bug, please report it): {e:#}")
+    })?;
+    let mut written = vec![output::write_atomic(&dir, "fitted.toml", text.as_bytes())?];
+    written.push(output::write_atomic(
+        &dir,
+        "fit_report.csv",
+        &fit_report_csv(&report),
+    )?);
+    written.push(output::write_atomic(
+        &dir,
+        "fit.json",
+        &output::json_bytes(&fit_json(&report, &read))?,
+    )?);
+    if !read.rejects.is_empty() {
+        written.push(output::write_atomic(
+            &dir,
+            "rejects.csv",
+            &rejects_csv(&read),
+        )?);
+    }
+    written.push(output::write_atomic(
+        &dir,
+        "arrivals_daily.csv",
+        &arrivals_daily_csv(&read),
+    )?);
+    written.push(output::write_atomic(
+        &dir,
+        "report.html",
+        fit_page(&report, &read)?.as_bytes(),
+    )?);
+    let text = fit_table(&report, &read);
+    output::announce(quiet, &text, &written);
+    Ok(())
+}
+
+/// Writes a CSV row padded with empty fields to the fit report's 19 columns.
+struct Pad<'a>(&'a mut String);
+
+impl std::fmt::Write for Pad<'_> {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        match text.strip_suffix('\n') {
+            Some(row) => {
+                self.0.push_str(row);
+                let line_start = self.0.rfind('\n').map_or(0, |i| i + 1);
+                let mut quoted = false;
+                let mut fields = 1;
+                for c in self.0[line_start..].chars() {
+                    match c {
+                        '"' => quoted = !quoted,
+                        ',' if !quoted => fields += 1,
+                        _ => {}
+                    }
+                }
+                for _ in fields..19 {
+                    self.0.push(',');
+                }
+                self.0.push('\n');
+            }
+            None => self.0.push_str(text),
+        }
+        Ok(())
+    }
+}
+
+/// Arrivals per class and whole day of the log, as a series for `hospsim
+/// forecast` (`unique_id, ds, y`); its forecasts feed `project --arrivals`.
+fn arrivals_daily_csv(read: &ReadLog) -> Vec<u8> {
+    let v = &read.visits;
+    let days = (v.to / 1440.0).floor().max(0.0) as usize;
+    let mut counts = vec![vec![0u64; days]; v.classes.len()];
+    for visit in &v.visits {
+        let d = (visit.arrival() / 1440.0).floor();
+        if d >= 0.0 && (d as usize) < days {
+            counts[visit.class as usize][d as usize] += 1;
+        }
+    }
+    let mut s = String::from("unique_id,ds,y\n");
+    for (c, row) in counts.iter().enumerate() {
+        if row.iter().sum::<u64>() == 0 {
+            continue;
+        }
+        for (d, n) in row.iter().enumerate() {
+            let _ = writeln!(
+                s,
+                "{},{},{n}",
+                output::csv_text(&v.classes[c]),
+                &time::format_minutes(read.origin + d as f64 * 1440.0)[..10]
+            );
+        }
+    }
+    s.into_bytes()
+}
+
+fn fit_report_csv(r: &FitReport) -> Vec<u8> {
+    let n = output::csv_num;
+    let mut s = String::from(
+        "kind,what,n,value,se,used,family,param1,param2,fitted_mean,fitted_sd,sample_mean,sample_sd,aic,ks,aic_exponential,aic_gamma,aic_lognormal,aic_weibull\n",
+    );
+    for a in &r.arrivals {
+        let _ = writeln!(
+            Pad(&mut s),
+            "arrivals_per_day,{},{},{},{}",
+            output::csv_text(&a.class),
+            a.n,
+            n(a.per_day),
+            n(a.per_day_se)
+        );
+        for (h, (rate, se)) in a.rates_per_hour.iter().zip(&a.rates_se).enumerate() {
+            let _ = writeln!(
+                Pad(&mut s),
+                "arrivals_per_hour,{} h{h:03},,{},{}",
+                output::csv_text(&a.class),
+                n(*rate),
+                n(*se)
+            );
+        }
+        for (k, p) in a.acuity.iter().enumerate() {
+            let _ = writeln!(
+                Pad(&mut s),
+                "acuity_share,{} acuity {},,{}",
+                output::csv_text(&a.class),
+                k + 1,
+                n(*p)
+            );
+        }
+    }
+    for rt in &r.routes {
+        let _ = writeln!(
+            Pad(&mut s),
+            "routing,{} -> {},{},{},{}",
+            output::csv_text(&rt.from),
+            output::csv_text(&rt.to),
+            rt.n,
+            n(rt.p),
+            n(rt.se)
+        );
+    }
+    for (u, c) in &r.capacity {
+        let _ = writeln!(Pad(&mut s), "capacity,{},,{c}", output::csv_text(u));
+    }
+    for d in &r.durations {
+        let best = d.fits.first();
+        let aic = |name: &str| {
+            d.fits
+                .iter()
+                .find(|f| f.family.name() == name)
+                .map_or(String::new(), |f| n(f.aic))
+        };
+        let _ = writeln!(
+            Pad(&mut s),
+            "duration,{},{},,,{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            output::csv_text(&d.what),
+            d.n,
+            d.used(),
+            best.map_or("", |f| f.family.name()),
+            best.map_or(String::new(), |f| n(f.params.0)),
+            best.map_or(String::new(), |f| n(f.params.1)),
+            best.map_or(String::new(), |f| n(f.mean())),
+            best.map_or(String::new(), |f| n(f.sd())),
+            n(d.sample_mean),
+            n(d.sample_sd),
+            best.map_or(String::new(), |f| n(f.aic)),
+            best.map_or(String::new(), |f| n(f.ks)),
+            aic("exponential"),
+            aic("gamma"),
+            aic("lognormal"),
+            aic("weibull"),
+        );
+    }
+    s.into_bytes()
+}
+
+fn fit_json(r: &FitReport, read: &ReadLog) -> serde_json::Value {
+    serde_json::json!({
+        "schema_version": 1,
+        "log": { "format": read.format, "rows": read.rows, "rejected": read.rejects.len(),
+                 "visits": r.visits, "events": r.events, "days": r.days,
+                 "start": time::format_minutes(read.origin) },
+        "arrivals": r.arrivals.iter().map(|a| serde_json::json!({
+            "class": a.class, "n": a.n, "per_day": a.per_day, "per_day_se": a.per_day_se,
+            "rates_per_hour": a.rates_per_hour, "rates_se": a.rates_se, "acuity": a.acuity })).collect::<Vec<_>>(),
+        "routing": r.routes.iter().map(|x| serde_json::json!({
+            "from": x.from, "to": x.to, "n": x.n, "of": x.of, "p": x.p, "se": x.se })).collect::<Vec<_>>(),
+        "capacity": r.capacity.iter().map(|(u, c)| serde_json::json!({ "unit": u, "peak_census": c })).collect::<Vec<_>>(),
+        "durations": r.durations.iter().map(|d| serde_json::json!({
+            "what": d.what, "n": d.n, "sample_mean_min": d.sample_mean, "sample_sd_min": d.sample_sd,
+            "fits": d.fits.iter().map(|f| serde_json::json!({
+                "family": f.family.name(), "params": [f.params.0, f.params.1],
+                "mean_min": f.mean(), "sd_min": f.sd(), "loglik": f.loglik, "aic": f.aic, "ks": f.ks })).collect::<Vec<_>>()
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn fit_page(r: &FitReport, read: &ReadLog) -> Result<String> {
+    use hospsim_reports::pages::{HistoryView, HourlySeries, TableSection, history_page};
+    let strs = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let arrivals = r
+        .arrivals
+        .iter()
+        .map(|a| {
+            vec![
+                a.class.clone(),
+                a.n.to_string(),
+                format!("{:.2}", a.per_day),
+                format!(
+                    "[{:.2}, {:.2}]",
+                    a.per_day - 1.96 * a.per_day_se,
+                    a.per_day + 1.96 * a.per_day_se
+                ),
+                a.acuity
+                    .iter()
+                    .map(|p| format!("{:.0}%", 100.0 * p))
+                    .collect::<Vec<_>>()
+                    .join(" / "),
+            ]
+        })
+        .collect();
+    let durations = r
+        .durations
+        .iter()
+        .map(|d| {
+            let aic = |name: &str| {
+                d.fits
+                    .iter()
+                    .find(|f| f.family.name() == name)
+                    .map_or("-".into(), |f| format!("{:.0}", f.aic))
+            };
+            vec![
+                d.what.clone(),
+                d.n.to_string(),
+                d.used().to_string(),
+                human_minutes(d.sample_mean),
+                human_minutes(d.fits.first().map_or(d.sample_mean, |f| f.mean())),
+                d.fits
+                    .first()
+                    .map_or("-".into(), |f| format!("{:.3}", f.ks)),
+                aic("exponential"),
+                aic("gamma"),
+                aic("lognormal"),
+                aic("weibull"),
+            ]
+        })
+        .collect();
+    let routes = r
+        .routes
+        .iter()
+        .map(|x| {
+            vec![
+                x.from.clone(),
+                x.to.clone(),
+                x.n.to_string(),
+                format!("{:.1}%", 100.0 * x.p),
+                format!("{:.1}%", 196.0 * x.se),
+            ]
+        })
+        .collect();
+    let charts = r
+        .arrivals
+        .iter()
+        .filter(|a| a.n > 0)
+        .map(|a| HourlySeries {
+            caption: format!("{}: arrivals per hour of the week", a.class),
+            x: (0..168).map(|h| h as f64).collect(),
+            mean: a.rates_per_hour.clone(),
+            lo: a
+                .rates_per_hour
+                .iter()
+                .zip(&a.rates_se)
+                .map(|(r, s)| (r - 1.96 * s).max(0.0))
+                .collect(),
+            hi: a
+                .rates_per_hour
+                .iter()
+                .zip(&a.rates_se)
+                .map(|(r, s)| r + 1.96 * s)
+                .collect(),
+            second: None,
+            reference: None,
+            x_label: "hour of the week (0 = Monday 00:00)".into(),
+            y_label: "arrivals per hour".into(),
+        })
+        .collect();
+    let view = HistoryView {
+        title: "Scenario learned from a log".into(),
+        subtitle: vec![format!(
+            "{} ({}): {} rows, {} visits over {:.1} days from {}; {} rows rejected",
+            read.format, "fitted.toml", read.rows, r.visits, r.days, &time::format_minutes(read.origin)[..16], read.rejects.len()
+        )],
+        tiles: vec![],
+        tables: vec![
+            TableSection { id: "arrivals".into(), heading: "Arrivals".into(), note: "Mean per day with its 95% interval (Poisson counts); acuity shares 1-5.".into(), head: strs(&["class", "visits", "per day", "95% CI", "acuity 1-5"]), rows: arrivals },
+            TableSection { id: "durations".into(), heading: "Fitted durations".into(), note: "Each sample is fitted by maximum likelihood with four families; the lowest AIC wins, and is used unless its KS statistic says it misses the sample (then the scenario gets the sample's quantiles: 'empirical').".into(), head: strs(&["what", "n", "used", "sample mean", "fitted mean", "KS", "AIC exp", "AIC gamma", "AIC lognormal", "AIC Weibull"]), rows: durations },
+            TableSection { id: "routing".into(), heading: "Routing between units".into(), note: "Share of completed stays leaving each unit for the next unit or the exit; ± is the 95% margin.".into(), head: strs(&["from", "to", "stays", "share", "±"]), rows: routes },
+        ],
+        charts_heading: "Arrival profiles".into(),
+        charts_note: "Mean arrivals per hour of the week with a 95% band.".into(),
+        charts,
+        files: strs(&["fitted.toml", "fit_report.csv", "fit.json", "arrivals_daily.csv"]),
+    };
+    Ok(history_page(&view)?)
+}
+
+fn fit_table(r: &FitReport, read: &ReadLog) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "Fitted ({}): {} rows, {} visits over {:.1} days from {}{}",
+        read.format,
+        read.rows,
+        r.visits,
+        r.days,
+        time::format_minutes(read.origin),
+        if read.rejects.is_empty() {
+            String::new()
+        } else {
+            format!("; {} rows rejected (rejects.csv)", read.rejects.len())
+        }
+    );
+    reject_preview(&mut s, read);
+    let _ = writeln!(s, "\n  {:<28} {:>8} {:>14}", "class", "per day", "95% CI");
+    for a in &r.arrivals {
+        let _ = writeln!(
+            s,
+            "  {:<28} {:>8.2} [{:>5.2}, {:>5.2}]",
+            a.class,
+            a.per_day,
+            a.per_day - 1.96 * a.per_day_se,
+            a.per_day + 1.96 * a.per_day_se
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\n  {:<44} {:>6} {:>11} {:>10} {:>10} {:>7}",
+        "duration", "n", "used", "mean", "sd", "KS"
+    );
+    for d in &r.durations {
+        let f = d.fits.first();
+        let _ = writeln!(
+            s,
+            "  {:<44} {:>6} {:>11} {:>10} {:>10} {:>7}",
+            truncate(&d.what, 44),
+            d.n,
+            d.used(),
+            human_minutes(f.map_or(d.sample_mean, |f| f.mean())),
+            human_minutes(f.map_or(d.sample_sd, |f| f.sd())),
+            f.map_or(String::new(), |f| format!("{:.3}", f.ks))
+        );
+    }
+    let _ = writeln!(s, "\n  {:<44} {:>8} {:>10}", "routing", "share", "n");
+    for x in &r.routes {
+        let _ = writeln!(
+            s,
+            "  {:<44} {:>7.1}% {:>10}",
+            truncate(&format!("{} -> {}", x.from, x.to), 44),
+            100.0 * x.p,
+            x.n
+        );
+    }
+    s
+}
