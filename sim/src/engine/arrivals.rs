@@ -152,20 +152,12 @@ impl Engine<'_> {
                 awaiting: false,
                 gone: Gone::No,
                 holds: Vec::with_capacity(4),
-                loc: crate::history::NO_UNIT,
-                loc_since: 0.0,
-                admitted: false,
-                episode: 0,
-                left_at: f64::NAN,
-                elapsed: 0.0,
-                closed: false,
-                replay: NONE,
-                stays_used: 0,
-                replay_stay: f64::NAN,
-                replay_armed: false,
                 counters: [0; MAX_COUNTERS],
                 ms: Vec::with_capacity(n_ms),
             });
+            if self.track {
+                self.ext.push(Ext::fresh());
+            }
             (self.patients.len() - 1) as u32
         }
     }
@@ -220,12 +212,12 @@ impl Engine<'_> {
         let p = &mut self.patients[pid as usize];
         p.ms.resize(m.milestones.len(), f64::NAN);
         if m.replay_stays.get(c).is_some_and(|l| !l.is_empty()) {
-            p.replay = index as u32;
+            self.ext[pid as usize].replay = index as u32;
         }
         if self.log_on {
             let unit = m.history.arrival_unit[c];
-            self.patients[pid as usize].loc = unit;
-            self.patients[pid as usize].loc_since = now;
+            self.ext[pid as usize].loc = unit;
+            self.ext[pid as usize].loc_since = now;
             self.log(pid, crate::history::Event::Arrival, unit);
         }
         self.mark(pid, MS_ARRIVAL);
@@ -274,13 +266,14 @@ impl Engine<'_> {
             p.ms[MS_ARRIVAL as usize] = -cp.since_arrival;
             // The ED has no single length-of-stay activity to condition: its
             // patients resume afresh.
-            p.elapsed = if m.history.unit_kinds[cp.unit as usize] == crate::history::UnitKind::Ed {
+            let x = &mut self.ext[pid as usize];
+            x.elapsed = if m.history.unit_kinds[cp.unit as usize] == crate::history::UnitKind::Ed {
                 0.0
             } else {
                 cp.elapsed
             };
-            p.loc = cp.unit;
-            p.loc_since = -cp.elapsed;
+            x.loc = cp.unit;
+            x.loc_since = -cp.elapsed;
             // Census patients are there whatever the capacity: a unit over its
             // beds shows as overrun, as after a roster drop.
             let res = &mut self.res[r as usize];

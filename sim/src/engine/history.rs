@@ -16,17 +16,18 @@ impl Engine<'_> {
     /// id carries the visit number in its top 16 bits.
     pub(super) fn log_at(&mut self, pid: u32, t: f64, event: Event, unit: u16) {
         let m = self.m;
-        let root = &self.patients[self.patients[pid as usize].root as usize];
+        let ri = self.patients[pid as usize].root as usize;
+        let (root, x) = (&self.patients[ri], &self.ext[ri]);
         if !self.keep_log
             || root.arrival < m.warmup
             || !m.history.logged_class[root.class as usize]
-            || root.closed
+            || x.closed
         {
             return;
         }
         self.out.log.push(crate::history::LogRow {
             t,
-            id: root.id | (u64::from(root.episode) << 48),
+            id: root.id | (u64::from(x.episode) << 48),
             class: root.class,
             acuity: root.acuity,
             event: event.index(),
@@ -40,28 +41,28 @@ impl Engine<'_> {
         let m = self.m;
         // Patients at home awaiting a new date were discharged when they left.
         for pid in 0..self.patients.len() {
-            let p = &self.patients[pid];
-            if p.live && p.parent == NONE && !p.left_at.is_nan() && !p.closed {
-                let (t, loc) = (p.left_at, p.loc);
+            let (p, x) = (&self.patients[pid], &self.ext[pid]);
+            if p.live && p.parent == NONE && !x.left_at.is_nan() && !x.closed {
+                let (t, loc) = (x.left_at, x.loc);
                 self.log_at(pid as u32, t, Event::Discharge, loc);
             }
         }
         // Who is where at the end: a census snapshot.
-        for p in &self.patients {
+        for (p, x) in self.patients.iter().zip(&self.ext) {
             if p.live
                 && p.parent == NONE
-                && p.loc != NO_UNIT
-                && p.left_at.is_nan()
-                && !p.closed
+                && x.loc != NO_UNIT
+                && x.left_at.is_nan()
+                && !x.closed
                 && m.history.logged_class[p.class as usize]
             {
                 self.out.census.push(crate::history::CensusRow {
-                    id: p.id | (u64::from(p.episode) << 48),
+                    id: p.id | (u64::from(x.episode) << 48),
                     class: p.class,
                     acuity: p.acuity,
-                    unit: p.loc,
+                    unit: x.loc,
                     arrival: p.arrival,
-                    since: p.loc_since,
+                    since: x.loc_since,
                 });
             }
         }
@@ -77,36 +78,36 @@ impl Engine<'_> {
             if unit == NO_UNIT {
                 continue;
             }
-            let left_at = self.patients[root].left_at;
+            let left_at = self.ext[root].left_at;
             let gone_home = !left_at.is_nan() && left_at < self.now;
-            self.patients[root].left_at = f64::NAN;
-            if gone_home || self.patients[root].closed {
+            self.ext[root].left_at = f64::NAN;
+            if gone_home || self.ext[root].closed {
                 // Sent home and back: the old visit ended, a new one starts.
                 if gone_home {
-                    let loc = self.patients[root].loc;
+                    let loc = self.ext[root].loc;
                     self.log_at(pid, left_at, Event::Discharge, loc);
                 }
-                let p = &mut self.patients[root];
+                let p = &mut self.ext[root];
                 p.episode = p.episode.wrapping_add(1);
                 p.admitted = false;
                 p.closed = false;
                 p.loc = NO_UNIT;
                 self.log(pid, Event::Arrival, NO_UNIT);
             }
-            if unit == self.patients[root].loc {
+            if unit == self.ext[root].loc {
                 continue;
             }
             let ev = match m.history.unit_kinds[unit as usize] {
                 UnitKind::Theatre => Event::TheatreStart,
                 UnitKind::Ed => Event::Transfer,
-                _ if self.patients[root].admitted => Event::Transfer,
+                _ if self.ext[root].admitted => Event::Transfer,
                 _ => {
-                    self.patients[root].admitted = true;
+                    self.ext[root].admitted = true;
                     Event::Admit
                 }
             };
-            self.patients[root].loc = unit;
-            self.patients[root].loc_since = self.now;
+            self.ext[root].loc = unit;
+            self.ext[root].loc_since = self.now;
             self.log(pid, ev, unit);
             self.replay_stay(root, unit);
         }
@@ -117,13 +118,14 @@ impl Engine<'_> {
     /// time is made of many activities and is simulated).
     pub(super) fn replay_stay(&mut self, root: usize, unit: u16) {
         let m = self.m;
-        let p = &mut self.patients[root];
+        let class = self.patients[root].class as usize;
+        let p = &mut self.ext[root];
         if p.replay == NONE || m.history.unit_kinds[unit as usize] == crate::history::UnitKind::Ed {
             return;
         }
         let Some(stays) = m
             .replay_stays
-            .get(p.class as usize)
+            .get(class)
             .and_then(|c| c.get(p.replay as usize))
         else {
             return;
@@ -146,7 +148,7 @@ impl Engine<'_> {
         let m = self.m;
         let unit = m.history.resource_unit[r as usize];
         let root = self.patients[pid as usize].root as usize;
-        if unit == NO_UNIT || unit != self.patients[root].loc {
+        if unit == NO_UNIT || unit != self.ext[root].loc {
             return;
         }
         let holds = &self.patients[pid as usize].holds;
@@ -163,19 +165,19 @@ impl Engine<'_> {
             .find(|&u| u != NO_UNIT);
         if m.history.unit_kinds[unit as usize] == UnitKind::Theatre {
             self.log(pid, Event::TheatreEnd, unit);
-            self.patients[root].loc = NO_UNIT;
+            self.ext[root].loc = NO_UNIT;
         }
         if let Some(b) = back {
-            self.patients[root].loc = b;
-            self.patients[root].loc_since = self.now;
+            self.ext[root].loc = b;
+            self.ext[root].loc_since = self.now;
             self.log(pid, Event::Transfer, b);
             self.replay_stay(root, b);
         } else if !matches!(
             m.history.unit_kinds[unit as usize],
             UnitKind::Ed | UnitKind::Theatre
-        ) && !self.patients[root].closed
+        ) && !self.ext[root].closed
         {
-            self.patients[root].left_at = self.now;
+            self.ext[root].left_at = self.now;
         }
     }
 }

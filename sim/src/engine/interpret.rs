@@ -62,13 +62,13 @@ impl Engine<'_> {
         let i = pid as usize;
         loop {
             let pc = self.patients[i].pc;
-            if !m.replay_stays.is_empty() {
-                let p = &mut self.patients[i];
-                if !p.replay_stay.is_nan()
-                    && !p.replay_armed
-                    && m.history.resume_start.get(p.loc as usize) == Some(&pc)
+            if self.track {
+                let x = &mut self.ext[i];
+                if !x.replay_stay.is_nan()
+                    && !x.replay_armed
+                    && m.history.resume_start.get(x.loc as usize) == Some(&pc)
                 {
-                    p.replay_armed = true;
+                    x.replay_armed = true;
                 }
             }
             match m.program[pc as usize] {
@@ -164,22 +164,32 @@ impl Engine<'_> {
                 } => {
                     let now = self.now;
                     let p = &mut self.patients[i];
-                    let d = if p.remaining.is_nan() && p.replay_armed && !p.replay_stay.is_nan() {
-                        p.replay_armed = false;
-                        // Replayed: the stay ends when the log says it did.
-                        let end = p.loc_since + std::mem::replace(&mut p.replay_stay, f64::NAN);
-                        (end - now).max(0.0)
-                    } else if p.remaining.is_nan() && p.elapsed > 0.0 {
-                        // A census patient: the duration counted from when the
-                        // activity began, conditional on not having ended yet.
-                        let anchor = now - std::mem::replace(&mut p.elapsed, 0.0);
-                        let mut end = anchor + draw_duration(m, p, dur, anchor);
-                        let mut tries = 0;
-                        while end <= now && tries < 10_000 {
-                            end = anchor + draw_duration(m, p, dur, anchor);
-                            tries += 1;
+                    let special = self.track && p.remaining.is_nan() && {
+                        let x = &self.ext[i];
+                        (x.replay_armed && !x.replay_stay.is_nan()) || x.elapsed > 0.0
+                    };
+                    let d = if special {
+                        // The replayed stay or the census time is spent here.
+                        let x = self.ext[i];
+                        let e = &mut self.ext[i];
+                        e.replay_armed = false;
+                        e.replay_stay = f64::NAN;
+                        e.elapsed = 0.0;
+                        if x.replay_armed && !x.replay_stay.is_nan() {
+                            // Replayed: the stay ends when the log says it did.
+                            (x.loc_since + x.replay_stay - now).max(0.0)
+                        } else {
+                            // A census patient: the duration counted from when the
+                            // activity began, conditional on not having ended yet.
+                            let anchor = now - x.elapsed;
+                            let mut end = anchor + draw_duration(m, p, dur, anchor);
+                            let mut tries = 0;
+                            while end <= now && tries < 10_000 {
+                                end = anchor + draw_duration(m, p, dur, anchor);
+                                tries += 1;
+                            }
+                            (end - now).max(0.0)
                         }
-                        (end - now).max(0.0)
                     } else if p.remaining.is_nan() {
                         let d = draw_duration(m, p, dur, now);
                         match &m.drill {

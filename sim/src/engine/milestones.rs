@@ -17,7 +17,7 @@ impl Engine<'_> {
         if self.log_on {
             let ev = m.history.milestone_event[ms as usize];
             if let Some(e) = crate::history::Event::from_index(ev) {
-                let mut unit = self.patients[root].loc;
+                let mut unit = self.ext[root].loc;
                 if e == crate::history::Event::EdDeparture {
                     // Leaving the ED happens in the ED, wherever the bed is.
                     let a = m.history.arrival_unit[self.patients[root].class as usize];
@@ -27,9 +27,9 @@ impl Engine<'_> {
                 }
                 self.log(pid, e, unit);
                 if e.is_final() {
-                    let p = &mut self.patients[root];
-                    p.closed = true;
-                    p.left_at = f64::NAN;
+                    let x = &mut self.ext[root];
+                    x.closed = true;
+                    x.left_at = f64::NAN;
                 }
             }
         }
@@ -151,8 +151,8 @@ impl Engine<'_> {
         self.leaving = false;
         self.mark(pid, MS_DEPARTURE);
         if self.log_on {
-            let p = &self.patients[pid as usize];
-            let (loc, left_at) = (p.loc, p.left_at);
+            let x = &self.ext[pid as usize];
+            let (loc, left_at) = (x.loc, x.left_at);
             // A patient who left its bed long before (waiting at home for a new
             // date) was discharged then; one leaving its bed now departs by its route.
             if left_at.is_nan() || left_at >= self.now {

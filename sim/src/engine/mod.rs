@@ -79,6 +79,16 @@ struct Patient {
     /// were still running: its slot is kept until the last one is back.
     gone: Gone,
     holds: Vec<u16>,
+    ms: Vec<f64>,
+    /// Per-patient counters of `count` steps.
+    counters: [u16; MAX_COUNTERS],
+}
+
+/// What only the event log, a projection's census and replay need of a
+/// patient; kept beside the patients (and only when one of them is on) so that
+/// a plain run's patients stay small.
+#[derive(Clone, Copy)]
+struct Ext {
     /// Unit the patient is in, for the event log (`NO_UNIT`: none).
     loc: u16,
     /// Since when it is in `loc`.
@@ -103,9 +113,24 @@ struct Patient {
     /// Its visit in the event log has ended (cancelled) though the patient goes
     /// on (waiting at home for a new date): nothing is logged until it returns.
     closed: bool,
-    ms: Vec<f64>,
-    /// Per-patient counters of `count` steps.
-    counters: [u16; MAX_COUNTERS],
+}
+
+impl Ext {
+    fn fresh() -> Ext {
+        Ext {
+            loc: crate::history::NO_UNIT,
+            loc_since: 0.0,
+            admitted: false,
+            episode: 0,
+            left_at: f64::NAN,
+            elapsed: 0.0,
+            closed: false,
+            replay: NONE,
+            stays_used: 0,
+            replay_stay: f64::NAN,
+            replay_armed: false,
+        }
+    }
 }
 
 /// One replication of a model.
@@ -141,6 +166,10 @@ pub struct Engine<'m> {
     next_id: u64,
     trace_on: bool,
     log_on: bool,
+    /// Per patient slot: see [`Ext`] (empty unless `track`).
+    ext: Vec<Ext>,
+    /// Units, census patients or replayed stays are followed.
+    track: bool,
     /// Keep the event log rows (units are tracked whenever `log_on`).
     keep_log: bool,
     /// Set while a leaving patient gives everything back (no moves are logged).
@@ -268,6 +297,8 @@ impl<'m> Engine<'m> {
             next_id: 0,
             trace_on: trace,
             log_on: !m.replay_stays.is_empty(),
+            ext: vec![],
+            track: !m.replay_stays.is_empty() || !m.census.is_empty(),
             keep_log: false,
             leaving: false,
             out: RepOutput {
@@ -284,6 +315,7 @@ impl<'m> Engine<'m> {
     pub fn with_log(mut self) -> Self {
         self.log_on = true;
         self.keep_log = true;
+        self.track = true;
         self
     }
 
@@ -515,16 +547,8 @@ impl<'m> Engine<'m> {
         e.awaiting = false;
         e.gone = Gone::No;
         e.counters = [0; MAX_COUNTERS];
-        e.loc = crate::history::NO_UNIT;
-        e.loc_since = 0.0;
-        e.admitted = false;
-        e.episode = 0;
-        e.left_at = f64::NAN;
-        e.elapsed = 0.0;
-        e.closed = false;
-        e.replay = NONE;
-        e.stays_used = 0;
-        e.replay_stay = f64::NAN;
-        e.replay_armed = false;
+        if self.track {
+            self.ext[pid as usize] = Ext::fresh();
+        }
     }
 }
