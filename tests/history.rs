@@ -214,6 +214,25 @@ fn fit_recovers_the_parameters_of_the_scenario_that_wrote_the_log() {
         "{seen}"
     );
     assert!((exp["mean_min"].as_f64().unwrap() - 30.0).abs() < 4.0 * 30.0 / 35_000f64.sqrt());
+    // A year of 3-day stays is long enough: the log's end barely cuts them.
+    let ward = fit["censoring"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["unit"] == "ward")
+        .unwrap();
+    assert_eq!(ward["fitted_stays_too_short"], false, "{ward}");
+    // Six days is not: the fit says its stays are too short.
+    let short = dir.path().join("short.csv");
+    generate("tests/fixtures/known_flow.toml", "6", "11", &short, None);
+    let stdout = run_ok(
+        &["fit", short.to_str().unwrap()],
+        &dir.path().join("short_fit"),
+    );
+    assert!(
+        stdout.contains("warning: ward:") && stdout.contains("Kaplan-Meier"),
+        "{stdout}"
+    );
     // The learned scenario runs, and reproduces the log's length of stay.
     let run = dir.path().join("run");
     run_ok(

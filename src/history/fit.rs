@@ -226,6 +226,10 @@ fn fit_json(r: &FitReport, read: &ReadLog) -> serde_json::Value {
         "routing": r.routes.iter().map(|x| serde_json::json!({
             "from": x.from, "to": x.to, "n": x.n, "of": x.of, "p": x.p, "se": x.se })).collect::<Vec<_>>(),
         "capacity": r.capacity.iter().map(|(u, c)| serde_json::json!({ "unit": u, "peak_census": c })).collect::<Vec<_>>(),
+        "censoring": r.censoring.iter().map(|c| serde_json::json!({
+            "unit": c.unit, "completed": c.completed, "censored": c.censored,
+            "mean_completed_min": c.mean_completed, "mean_kaplan_meier_min": c.mean_km,
+            "fitted_stays_too_short": c.biased() })).collect::<Vec<_>>(),
         "durations": r.durations.iter().map(|d| serde_json::json!({
             "what": d.what, "n": d.n, "sample_mean_min": d.sample_mean, "sample_sd_min": d.sample_sd,
             "fits": d.fits.iter().map(|f| serde_json::json!({
@@ -334,6 +338,7 @@ fn fit_page(r: &FitReport, read: &ReadLog) -> Result<String> {
         tables: vec![
             TableSection { id: "arrivals".into(), heading: "Arrivals".into(), note: "Mean per day with its 95% interval (Poisson counts); acuity shares 1-5.".into(), head: strs(&["class", "visits", "per day", "95% CI", "acuity 1-5"]), rows: arrivals },
             TableSection { id: "durations".into(), heading: "Fitted durations".into(), note: "Each sample is fitted by maximum likelihood with four families; the lowest AIC wins, and is used unless its KS statistic says it misses the sample (then the scenario gets the sample's quantiles: 'empirical').".into(), head: strs(&["what", "n", "used", "sample mean", "fitted mean", "KS", "AIC exp", "AIC gamma", "AIC lognormal", "AIC Weibull"]), rows: durations },
+            TableSection { id: "censoring".into(), heading: "Lengths of stay and the log's end".into(), note: "Durations are fitted on completed stays. Stays still running when the log ended are left out, which shortens long stays in a short log: the Kaplan-Meier mean counts them. Where it is more than 5% above, the fitted stays are too short.".into(), head: strs(&["unit", "completed", "still running", "mean of completed", "Kaplan-Meier mean", "fitted too short"]), rows: r.censoring.iter().map(|c| vec![c.unit.clone(), c.completed.to_string(), c.censored.to_string(), human_minutes(c.mean_completed), human_minutes(c.mean_km), if c.biased() { "yes".into() } else { "no".into() }]).collect() },
             TableSection { id: "routing".into(), heading: "Routing between units".into(), note: "Share of completed stays leaving each unit for the next unit or the exit; ± is the 95% margin.".into(), head: strs(&["from", "to", "stays", "share", "±"]), rows: routes },
         ],
         charts_heading: "Arrival profiles".into(),
@@ -389,6 +394,21 @@ fn fit_table(r: &FitReport, read: &ReadLog) -> String {
             human_minutes(f.map_or(d.sample_sd, |f| f.sd())),
             f.map_or(String::new(), |f| format!("{:.3}", f.ks))
         );
+    }
+    let biased: Vec<_> = r.censoring.iter().filter(|c| c.biased()).collect();
+    if !biased.is_empty() {
+        let _ = writeln!(s);
+        for c in biased {
+            let _ = writeln!(
+                s,
+                "  warning: {}: {} of {} stays were still running when the log ended; completed stays average {}, Kaplan-Meier {}: fitted stays are too short\n    hint: fit a longer log (ten times the longest usual stay), or correct the fitted.toml by hand",
+                c.unit,
+                c.censored,
+                c.completed + c.censored,
+                human_minutes(c.mean_completed),
+                human_minutes(c.mean_km)
+            );
+        }
     }
     let _ = writeln!(s, "\n  {:<44} {:>8} {:>10}", "routing", "share", "n");
     for x in &r.routes {

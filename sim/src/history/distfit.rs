@@ -219,6 +219,41 @@ fn bisect(f: impl Fn(f64) -> f64, mut lo: f64, mut hi: f64) -> f64 {
     (lo * hi).sqrt()
 }
 
+/// Mean duration by Kaplan-Meier from completed durations and censored ones
+/// (still running when the log ended), restricted to the longest observed:
+/// what the completed ones alone would be without the long stays the log cut.
+pub fn km_restricted_mean(done: &[f64], censored: &[f64]) -> f64 {
+    let mut obs: Vec<(f64, bool)> = done
+        .iter()
+        .map(|&t| (t, true))
+        .chain(censored.iter().map(|&t| (t, false)))
+        .filter(|o| o.0.is_finite())
+        .collect();
+    if obs.is_empty() {
+        return f64::NAN;
+    }
+    // Events before censorings at the same time (the usual convention).
+    obs.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)));
+    let (mut at_risk, mut surv, mut area, mut prev) = (obs.len() as f64, 1.0, 0.0, 0.0);
+    let mut i = 0;
+    while i < obs.len() {
+        let t = obs[i].0;
+        area += surv * (t - prev);
+        prev = t;
+        let (mut deaths, mut leaving) = (0.0, 0.0);
+        while i < obs.len() && obs[i].0 == t {
+            deaths += f64::from(u8::from(obs[i].1));
+            leaving += 1.0;
+            i += 1;
+        }
+        if at_risk > 0.0 {
+            surv *= 1.0 - deaths / at_risk;
+        }
+        at_risk -= leaving;
+    }
+    area
+}
+
 /// Kolmogorov-Smirnov statistic sup |F_n - F| of a sorted sample.
 pub fn ks_statistic(sorted: &[f64], cdf: impl Fn(f64) -> f64) -> f64 {
     let n = sorted.len() as f64;
@@ -264,6 +299,30 @@ mod tests {
         assert!(g[0].ks < 0.015, "{}", g[0].ks);
         let wrong = l.iter().find(|f| f.family == Family::Exponential).unwrap();
         assert!(wrong.ks > 0.1);
+    }
+
+    #[test]
+    fn kaplan_meier_mean_corrects_for_censoring() {
+        // No censoring: the plain mean.
+        assert!((km_restricted_mean(&[1.0, 2.0, 3.0], &[]) - 2.0).abs() < 1e-12);
+        // Exponential stays cut at a window: the completed mean is short, the
+        // Kaplan-Meier mean close to the truth (restricted to the longest seen).
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(3);
+        let exp = rand_distr::Exp::new(1.0 / 100.0).unwrap();
+        let (mut done, mut cut) = (vec![], vec![]);
+        for _ in 0..20_000 {
+            let start: f64 = rand::RngExt::random::<f64>(&mut rng) * 1000.0;
+            let x: f64 = exp.sample(&mut rng);
+            if start + x <= 1000.0 {
+                done.push(x)
+            } else {
+                cut.push(1000.0 - start)
+            }
+        }
+        let naive = done.iter().sum::<f64>() / done.len() as f64;
+        let km = km_restricted_mean(&done, &cut);
+        assert!(naive < 95.0, "{naive}");
+        assert!((km - 100.0).abs() < 3.0, "{km}");
     }
 
     #[test]

@@ -101,12 +101,38 @@ pub struct FitReport {
     pub durations: Vec<DurationFit>,
     /// Peak census by unit (the fitted capacity).
     pub capacity: Vec<(String, u32)>,
+    /// Per unit: how much the log's end cut its stays.
+    pub censoring: Vec<CensoringCheck>,
     /// Visits and events read.
     pub visits: usize,
     /// Events read.
     pub events: usize,
     /// Observed days.
     pub days: f64,
+}
+
+/// Lengths of stay of a unit: completed stays only (what is fitted) against
+/// Kaplan-Meier with the stays still running at the log's end.
+#[derive(Clone, Debug)]
+pub struct CensoringCheck {
+    /// Unit.
+    pub unit: String,
+    /// Completed stays.
+    pub completed: usize,
+    /// Stays still running when the log ended.
+    pub censored: usize,
+    /// Mean of the completed stays, minutes.
+    pub mean_completed: f64,
+    /// Kaplan-Meier mean (restricted to the longest stay seen), minutes.
+    pub mean_km: f64,
+}
+
+impl CensoringCheck {
+    /// True when the completed stays understate the stay by more than 5%: the
+    /// log is short against the stays and fitted lengths are too short.
+    pub fn biased(&self) -> bool {
+        self.mean_km > 1.05 * self.mean_completed
+    }
 }
 
 /// Options of [`derive`].
@@ -251,6 +277,7 @@ pub fn derive(v: &Visits, opt: &DeriveOptions) -> (String, FitReport) {
         first_step,
         pre_entry,
         los,
+        censored,
         routes_from,
         peak,
         ..
@@ -272,6 +299,15 @@ pub fn derive(v: &Visits, opt: &DeriveOptions) -> (String, FitReport) {
         "# every fitted distribution (AIC of each family, KS statistic) and rate uncertainty.\n"
     );
     let _ = writeln!(w, "name = \"{}\"", opt.name.replace('"', "'"));
+    for (u, name) in v.units.iter().enumerate() {
+        report.censoring.push(CensoringCheck {
+            unit: name.clone(),
+            completed: los[u].len(),
+            censored: censored[u].len(),
+            mean_completed: mean_sd(&los[u]).0,
+            mean_km: super::distfit::km_restricted_mean(&los[u], &censored[u]),
+        });
+    }
     let longest = los
         .iter()
         .map(|l| mean_sd(l).0)

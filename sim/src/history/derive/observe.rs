@@ -26,8 +26,9 @@ pub(super) struct Observed {
     pub(super) acuity: Vec<[u64; 6]>,
     pub(super) first_step: Vec<BTreeMap<String, u64>>,
     pub(super) pre_entry: Vec<Vec<f64>>,
-    /// Per unit: completed stays' lengths.
+    /// Per unit: completed stays' lengths, and those the log's end cut.
     pub(super) los: Vec<Vec<f64>>,
+    pub(super) censored: Vec<Vec<f64>>,
     /// Per unit: routing out of it, pooled and by where the patient came from.
     pub(super) routes: Vec<BTreeMap<String, [u64; 6]>>,
     pub(super) routes_from: Vec<BTreeMap<String, BTreeMap<String, [u64; 6]>>>,
@@ -62,6 +63,7 @@ pub(super) fn observe(v: &Visits, unit_id: &[String], min_share: f64) -> Observe
     let mut pre_entry: Vec<Vec<f64>> = vec![vec![]; n_classes];
     // Per unit: stays, milestones inside them, routing.
     let mut los: Vec<Vec<f64>> = vec![vec![]; n_units];
+    let mut censored: Vec<Vec<f64>> = vec![vec![]; n_units];
     let mut ms_gaps: Vec<BTreeMap<Event, MilestoneSample>> = vec![BTreeMap::new(); n_units];
     let mut rest: Vec<Vec<f64>> = vec![vec![]; n_units];
     let mut routes: Vec<BTreeMap<String, [u64; 6]>> = vec![BTreeMap::new(); n_units];
@@ -125,6 +127,7 @@ pub(super) fn observe(v: &Visits, unit_id: &[String], min_share: f64) -> Observe
             timeline[u].push((s.start, 1));
             timeline[u].push((s.end, -1));
             if s.next == StayEnd::Censored {
+                censored[u].push(s.end - s.start);
                 continue;
             }
             stays_n[u] += 1;
@@ -227,6 +230,7 @@ pub(super) fn observe(v: &Visits, unit_id: &[String], min_share: f64) -> Observe
         first_step,
         pre_entry,
         los,
+        censored,
         routes,
         routes_from,
         rest_to,
