@@ -149,10 +149,6 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Validate scenario files without running them.
-    #[command(
-        after_help = "Examples:\n  hospsim check scenarios/*.toml\n  hospsim check my.toml --set sim.horizon=\"30 d\""
-    )]
     /// Write a synthetic event log (one row per event of each visit) from a simulation of a scenario.
     #[command(
         name = "generate-history",
@@ -216,6 +212,10 @@ enum Command {
         after_help = "Examples:\n  hospsim project scenarios/general_hospital.toml --snapshot data/census.csv --hours 72\n  hospsim project scenarios/general_hospital.toml --snapshot data/census.csv --arrivals out/forecast/forecasts.csv --model ets"
     )]
     Project(history::ProjectArgs),
+    /// Validate scenario files without running them.
+    #[command(
+        after_help = "Examples:\n  hospsim check scenarios/*.toml\n  hospsim check my.toml --set sim.horizon=\"30 d\""
+    )]
     Check {
         /// Scenario files (TOML).
         #[arg(required = true)]

@@ -200,3 +200,31 @@ fn bad_logs_and_snapshots_are_refused_or_listed_with_line_numbers() {
         "{err}"
     );
 }
+
+#[test]
+fn every_command_is_described_in_the_help() {
+    let out = hospsim().arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    let commands: Vec<&str> = help
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .collect();
+    for c in ["generate-history", "fit", "validate", "project", "check"] {
+        let line = commands
+            .iter()
+            .find(|l| l.trim_start().starts_with(&format!("{c} ")))
+            .unwrap_or_else(|| panic!("{c} missing:\n{help}"));
+        assert!(
+            line.split_whitespace().count() > 2,
+            "{c} has no description: {line}"
+        );
+    }
+    for line in &commands {
+        assert!(
+            line.split_whitespace().count() > 1,
+            "a command without a description: {line}"
+        );
+    }
+}
