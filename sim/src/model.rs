@@ -309,8 +309,14 @@ pub enum ArrivalProcess {
     /// Fixed times (minutes since start, count), sorted.
     At(Vec<(f64, u32)>),
     /// Replayed from a log: one patient per entry (minutes since start, acuity
-    /// 1..=5 or 0 to draw it from the class's mix), sorted.
-    Replay(Vec<(f64, u8)>),
+    /// 1..=5 or 0 to draw it from the class's mix), sorted; during the warm-up
+    /// the class arrives by `warmup`, its own process, to fill the hospital.
+    Replay {
+        /// The log's arrivals.
+        list: Vec<(f64, u8)>,
+        /// The class's process before the log begins.
+        warmup: Box<ArrivalProcess>,
+    },
     /// A drill surge: `n` patients at independent uniform times in `[start, end)`.
     Surge {
         /// Window start, minutes.

@@ -223,9 +223,10 @@ pub(crate) fn load_for_log(
         "sim.start=\"{}\"",
         &time::format_minutes(read.origin - warm)[..16]
     ));
+    // To the whole hour after the log's last event.
     sets.push(format!(
         "sim.horizon=\"{} min\"",
-        (warm + read.visits.to).ceil()
+        warm + (read.visits.to / 60.0).ceil() * 60.0
     ));
     let loaded = load::load_file(scenario, &sets)?;
     Ok((loaded, read))
@@ -263,7 +264,11 @@ pub(crate) fn apply_replay(model: &mut Model, read: &ReadLog, durations: bool) -
         }
         replaced.push(model.classes[c].name.clone());
         model.classes[c].max_arrivals = u64::MAX;
-        model.classes[c].process = ArrivalProcess::Replay(list);
+        let own = std::mem::replace(&mut model.classes[c].process, ArrivalProcess::At(vec![]));
+        model.classes[c].process = ArrivalProcess::Replay {
+            list,
+            warmup: Box::new(own),
+        };
     }
     replaced
 }

@@ -70,12 +70,18 @@ pub(crate) fn validate(a: &ValidateArgs) -> Result<()> {
     let threads = crate::thread_count(a.threads)?;
     let dir = crate::output_dir(&a.out, &format!("validate_{}", loaded.scenario.name))?;
     let history = measure(&read.visits);
+    let log_to = read.visits.to;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()?;
     let m = &model;
     let sims: Vec<Vec<Measure>> = pool.install(|| {
-        hospsim_sim::runner::run_logged(m, &|| {}, &|o| measure(&Visits::of_model(m, &o.log)))
+        hospsim_sim::runner::run_logged(m, &|| {}, &|o| {
+            // Over exactly the log's period, so that rates per day compare.
+            let mut sim = Visits::of_model(m, &o.log);
+            sim.to = log_to;
+            measure(&sim)
+        })
     })?;
     let by_key: Vec<std::collections::HashMap<&str, f64>> = sims
         .iter()

@@ -30,7 +30,16 @@ impl Engine<'_> {
         if self.arrivals_made[c] >= class.max_arrivals {
             return;
         }
-        match &class.process {
+        if let Some((t, count)) = self.next_arrival(c, &class.process) {
+            self.schedule(t, EV_ARRIVAL, c as u32, count);
+        }
+    }
+
+    /// The next arrival time and count of class `c` under `process`, if any
+    /// before the horizon.
+    fn next_arrival(&mut self, c: usize, process: &ArrivalProcess) -> Option<(f64, u32)> {
+        let m = self.m;
+        match process {
             ArrivalProcess::Poisson {
                 rate_per_min,
                 max_rate,
@@ -44,7 +53,7 @@ impl Engine<'_> {
                     let gap: f64 = Exp1.sample(rng);
                     t += gap / max_rate;
                     if t > m.horizon {
-                        return;
+                        return None;
                     }
                     if *flat {
                         break;
@@ -54,7 +63,7 @@ impl Engine<'_> {
                         break;
                     }
                 }
-                self.schedule(t, EV_ARRIVAL, c as u32, 1);
+                Some((t, 1))
             }
             ArrivalProcess::Weekly(slots) => loop {
                 let n = self.schedule_pos[c];
@@ -63,19 +72,17 @@ impl Engine<'_> {
                 let t = week * WEEK_MINUTES + minute - m.start_minute_of_week;
                 self.schedule_pos[c] += 1;
                 if t > m.horizon {
-                    return;
+                    return None;
                 }
                 if t >= self.now && count > 0 {
-                    self.schedule(t, EV_ARRIVAL, c as u32, count);
-                    return;
+                    return Some((t, count));
                 }
             },
             ArrivalProcess::Surge { .. } => {
                 let n = self.schedule_pos[c] as usize;
-                if let Some(&t) = self.surge_times[c].get(n) {
-                    self.schedule_pos[c] += 1;
-                    self.schedule(t, EV_ARRIVAL, c as u32, 1);
-                }
+                let t = *self.surge_times[c].get(n)?;
+                self.schedule_pos[c] += 1;
+                Some((t, 1))
             }
             ArrivalProcess::Piecewise {
                 start,
@@ -84,7 +91,7 @@ impl Engine<'_> {
                 max_rate,
             } => {
                 if *max_rate <= 0.0 {
-                    return;
+                    return None;
                 }
                 let rng = &mut self.arrival_rng[c];
                 let mut t = self.now.max(*start);
@@ -93,7 +100,7 @@ impl Engine<'_> {
                     let gap: f64 = Exp1.sample(rng);
                     t += gap / max_rate;
                     if t > m.horizon || t >= end {
-                        return;
+                        return None;
                     }
                     let k = ((t - start) / step) as usize;
                     let u: f64 = rng.random();
@@ -101,21 +108,27 @@ impl Engine<'_> {
                         break;
                     }
                 }
-                self.schedule(t, EV_ARRIVAL, c as u32, 1);
+                Some((t, 1))
             }
-            ArrivalProcess::Replay(list) => {
-                let n = self.schedule_pos[c] as usize;
-                if let Some(&(t, _)) = list.get(n) {
-                    self.schedule_pos[c] += 1;
-                    self.schedule(t.max(self.now), EV_ARRIVAL, c as u32, 1);
+            ArrivalProcess::Replay { list, warmup } => {
+                // The warm-up fills the hospital with the class's own process;
+                // the log's arrivals take over from its end.
+                if self.replay_pos[c] == NONE {
+                    match self.next_arrival(c, warmup) {
+                        Some((t, count)) if t < m.warmup => return Some((t, count)),
+                        _ => self.replay_pos[c] = 0,
+                    }
                 }
+                let n = self.replay_pos[c] as usize;
+                let &(t, _) = list.get(n)?;
+                self.replay_pos[c] += 1;
+                Some((t.max(self.now), 1))
             }
             ArrivalProcess::At(times) => {
                 let n = self.schedule_pos[c] as usize;
-                if let Some(&(t, count)) = times.get(n) {
-                    self.schedule_pos[c] += 1;
-                    self.schedule(t, EV_ARRIVAL, c as u32, count);
-                }
+                let &(t, count) = times.get(n)?;
+                self.schedule_pos[c] += 1;
+                Some((t, count))
             }
         }
     }
@@ -188,12 +201,17 @@ impl Engine<'_> {
             .position(|&cp| u < cp)
             .unwrap_or(4) as u8
             + 1;
-        let acuity = match &m.classes[c].process {
-            // The replayed patient's own acuity, when the log gives it.
-            ArrivalProcess::Replay(list) => match list.get(index as usize) {
-                Some(&(_, a @ 1..=5)) => a,
-                _ => acuity,
-            },
+        // A replayed patient (after the warm-up's own arrivals): its entry in
+        // the log's list, and its acuity when the log gives one.
+        let replayed = match &m.classes[c].process {
+            ArrivalProcess::Replay { list, .. } if self.replay_pos[c] != NONE => {
+                let k = self.replay_pos[c].saturating_sub(1);
+                list.get(k as usize).map(|e| (k, e.1))
+            }
+            _ => None,
+        };
+        let acuity = match replayed {
+            Some((_, a @ 1..=5)) => a,
             _ => acuity,
         };
         let pid = self.alloc(rng);
@@ -211,8 +229,10 @@ impl Engine<'_> {
         self.start_entity(pid, m.classes[c].start_pc, NONE, who);
         let p = &mut self.patients[pid as usize];
         p.ms.resize(m.milestones.len(), f64::NAN);
-        if m.replay_stays.get(c).is_some_and(|l| !l.is_empty()) {
-            self.ext[pid as usize].replay = index as u32;
+        if let Some((k, _)) = replayed
+            && m.replay_stays.get(c).is_some_and(|l| !l.is_empty())
+        {
+            self.ext[pid as usize].replay = k;
         }
         if self.log_on {
             let unit = m.history.arrival_unit[c];

@@ -163,6 +163,9 @@ pub struct Engine<'m> {
     pending_conditions: usize,
     arrivals_made: Vec<u64>,
     schedule_pos: Vec<u64>,
+    /// Replayed classes: the next entry of the log's list (`NONE`: still in the
+    /// warm-up's own arrivals).
+    replay_pos: Vec<u32>,
     next_id: u64,
     trace_on: bool,
     log_on: bool,
@@ -294,6 +297,7 @@ impl<'m> Engine<'m> {
                 .collect(),
             arrivals_made: vec![0; m.classes.len()],
             schedule_pos: vec![0; m.classes.len()],
+            replay_pos: vec![NONE; m.classes.len()],
             next_id: 0,
             trace_on: trace,
             log_on: !m.replay_stays.is_empty(),
