@@ -228,3 +228,54 @@ fn every_command_is_described_in_the_help() {
         );
     }
 }
+
+/// The corpus of broken logs and snapshots (`tests/broken_logs/`): every file
+/// is refused at its first bad row with file, line and reason, never a panic.
+#[test]
+fn every_broken_log_is_refused_with_its_line_and_reason() {
+    let dir = repo("tests/broken_logs");
+    let expect = std::fs::read_to_string(dir.join("EXPECT")).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let mut cases = 0;
+    for line in expect
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let parts: Vec<&str> = line.splitn(3, " | ").collect();
+        let (file, command, want) = (parts[0], parts[1], parts[2]);
+        let path = dir.join(file);
+        let path = path.to_str().unwrap();
+        let mut cmd = hospsim();
+        cmd.current_dir(repo(""));
+        match command {
+            "fit" => cmd.args(["fit", path, "--strict"]),
+            "validate" => cmd.args([
+                "validate",
+                "scenarios/general_hospital.toml",
+                "--log",
+                path,
+                "--strict",
+                "--reps",
+                "1",
+            ]),
+            "project" => cmd.args([
+                "project",
+                "scenarios/general_hospital.toml",
+                "--snapshot",
+                path,
+            ]),
+            other => panic!("unknown command {other} in EXPECT"),
+        };
+        let o = cmd
+            .arg("--out")
+            .arg(out.path().join(file))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{file}: {err}");
+        assert!(!err.contains("panicked"), "{file} panicked: {err}");
+        assert!(err.contains(want), "{file}: expected '{want}' in:\n{err}");
+        cases += 1;
+    }
+    assert!(cases >= 15, "{cases}");
+}
