@@ -79,7 +79,8 @@ fn bad_logs_and_snapshots_are_refused_or_listed_with_line_numbers() {
              a,ed,3,,discharge,2025-01-06T10:00\n\
              a,ed,3,ed,triage,2025-01-06T11:00\n\
              e,ed,3,ed,arrival\n\
-             f,ed,3,ed,arrival,2025-01-06T12:00\n"
+             f,ed,3,ed,arrival,2025-01-06T12:00\n\
+             g,ed,3,ed,arrival,2025-01-08T12:00\n"
         ),
     );
     let out = d.join("fit");
@@ -278,4 +279,56 @@ fn every_broken_log_is_refused_with_its_line_and_reason() {
         cases += 1;
     }
     assert!(cases >= 15, "{cases}");
+}
+
+#[test]
+fn a_log_without_units_or_acuity_still_gives_a_runnable_scenario() {
+    // Arrivals and departures only, Windows line ends, a byte-order mark.
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("\u{feff}patient_id,class,event,timestamp\r\n");
+    for day in 6..13 {
+        for (k, hour) in [8, 11, 15, 19].iter().enumerate() {
+            text.push_str(&format!(
+                "p{day}{k},walk_in,arrival,2025-01-{day:02}T{hour:02}:00\r\n"
+            ));
+            text.push_str(&format!(
+                "p{day}{k},walk_in,discharge,2025-01-{day:02}T{hour:02}:{:02}\r\n",
+                20 + 7 * k
+            ));
+        }
+    }
+    let log = dir.path().join("log.csv");
+    std::fs::write(&log, text).unwrap();
+    let out = dir.path().join("fit");
+    run_ok(&["fit", log.to_str().unwrap(), "-q"], &out);
+    let fitted = std::fs::read_to_string(out.join("fitted.toml")).unwrap();
+    assert!(fitted.contains("[resources.hospital]"), "{fitted}");
+    run_ok(
+        &[
+            "run",
+            out.join("fitted.toml").to_str().unwrap(),
+            "--reps",
+            "2",
+            "--no-report",
+            "-q",
+        ],
+        &dir.path().join("run"),
+    );
+    // A log shorter than a day is refused with a hint.
+    let short = dir.path().join("short.csv");
+    std::fs::write(
+        &short,
+        "patient_id,class,event,timestamp\na,x,arrival,2025-01-06T08:00\n",
+    )
+    .unwrap();
+    let o = hospsim()
+        .args(["fit", short.to_str().unwrap(), "--out"])
+        .arg(dir.path().join("s"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("fit needs at least a day") && err.contains("hint"),
+        "{err}"
+    );
 }

@@ -24,6 +24,13 @@ pub(crate) fn fit(
         ));
     }
     let read = read_log(log, &Known::default(), strict)?;
+    if read.visits.days() < 1.0 {
+        return Err(anyhow!(
+            "{}: the log covers {:.1} hours; fit needs at least a day to learn arrival rates from\n  hint: give a longer extract (weeks, to see the weekly pattern)",
+            log.display(),
+            read.visits.days() * 24.0
+        ));
+    }
     let dir = crate::output_dir(out, "fitted")?;
     let name = name.unwrap_or_else(|| {
         format!(

@@ -258,6 +258,25 @@ fn route_name(ev: Event) -> &'static str {
 
 /// Learns a scenario from a log: returns its TOML text and the fit report.
 pub fn derive(v: &Visits, opt: &DeriveOptions) -> (String, FitReport) {
+    // A log that names no unit (arrivals and departures only) is a stay in
+    // one place: "hospital", entered at arrival.
+    let whole;
+    let v = if v.units.is_empty() {
+        let mut w = v.clone();
+        w.units = vec!["hospital".into()];
+        w.unit_kinds = vec![UnitKind::Other];
+        for visit in &mut w.visits {
+            if let Some(first) = visit.events.first_mut()
+                && first.1 == Event::Arrival
+            {
+                first.2 = 0;
+            }
+        }
+        whole = w;
+        &whole
+    } else {
+        v
+    };
     let n_units = v.units.len();
     let unit_id: Vec<String> = v.units.iter().map(|u| ident(u)).collect();
     let class_id: Vec<String> = v.classes.iter().map(|c| ident(c)).collect();

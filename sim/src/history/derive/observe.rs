@@ -92,7 +92,7 @@ pub(super) fn observe(v: &Visits, unit_id: &[String], min_share: f64) -> Observe
     for visit in &v.visits {
         let c = visit.class as usize;
         let t0 = visit.arrival();
-        if t0 >= v.from && t0 < v.to {
+        if t0 >= v.from && t0 <= v.to {
             counts[c][v.hour_of_week(t0)] += 1;
             acuity[c][visit.acuity.min(5) as usize] += 1;
         }
