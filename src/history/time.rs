@@ -49,7 +49,8 @@ pub(crate) fn parse_minutes(text: &str) -> Result<f64, String> {
     let t = text.trim();
     let bad = || format!("\"{t}\" is not a timestamp like 2025-01-06T08:30 or 2025-01-06 08:30:15");
     let b = t.as_bytes();
-    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+    // Byte offsets below are only safe (and only meaningful) on ASCII text.
+    if !t.is_ascii() || b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
         return Err(bad());
     }
     let num = |s: &str| s.parse::<u32>().map_err(|_| bad());
@@ -141,6 +142,8 @@ mod tests {
         );
         assert_eq!(parse_minutes("2019-02-17").unwrap() % 1440.0, 0.0);
         for bad in [
+            "2025年01-06T08:00",
+            "2025-01-06T08:0é",
             "2023-02-29T00:00",
             "2025-13-01",
             "yesterday",
@@ -152,6 +155,16 @@ mod tests {
         for days in [-1000i64, 0, 19_000, 60_000] {
             let (y, m, d) = civil_from_days(days);
             assert_eq!(days_from_civil(y, m, d), days);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_and_round_trips(text in "\\PC{0,30}", minutes in -1.0e7f64..1.0e8) {
+            let _ = parse_minutes(&text);
+            let whole = (minutes * 60.0).round() / 60.0;
+            let back = parse_minutes(&format_minutes(whole)).unwrap();
+            proptest::prop_assert!((back - whole).abs() < 1e-6, "{} -> {}", whole, back);
         }
     }
 }
