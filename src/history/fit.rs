@@ -236,7 +236,7 @@ fn fit_json(r: &FitReport, read: &ReadLog) -> serde_json::Value {
         "censoring": r.censoring.iter().map(|c| serde_json::json!({
             "unit": c.unit, "completed": c.completed, "censored": c.censored,
             "mean_completed_min": c.mean_completed, "mean_kaplan_meier_min": c.mean_km,
-            "fitted_stays_too_short": c.biased() })).collect::<Vec<_>>(),
+            "log_short_for_unit": c.biased() })).collect::<Vec<_>>(),
         "durations": r.durations.iter().map(|d| serde_json::json!({
             "what": d.what, "n": d.n, "sample_mean_min": d.sample_mean, "sample_sd_min": d.sample_sd,
             "fits": d.fits.iter().map(|f| serde_json::json!({
@@ -345,7 +345,7 @@ fn fit_page(r: &FitReport, read: &ReadLog) -> Result<String> {
         tables: vec![
             TableSection { id: "arrivals".into(), heading: "Arrivals".into(), note: "Mean per day with its 95% interval (Poisson counts); acuity shares 1-5.".into(), head: strs(&["class", "visits", "per day", "95% CI", "acuity 1-5"]), rows: arrivals },
             TableSection { id: "durations".into(), heading: "Fitted durations".into(), note: "Each sample is fitted by maximum likelihood with four families; the lowest AIC wins, and is used unless its KS statistic says it misses the sample (then the scenario gets the sample's quantiles: 'empirical').".into(), head: strs(&["what", "n", "used", "sample mean", "fitted mean", "KS", "AIC exp", "AIC gamma", "AIC lognormal", "AIC Weibull"]), rows: durations },
-            TableSection { id: "censoring".into(), heading: "Lengths of stay and the log's end".into(), note: "Durations are fitted on completed stays. Stays still running when the log ended are left out, which shortens long stays in a short log: the Kaplan-Meier mean counts them. Where it is more than 5% above, the fitted stays are too short.".into(), head: strs(&["unit", "completed", "still running", "mean of completed", "Kaplan-Meier mean", "fitted too short"]), rows: r.censoring.iter().map(|c| vec![c.unit.clone(), c.completed.to_string(), c.censored.to_string(), human_minutes(c.mean_completed), human_minutes(c.mean_km), if c.biased() { "yes".into() } else { "no".into() }]).collect() },
+            TableSection { id: "censoring".into(), heading: "Lengths of stay and the log's end".into(), note: "Stays still running when the log ended would shorten long stays in a short log: the Kaplan-Meier mean counts them. The fit weights each completed stay by the inverse chance that a stay that long was seen to its end (capped at 20); where the Kaplan-Meier mean is more than 5% above the completed mean, the log is short for the unit and stays longer than the log cannot be learned.".into(), head: strs(&["unit", "completed", "still running", "mean of completed", "Kaplan-Meier mean", "log short for the unit"]), rows: r.censoring.iter().map(|c| vec![c.unit.clone(), c.completed.to_string(), c.censored.to_string(), human_minutes(c.mean_completed), human_minutes(c.mean_km), if c.biased() { "yes".into() } else { "no".into() }]).collect() },
             TableSection { id: "routing".into(), heading: "Routing between units".into(), note: "Share of completed stays leaving each unit for the next unit or the exit; ± is the 95% margin.".into(), head: strs(&["from", "to", "stays", "share", "±"]), rows: routes },
         ],
         charts_heading: "Arrival profiles".into(),
@@ -408,12 +408,13 @@ fn fit_table(r: &FitReport, read: &ReadLog) -> String {
         for c in biased {
             let _ = writeln!(
                 s,
-                "  warning: {}: {} of {} stays were still running when the log ended; completed stays average {}, Kaplan-Meier {}: fitted stays are too short\n    hint: fit a longer log (ten times the longest usual stay), or correct the fitted.toml by hand",
+                "  warning: {}: {} of {} stays were still running when the log ended (completed stays average {}, Kaplan-Meier {}); the fit weights stays for this, but cannot see stays longer than the log ({})\n    hint: fit a longer log (ten times the longest usual stay) for long-stay units",
                 c.unit,
                 c.censored,
                 c.completed + c.censored,
                 human_minutes(c.mean_completed),
-                human_minutes(c.mean_km)
+                human_minutes(c.mean_km),
+                human_minutes(read.visits.to - read.visits.from)
             );
         }
     }

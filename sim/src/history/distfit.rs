@@ -128,29 +128,47 @@ pub fn round_sig(x: f64) -> f64 {
 /// Fits every family to the sample (minutes) and returns them best AIC first;
 /// empty when fewer than two distinct positive values are given.
 pub fn fit_all(sample: &[f64]) -> Vec<Fitted> {
-    let mut x: Vec<f64> = sample
+    let pairs: Vec<(f64, f64)> = sample.iter().map(|&x| (x, 1.0)).collect();
+    fit_weighted(&pairs)
+}
+
+/// [`fit_all`] with a weight per observation (maximum weighted likelihood):
+/// with inverse-probability-of-censoring weights, completed stays stand for
+/// the long stays a log's end cut. Weights are scaled to sum to the sample
+/// size, so AIC keeps its scale; equal weights give [`fit_all`] exactly.
+pub fn fit_weighted(sample: &[(f64, f64)]) -> Vec<Fitted> {
+    let mut xw: Vec<(f64, f64)> = sample
         .iter()
-        .filter(|v| v.is_finite())
-        .map(|&v| v.max(FLOOR_MINUTES))
+        .filter(|v| v.0.is_finite() && v.1.is_finite() && v.1 > 0.0)
+        .map(|&(v, w)| (v.max(FLOOR_MINUTES), w))
         .collect();
-    if x.len() < 2 {
+    if xw.len() < 2 {
         return vec![];
     }
-    x.sort_by(f64::total_cmp);
-    if x[0] == x[x.len() - 1] {
+    xw.sort_by(|a, b| a.0.total_cmp(&b.0));
+    if xw[0].0 == xw[xw.len() - 1].0 {
         return vec![];
     }
-    let n = x.len() as f64;
-    let mean = x.iter().sum::<f64>() / n;
+    let count = xw.len() as f64;
+    let total: f64 = xw.iter().map(|v| v.1).sum();
+    let w: Vec<f64> = xw.iter().map(|v| v.1 * count / total).collect();
+    let x: Vec<f64> = xw.iter().map(|v| v.0).collect();
+    let n: f64 = w.iter().sum();
+    let mean = x.iter().zip(&w).map(|(v, w)| v * w).sum::<f64>() / n;
     let logs: Vec<f64> = x.iter().map(|v| v.ln()).collect();
-    let mean_log = logs.iter().sum::<f64>() / n;
-    let sum_log = mean_log * n;
+    let sum_log = logs.iter().zip(&w).map(|(l, w)| l * w).sum::<f64>();
+    let mean_log = sum_log / n;
     let mut fits = vec![];
     // Exponential.
     let ll = -n * mean.ln() - n;
     fits.push((Family::Exponential, (mean, 0.0), ll, 1.0));
     // Lognormal: closed form.
-    let var_log = logs.iter().map(|l| (l - mean_log).powi(2)).sum::<f64>() / n;
+    let var_log = logs
+        .iter()
+        .zip(&w)
+        .map(|(l, w)| w * (l - mean_log).powi(2))
+        .sum::<f64>()
+        / n;
     let sigma = var_log.sqrt().max(1e-9);
     let ll = -sum_log - n * sigma.ln() - 0.5 * n * (2.0 * std::f64::consts::PI).ln() - 0.5 * n;
     fits.push((Family::Lognormal, (mean_log, sigma), ll, 2.0));
@@ -165,11 +183,11 @@ pub fn fit_all(sample: &[f64]) -> Vec<Fitted> {
     // Weibull: profile equation in the shape k, on x scaled by its mean.
     let z: Vec<f64> = x.iter().map(|v| v / mean).collect();
     let zl: Vec<f64> = z.iter().map(|v| v.ln()).collect();
-    let mzl = zl.iter().sum::<f64>() / n;
+    let mzl = zl.iter().zip(&w).map(|(l, w)| l * w).sum::<f64>() / n;
     let g = |k: f64| {
         let (mut a, mut b) = (0.0, 0.0);
-        for (zi, li) in z.iter().zip(&zl) {
-            let p = zi.powf(k);
+        for ((zi, li), wi) in z.iter().zip(&zl).zip(&w) {
+            let p = wi * zi.powf(k);
             a += p * li;
             b += p;
         }
@@ -177,10 +195,13 @@ pub fn fit_all(sample: &[f64]) -> Vec<Fitted> {
     };
     // g increases in k: negative below the root.
     let k = bisect(|k| -g(k), 0.01, 100.0);
-    let sk = z.iter().map(|v| v.powf(k)).sum::<f64>() / n;
+    let sk = z.iter().zip(&w).map(|(v, w)| w * v.powf(k)).sum::<f64>() / n;
     let scale = mean * sk.powf(1.0 / k);
     let ll = n * k.ln() - n * k * scale.ln() + (k - 1.0) * sum_log
-        - x.iter().map(|v| (v / scale).powf(k)).sum::<f64>();
+        - x.iter()
+            .zip(&w)
+            .map(|(v, w)| w * (v / scale).powf(k))
+            .sum::<f64>();
     fits.push((Family::Weibull, (k, scale), ll, 2.0));
 
     let mut out: Vec<Fitted> = fits
@@ -195,12 +216,25 @@ pub fn fit_all(sample: &[f64]) -> Vec<Fitted> {
                 ks: f64::NAN,
                 n: x.len(),
             };
-            f.ks = ks_statistic(&x, |v| f.cdf(v));
+            f.ks = ks_weighted(&x, &w, |v| f.cdf(v));
             f
         })
         .collect();
     out.sort_by(|a, b| a.aic.total_cmp(&b.aic));
     out
+}
+
+/// Kolmogorov-Smirnov statistic of a sorted sample with weights summing to n.
+fn ks_weighted(sorted: &[f64], w: &[f64], cdf: impl Fn(f64) -> f64) -> f64 {
+    let n: f64 = w.iter().sum();
+    let (mut d, mut cum): (f64, f64) = (0.0, 0.0);
+    for (&x, &wi) in sorted.iter().zip(w) {
+        let f = cdf(x);
+        d = d.max((f - cum / n).abs());
+        cum += wi;
+        d = d.max((cum / n - f).abs());
+    }
+    d
 }
 
 /// Root of a decreasing function on `[lo, hi]` by bisection in log space.
@@ -252,6 +286,45 @@ pub fn km_restricted_mean(done: &[f64], censored: &[f64]) -> f64 {
         at_risk -= leaving;
     }
     area
+}
+
+/// Inverse-probability-of-censoring weights: the chance that a stay of a given
+/// length is seen to its end before the log stops is the Kaplan-Meier survival
+/// of the censoring times (the cut stays are the "events", the completed ones
+/// censored). A completed stay of length t stands for 1 / G(t-) stays, capped
+/// at `cap` so that a few long stays cannot dominate.
+pub fn censoring_weights(done: &[f64], censored: &[f64], cap: f64) -> impl Fn(f64) -> f64 {
+    let mut obs: Vec<(f64, bool)> = censored
+        .iter()
+        .map(|&t| (t, true))
+        .chain(done.iter().map(|&t| (t, false)))
+        .filter(|o| o.0.is_finite())
+        .collect();
+    // At a tie a completed stay is still at risk of being cut: cuts first.
+    obs.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)));
+    let mut steps: Vec<(f64, f64)> = vec![];
+    let (mut at_risk, mut g) = (obs.len() as f64, 1.0);
+    let mut i = 0;
+    while i < obs.len() {
+        let t = obs[i].0;
+        let (mut cuts, mut leaving) = (0.0, 0.0);
+        while i < obs.len() && obs[i].0 == t {
+            cuts += f64::from(u8::from(obs[i].1));
+            leaving += 1.0;
+            i += 1;
+        }
+        if cuts > 0.0 && at_risk > 0.0 {
+            g *= 1.0 - cuts / at_risk;
+            steps.push((t, g));
+        }
+        at_risk -= leaving;
+    }
+    move |t: f64| {
+        // G just before t: the last step strictly before it.
+        let k = steps.partition_point(|s| s.0 < t);
+        let g = if k == 0 { 1.0 } else { steps[k - 1].1 };
+        (1.0 / g.max(1e-12)).min(cap)
+    }
 }
 
 /// Kolmogorov-Smirnov statistic sup |F_n - F| of a sorted sample.
@@ -323,6 +396,23 @@ mod tests {
         let km = km_restricted_mean(&done, &cut);
         assert!(naive < 95.0, "{naive}");
         assert!((km - 100.0).abs() < 3.0, "{km}");
+        // Weighting the completed stays by 1 / G(t-) recovers the mean and
+        // the exponential fit, where the completed stays alone fall short.
+        let weight = censoring_weights(&done, &cut, 20.0);
+        let pairs: Vec<(f64, f64)> = done.iter().map(|&t| (t, weight(t))).collect();
+        let total: f64 = pairs.iter().map(|p| p.1).sum();
+        let weighted = pairs.iter().map(|p| p.0 * p.1).sum::<f64>() / total;
+        assert!((weighted - 100.0).abs() < 3.0, "{weighted}");
+        let fits = fit_weighted(&pairs);
+        let ex = fits
+            .iter()
+            .find(|f| f.family == Family::Exponential)
+            .unwrap();
+        assert!((ex.mean() - 100.0).abs() < 3.0, "{}", ex.mean());
+        // Equal weights are the unweighted fit, to the bit.
+        let ones: Vec<(f64, f64)> = done.iter().map(|&t| (t, 1.0)).collect();
+        let (a, b) = (fit_weighted(&ones), fit_all(&done));
+        assert_eq!(a[0].aic.to_bits(), b[0].aic.to_bits());
     }
 
     #[test]

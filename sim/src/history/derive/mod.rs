@@ -174,6 +174,49 @@ fn mean_sd(x: &[f64]) -> (f64, f64) {
     (m, v.sqrt())
 }
 
+/// [`fit_durations`] with a weight per observation (censoring weights): the
+/// mean, spread, quantiles and fits are the weighted ones.
+fn fit_durations_weighted(what: String, sample: &[(f64, f64)]) -> DurationFit {
+    if sample.iter().all(|x| x.1 == 1.0) {
+        let values: Vec<f64> = sample.iter().map(|x| x.0).collect();
+        return fit_durations(what, &values);
+    }
+    let mut sorted: Vec<(f64, f64)> = sample
+        .iter()
+        .copied()
+        .filter(|x| x.0.is_finite() && x.1 > 0.0)
+        .collect();
+    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let total: f64 = sorted.iter().map(|x| x.1).sum();
+    let mean = sorted.iter().map(|x| x.0 * x.1).sum::<f64>() / total;
+    let var = sorted
+        .iter()
+        .map(|x| x.1 * (x.0 - mean).powi(2))
+        .sum::<f64>()
+        / total;
+    // Quantiles of the weighted distribution at 0.5%, 1.5%, ..., 99.5%.
+    let mut quantiles = vec![];
+    if sorted.len() >= 2 {
+        let (mut cum, mut j) = (0.0, 0);
+        for k in 0..100 {
+            let target = (k as f64 + 0.5) / 100.0 * total;
+            while j + 1 < sorted.len() && cum + sorted[j].1 < target {
+                cum += sorted[j].1;
+                j += 1;
+            }
+            quantiles.push(sorted[j].0.max(0.0));
+        }
+    }
+    DurationFit {
+        what: format!("{what} [weighted for censoring]"),
+        n: sorted.len(),
+        sample_mean: mean,
+        sample_sd: var.sqrt(),
+        fits: super::distfit::fit_weighted(&sorted),
+        quantiles,
+    }
+}
+
 fn fit_durations(what: String, sample: &[f64]) -> DurationFit {
     let (sample_mean, sample_sd) = mean_sd(sample);
     let mut sorted: Vec<f64> = sample.iter().copied().filter(|v| v.is_finite()).collect();

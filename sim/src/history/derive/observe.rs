@@ -4,8 +4,9 @@ use super::super::visits::{StayEnd, Visits};
 use super::super::{Event, UnitKind};
 use std::collections::BTreeMap;
 
-/// The rest of a stay: (minutes, minutes to noon of the day it ended).
-pub(super) type RestSample = (f64, f64);
+/// The rest of a stay: (minutes, minutes to noon of the day it ended, the
+/// whole stay's length for its censoring weight).
+pub(super) type RestSample = (f64, f64, f64);
 
 /// Stays in which a milestone was seen, the gaps before it and its relative
 /// positions in the stay.
@@ -167,14 +168,15 @@ pub(super) fn observe(v: &Visits, unit_id: &[String], min_share: f64) -> Observe
             };
             rest[u].push(s.end - prev);
             let noon = (s.end / 1440.0).floor() * 1440.0 + 720.0 - prev;
+            let whole = s.end - s.start;
             rest_to[u]
                 .entry(to.clone())
                 .or_default()
-                .push((s.end - prev, noon));
+                .push((s.end - prev, noon, whole));
             rest_ft[u]
                 .entry((from.clone(), to.clone()))
                 .or_default()
-                .push((s.end - prev, noon));
+                .push((s.end - prev, noon, whole));
             end_hours[u].entry(to.clone()).or_insert([0; 24])[v.hour_of_week(s.end) % 24] += 1;
             let same = v.hour_of_week(s.start) / 24 == v.hour_of_week(s.end) / 24
                 && s.end - s.start < 1440.0;

@@ -1,12 +1,13 @@
 //! The pathways of each unit in the learned scenario: its milestones, the rest
 //! of the stay by way out, the routing, the moves to other units.
 
+use super::super::distfit::censoring_weights;
 use super::super::visits::Visits;
 use super::super::{Event, UnitKind};
-use super::observe::Observed;
+use super::observe::{Observed, RestSample};
 use super::{
-    DurationFit, FitReport, RouteFit, dist_toml, fit_durations, floor4, hour_pattern, profile_ok,
-    write_routes,
+    DurationFit, FitReport, RouteFit, dist_toml, fit_durations, fit_durations_weighted, floor4,
+    hour_pattern, profile_ok, write_routes,
 };
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -22,6 +23,8 @@ pub(super) fn write_units(
 ) {
     let n_units = v.units.len();
     let Observed {
+        los,
+        censored,
         rest_to,
         rest_ft,
         handover,
@@ -77,7 +80,7 @@ pub(super) fn write_units(
         // with 30, else the unit's pooled stay.
         // A profile for stays of a day or more ending in leaving the hospital,
         // where few end the day they began.
-        let profile = |to: &str, sample: &[(f64, f64)]| {
+        let profile = |to: &str, sample: &[RestSample]| {
             let mean = sample.iter().map(|x| x.0).sum::<f64>() / sample.len().max(1) as f64;
             let hours = end_hours[u].get(to).copied().unwrap_or([0; 24]);
             (to.starts_with("exit_")
@@ -86,18 +89,21 @@ pub(super) fn write_units(
                 && hour_pattern(&hours))
             .then_some(hours)
         };
-        let fit_rest = |what: String, to: &str, sample: &[(f64, f64)], tag: String| {
+        // Completed stays weighted by the inverse chance that the log's end
+        // would not have cut a stay that long (see `distfit::censoring_weights`).
+        let weight = censoring_weights(&los[u], &censored[u], 20.0);
+        let fit_rest = |what: String, to: &str, sample: &[RestSample], tag: String| {
             let hours = profile(to, sample);
-            let values: Vec<f64> = sample
+            let values: Vec<(f64, f64)> = sample
                 .iter()
-                .map(|x| if hours.is_some() { x.1 } else { x.0 })
+                .map(|x| (if hours.is_some() { x.1 } else { x.0 }, weight(x.2)))
                 .collect();
             let what = if hours.is_some() {
                 format!("{what} (to noon of the day it ended; hour from the profile)")
             } else {
                 what
             };
-            let df = fit_durations(what, &values);
+            let df = fit_durations_weighted(what, &values);
             let step = stay_step(&df, &tag, hours.as_ref());
             (df, step)
         };
