@@ -1,12 +1,8 @@
 //! Commands as a user runs them: demo, run, check, --set, outputs, determinism.
 
-use crate::{hospsim, repo};
+use crate::{hospsim, read_json, repo};
 use serde_json::Value;
 use std::path::Path;
-
-fn read_json(p: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
-}
 
 #[test]
 fn demo_writes_every_output_and_a_table() {

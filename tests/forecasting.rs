@@ -2,18 +2,11 @@
 //! statsforecast convention, determinism, known accuracy figures on the NHS
 //! data, and clear errors for bad series files.
 
-use crate::{hospsim, repo};
+use crate::{hospsim, repo, run_ok};
 use std::path::Path;
 
 fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-fn run_ok(args: &[&str], out: &Path) -> String {
-    let o = hospsim().args(args).arg("--out").arg(out).output().unwrap();
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    assert!(o.status.success(), "{args:?} failed: {stderr}");
-    String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 #[test]

@@ -1,29 +1,9 @@
 //! History in: generate-history, fit, run --replay, validate and project, end to
 //! end, held against known parameters and the M_t/G/infinity census.
 
-use crate::{hospsim, repo};
+use crate::{hospsim, read_json, repo, run_err, run_ok};
 use serde_json::Value;
 use std::path::Path;
-
-fn read_json(p: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
-}
-
-fn run_ok(args: &[&str], dir: &Path) -> String {
-    let out = hospsim()
-        .current_dir(repo(""))
-        .args(args)
-        .arg("--out")
-        .arg(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
 
 fn generate(scenario: &str, days: &str, seed: &str, file: &Path, census: Option<&Path>) {
     let mut cmd = hospsim();
@@ -353,18 +333,15 @@ fn replay_drives_arrivals_from_the_log() {
     let f: Vec<&str> = row.rsplit(',').collect();
     let (hist, sim): (f64, f64) = (f[7].parse().unwrap(), f[5].parse().unwrap());
     assert!((sim / hist - 1.0).abs() < 0.015, "{row}");
-    let o = hospsim()
-        .current_dir(repo(""))
-        .args([
+    let err = run_err(
+        &[
             "run",
             "tests/fixtures/known_flow.toml",
             "--replay-durations",
-            "--out",
-        ])
-        .arg(dir.path().join("never"))
-        .output()
-        .unwrap();
-    assert!(String::from_utf8_lossy(&o.stderr).contains("--replay-durations needs --replay"));
+        ],
+        &dir.path().join("never"),
+    );
+    assert!(err.contains("--replay-durations needs --replay"), "{err}");
 }
 
 /// Lognormal survival function P(X > x) with the given mean and sd.
@@ -498,9 +475,8 @@ fn projection_takes_arrivals_from_a_forecast() {
     let last = &j["units"][0]["hours"][24];
     assert!(last["mean"].as_f64().unwrap() > 100.0, "{last}");
     // A forecast that ends too soon is refused with a hint.
-    let o = hospsim()
-        .current_dir(repo(""))
-        .args([
+    let err = run_err(
+        &[
             "project",
             "tests/fixtures/mtg_infinity.toml",
             "--snapshot",
@@ -511,16 +487,10 @@ fn projection_takes_arrivals_from_a_forecast() {
             "2025-01-20T00:00",
             "--arrivals",
             fc.to_str().unwrap(),
-            "--out",
-        ])
-        .arg(dir.path().join("never"))
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(
-        !o.status.success() && err.contains("ends at") && err.contains("hint"),
-        "{err}"
+        ],
+        &dir.path().join("never"),
     );
+    assert!(err.contains("ends at") && err.contains("hint"), "{err}");
 }
 
 #[test]

@@ -8,7 +8,7 @@ mod history_inputs;
 mod report;
 
 use assert_cmd::Command;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The `hospsim` binary under test.
 pub fn hospsim() -> Command {
@@ -18,4 +18,43 @@ pub fn hospsim() -> Command {
 /// A path relative to the repository root.
 pub fn repo(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// A JSON result file.
+pub fn read_json(p: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+}
+
+/// Runs `hospsim ARGS --out OUT` from the repository root; it must succeed.
+/// Returns its standard output.
+pub fn run_ok(args: &[&str], out: &Path) -> String {
+    let o = hospsim()
+        .current_dir(repo(""))
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Runs `hospsim ARGS --out OUT` from the repository root; it must fail with
+/// exit code 1 and no panic. Returns its standard error.
+pub fn run_err(args: &[&str], out: &Path) -> String {
+    let o = hospsim()
+        .current_dir(repo(""))
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
+    assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+    err
 }

@@ -15,6 +15,7 @@ pub(crate) use validate::{ValidateArgs, validate};
 use crate::{load, output};
 use anyhow::{Result, anyhow};
 use hospsim_sim::Model;
+use hospsim_sim::history::visits::visit_label;
 use hospsim_sim::history::{Event, LogRow, NO_UNIT};
 use hospsim_sim::model::ArrivalProcess;
 use std::fmt::Write as _;
@@ -31,7 +32,7 @@ pub(crate) fn log_csv(m: &Model, rows: &[LogRow], origin: f64) -> Vec<u8> {
         let Some(ev) = Event::from_index(r.event) else {
             continue;
         };
-        out.push_str(&patient_label(r.id));
+        out.push_str(&visit_label(r.id));
         let unit = if r.unit == NO_UNIT {
             ""
         } else {
@@ -50,17 +51,6 @@ pub(crate) fn log_csv(m: &Model, rows: &[LogRow], origin: f64) -> Vec<u8> {
     out.into_bytes()
 }
 
-/// Formats a simulated patient number as the log does: P<patient>, and -2,
-/// -3... for the later visits of a patient sent home and rebooked.
-fn patient_label(id: u64) -> String {
-    let (n, episode) = (id & ((1 << 48) - 1), id >> 48);
-    if episode == 0 {
-        format!("P{n}")
-    } else {
-        format!("P{n}-{}", episode + 1)
-    }
-}
-
 /// The patients in a unit at the end of a simulated run: a census snapshot for
 /// `project`; `start` is the minute (since 1970) of simulated time 0.
 pub(crate) fn census_csv(
@@ -73,7 +63,7 @@ pub(crate) fn census_csv(
         let _ = writeln!(
             s,
             "{},{},{},{},{},{}",
-            patient_label(r.id),
+            visit_label(r.id),
             output::csv_text(&m.classes[r.class as usize].name),
             r.acuity,
             output::csv_text(&m.history.unit_names[r.unit as usize]),

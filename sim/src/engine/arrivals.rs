@@ -234,7 +234,7 @@ impl Engine<'_> {
         {
             self.ext[pid as usize].replay = k;
         }
-        if self.log_on {
+        if self.track {
             let unit = m.history.arrival_unit[c];
             self.ext[pid as usize].loc = unit;
             self.ext[pid as usize].loc_since = now;

@@ -14,7 +14,7 @@ impl Engine<'_> {
             return;
         }
         p.ms[ms as usize] = now;
-        if self.log_on {
+        if self.track {
             let ev = m.history.milestone_event[ms as usize];
             if let Some(e) = crate::history::Event::from_index(ev) {
                 let mut unit = self.ext[root].loc;
@@ -150,7 +150,7 @@ impl Engine<'_> {
         self.release_all(pid);
         self.leaving = false;
         self.mark(pid, MS_DEPARTURE);
-        if self.log_on {
+        if self.track {
             let x = &self.ext[pid as usize];
             let (loc, left_at) = (x.loc, x.left_at);
             // A patient who left its bed long before (waiting at home for a new

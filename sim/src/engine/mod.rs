@@ -168,12 +168,12 @@ pub struct Engine<'m> {
     replay_pos: Vec<u32>,
     next_id: u64,
     trace_on: bool,
-    log_on: bool,
     /// Per patient slot: see [`Ext`] (empty unless `track`).
     ext: Vec<Ext>,
-    /// Units, census patients or replayed stays are followed.
+    /// Units (and census patients, replayed stays) are followed: with the log,
+    /// a census or a replay.
     track: bool,
-    /// Keep the event log rows (units are tracked whenever `log_on`).
+    /// Keep the event log rows (units are followed whenever `track`).
     keep_log: bool,
     /// Set while a leaving patient gives everything back (no moves are logged).
     leaving: bool,
@@ -300,7 +300,6 @@ impl<'m> Engine<'m> {
             replay_pos: vec![NONE; m.classes.len()],
             next_id: 0,
             trace_on: trace,
-            log_on: !m.replay_stays.is_empty(),
             ext: vec![],
             track: !m.replay_stays.is_empty() || !m.census.is_empty(),
             keep_log: false,
@@ -317,7 +316,6 @@ impl<'m> Engine<'m> {
     /// Also records the event log of every logged patient who arrives after the
     /// warm-up (see [`crate::history`]).
     pub fn with_log(mut self) -> Self {
-        self.log_on = true;
         self.keep_log = true;
         self.track = true;
         self
@@ -476,7 +474,7 @@ impl<'m> Engine<'m> {
     fn finish(mut self) -> RepOutput {
         let m = self.m;
         let end = m.horizon;
-        if self.log_on {
+        if self.track {
             self.finish_log();
         }
         for r in &mut self.res {

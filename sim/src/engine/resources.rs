@@ -107,7 +107,7 @@ impl Engine<'_> {
             p.holds.push(r);
         }
         p.waiting = false;
-        if self.log_on {
+        if self.track {
             self.log_entries(pid, set);
         }
     }
@@ -216,7 +216,7 @@ impl Engine<'_> {
             return;
         };
         p.holds.swap_remove(pos);
-        if self.log_on && !self.leaving {
+        if self.track && !self.leaving {
             self.log_leaving(pid, r);
         }
         let now = self.now;

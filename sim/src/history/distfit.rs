@@ -327,19 +327,6 @@ pub fn censoring_weights(done: &[f64], censored: &[f64], cap: f64) -> impl Fn(f6
     }
 }
 
-/// Kolmogorov-Smirnov statistic sup |F_n - F| of a sorted sample.
-pub fn ks_statistic(sorted: &[f64], cdf: impl Fn(f64) -> f64) -> f64 {
-    let n = sorted.len() as f64;
-    let mut d: f64 = 0.0;
-    for (i, &x) in sorted.iter().enumerate() {
-        let f = cdf(x);
-        d = d
-            .max((f - i as f64 / n).abs())
-            .max(((i + 1) as f64 / n - f).abs());
-    }
-    d
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,6 +20,18 @@ pub struct LogRow {
     pub unit: u16,
 }
 
+/// A simulated visit's id as the log writes it: `P<patient>`, and `-2`, `-3`...
+/// for the later visits of a patient sent home and rebooked (the visit number
+/// is in the top 16 bits of the engine's id).
+pub fn visit_label(id: u64) -> String {
+    let (n, episode) = (id & ((1 << 48) - 1), id >> 48);
+    if episode == 0 {
+        format!("P{n}")
+    } else {
+        format!("P{n}-{}", episode + 1)
+    }
+}
+
 /// A patient in a unit at the end of a simulated run (for a census snapshot).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct CensusRow {
@@ -195,15 +207,8 @@ impl Visits {
             };
             if r.id != last_id {
                 last_id = r.id;
-                let (n, episode) = (r.id & ((1 << 48) - 1), r.id >> 48);
                 visits.push(Visit {
-                    // As the log writes it: P<patient>, and -2, -3... for the
-                    // visits of a patient who was sent home and came back.
-                    id: if episode == 0 {
-                        format!("P{n}")
-                    } else {
-                        format!("P{n}-{}", episode + 1)
-                    },
+                    id: visit_label(r.id),
                     class: r.class,
                     acuity: r.acuity,
                     events: vec![],
