@@ -1,6 +1,6 @@
 //! `hospsim compare`: variants against a base on common random numbers.
 
-use crate::output::{csv_num, csv_text, write_atomic};
+use crate::output::{csv_num, csv_text};
 use crate::{CompareArgs, load, output_dir, run_replications, thread_count};
 use anyhow::{Result, anyhow};
 use hospsim_sim::compare::{Difference, independent, paired};
@@ -124,7 +124,7 @@ pub(crate) fn compare(
     let seed = args.seed.unwrap_or(loaded[0].model.seed);
     let threads = thread_count(args.threads)?;
     let lang = crate::report::parse_lang(&args.lang)?;
-    let out_dir = output_dir(&args.out, "compare")?;
+    let mut out_dir = output_dir(&args.out, "compare")?;
     let mut results: Vec<(Summary, ReplicationTable)> = vec![];
     let mut refs = vec![];
     for (i, l) in loaded.iter_mut().enumerate() {
@@ -134,7 +134,7 @@ pub(crate) fn compare(
         } else {
             seed
         };
-        let (out, wall) = run_replications(&l.model, threads, false, args.quiet)?;
+        let (out, wall) = run_replications(&l.model, threads, args.quiet)?;
         let (mut summary, table) = hospsim_sim::runner::summarize(&l.model, &out, threads);
         summary.run.wall_seconds = wall;
         refs.push(ScenarioRef {
@@ -187,12 +187,8 @@ pub(crate) fn compare(
         measures,
     };
     let json = crate::output::json_bytes(&comparison)?;
-    let mut written = vec![write_atomic(&out_dir, "comparison.json", &json)?];
-    written.push(write_atomic(
-        &out_dir,
-        "comparison.csv",
-        comparison_csv(&comparison).as_bytes(),
-    )?);
+    out_dir.write("comparison.json", &json)?;
+    out_dir.write("comparison.csv", comparison_csv(&comparison).as_bytes())?;
     let view = hospsim_reports::CompareView {
         lang,
         scenarios: comparison
@@ -215,18 +211,19 @@ pub(crate) fn compare(
             })
             .collect(),
         files: vec!["comparison.json".into(), "comparison.csv".into()],
+        overrides: args.sets.clone(),
     };
-    written.push(write_atomic(
-        &out_dir,
-        "report.html",
-        view.render()?.as_bytes(),
-    )?);
+    out_dir.write("report.html", view.render()?.as_bytes())?;
+    let mut prov = crate::staging::Provenance::new(&args.sets).run(seed, reps, threads);
+    for l in &loaded {
+        prov = prov.scenario(l)?;
+    }
+    let written = out_dir.commit(&prov)?;
     crate::output::announce(
         args.quiet,
         &comparison_table(&comparison, &labels),
         &written,
-    );
-    Ok(())
+    )
 }
 
 fn comparison_csv(c: &Comparison) -> String {

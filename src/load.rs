@@ -3,6 +3,7 @@
 
 use anyhow::{Context, Result, anyhow};
 use hospsim_sim::error::{FieldPath, PathSeg};
+use hospsim_sim::limits::{MAX_PATIENTS_PER_SLOT, MAX_PLANNED_ARRIVALS};
 use hospsim_sim::{Model, Scenario};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -12,10 +13,12 @@ pub(crate) const DEFAULT_HOSPITAL: &str = include_str!("../scenarios/general_hos
 
 /// A scenario that compiled, with the text it came from (after `--set`).
 pub(crate) struct Loaded {
-    /// The parsed scenario.
+    /// The parsed scenario (case lists read into `at`).
     pub scenario: Scenario,
     /// The compiled model.
     pub model: Model,
+    /// The file (or text) it came from.
+    pub origin: String,
 }
 
 /// A user-facing error listing every problem found in one scenario file.
@@ -181,7 +184,11 @@ fn load_sources(merged: &str, sources: &[Source], sets: &[String]) -> Result<Loa
         }
         ScenarioFileError(out)
     })?;
-    Ok(Loaded { scenario, model })
+    Ok(Loaded {
+        scenario,
+        model,
+        origin: origin.clone(),
+    })
 }
 
 /// Reads every `arrivals.ID.cases` CSV (relative to the scenario file) into
@@ -237,6 +244,21 @@ fn read_case_lists(scenario: &mut Scenario, origin: &str) -> Result<()> {
                     ))
                 })?,
             };
+            // Checked before the times are copied: a count is a size the user controls.
+            if count > MAX_PATIENTS_PER_SLOT {
+                return Err(ScenarioFileError(format!(
+                    "{shown}:{}: count {count} is more than the {MAX_PATIENTS_PER_SLOT} patients one row may bring\n  hint: one row is one planned time; spread larger lists over several rows",
+                    i + 1
+                ))
+                .into());
+            }
+            if at.len() as u64 + count as u64 > MAX_PLANNED_ARRIVALS {
+                return Err(ScenarioFileError(format!(
+                    "{shown}:{}: the list brings more than the {MAX_PLANNED_ARRIVALS} planned arrivals a class may have\n  hint: use per_day for a steady stream of patients",
+                    i + 1
+                ))
+                .into());
+            }
             at.extend(std::iter::repeat_n(time.to_string(), count as usize));
         }
         a.at = Some(at);

@@ -3,13 +3,41 @@
 //! Glue only: it parses arguments, reads files, runs the engine crate and writes
 //! results. The engine itself (crate `hospsim-sim`) does no IO.
 
+/// Writes to standard output; an error (a closed pipe, a full disk) is
+/// returned for the caller to pass up, never a panic.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
+
+/// [`out!`] with a newline.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
+
+/// Writes a message to standard error; when even that fails there is nowhere
+/// left to say so, and the command goes on.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
 mod compare;
 mod drill;
 mod forecasting;
 mod history;
+mod interrupt;
 mod load;
 mod output;
 mod report;
+mod staging;
 mod sweep;
 mod table;
 
@@ -44,6 +72,10 @@ Docs: README.md, docs/scenario-reference.md, docs/outputs.md, docs/reports.md, d
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Write into an --out folder that is not empty and holds no hospsim
+    /// results (it is moved aside to FOLDER.previous, never deleted).
+    #[arg(long, global = true)]
+    force: bool,
 }
 
 #[derive(Subcommand)]
@@ -294,6 +326,8 @@ struct RunArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    interrupt::install();
+    staging::set_force(cli.force);
     let result = match cli.command {
         Command::Demo(args) if args.replay.is_some() => Err(anyhow!(
             "--replay needs a scenario file: hospsim run scenarios/general_hospital.toml --replay LOG"
@@ -301,7 +335,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => {
             let origin = "general_hospital.toml (built in)";
             load::load_text(origin, load::DEFAULT_HOSPITAL, &args.sets)
-                .and_then(|l| simulate(l, &args))
+                .and_then(|l| simulate(l, &args, staging::Provenance::new(&args.sets)))
         }
         Command::Run { scenario, args } => match &args.replay {
             Some(log) => history::load_for_log(&scenario, log, args.strict, &args.sets).and_then(
@@ -309,7 +343,7 @@ fn main() -> ExitCode {
                     let replaced =
                         history::apply_replay(&mut l.model, &read, args.replay_durations);
                     if !args.quiet {
-                        eprintln!(
+                        note!(
                             "replay: {} visits of {} from {} over {:.1} days{}",
                             read.visits.visits.len(),
                             replaced.join(", "),
@@ -327,11 +361,13 @@ fn main() -> ExitCode {
                             }
                         );
                     }
-                    simulate(l, &args)
+                    let prov = staging::Provenance::new(&args.sets).input("replay log", log)?;
+                    simulate(l, &args, prov)
                 },
             ),
             None if args.replay_durations => Err(anyhow!("--replay-durations needs --replay LOG")),
-            None => load::load_file(&scenario, &args.sets).and_then(|l| simulate(l, &args)),
+            None => load::load_file(&scenario, &args.sets)
+                .and_then(|l| simulate(l, &args, staging::Provenance::new(&args.sets))),
         },
         Command::GenerateHistory {
             scenario,
@@ -394,15 +430,38 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // A reader that went away (`hospsim check ... | head -1`) has all it wanted.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) if interrupt::interrupted() || was_interrupted(&e) => {
+            note!("error: {}", interrupt::Interrupted);
+            ExitCode::from(interrupt::exit_code().clamp(1, 255) as u8)
+        }
         Err(e) => {
             if e.downcast_ref::<load::ScenarioFileError>().is_some() {
-                eprintln!("error: {e}");
+                note!("error: {e}");
             } else {
-                eprintln!("error: {e:#}");
+                note!("error: {e:#}");
             }
             ExitCode::FAILURE
         }
     }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn was_interrupted(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.is::<interrupt::Interrupted>()
+            || matches!(
+                c.downcast_ref::<hospsim_sim::SimError>(),
+                Some(hospsim_sim::SimError::Interrupted)
+            )
+    })
 }
 
 fn check(files: &[PathBuf], sets: &[String]) -> Result<()> {
@@ -410,7 +469,7 @@ fn check(files: &[PathBuf], sets: &[String]) -> Result<()> {
     for f in files {
         match load::load_file(f, sets) {
             Ok(l) => {
-                println!(
+                outln!(
                     "ok: {} ({}: {} resources, {} classes, {} pathways, {} KPIs)",
                     f.display(),
                     l.model.name,
@@ -418,14 +477,14 @@ fn check(files: &[PathBuf], sets: &[String]) -> Result<()> {
                     l.model.classes.len(),
                     l.model.pathways.len(),
                     l.model.kpis.len()
-                );
+                )?;
                 for w in &l.model.warnings {
-                    eprintln!("warning: {}: {w}", f.display());
+                    note!("warning: {}: {w}", f.display());
                 }
             }
             Err(e) => {
                 failed += 1;
-                eprintln!("error: {e:#}");
+                note!("error: {e:#}");
             }
         }
     }
@@ -459,12 +518,17 @@ fn slug(name: &str) -> String {
 
 /// Worker threads from `--threads` (default: all cores).
 pub(crate) fn thread_count(threads: Option<usize>) -> Result<usize> {
+    use hospsim_sim::limits::MAX_THREADS;
     match threads {
         Some(0) => Err(anyhow!("--threads must be at least 1")),
+        Some(t) if t > MAX_THREADS => Err(anyhow!(
+            "--threads {t}: at most {MAX_THREADS}\n  hint: more threads than cores never makes a run faster; leave --threads out to use all cores"
+        )),
         Some(t) => Ok(t),
         None => Ok(std::thread::available_parallelism()
             .map(|n| n.get())
-            .unwrap_or(1)),
+            .unwrap_or(1)
+            .min(MAX_THREADS)),
     }
 }
 
@@ -475,9 +539,7 @@ pub(crate) fn apply_run_options(
     seed: Option<u64>,
 ) -> Result<()> {
     if let Some(r) = reps {
-        if r == 0 {
-            return Err(anyhow!("--reps must be at least 1"));
-        }
+        check_reps(r)?;
         model.replications = r;
     }
     if let Some(s) = seed {
@@ -486,99 +548,130 @@ pub(crate) fn apply_run_options(
     Ok(())
 }
 
-/// Runs a model's replications on a pool of `threads`, with a progress bar on
-/// stderr unless quiet; returns the replications and the wall time.
+/// `--reps` within 1 and the limit.
+pub(crate) fn check_reps(r: u32) -> Result<()> {
+    use hospsim_sim::limits::MAX_REPLICATIONS;
+    if r == 0 {
+        return Err(anyhow!("--reps must be at least 1"));
+    }
+    if r > MAX_REPLICATIONS {
+        return Err(anyhow!(
+            "--reps {r}: at most {MAX_REPLICATIONS} replications\n  hint: a few dozen give intervals a planner can act on"
+        ));
+    }
+    Ok(())
+}
+
+/// A progress bar on stderr for `n` replications of `name`, hidden when quiet.
+pub(crate) fn progress_bar(n: u32, name: &str, quiet: bool) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let b = ProgressBar::with_draw_target(Some(n as u64), ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} replications ({elapsed})")
+    {
+        b.set_style(style.progress_chars("=> "));
+    }
+    b.set_message(name.to_string());
+    b
+}
+
+/// Runs a model's replications on `threads` workers, folded as they finish,
+/// with a progress bar on stderr unless quiet; stops at an interrupt. Returns
+/// the folded replications and the wall time.
 pub(crate) fn run_replications(
     model: &hospsim_sim::Model,
     threads: usize,
-    trace: bool,
     quiet: bool,
-) -> Result<(Vec<hospsim_sim::engine::RepOutput>, f64)> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .context("cannot start worker threads")?;
-    let bar = if quiet {
-        ProgressBar::hidden()
-    } else {
-        let b = ProgressBar::with_draw_target(
-            Some(model.replications as u64),
-            ProgressDrawTarget::stderr(),
-        );
-        if let Ok(style) =
-            ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} replications ({elapsed})")
-        {
-            b.set_style(style.progress_chars("=> "));
-        }
-        b.set_message(model.name.clone());
-        b
-    };
+) -> Result<(hospsim_sim::runner::Replications, f64)> {
+    let bar = progress_bar(model.replications, &model.name, quiet);
     let t0 = Instant::now();
-    let reps = pool.install(|| hospsim_sim::runner::run(model, trace, &|| bar.inc(1)))?;
+    let opts = hospsim_sim::runner::RunOptions {
+        threads,
+        trace: false,
+        cancel: Some(interrupt::flag()),
+    };
+    let reps = hospsim_sim::runner::simulate(model, &opts, &|| bar.inc(1))?;
     let wall = t0.elapsed().as_secs_f64();
     bar.finish_and_clear();
     Ok((reps, wall))
 }
 
-/// Creates the output folder.
-pub(crate) fn output_dir(out: &Option<PathBuf>, default_name: &str) -> Result<PathBuf> {
+/// Opens the results folder: `--out`, or `out/<default name>`.
+pub(crate) fn output_dir(out: &Option<PathBuf>, default_name: &str) -> Result<staging::Staged> {
     let dir = out
         .clone()
         .unwrap_or_else(|| Path::new("out").join(slug(default_name)));
-    std::fs::create_dir_all(&dir)
-        .with_context(|| format!("cannot create output folder {}", dir.display()))?;
-    Ok(dir)
+    staging::Staged::begin(&dir)
 }
 
-fn simulate(loaded: load::Loaded, args: &RunArgs) -> Result<()> {
-    let mut model = loaded.model;
+fn simulate(loaded: load::Loaded, args: &RunArgs, prov: staging::Provenance) -> Result<()> {
+    let mut model = loaded.model.clone();
     if !args.quiet {
         for w in &model.warnings {
-            eprintln!("warning: {w}");
+            note!("warning: {w}");
         }
     }
     apply_run_options(&mut model, args.reps, args.seed)?;
     let lang = report::parse_lang(&args.lang)?;
     let threads = thread_count(args.threads)?;
-    let out_dir = output_dir(&args.out, &loaded.scenario.name)?;
-    let (reps, wall) = run_replications(&model, threads, args.trace, args.quiet)?;
+    let mut dir = output_dir(&args.out, &loaded.scenario.name)?;
+    let bar = progress_bar(model.replications, &model.name, args.quiet);
+    let opts = hospsim_sim::runner::RunOptions {
+        threads,
+        trace: args.trace,
+        cancel: Some(interrupt::flag()),
+    };
+    let t0 = Instant::now();
+    // The patient trace is written as the replications come, never all kept.
+    let mut trace = if args.trace {
+        let (mut w, _) = dir.create("patients.csv")?;
+        output::patients_csv_header(&mut w, &model)?;
+        Some(w)
+    } else {
+        None
+    };
+    let reps = hospsim_sim::runner::simulate_each(&model, &opts, &|| bar.inc(1), &mut |rep| {
+        if let Some(w) = trace.as_mut() {
+            output::patients_csv_rows(w, &model, rep)?;
+        }
+        Ok::<(), anyhow::Error>(())
+    })?;
+    if let Some(mut w) = trace {
+        std::io::Write::flush(&mut w).context("cannot write patients.csv")?;
+    }
+    let wall = t0.elapsed().as_secs_f64();
+    bar.finish_and_clear();
 
     let (mut summary, table) = hospsim_sim::runner::summarize(&model, &reps, threads);
     summary.run.wall_seconds = wall;
-    let mut written = vec![];
-    written.push(output::write_atomic(
-        &out_dir,
-        "summary.json",
-        &output::summary_json(&summary)?,
-    )?);
-    written.push(output::write_atomic(
-        &out_dir,
-        "replications.csv",
-        &output::replications_csv(&table),
-    )?);
-    written.push(output::write_timeseries_csv(&out_dir, &model, &reps)?);
-    if args.trace {
-        written.push(output::write_atomic(
-            &out_dir,
-            "patients.csv",
-            &output::patients_csv(&model, &reps),
-        )?);
-    }
-    let files: Vec<String> = written
-        .iter()
-        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().to_string()))
-        .collect();
+    dir.write("summary.json", &output::summary_json(&summary)?)?;
+    dir.write("replications.csv", &output::replications_csv(&table))?;
+    output::write_timeseries_csv(&mut dir, &model, &reps)?;
     if !args.no_report {
-        written.extend(report::write_run_report(
-            &out_dir,
+        let mut files = vec![
+            "summary.json".to_string(),
+            "replications.csv".into(),
+            "timeseries.csv".into(),
+        ];
+        if args.trace {
+            files.push("patients.csv".into());
+        }
+        report::write_run_report(
+            &mut dir,
             &model,
             &summary,
             &reps,
             loaded.scenario.description.clone(),
             lang,
             files,
-        )?);
+            &args.sets,
+        )?;
     }
-    output::announce(args.quiet, &table::summary_tables(&summary), &written);
-    Ok(())
+    let prov = prov
+        .scenario(&loaded)?
+        .run(model.seed, model.replications, threads);
+    let written = dir.commit(&prov)?;
+    output::announce(args.quiet, &table::summary_tables(&summary), &written)
 }

@@ -1,24 +1,16 @@
-//! Result files: summary.json, replications.csv, timeseries.csv, patients.csv.
-//! Each file is written to a temporary name and renamed, so a reader never sees
-//! a half-written file.
+//! Result files: summary.json, replications.csv, timeseries.csv, patients.csv,
+//! written into a results folder that appears whole or not at all (see
+//! [`crate::staging`]).
 
+use crate::staging::Staged;
 use anyhow::{Context, Result};
 use hospsim_sim::Model;
 use hospsim_sim::engine::RepOutput;
 use hospsim_sim::model::ROUTE_NAMES;
 use hospsim_sim::results::{ReplicationTable, Summary};
+use hospsim_sim::runner::Replications;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-
-/// Writes `contents` to `dir/name` through a temporary file and a rename.
-pub(crate) fn write_atomic(dir: &Path, name: &str, contents: &[u8]) -> Result<PathBuf> {
-    let target = dir.join(name);
-    let tmp = dir.join(format!(".{name}.tmp"));
-    std::fs::write(&tmp, contents).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, &target)
-        .with_context(|| format!("cannot move {} into place", target.display()))?;
-    Ok(target)
-}
+use std::path::PathBuf;
 
 /// A text field for CSV: quoted when it holds a comma, a quote or a newline.
 pub(crate) fn csv_text(s: &str) -> String {
@@ -51,15 +43,16 @@ pub(crate) fn summary_json(summary: &Summary) -> Result<Vec<u8>> {
 }
 
 /// Prints a command's text and the files it wrote, unless quiet.
-pub(crate) fn announce(quiet: bool, text: &str, written: &[PathBuf]) {
+pub(crate) fn announce(quiet: bool, text: &str, written: &[PathBuf]) -> Result<()> {
     if quiet {
-        return;
+        return Ok(());
     }
-    print!("{text}");
-    println!("\n  wrote:");
+    out!("{text}")?;
+    outln!("\n  wrote:")?;
     for w in written {
-        println!("    {}", w.display());
+        outln!("    {}", w.display())?;
     }
+    Ok(())
 }
 
 /// replications.csv: one row per replication, one column per KPI value.
@@ -81,21 +74,16 @@ pub(crate) fn replications_csv(table: &ReplicationTable) -> Vec<u8> {
     out.into_bytes()
 }
 
-/// Writes timeseries.csv straight to a file (through a temporary name): per
-/// sample time and resource, busy units and queue length as mean / P05 / P95
-/// across replications, and the mean capacity. Streamed, because ten simulated
-/// years at hourly samples make millions of numbers.
+/// Writes timeseries.csv, streamed: per sample time and resource, busy units
+/// and queue length as mean / P05 / P95 across replications, and the mean
+/// capacity (ten simulated years at hourly samples make millions of numbers).
 pub(crate) fn write_timeseries_csv(
-    dir: &Path,
+    dir: &mut Staged,
     model: &Model,
-    reps: &[RepOutput],
+    reps: &Replications,
 ) -> Result<PathBuf> {
     use std::io::Write;
-    let target = dir.join("timeseries.csv");
-    let tmp = dir.join(".timeseries.csv.tmp");
-    let file =
-        std::fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
-    let mut w = std::io::BufWriter::new(file);
+    let (mut w, target) = dir.create("timeseries.csv")?;
     let mut err = None;
     let _ = w.write_all(b"time,minutes,resource,busy_mean,busy_p05,busy_p95,queue_mean,queue_p05,queue_p95,capacity_mean\n");
     let mut stamp = String::new();
@@ -119,20 +107,17 @@ pub(crate) fn write_timeseries_csv(
             Num(s.queue[0]),
             Num(s.queue[1]),
             Num(s.queue[2]),
-            Num(s.capacity[0])
+            Num(s.capacity)
         );
         if let Err(e) = r {
             err = Some(e);
         }
     });
     if let Some(e) = err {
-        return Err(e).with_context(|| format!("cannot write {}", tmp.display()));
+        return Err(e).with_context(|| format!("cannot write {}", target.display()));
     }
     w.flush()
-        .with_context(|| format!("cannot write {}", tmp.display()))?;
-    drop(w);
-    std::fs::rename(&tmp, &target)
-        .with_context(|| format!("cannot move {} into place", target.display()))?;
+        .with_context(|| format!("cannot write {}", target.display()))?;
     Ok(target)
 }
 
@@ -164,34 +149,44 @@ pub(crate) fn timestamp(model: &Model, minutes: f64) -> String {
     }
 }
 
-/// patients.csv: one row per patient and replication, every milestone as a
-/// timestamp (empty when not reached).
-pub(crate) fn patients_csv(model: &Model, reps: &[RepOutput]) -> Vec<u8> {
+/// The header of patients.csv: one row per patient and replication, every
+/// milestone as a timestamp (empty when not reached).
+pub(crate) fn patients_csv_header(w: &mut impl std::io::Write, model: &Model) -> Result<()> {
     let mut out = String::from("replication,patient,class,acuity,exit_route");
     for m in &model.milestones {
         out.push(',');
         out.push_str(m);
     }
     out.push('\n');
-    for rep in reps {
-        for row in &rep.trace {
-            let route = row
-                .route
-                .map(|r| ROUTE_NAMES[r as usize])
-                .unwrap_or("in_system");
-            let _ = write!(
-                out,
-                "{},{},{},{},{route}",
-                rep.rep, row.id, model.classes[row.class as usize].name, row.acuity
-            );
-            for &t in &row.milestones {
-                out.push(',');
-                if t.is_finite() {
-                    out.push_str(&timestamp(model, t));
-                }
+    w.write_all(out.as_bytes())
+        .context("cannot write patients.csv")
+}
+
+/// The rows of patients.csv for one replication.
+pub(crate) fn patients_csv_rows(
+    w: &mut impl std::io::Write,
+    model: &Model,
+    rep: &RepOutput,
+) -> Result<()> {
+    let mut out = String::new();
+    for row in &rep.trace {
+        let route = row
+            .route
+            .map(|r| ROUTE_NAMES[r as usize])
+            .unwrap_or("in_system");
+        let _ = write!(
+            out,
+            "{},{},{},{},{route}",
+            rep.rep, row.id, model.classes[row.class as usize].name, row.acuity
+        );
+        for &t in &row.milestones {
+            out.push(',');
+            if t.is_finite() {
+                out.push_str(&timestamp(model, t));
             }
-            out.push('\n');
         }
+        out.push('\n');
     }
-    out.into_bytes()
+    w.write_all(out.as_bytes())
+        .context("cannot write patients.csv")
 }

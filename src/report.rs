@@ -1,14 +1,13 @@
 //! Builds the HTML reports from results and writes them next to the data files.
 
-use crate::output::write_atomic;
-use anyhow::{Context, Result};
+use crate::staging::Staged;
+use anyhow::Result;
 use hospsim_reports::pages::{Distribution, ResourceSeries};
 use hospsim_reports::{Lang, RunView};
 use hospsim_sim::Model;
-use hospsim_sim::engine::RepOutput;
 use hospsim_sim::model::KpiKind;
 use hospsim_sim::results::Summary;
-use std::path::{Path, PathBuf};
+use hospsim_sim::runner::Replications;
 
 /// Most points a time chart draws.
 const MAX_POINTS: usize = 400;
@@ -20,7 +19,7 @@ pub(crate) fn parse_lang(s: &str) -> Result<Lang> {
 
 /// Daily means of every resource's sampled busy units, queue and capacity, and
 /// occupancy by hour of week after the warm-up.
-pub(crate) fn resource_series(model: &Model, reps: &[RepOutput]) -> Vec<ResourceSeries> {
+pub(crate) fn resource_series(model: &Model, reps: &Replications) -> Vec<ResourceSeries> {
     let n = model.resources.len();
     #[derive(Clone, Default)]
     struct Day {
@@ -38,13 +37,7 @@ pub(crate) fn resource_series(model: &Model, reps: &[RepOutput]) -> Vec<Resource
         }
         let e = &mut v[d];
         for (i, x) in [
-            s.busy[0],
-            s.busy[1],
-            s.busy[2],
-            s.queue[0],
-            s.queue[1],
-            s.queue[2],
-            s.capacity[0],
+            s.busy[0], s.busy[1], s.busy[2], s.queue[0], s.queue[1], s.queue[2], s.capacity,
         ]
         .iter()
         .enumerate()
@@ -52,9 +45,9 @@ pub(crate) fn resource_series(model: &Model, reps: &[RepOutput]) -> Vec<Resource
             e.sums[i] += x;
         }
         e.count += 1.0;
-        if s.minutes >= model.warmup && s.capacity[0] > 0.0 {
+        if s.minutes >= model.warmup && s.capacity > 0.0 {
             let h = model.hour_of_week(s.minutes);
-            heat[s.resource][h / 24][h % 24] += s.busy[0] / s.capacity[0];
+            heat[s.resource][h / 24][h % 24] += s.busy[0] / s.capacity;
             heat_n[s.resource][h / 24][h % 24] += 1.0;
         }
     });
@@ -123,15 +116,17 @@ pub(crate) fn resource_series(model: &Model, reps: &[RepOutput]) -> Vec<Resource
 }
 
 /// Writes report.html (and occupancy.png, the most utilised resource) for a run.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn write_run_report(
-    dir: &Path,
+    dir: &mut Staged,
     model: &Model,
     summary: &Summary,
-    reps: &[RepOutput],
+    reps: &Replications,
     description: Option<String>,
     lang: Lang,
     files: Vec<String>,
-) -> Result<Vec<PathBuf>> {
+    overrides: &[String],
+) -> Result<()> {
     let resources = resource_series(model, reps);
     let distributions = model
         .kpis
@@ -156,7 +151,6 @@ pub(crate) fn write_run_report(
             })
         })
         .collect();
-    let mut written = vec![];
     if let Some((i, _)) = summary
         .resources
         .iter()
@@ -174,12 +168,8 @@ pub(crate) fn write_run_report(
             x_label: "days",
             y_label: &r.label,
         };
-        let tmp = dir.join(".occupancy.png.tmp.png");
-        hospsim_reports::charts::band_png(&tmp, &band, 1000, 420)?;
-        let target = dir.join("occupancy.png");
-        std::fs::rename(&tmp, &target)
-            .with_context(|| format!("cannot move {} into place", target.display()))?;
-        written.push(target);
+        hospsim_reports::charts::band_png(&dir.path().join("occupancy.png"), &band, 1000, 420)?;
+        dir.note("occupancy.png");
     }
     let view = RunView {
         lang,
@@ -188,7 +178,8 @@ pub(crate) fn write_run_report(
         resources,
         distributions,
         files,
+        overrides: overrides.to_vec(),
     };
-    written.push(write_atomic(dir, "report.html", view.render()?.as_bytes())?);
-    Ok(written)
+    dir.write("report.html", view.render()?.as_bytes())?;
+    Ok(())
 }

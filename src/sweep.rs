@@ -1,12 +1,17 @@
 //! `hospsim sweep`: a grid of parameter values, each point run on the same seeds.
 
-use crate::output::{csv_num, write_atomic};
+use crate::output::csv_num;
 use crate::{CompareArgs, load, output_dir, run_replications, thread_count};
 use anyhow::{Result, anyhow};
 use hospsim_sim::results::{Est, Summary};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::Path;
+
+/// Most values one parameter of a sweep may take.
+const MAX_VALUES: usize = 1000;
+/// Most points of a sweep's grid.
+const MAX_POINTS: usize = 10_000;
 
 /// One `--param path=values`: the path and its values as TOML literals.
 #[derive(Clone, Debug)]
@@ -35,10 +40,16 @@ fn parse_param(raw: &str) -> Result<Param> {
                 "--param {raw}: the range {a}..{b} with step {step} is empty"
             ));
         }
-        (0..)
-            .map(|k| a + k * step)
-            .take_while(|v| *v <= b)
-            .map(|v| v.to_string())
+        // Counted before anything is built: a..b is a size the user controls.
+        let count = (b as i128 - a as i128) / step as i128 + 1;
+        if count > MAX_VALUES as i128 {
+            return Err(anyhow!(
+                "--param {raw}: {count} values is more than the {MAX_VALUES} a parameter may have\n  hint: widen the step, e.g. {a}..{b}:{}",
+                ((b as i128 - a as i128) / (MAX_VALUES as i128 - 1)).max(1)
+            ));
+        }
+        (0..count as i64)
+            .map(|k| (a + k * step).to_string())
             .collect()
     } else {
         spec.split(',')
@@ -49,9 +60,9 @@ fn parse_param(raw: &str) -> Result<Param> {
     if values.is_empty() {
         return Err(anyhow!("--param {raw}: no values"));
     }
-    if values.len() > 1000 {
+    if values.len() > MAX_VALUES {
         return Err(anyhow!(
-            "--param {raw}: {} values is more than the 1000 a sweep allows",
+            "--param {raw}: {} values is more than the {MAX_VALUES} a parameter may have",
             values.len()
         ));
     }
@@ -227,15 +238,51 @@ pub(crate) fn sweep(
         .iter()
         .map(|p| parse_param(p))
         .collect::<Result<_>>()?;
+    for (i, p) in params.iter().enumerate() {
+        if params[..i].iter().any(|q| q.path == p.path) {
+            return Err(anyhow!(
+                "--param {}: given twice\n  hint: list all of a parameter's values in one --param, e.g. {}=10,12,14",
+                p.path,
+                p.path
+            ));
+        }
+        if args
+            .sets
+            .iter()
+            .any(|s| s.split('=').next().map(str::trim) == Some(p.path.as_str()))
+        {
+            return Err(anyhow!(
+                "--param {0}: also given with --set {0}=...; a field is either fixed or swept",
+                p.path
+            ));
+        }
+    }
     let target = raw_target.map(parse_target).transpose()?;
-    let n_points: usize = params.iter().map(|p| p.values.len()).product();
-    if n_points > 10_000 {
-        return Err(anyhow!(
-            "the grid has {n_points} points, more than the 10,000 a sweep allows"
-        ));
+    // The product is checked as it grows, so that it cannot overflow.
+    let mut n_points: usize = 1;
+    for p in &params {
+        n_points = n_points.saturating_mul(p.values.len());
+        if n_points > MAX_POINTS {
+            return Err(anyhow!(
+                "the grid has more than the {MAX_POINTS} points a sweep allows ({})\n  hint: sweep fewer values, or fewer parameters at once",
+                params
+                    .iter()
+                    .map(|p| p.values.len().to_string())
+                    .collect::<Vec<_>>()
+                    .join(" x ")
+            ));
+        }
     }
     let threads = thread_count(args.threads)?;
     let lang = crate::report::parse_lang(&args.lang)?;
+    if let Some(r) = args.reps {
+        crate::check_reps(r)?;
+    }
+    // The base scenario, loaded once up front: its name names the results
+    // folder, which is checked before the first point runs.
+    let base = load::load_file(scenario, &args.sets)?;
+    let mut out_dir = output_dir(&args.out, &format!("sweep {}", base.scenario.name))?;
+    let mut prov = crate::staging::Provenance::new(&args.sets).scenario(&base)?;
     // Hidden when stderr is not a terminal (indicatif's default), and with --quiet.
     let bar = if args.quiet {
         indicatif::ProgressBar::hidden()
@@ -272,9 +319,6 @@ pub(crate) fn sweep(
         );
         let mut l = load::load_file(scenario, &sets)?;
         if let Some(r) = args.reps {
-            if r == 0 {
-                return Err(anyhow!("--reps must be at least 1"));
-            }
             l.model.replications = r;
         }
         if let Some(s) = args.seed {
@@ -288,7 +332,7 @@ pub(crate) fn sweep(
             .map(|(p, v)| format!("{}={v}", p.path))
             .collect();
         bar.set_message(label.join(" "));
-        let (out, _) = run_replications(&l.model, threads, false, true)?;
+        let (out, _) = run_replications(&l.model, threads, true)?;
         bar.inc(1);
         let (summary, _) = hospsim_sim::runner::summarize(&l.model, &out, threads);
         if labels.is_empty() {
@@ -352,14 +396,9 @@ pub(crate) fn sweep(
         cheapest_meeting_target: cheapest,
         points,
     };
-    let out_dir = output_dir(&args.out, &format!("sweep {header_name}"))?;
     let json = crate::output::json_bytes(&result)?;
-    let mut written = vec![write_atomic(&out_dir, "sweep.json", &json)?];
-    written.push(write_atomic(
-        &out_dir,
-        "sweep.csv",
-        sweep_csv(&result).as_bytes(),
-    )?);
+    out_dir.write("sweep.json", &json)?;
+    out_dir.write("sweep.csv", sweep_csv(&result).as_bytes())?;
     let view = hospsim_reports::SweepView {
         lang,
         scenario: result.scenario.clone(),
@@ -390,14 +429,12 @@ pub(crate) fn sweep(
         target: result.target.clone(),
         cheapest: result.cheapest_meeting_target,
         files: vec!["sweep.json".into(), "sweep.csv".into()],
+        overrides: args.sets.clone(),
     };
-    written.push(write_atomic(
-        &out_dir,
-        "report.html",
-        view.render()?.as_bytes(),
-    )?);
-    crate::output::announce(args.quiet, &sweep_table(&result), &written);
-    Ok(())
+    out_dir.write("report.html", view.render()?.as_bytes())?;
+    prov = prov.run(seed, reps, threads);
+    let written = out_dir.commit(&prov)?;
+    crate::output::announce(args.quiet, &sweep_table(&result), &written)
 }
 
 /// The point meeting the target (with 95% confidence when any does, else on its

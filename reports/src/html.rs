@@ -82,6 +82,13 @@ svg { max-width: 100%; height: auto; }
 .sig { font-weight: 700; }
 "#;
 
+/// The header line that says what a run changed in its scenario (its
+/// `--set` overrides), or none when it changed nothing.
+pub fn changes_line(lang: Lang, overrides: &[String]) -> Option<String> {
+    (!overrides.is_empty())
+        .then(|| format!("{}: {}", lang.t(Key::WhatChanged), overrides.join(" · ")))
+}
+
 /// The page: `<head>` with inline CSS, a header, then the sections.
 pub fn page(lang: Lang, title: &str, subtitle: &[String], body: &str) -> String {
     page_with_note(lang, title, subtitle, body, lang.t(Key::GeneratedBy))

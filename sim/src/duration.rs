@@ -7,6 +7,8 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+use crate::limits::MAX_DURATION_MINUTES;
+
 /// A non-negative span of time, stored in minutes.
 #[derive(Clone, Copy, Debug, PartialEq, PartialOrd, Serialize, Deserialize)]
 #[serde(try_from = "DurationText", into = "String")]
@@ -46,13 +48,41 @@ pub fn unit_minutes(unit: &str) -> Option<f64> {
         .map(|&(_, m)| m)
 }
 
+/// Length of the number at the start of `t`: digits and a decimal point, with
+/// an optional exponent (`1e3`, `2.5E-1`), so that `"1e9 d"` is read as a number
+/// and a unit, not as `1` and the unit `e9 d`.
+fn number_len(t: &str) -> usize {
+    let b = t.as_bytes();
+    let mut i = 0;
+    if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+        i += 1;
+    }
+    while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.') {
+        i += 1;
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        let mut j = i + 1;
+        if j < b.len() && (b[j] == b'+' || b[j] == b'-') {
+            j += 1;
+        }
+        if j < b.len() && b[j].is_ascii_digit() {
+            while j < b.len() && b[j].is_ascii_digit() {
+                j += 1;
+            }
+            i = j;
+        }
+    }
+    i
+}
+
 /// Parses `"<number> <unit>"` into minutes.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
-    let split = t
-        .find(|c: char| c.is_ascii_alphabetic())
-        .ok_or_else(|| format!("duration \"{text}\" has no unit; {DURATION_HINT}"))?;
+    let split = number_len(t);
     let (num, unit) = t.split_at(split);
+    if unit.trim().is_empty() {
+        return Err(format!("duration \"{text}\" has no unit; {DURATION_HINT}"));
+    }
     let value: f64 = num.trim().parse().map_err(|_| {
         format!("duration \"{text}\" does not start with a number; {DURATION_HINT}")
     })?;
@@ -69,7 +99,13 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     if !value.is_finite() || value < 0.0 {
         return Err(format!("duration \"{text}\" must be a finite number >= 0"));
     }
-    Ok(Duration(value * per))
+    let minutes = value * per;
+    if minutes > MAX_DURATION_MINUTES {
+        return Err(format!(
+            "duration \"{text}\" is out of range: durations run up to 100 years (36525 d)"
+        ));
+    }
+    Ok(Duration(minutes))
 }
 
 /// Serde helper: a duration arrives as a string, and a bare number gets a clear error.
@@ -134,6 +170,25 @@ mod tests {
                 .contains("unknown unit")
         );
         assert!(parse_duration("-4 h").is_err());
+    }
+
+    #[test]
+    fn reads_exponents_and_refuses_what_is_out_of_range() {
+        assert_eq!(parse_duration("1e3 min").unwrap().minutes(), 1000.0);
+        assert_eq!(parse_duration("2.5E-1 h").unwrap().minutes(), 15.0);
+        let e = parse_duration("1e9 d").unwrap_err();
+        assert!(e.contains("out of range") && e.contains("100 years"), "{e}");
+        assert!(parse_duration("36525 d").is_ok());
+        assert!(
+            parse_duration("h")
+                .unwrap_err()
+                .contains("does not start with a number")
+        );
+        assert!(
+            parse_duration("1e")
+                .unwrap_err()
+                .contains("unknown unit \"e\"")
+        );
     }
 
     #[test]

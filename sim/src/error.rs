@@ -122,4 +122,38 @@ pub enum SimError {
     /// Run options that cannot work, such as zero replications.
     #[error("invalid run options: {0}")]
     Options(String),
+    /// A patient went round a loop without time passing (the run-time guard
+    /// behind the compile-time loop check).
+    #[error(
+        "replication {rep} stopped: patient {patient} of class \"{class}\" made more than {max} jumps within one simulated second at {step}, at {at}: a loop that passes no time\n  hint: put an activity that takes time on the loop, or a `count` step whose `limit` leads out of it",
+        max = crate::limits::MAX_JUMPS_PER_INSTANT
+    )]
+    Loop {
+        /// Replication index.
+        rep: u32,
+        /// Arrival index of the patient.
+        patient: u64,
+        /// Its class.
+        class: String,
+        /// The step it was at (`pathways.NAME.steps[i]`).
+        step: String,
+        /// Simulation time, as a calendar time and day.
+        at: String,
+    },
+    /// More patients in the hospital at once than the engine keeps.
+    #[error(
+        "replication {rep} stopped: {live} patients in the hospital at once at {at}, the most one replication may hold ({max}): arrivals far exceed what the capacity can serve\n  hint: check arrival rates (per_day is patients a day) and capacities; a queue that grows without end has no steady state to measure",
+        max = crate::limits::MAX_LIVE_ENTITIES
+    )]
+    Overloaded {
+        /// Replication index.
+        rep: u32,
+        /// Patients and branches at once.
+        live: usize,
+        /// Simulation time, as a calendar time and day.
+        at: String,
+    },
+    /// The run was stopped from outside (an interrupt) before it finished.
+    #[error("interrupted")]
+    Interrupted,
 }

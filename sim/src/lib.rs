@@ -17,6 +17,7 @@ pub mod duration;
 pub mod engine;
 pub mod error;
 pub mod history;
+pub mod limits;
 pub mod model;
 pub mod results;
 pub mod runner;

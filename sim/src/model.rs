@@ -440,6 +440,9 @@ pub struct Model {
     pub program: Vec<Op>,
     /// Pathway names and start program counters.
     pub pathways: Vec<(String, u32)>,
+    /// Pathway (index into [`Model::pathways`]) and step of each op of the
+    /// program (step = the pathway's number of steps: its implicit end).
+    pub step_of_pc: Vec<(u16, u16)>,
     /// Resource sets used by seize and release.
     pub sets: Vec<Vec<u16>>,
     /// Distributions.
@@ -641,6 +644,18 @@ pub struct DrillDef {
 }
 
 impl Model {
+    /// The scenario step an op comes from, as a field path such as
+    /// `pathways.ed.steps[3]`, for errors raised while running.
+    pub fn step_name(&self, pc: u32) -> String {
+        match self.step_of_pc.get(pc as usize) {
+            Some(&(pw, st)) => match self.pathways.get(pw as usize) {
+                Some((name, _)) => format!("pathways.{name}.steps[{st}]"),
+                None => format!("op {pc}"),
+            },
+            None => format!("op {pc}"),
+        }
+    }
+
     /// Minute of the day (0..1440) at simulation time `t`.
     #[inline]
     pub fn minute_of_day(&self, t: f64) -> f64 {

@@ -3,7 +3,7 @@
 //! exact value within `K` standard errors, tight enough that a wrong model fails.
 
 use hospsim_sim::engine::RepOutput;
-use hospsim_sim::runner::{run, summarize};
+use hospsim_sim::runner::{Replications, run, summarize};
 use hospsim_sim::{Model, Scenario, compile};
 
 /// Tolerance in standard errors for statistical assertions.
@@ -611,8 +611,8 @@ fn every_replication_conserves_patients_and_results_repeat() {
         assert_eq!(x.events, y.events);
         assert_eq!(x.samples, y.samples);
     }
-    let (sa, _) = summarize(&m, &a, 1);
-    let (sb, _) = summarize(&m, &b, 1);
+    let (sa, _) = summarize(&m, &Replications::of(&m, &a), 1);
+    let (sb, _) = summarize(&m, &Replications::of(&m, &b), 1);
     assert_eq!(format!("{:?}", sa.kpis), format!("{:?}", sb.kpis));
 }
 

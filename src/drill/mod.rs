@@ -1,13 +1,14 @@
 //! `hospsim drill`: a crisis drill beside its no-drill baseline on the same seeds.
 
-use crate::output::{csv_num, timestamp, write_atomic};
+use crate::output::{csv_num, timestamp};
 use crate::{CompareArgs, load, output_dir, run_replications, thread_count};
 use anyhow::{Result, anyhow};
 use hospsim_sim::Model;
 use hospsim_sim::compare::{Difference, paired};
-use hospsim_sim::engine::RepOutput;
+use hospsim_sim::engine::{ItemRep, RepOutput};
 use hospsim_sim::model::KpiKind;
 use hospsim_sim::results::{Est, ReplicationTable};
+use hospsim_sim::runner::{RepRow, Replications};
 use hospsim_sim::stats::{estimate, sample_percentile};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -113,23 +114,23 @@ struct DrillReport {
     supplies: Vec<SupplyStory>,
 }
 
-fn supplies(m: &Model, drill: &[RepOutput], base: &[RepOutput]) -> Vec<SupplyStory> {
+fn supplies(m: &Model, drill: &[RepRow], base: &[RepRow]) -> Vec<SupplyStory> {
     m.items
         .iter()
         .enumerate()
         .map(|(j, it)| {
-            let col = |o: &[RepOutput],
-                       f: &dyn Fn(&hospsim_sim::engine::ItemRep) -> f64|
-             -> Vec<f64> { o.iter().map(|r| f(&r.items[j])).collect() };
-            let used = |r: &hospsim_sim::engine::ItemRep| r.demand as f64;
-            let fill = |r: &hospsim_sim::engine::ItemRep| {
+            let col = |o: &[RepRow], f: &dyn Fn(&ItemRep) -> f64| -> Vec<f64> {
+                o.iter().map(|r| f(&r.items[j])).collect()
+            };
+            let used = |r: &ItemRep| r.demand as f64;
+            let fill = |r: &ItemRep| {
                 if r.demand > 0 {
                     r.filled_from_stock as f64 / r.demand as f64
                 } else {
                     f64::NAN
                 }
             };
-            let out_h = |r: &hospsim_sim::engine::ItemRep| r.stockout_time / 60.0;
+            let out_h = |r: &ItemRep| r.stockout_time / 60.0;
             let (b, d) = (col(base, &used), col(drill, &used));
             SupplyStory {
                 id: it.name.clone(),
@@ -205,7 +206,7 @@ pub(crate) fn drill(file: &Path, args: &CompareArgs) -> Result<()> {
         m.sample_interval = TIMELINE_STEP_MIN;
     };
     prepare(&mut loaded.model);
-    let drill_model = loaded.model;
+    let drill_model = loaded.model.clone();
     // The baseline is the same model with the drill switched off: its classes stay
     // (so KPIs that name them still compile) but nobody arrives in them.
     let mut base_model = drill_model.clone();
@@ -215,15 +216,41 @@ pub(crate) fn drill(file: &Path, args: &CompareArgs) -> Result<()> {
         }
     }
 
-    let (drill_out, _) = run_replications(&drill_model, threads, false, args.quiet)?;
-    let (base_out, _) = run_replications(&base_model, threads, false, args.quiet)?;
+    let def = drill_model.drill.clone().unwrap_or_default();
+    let mut out_dir = output_dir(&args.out, &format!("drill {}", def.name))?;
+    // The drill and its baseline run in pairs on the same seeds, folded as they
+    // finish: what needs both of a pair (saturation against the baseline, each
+    // replication's peak) is taken from the pair before it is dropped.
+    let bar = crate::progress_bar(reps, &drill_model.name, args.quiet);
+    let mut drill_out = Replications::new(&drill_model);
+    let mut base_out = Replications::new(&base_model);
+    let mut facts: Vec<PairFacts> = vec![];
+    let (dm, bm) = (&drill_model, &base_model);
+    hospsim_sim::runner::replicate(
+        reps,
+        threads,
+        Some(crate::interrupt::flag()),
+        &|rep, stop| {
+            let d = hospsim_sim::runner::one(dm, rep, false, false, stop)?;
+            let b = hospsim_sim::runner::one(bm, rep, false, false, stop)?;
+            let f = pair_facts(dm, &d, &b, def.start);
+            Ok((d, b, f))
+        },
+        &mut |_, (d, b, f): (RepOutput, RepOutput, PairFacts)| {
+            drill_out.add(dm, &d);
+            base_out.add(bm, &b);
+            facts.push(f);
+            bar.inc(1);
+            Ok::<(), anyhow::Error>(())
+        },
+    )?;
+    bar.finish_and_clear();
     let (_, drill_table) = hospsim_sim::runner::summarize(&drill_model, &drill_out, threads);
     let (_, base_table) = hospsim_sim::runner::summarize(&base_model, &base_out, threads);
-    let def = drill_model.drill.clone().unwrap_or_default();
 
     let kpis = kpi_effects(&drill_model, &drill_table, &base_table);
-    let thresholds = thresholds(&drill_model, &drill_out, &base_out);
-    let bottlenecks = stories(&drill_model, &drill_out, &base_out, def.start);
+    let thresholds = thresholds(&drill_model, &drill_out.rows, &base_out.rows);
+    let bottlenecks = stories(&drill_model, &drill_out, &base_out, &facts, def.start);
     let recovery_hours = if bottlenecks.iter().any(|b| b.affected && !b.recovered) {
         None
     } else {
@@ -246,9 +273,10 @@ pub(crate) fn drill(file: &Path, args: &CompareArgs) -> Result<()> {
             )
         })?;
         prepare(&mut m);
-        let (out, _) = run_replications(&m, threads, false, true)?;
+        let (out, _) = run_replications(&m, threads, true)?;
         let (_, table) = hospsim_sim::runner::summarize(&m, &out, threads);
         let fired: Vec<f64> = drill_out
+            .rows
             .iter()
             .map(|o| o.responses_fired.get(i).copied().unwrap_or(f64::NAN))
             .collect();
@@ -261,8 +289,12 @@ pub(crate) fn drill(file: &Path, args: &CompareArgs) -> Result<()> {
             effect: kpi_effects(&drill_model, &drill_table, &table),
         });
     }
-    let turned_away =
-        drill_out.iter().map(|o| o.diverted as f64).sum::<f64>() / drill_out.len() as f64;
+    let turned_away = drill_out
+        .rows
+        .iter()
+        .map(|o| o.diverted as f64)
+        .sum::<f64>()
+        / drill_out.len().max(1) as f64;
     let report = DrillReport {
         schema_version: 1,
         drill: def.name.clone(),
@@ -277,17 +309,15 @@ pub(crate) fn drill(file: &Path, args: &CompareArgs) -> Result<()> {
         thresholds,
         bottlenecks,
         responses,
-        supplies: supplies(&drill_model, &drill_out, &base_out),
+        supplies: supplies(&drill_model, &drill_out.rows, &base_out.rows),
     };
-    let out_dir = output_dir(&args.out, &format!("drill {}", def.name))?;
     let json = crate::output::json_bytes(&report)?;
-    let mut written = vec![write_atomic(&out_dir, "drill.json", &json)?];
-    written.push(write_atomic(
-        &out_dir,
+    out_dir.write("drill.json", &json)?;
+    out_dir.write(
         "timeline.csv",
         timeline_csv(&drill_model, &drill_out, &base_out, def.start).as_bytes(),
-    )?);
-    let view = drill_view(
+    )?;
+    let mut view = drill_view(
         &report,
         &drill_model,
         &drill_out,
@@ -295,16 +325,16 @@ pub(crate) fn drill(file: &Path, args: &CompareArgs) -> Result<()> {
         (def.start, def.end),
         lang,
     );
-    written.push(write_atomic(
-        &out_dir,
-        "report.html",
-        view.render()?.as_bytes(),
-    )?);
-    crate::output::announce(args.quiet, &drill_text(&report), &written);
-    Ok(())
+    view.overrides = args.sets.clone();
+    out_dir.write("report.html", view.render()?.as_bytes())?;
+    let prov = crate::staging::Provenance::new(&args.sets)
+        .scenario(&loaded)?
+        .run(seed, reps, threads);
+    let written = out_dir.commit(&prov)?;
+    crate::output::announce(args.quiet, &drill_text(&report), &written)
 }
 
-fn thresholds(m: &Model, drill: &[RepOutput], base: &[RepOutput]) -> Vec<Threshold> {
+fn thresholds(m: &Model, drill: &[RepRow], base: &[RepRow]) -> Vec<Threshold> {
     let mut out = vec![];
     for (k, def) in m.kpis.iter().enumerate() {
         let KpiKind::Duration {
@@ -315,7 +345,7 @@ fn thresholds(m: &Model, drill: &[RepOutput], base: &[RepOutput]) -> Vec<Thresho
         else {
             continue;
         };
-        let over = |o: &[RepOutput]| -> Vec<f64> {
+        let over = |o: &[RepRow]| -> Vec<f64> {
             o.iter()
                 .map(|r| (r.kpis[k].n - r.kpis[k].within) as f64)
                 .collect()
@@ -334,16 +364,51 @@ fn thresholds(m: &Model, drill: &[RepOutput], base: &[RepOutput]) -> Vec<Thresho
     out
 }
 
-/// Resources and the number of samples every replication of both runs has.
-fn sample_grid(m: &Model, drill: &[RepOutput], base: &[RepOutput]) -> (usize, usize) {
-    let n_res = m.resources.len();
-    let n_samples = drill
-        .iter()
-        .chain(base)
-        .map(|o| o.samples.len() / n_res.max(1))
-        .min()
-        .unwrap_or(0);
-    (n_res, n_samples)
+/// What one pair of replications (the drill and its baseline on the same
+/// seeds) says of each resource after the drill's start: when it first
+/// saturated (full, with a longer queue than its baseline; hours, NaN if
+/// never) and the peak demand (busy units + queue) of each.
+pub(super) struct PairFacts {
+    first_saturation: Vec<f64>,
+    drill_peak: Vec<f64>,
+    base_peak: Vec<f64>,
+}
+
+fn pair_facts(m: &Model, d: &RepOutput, b: &RepOutput, start: f64) -> PairFacts {
+    let n_res = m.resources.len().max(1);
+    let n_samples = (d.samples.len() / n_res).min(b.samples.len() / n_res);
+    let k0 = ((start / m.sample_interval).ceil() as usize).min(n_samples);
+    let mut facts = PairFacts {
+        first_saturation: vec![],
+        drill_peak: vec![],
+        base_peak: vec![],
+    };
+    for r in 0..m.resources.len() {
+        let hit = (k0..n_samples).find(|&k| {
+            let (s, sb) = (d.samples[k * n_res + r], b.samples[k * n_res + r]);
+            s[0] >= s[2] && s[1] >= sb[1] + 1.0
+        });
+        facts.first_saturation.push(
+            hit.map(|k| (k as f64 * m.sample_interval - start) / 60.0)
+                .unwrap_or(f64::NAN),
+        );
+        let peak = |o: &RepOutput| {
+            (k0..n_samples)
+                .map(|k| (o.samples[k * n_res + r][0] + o.samples[k * n_res + r][1]) as f64)
+                .fold(0.0, f64::max)
+        };
+        facts.drill_peak.push(peak(d));
+        facts.base_peak.push(peak(b));
+    }
+    facts
+}
+
+/// Resources and the number of samples both runs have.
+fn sample_grid(m: &Model, drill: &Replications, base: &Replications) -> (usize, usize) {
+    (
+        m.resources.len(),
+        drill.samples.len().min(base.samples.len()),
+    )
 }
 
 /// Index of the last sample at or before time `t` (clamped to the run).
@@ -352,39 +417,37 @@ fn sample_at(m: &Model, t: f64, n_samples: usize) -> usize {
 }
 
 /// Mean across replications of field `f` (0 busy, 1 queue, 2 capacity) at sample `k`.
-fn mean_at(o: &[RepOutput], n_res: usize, k: usize, r: usize, f: usize) -> f64 {
-    o.iter()
-        .map(|x| x.samples[k * n_res + r][f] as f64)
-        .sum::<f64>()
-        / o.len() as f64
+fn mean_at(o: &Replications, m: &Model, k: usize, r: usize, f: usize) -> f64 {
+    let s = o.samples.at(m, k, r);
+    match f {
+        0 => s.busy[0],
+        1 => s.queue[0],
+        _ => s.capacity,
+    }
 }
 
-fn stories(m: &Model, drill: &[RepOutput], base: &[RepOutput], start: f64) -> Vec<ResourceStory> {
-    let (n_res, n_samples) = sample_grid(m, drill, base);
+fn stories(
+    m: &Model,
+    drill: &Replications,
+    base: &Replications,
+    facts: &[PairFacts],
+    start: f64,
+) -> Vec<ResourceStory> {
+    let (_, n_samples) = sample_grid(m, drill, base);
     // The first sample at or after the drill's start.
     let k0 = ((start / m.sample_interval).ceil() as usize).min(n_samples);
     let hold = (RECOVERY_HOLD_MIN / m.sample_interval).ceil() as usize;
     let mut out = vec![];
     for (r, def) in m.resources.iter().enumerate() {
         // Saturation, per replication against its own baseline.
-        let mut first = vec![];
-        for (d, b) in drill.iter().zip(base) {
-            let hit = (k0..n_samples).find(|&k| {
-                let (s, sb) = (d.samples[k * n_res + r], b.samples[k * n_res + r]);
-                s[0] >= s[2] && s[1] >= sb[1] + 1.0
-            });
-            first.push(
-                hit.map(|k| (k as f64 * m.sample_interval - start) / 60.0)
-                    .unwrap_or(f64::NAN),
-            );
-        }
+        let first: Vec<f64> = facts.iter().map(|f| f.first_saturation[r]).collect();
         let saturated_share =
             first.iter().filter(|x| x.is_finite()).count() as f64 / first.len().max(1) as f64;
         // Recovery, on the means across replications averaged over 24-hour
         // windows (single 15-minute samples are too noisy): the end of the last
         // window that is off the baseline by more than the tolerance.
-        let series = |o: &[RepOutput], f: usize| -> Vec<f64> {
-            (0..n_samples).map(|k| mean_at(o, n_res, k, r, f)).collect()
+        let series = |o: &Replications, f: usize| -> Vec<f64> {
+            (0..n_samples).map(|k| mean_at(o, m, k, r, f)).collect()
         };
         let (dq, bq, db, bb) = (
             series(drill, 1),
@@ -421,24 +484,15 @@ fn stories(m: &Model, drill: &[RepOutput], base: &[RepOutput], start: f64) -> Ve
             ),
             Some(_) => (None, false),
         };
-        let peak = |o: &[RepOutput]| -> (f64, Vec<f64>) {
-            let mean_peak = (k0..n_samples)
-                .map(|k| mean_at(o, n_res, k, r, 0) + mean_at(o, n_res, k, r, 1))
-                .fold(0.0, f64::max);
-            let per_rep = o
-                .iter()
-                .map(|x| {
-                    (k0..n_samples)
-                        .map(|k| (x.samples[k * n_res + r][0] + x.samples[k * n_res + r][1]) as f64)
-                        .fold(0.0, f64::max)
-                })
-                .collect();
-            (mean_peak, per_rep)
+        let mean_peak = |o: &Replications| {
+            (k0..n_samples)
+                .map(|k| mean_at(o, m, k, r, 0) + mean_at(o, m, k, r, 1))
+                .fold(0.0, f64::max)
         };
-        let (peak_mean, mut per_rep) = peak(drill);
-        let (base_peak, _) = peak(base);
+        let (peak_mean, base_peak) = (mean_peak(drill), mean_peak(base));
+        let mut per_rep: Vec<f64> = facts.iter().map(|f| f.drill_peak[r]).collect();
         let caps: Vec<f64> = (k0..n_samples)
-            .map(|k| mean_at(drill, n_res, k, r, 2))
+            .map(|k| mean_at(drill, m, k, r, 2))
             .collect();
         out.push(ResourceStory {
             id: def.name.clone(),
@@ -462,35 +516,29 @@ fn stories(m: &Model, drill: &[RepOutput], base: &[RepOutput], start: f64) -> Ve
     out
 }
 
-fn timeline_csv(m: &Model, drill: &[RepOutput], base: &[RepOutput], start: f64) -> String {
-    let (n_res, n_samples) = sample_grid(m, drill, base);
+fn timeline_csv(m: &Model, drill: &Replications, base: &Replications, start: f64) -> String {
+    let (_, n_samples) = sample_grid(m, drill, base);
     let k0 = sample_at(m, start - 24.0 * 60.0, n_samples);
     let mut out = String::from(
         "time,hours_from_drill_start,resource,drill_busy_mean,drill_busy_p95,drill_queue_mean,drill_queue_p95,baseline_busy_mean,baseline_queue_mean,drill_capacity_mean\n",
     );
-    let mut buf = Vec::with_capacity(drill.len());
     for k in k0..n_samples {
         let t = k as f64 * m.sample_interval;
         let stamp = timestamp(m, t);
         for (r, def) in m.resources.iter().enumerate() {
-            let mut p95 = |f: usize| {
-                buf.clear();
-                buf.extend(drill.iter().map(|o| o.samples[k * n_res + r][f] as f64));
-                sample_percentile(&mut buf, 95.0)
-            };
-            let (bp, qp) = (p95(0), p95(1));
+            let (d, b) = (drill.samples.at(m, k, r), base.samples.at(m, k, r));
             let _ = writeln!(
                 out,
                 "{stamp},{},{},{},{},{},{},{},{},{}",
                 csv_num((t - start) / 60.0),
                 def.name,
-                csv_num(mean_at(drill, n_res, k, r, 0)),
-                csv_num(bp),
-                csv_num(mean_at(drill, n_res, k, r, 1)),
-                csv_num(qp),
-                csv_num(mean_at(base, n_res, k, r, 0)),
-                csv_num(mean_at(base, n_res, k, r, 1)),
-                csv_num(mean_at(drill, n_res, k, r, 2))
+                csv_num(d.busy[0]),
+                csv_num(d.busy[2]),
+                csv_num(d.queue[0]),
+                csv_num(d.queue[2]),
+                csv_num(b.busy[0]),
+                csv_num(b.queue[0]),
+                csv_num(d.capacity)
             );
         }
     }

@@ -203,13 +203,13 @@ pub(super) fn drill_text(d: &DrillReport) -> String {
 pub(super) fn drill_view(
     d: &DrillReport,
     m: &Model,
-    drill: &[RepOutput],
-    base: &[RepOutput],
+    drill: &Replications,
+    base: &Replications,
     (start, end): (f64, f64),
     lang: hospsim_reports::Lang,
 ) -> hospsim_reports::DrillView {
     use hospsim_reports::pages::{BottleneckRow, TimelineSeries};
-    let (n_res, n_samples) = sample_grid(m, drill, base);
+    let (_, n_samples) = sample_grid(m, drill, base);
     let k0 = sample_at(m, start - 24.0 * 60.0, n_samples);
     // The charts show the event and three days after it (timeline.csv has the rest);
     // at most ~600 points per line, consecutive samples averaged.
@@ -237,15 +237,10 @@ pub(super) fn drill_view(
                 };
                 t.hours
                     .push(avg(&|k| (k as f64 * m.sample_interval - start) / 60.0));
-                t.drill_queue.push(avg(&|k| mean_at(drill, n_res, k, r, 1)));
-                t.base_queue.push(avg(&|k| mean_at(base, n_res, k, r, 1)));
-                t.drill_queue_p95.push(avg(&|k| {
-                    let mut buf: Vec<f64> = drill
-                        .iter()
-                        .map(|o| o.samples[k * n_res + r][1] as f64)
-                        .collect();
-                    sample_percentile(&mut buf, 95.0)
-                }));
+                t.drill_queue.push(avg(&|k| mean_at(drill, m, k, r, 1)));
+                t.base_queue.push(avg(&|k| mean_at(base, m, k, r, 1)));
+                t.drill_queue_p95
+                    .push(avg(&|k| drill.samples.at(m, k, r).queue[2]));
             }
             Some(t)
         })
@@ -316,5 +311,6 @@ pub(super) fn drill_view(
         recovery_hours: d.recovery_hours,
         turned_away: d.turned_away_per_replication,
         files: vec!["drill.json".into(), "timeline.csv".into()],
+        overrides: vec![],
     }
 }

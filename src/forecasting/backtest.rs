@@ -1,11 +1,14 @@
 //! `hospsim backtest`: rolling-origin evaluation of the chosen models on every series.
 
 use super::*;
-use crate::output::{announce, csv_num, csv_text, json_bytes, write_atomic};
+use crate::output::{announce, csv_num, csv_text, json_bytes};
 use crate::table::{num, render};
 use hospsim_forecast::backtest::{self, Config, Scores};
 use hospsim_reports::pages::BacktestView;
 use std::fmt::Write as _;
+
+/// Most forecast origins of a backtest.
+const MAX_FOLDS: usize = 1000;
 
 /// `hospsim backtest`.
 pub(crate) fn backtest(
@@ -15,19 +18,45 @@ pub(crate) fn backtest(
     step: Option<usize>,
     out: Option<PathBuf>,
 ) -> Result<()> {
-    let p = prepare(args)?;
-    let models = parse_models(models)?;
     if folds == 0 {
         bail!("--folds must be at least 1");
     }
+    if folds > MAX_FOLDS {
+        bail!("--folds {folds}: at most {MAX_FOLDS} forecast origins");
+    }
+    if step == Some(0) {
+        bail!(
+            "--step must be at least 1: with 0 every fold would forecast from the same origin, and their average would look more certain than it is"
+        );
+    }
+    let p = prepare(args)?;
+    let models = parse_models(models)?;
+    let step = step.unwrap_or(args.horizon);
+    // The longest series must hold every fold asked for: a silent cut would
+    // report fewer origins than asked.
+    let min_train = 2usize;
+    if let Some(longest) = p.data.series.iter().max_by_key(|s| s.y.len()) {
+        let n = longest.y.len();
+        let fits = n
+            .checked_sub(args.horizon + min_train)
+            .map_or(0, |room| room / step + 1);
+        if fits < folds {
+            bail!(
+                "--folds {folds}: the longest series ('{}', {n} steps) holds {fits} fold(s) of horizon {} every {step} step(s) after a training part of at least {min_train}\n  hint: ask for at most {fits} folds, or a shorter --step or --horizon",
+                longest.id,
+                args.horizon
+            );
+        }
+    }
+    let mut dir = output_folder(out, "out/backtest")?;
     let cfg = Config {
         horizon: args.horizon,
         folds,
-        step: step.unwrap_or(args.horizon).max(1),
+        step,
         levels: p.levels.clone(),
         season_length: p.season,
         non_negative: !args.allow_negative,
-        min_train: 2,
+        min_train,
     };
     type PerSeries = Vec<(Scores, Option<backtest::Fold>)>;
     let results: Vec<PerSeries> = for_each_series_model(&p, args, &models, |s, name, spec| {
@@ -35,7 +64,6 @@ pub(crate) fn backtest(
         let (scores, folds) = backtest::evaluate(&s.y, features.as_ref(), spec, name, &cfg);
         (scores, folds.into_iter().last())
     })?;
-    let dir = output_folder(out, "out/backtest")?;
     let cov_cols: Vec<String> = p
         .levels
         .iter()
@@ -100,10 +128,8 @@ pub(crate) fn backtest(
             m.fit_seconds
         );
     }
-    let mut written = vec![
-        write_atomic(&dir, "metrics.csv", metrics.as_bytes())?,
-        write_atomic(&dir, "per_series.csv", per_series.as_bytes())?,
-    ];
+    dir.write("metrics.csv", metrics.as_bytes())?;
+    dir.write("per_series.csv", per_series.as_bytes())?;
     let json = serde_json::json!({
         "schema_version": 1,
         "command": "backtest",
@@ -124,7 +150,7 @@ pub(crate) fn backtest(
             "fit_seconds": m.fit_seconds,
         })).collect::<Vec<_>>(),
     });
-    written.push(write_atomic(&dir, "backtest.json", &json_bytes(&json)?)?);
+    dir.write("backtest.json", &json_bytes(&json)?)?;
     let head: Vec<String> = [
         "rank", "model", "MASE", "MAE", "RMSE", "sMAPE %", "WAPE", "pinball",
     ]
@@ -214,10 +240,11 @@ pub(crate) fn backtest(
             ],
         };
         let html = hospsim_reports::pages::backtest_page(&view)?;
-        written.push(write_atomic(&dir, "report.html", html.as_bytes())?);
+        dir.write("report.html", html.as_bytes())?;
     }
+    let written = dir.commit(&provenance(args)?)?;
     if !args.quiet {
-        println!(
+        outln!(
             "Backtest of {} series ({}, season {}): horizon {}, {} fold(s) every {} steps; means over the {common_count} series every model could score, best MASE first",
             p.data.series.len(),
             p.data.frequency.name(),
@@ -225,13 +252,12 @@ pub(crate) fn backtest(
             cfg.horizon,
             cfg.folds,
             cfg.step
-        );
+        )?;
         let mut all = vec![head];
         all.extend(table_rows);
-        print!("{}", render(&all));
+        out!("{}", render(&all))?;
     }
-    announce(args.quiet, "Wrote", &written);
-    Ok(())
+    announce(args.quiet, "Wrote", &written)
 }
 
 /// MAE, RMSE, MASE, sMAPE, WAPE, pinball, then coverage per level, as CSV cells.

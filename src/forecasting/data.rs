@@ -9,6 +9,10 @@ use jiff::civil::{Date, DateTime};
 use std::collections::HashMap;
 use std::path::Path;
 
+/// Largest magnitude of a series value: squares and sums of such values stay
+/// far from overflowing, so a forecast is never infinite.
+pub(crate) const MAX_VALUE: f64 = 1e15;
+
 /// Spacing of the observations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Frequency {
@@ -168,7 +172,13 @@ pub(crate) fn read(path: &Path, target: &str, fill: Fill, allow_negative: bool) 
         with_time |= has_time;
         let y_text = record.get(y_col).unwrap_or("");
         let y = match y_text.parse::<f64>() {
-            Ok(v) if v.is_finite() => v,
+            Ok(v) if v.is_finite() && v.abs() <= MAX_VALUE => v,
+            Ok(v) if v.is_finite() => {
+                problems.push(format!(
+                    "{shown}:{line}: {target} = {y_text} is beyond the {MAX_VALUE:e} a series value may be (models would overflow)"
+                ));
+                continue;
+            }
             _ => {
                 problems.push(format!(
                     "{shown}:{line}: {target} `{y_text}` is not a number"

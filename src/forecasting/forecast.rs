@@ -1,7 +1,7 @@
 //! `hospsim forecast`: fit every series with the chosen models and write the forecasts.
 
 use super::*;
-use crate::output::{announce, csv_num, csv_text, json_bytes, write_atomic};
+use crate::output::{announce, csv_num, csv_text, json_bytes};
 use crate::table::{num, render};
 use hospsim_forecast::Input;
 use hospsim_reports::pages::ForecastView;
@@ -35,6 +35,7 @@ pub(crate) fn forecast(args: &SeriesArgs, options: ForecastOptions) -> Result<()
     let p = prepare(args)?;
     let models = parse_models(&models)?;
     let h = args.horizon;
+    let mut dir = output_folder(out, "out/forecast")?;
     let results: Vec<Vec<SeriesForecast>> =
         for_each_series_model(&p, args, &models, |s, name, spec| {
             let features = features_for(&p, s, spec, h);
@@ -70,7 +71,6 @@ pub(crate) fn forecast(args: &SeriesArgs, options: ForecastOptions) -> Result<()
                 },
             }
         })?;
-    let dir = output_folder(out, "out/forecast")?;
 
     let mut csv = String::from("unique_id,ds,model,mean");
     for l in &p.levels {
@@ -118,10 +118,8 @@ pub(crate) fn forecast(args: &SeriesArgs, options: ForecastOptions) -> Result<()
             }
         }
     }
-    let mut written = vec![
-        write_atomic(&dir, "forecasts.csv", csv.as_bytes())?,
-        write_atomic(&dir, "models.csv", models_csv.as_bytes())?,
-    ];
+    dir.write("forecasts.csv", csv.as_bytes())?;
+    dir.write("models.csv", models_csv.as_bytes())?;
     if with_fitted {
         let mut fitted_csv = String::from("unique_id,ds,model,y,fitted,residual\n");
         for (s, per_model) in p.data.series.iter().zip(&results) {
@@ -140,7 +138,7 @@ pub(crate) fn forecast(args: &SeriesArgs, options: ForecastOptions) -> Result<()
                 }
             }
         }
-        written.push(write_atomic(&dir, "fitted.csv", fitted_csv.as_bytes())?);
+        dir.write("fitted.csv", fitted_csv.as_bytes())?;
     }
     let summary = serde_json::json!({
         "schema_version": 1,
@@ -156,7 +154,7 @@ pub(crate) fn forecast(args: &SeriesArgs, options: ForecastOptions) -> Result<()
         "failed_fits": failures,
         "filled_steps": p.data.series.iter().map(|s| s.filled).sum::<usize>(),
     });
-    written.push(write_atomic(&dir, "forecast.json", &json_bytes(&summary)?)?);
+    dir.write("forecast.json", &json_bytes(&summary)?)?;
     if !args.no_report {
         let charts = p
             .data
@@ -210,26 +208,26 @@ pub(crate) fn forecast(args: &SeriesArgs, options: ForecastOptions) -> Result<()
             ],
         };
         let html = hospsim_reports::pages::forecast_page(&view)?;
-        written.push(write_atomic(&dir, "report.html", html.as_bytes())?);
+        dir.write("report.html", html.as_bytes())?;
     }
+    let written = dir.commit(&provenance(args)?)?;
     if !args.quiet {
-        print_forecast_table(&p, &results, h);
+        print_forecast_table(&p, &results, h)?;
         if failures > 0 {
-            println!("{failures} fit(s) failed; models.csv gives each reason.");
+            outln!("{failures} fit(s) failed; models.csv gives each reason.")?;
         }
     }
-    announce(args.quiet, "Wrote", &written);
-    Ok(())
+    announce(args.quiet, "Wrote", &written)
 }
 
-fn print_forecast_table(p: &Prepared, results: &[Vec<SeriesForecast>], h: usize) {
-    println!(
+fn print_forecast_table(p: &Prepared, results: &[Vec<SeriesForecast>], h: usize) -> Result<()> {
+    outln!(
         "{} series ({} rows, {}, season {}), horizon {h}",
         p.data.series.len(),
         p.data.rows,
         p.data.frequency.name(),
         p.season
-    );
+    )?;
     let mut rows = vec![{
         let mut head = vec![
             "series".to_string(),
@@ -274,11 +272,12 @@ fn print_forecast_table(p: &Prepared, results: &[Vec<SeriesForecast>], h: usize)
             rows.push(row);
         }
     }
-    print!("{}", render(&rows));
+    out!("{}", render(&rows))?;
     if p.data.series.len() > 8 {
-        println!(
+        outln!(
             "... {} more series in forecasts.csv",
             p.data.series.len() - 8
-        );
+        )?;
     }
+    Ok(())
 }

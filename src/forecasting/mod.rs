@@ -9,6 +9,8 @@ mod forecast;
 pub(crate) use backtest::backtest;
 pub(crate) use forecast::{ForecastOptions, forecast};
 
+#[allow(unused_imports)]
+use anyhow::anyhow;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use data::{Dataset, Fill, Series};
@@ -64,10 +66,21 @@ struct Prepared {
     holidays: Vec<jiff::civil::Date>,
 }
 
+/// Longest forecast horizon, in steps of the series (100,000 hours is over
+/// eleven years).
+const MAX_HORIZON: usize = 100_000;
+
 fn prepare(args: &SeriesArgs) -> Result<Prepared> {
     if args.horizon == 0 {
         bail!("--horizon must be at least 1");
     }
+    if args.horizon > MAX_HORIZON {
+        bail!(
+            "--horizon {}: at most {MAX_HORIZON} steps\n  hint: the horizon counts steps of the series (days for daily data, months for monthly)",
+            args.horizon
+        );
+    }
+    crate::thread_count(args.threads)?;
     let mut levels = args.levels.clone();
     if let Some(bad) = levels.iter().find(|l| !(**l > 0.0 && **l < 100.0)) {
         bail!("--levels: {bad} is not a level in percent between 0 and 100 (e.g. --levels 80,95)");
@@ -88,6 +101,19 @@ fn prepare(args: &SeriesArgs) -> Result<Prepared> {
             );
         }
         data.series.retain(|s| args.ids.contains(&s.id));
+    }
+    // Every step of the horizon must have a date: the calendar ends at 9999-12-31.
+    for s in &data.series {
+        let dates = data::future(s, data.frequency, args.horizon).len();
+        if dates < args.horizon {
+            bail!(
+                "--horizon {}: series '{}' ends {}, and only {dates} {} steps fit before the calendar ends (9999-12-31)",
+                args.horizon,
+                s.id,
+                data::format_ds(s.ds[s.ds.len() - 1], data.with_time),
+                data.frequency.name()
+            );
+        }
     }
     let season = args
         .season
@@ -117,11 +143,10 @@ fn parse_models(names: &[String]) -> Result<Vec<(String, ModelSpec)>> {
 }
 
 fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
-    let mut b = rayon::ThreadPoolBuilder::new();
-    if let Some(t) = threads {
-        b = b.num_threads(t.max(1));
-    }
-    b.build().context("cannot start worker threads")
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(crate::thread_count(threads)?)
+        .build()
+        .context("cannot start worker threads")
 }
 
 fn progress(quiet: bool, total: usize, what: &str) -> ProgressBar {
@@ -149,30 +174,41 @@ fn for_each_series_model<T: Send>(
     use std::sync::atomic::{AtomicUsize, Ordering};
     let bar = progress(args.quiet, p.data.series.len(), "series");
     let done = AtomicUsize::new(0);
-    let results = pool(args.threads)?.install(|| {
+    let results: Vec<Option<Vec<T>>> = pool(args.threads)?.install(|| {
         p.data
             .series
             .par_iter()
             .map(|s| {
+                // Stops early at an interrupt: the series left are not fitted.
+                if crate::interrupt::interrupted() {
+                    return None;
+                }
                 let out = models
                     .iter()
                     .map(|(name, spec)| each(s, name, spec))
                     .collect();
                 bar.set_position(done.fetch_add(1, Ordering::Relaxed) as u64 + 1);
-                out
+                Some(out)
             })
             .collect()
     });
     bar.finish_and_clear();
-    Ok(results)
+    crate::interrupt::check()?;
+    Ok(results.into_iter().flatten().collect())
 }
 
-/// The output folder, created if needed.
-fn output_folder(out: Option<PathBuf>, default: &str) -> Result<PathBuf> {
-    let dir = out.unwrap_or_else(|| PathBuf::from(default));
-    std::fs::create_dir_all(&dir)
-        .with_context(|| format!("cannot create the output folder {}", dir.display()))?;
-    Ok(dir)
+/// The results folder: `--out` or the default.
+fn output_folder(out: Option<PathBuf>, default: &str) -> Result<crate::staging::Staged> {
+    crate::staging::Staged::begin(&out.unwrap_or_else(|| PathBuf::from(default)))
+}
+
+/// What `run.json` records of a forecast or backtest: its inputs.
+fn provenance(args: &SeriesArgs) -> Result<crate::staging::Provenance> {
+    let mut prov = crate::staging::Provenance::new(&[]).input("series", &args.data)?;
+    if let Some(h) = &args.holidays {
+        prov = prov.input("holidays", h)?;
+    }
+    Ok(prov)
 }
 
 fn features_for(p: &Prepared, s: &Series, spec: &ModelSpec, h: usize) -> Option<Features> {

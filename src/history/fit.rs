@@ -31,7 +31,7 @@ pub(crate) fn fit(
             read.visits.days() * 24.0
         ));
     }
-    let dir = crate::output_dir(out, "fitted")?;
+    let mut dir = crate::output_dir(out, "fitted")?;
     let name = name.unwrap_or_else(|| {
         format!(
             "Fitted from {}",
@@ -51,37 +51,17 @@ pub(crate) fn fit(
     load::load_text("fitted.toml", &text, &[]).map_err(|e| {
         anyhow!("the fitted scenario does not compile (a hospsim bug, please report it): {e:#}")
     })?;
-    let mut written = vec![output::write_atomic(&dir, "fitted.toml", text.as_bytes())?];
-    written.push(output::write_atomic(
-        &dir,
-        "fit_report.csv",
-        &fit_report_csv(&report),
-    )?);
-    written.push(output::write_atomic(
-        &dir,
-        "fit.json",
-        &output::json_bytes(&fit_json(&report, &read))?,
-    )?);
+    dir.write("fitted.toml", text.as_bytes())?;
+    dir.write("fit_report.csv", &fit_report_csv(&report))?;
+    dir.write("fit.json", &output::json_bytes(&fit_json(&report, &read))?)?;
     if !read.rejects.is_empty() {
-        written.push(output::write_atomic(
-            &dir,
-            "rejects.csv",
-            &rejects_csv(&read),
-        )?);
+        dir.write("rejects.csv", &rejects_csv(&read))?;
     }
-    written.push(output::write_atomic(
-        &dir,
-        "arrivals_daily.csv",
-        &arrivals_daily_csv(&read),
-    )?);
-    written.push(output::write_atomic(
-        &dir,
-        "report.html",
-        fit_page(&report, &read)?.as_bytes(),
-    )?);
+    dir.write("arrivals_daily.csv", &arrivals_daily_csv(&read))?;
+    dir.write("report.html", fit_page(&report, &read)?.as_bytes())?;
+    let written = dir.commit(&crate::staging::Provenance::new(&[]).input("log", log)?)?;
     let text = fit_table(&report, &read);
-    output::announce(quiet, &text, &written);
-    Ok(())
+    output::announce(quiet, &text, &written)
 }
 
 /// Writes a CSV row padded with empty fields to the fit report's 19 columns.

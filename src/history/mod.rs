@@ -13,7 +13,7 @@ pub(crate) use read::{Known, ReadLog, read_log};
 pub(crate) use validate::{ValidateArgs, validate};
 
 use crate::{load, output};
-use anyhow::{Result, anyhow};
+use anyhow::{Context, Result, anyhow};
 use hospsim_sim::Model;
 use hospsim_sim::history::visits::visit_label;
 use hospsim_sim::history::{Event, LogRow, NO_UNIT};
@@ -99,51 +99,40 @@ pub(crate) fn generate_history(
         .unwrap_or_default();
     let start = time::civil_minutes(model.start);
     let origin = start + model.warmup;
-    let bytes = log_csv(&model, &rows, start);
-    let dir = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)
-        .map_err(|e| anyhow!("cannot create folder {}: {e}", dir.display()))?;
-    let name = out
-        .file_name()
-        .ok_or_else(|| anyhow!("--out {} names no file", out.display()))?
-        .to_string_lossy()
-        .to_string();
-    let mut written = vec![output::write_atomic(dir, &name, &bytes)?];
-    let v = hospsim_sim::history::Visits::of_model(&model, &rows);
-    if let Some(c) = census {
-        let cdir = c
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let cname = c
-            .file_name()
-            .ok_or_else(|| anyhow!("--census {} names no file", c.display()))?
-            .to_string_lossy()
-            .to_string();
-        written.push(output::write_atomic(
-            cdir,
-            &cname,
-            &census_csv(&model, &snapshot, start),
-        )?);
+    // Each file is written beside its target under a temporary name and
+    // renamed into place only when whole.
+    let (log_file, mut w) = crate::staging::StagedFile::begin(out)?;
+    std::io::Write::write_all(&mut w, &log_csv(&model, &rows, start))
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    let census_file = match census {
+        Some(c) => {
+            let (f, mut cw) = crate::staging::StagedFile::begin(c)?;
+            std::io::Write::write_all(&mut cw, &census_csv(&model, &snapshot, start))
+                .with_context(|| format!("cannot write {}", c.display()))?;
+            Some((f, cw))
+        }
+        None => None,
+    };
+    let mut written = vec![log_file.commit(w)?];
+    if let Some((f, cw)) = census_file {
+        written.push(f.commit(cw)?);
     }
+    let v = hospsim_sim::history::Visits::of_model(&model, &rows);
     if !quiet {
-        println!(
+        outln!(
             "{}: {} visits, {} events over {days} days from {} (after {} days of warm-up), seed {seed}",
             model.name,
             v.visits.len(),
             rows.len(),
             time::format_minutes(origin),
             warm / 1440.0
-        );
+        )?;
         if model.history.unit_names.is_empty() {
-            println!(
+            outln!(
                 "  note: the scenario has no [history.units]: the log has arrivals and departures only"
-            );
+            )?;
         }
-        output::announce(false, "", &written);
+        output::announce(false, "", &written)?;
     }
     Ok(())
 }

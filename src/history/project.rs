@@ -245,6 +245,9 @@ fn forecast_rates(
     Ok(out)
 }
 
+/// Longest a census may be older than the projection's start.
+const MAX_CENSUS_AGE_DAYS: f64 = 7.0;
+
 pub(crate) fn project(a: &ProjectArgs) -> Result<()> {
     if a.hours == 0 || a.hours > 24 * 366 {
         return Err(anyhow!("--hours must be between 1 and 8784"));
@@ -264,13 +267,34 @@ pub(crate) fn project(a: &ProjectArgs) -> Result<()> {
         ));
     }
     let at = at.ceil();
+    // A projection starts from the patients in hospital now: a census far older
+    // than --at says nothing about who is in then.
+    let latest = rows
+        .iter()
+        .map(|r| r.admitted.max(r.arrived))
+        .fold(f64::NEG_INFINITY, f64::max);
+    if latest.is_finite() && at - latest > MAX_CENSUS_AGE_DAYS * 1440.0 {
+        return Err(anyhow!(
+            "--at {}: the snapshot's latest event is at {}, {:.0} days earlier; a projection starts from the patients in hospital at --at\n  hint: take a census nearer the time (at most {MAX_CENSUS_AGE_DAYS:.0} days before --at), or leave --at out to project from the snapshot's own time",
+            time::format_minutes(at),
+            time::format_minutes(latest),
+            (at - latest) / 1440.0
+        ));
+    }
+    if latest.is_finite() && at - latest > 1440.0 && !a.quiet {
+        note!(
+            "warning: the snapshot's latest event is at {}, {:.1} days before --at; patients who came or left since are not in it",
+            time::format_minutes(latest),
+            (at - latest) / 1440.0
+        );
+    }
     let mut sets = a.sets.clone();
     sets.push(format!("sim.start=\"{}\"", &time::format_minutes(at)[..16]));
     sets.push(format!("sim.horizon=\"{} h\"", a.hours));
     sets.push("sim.warmup=\"0 min\"".into());
     sets.push("sim.sample_interval=\"1 h\"".into());
     let loaded = load::load_file(&a.scenario, &sets)?;
-    let mut model = loaded.model;
+    let mut model = loaded.model.clone();
     crate::apply_run_options(&mut model, Some(a.reps), a.seed)?;
     let h = &model.history;
     if h.unit_names.is_empty() {
@@ -342,40 +366,66 @@ pub(crate) fn project(a: &ProjectArgs) -> Result<()> {
         }
     }
     let threads = crate::thread_count(a.threads)?;
-    let dir = crate::output_dir(&a.out, &format!("project_{}", loaded.scenario.name))?;
-    let (reps, _) = crate::run_replications(&model, threads, false, a.quiet)?;
-
-    // Per hour and unit: patients holding the unit's resources, across replications.
-    let n_res = model.resources.len();
+    let mut dir = crate::output_dir(&a.out, &format!("project_{}", loaded.scenario.name))?;
     let units = &model.history.unit_names;
+    // Per hour and unit, folded replication by replication: patients holding
+    // the unit's resources (exact counts, for percentiles), how often it was
+    // full, patients waiting for it, its capacity.
+    #[derive(Clone, Default)]
+    struct Cell {
+        occupied: hospsim_sim::stats::ValueCounts,
+        full: u64,
+        waiting: f64,
+        capacity: f64,
+    }
+    let n_res = model.resources.len();
+    let mut cells = vec![vec![Cell::default(); hours + 1]; units.len()];
+    let bar = crate::progress_bar(model.replications, &model.name, a.quiet);
+    let m = &model;
+    hospsim_sim::runner::replicate(
+        model.replications,
+        threads,
+        Some(crate::interrupt::flag()),
+        &|rep, stop| hospsim_sim::runner::one(m, rep, false, false, stop),
+        &mut |_, r| {
+            for (u, row) in cells.iter_mut().enumerate() {
+                let res = &m.history.unit_resources[u];
+                for (k, cell) in row.iter_mut().enumerate() {
+                    let Some(s) = r.samples.get(k * n_res..(k + 1) * n_res) else {
+                        continue;
+                    };
+                    let busy: f64 = res.iter().map(|&i| s[i as usize][0] as f64).sum();
+                    let q: f64 = res.iter().map(|&i| s[i as usize][1] as f64).sum();
+                    let cap: f64 = res.iter().map(|&i| s[i as usize][2] as f64).sum();
+                    cell.occupied.add(busy as u32);
+                    cell.full += u64::from(cap > 0.0 && busy >= cap);
+                    cell.waiting += q;
+                    cell.capacity = cap;
+                }
+            }
+            bar.inc(1);
+            Ok::<(), anyhow::Error>(())
+        },
+    )?;
+    bar.finish_and_clear();
+    let n_reps = model.replications as u64;
+
     let mut csv = String::from("hour,time,unit,capacity,mean,p5,p50,p95,p_full,waiting_mean\n");
     let mut table = String::new();
     let n = output::csv_num;
     let mut summary = vec![];
     for (u, name) in units.iter().enumerate() {
-        let res = &model.history.unit_resources[u];
         let mut peak_full: f64 = 0.0;
         let mut rows_u = vec![];
-        for k in 0..=hours {
-            let mut occ: Vec<f64> = vec![];
-            let (mut full, mut wait, mut cap) = (0usize, 0.0, 0.0);
-            for r in &reps {
-                let s = &r.samples[k * n_res..(k + 1) * n_res];
-                let busy: f64 = res.iter().map(|&i| s[i as usize][0] as f64).sum();
-                let q: f64 = res.iter().map(|&i| s[i as usize][1] as f64).sum();
-                cap = res.iter().map(|&i| s[i as usize][2] as f64).sum();
-                full += usize::from(cap > 0.0 && busy >= cap);
-                wait += q;
-                occ.push(busy);
-            }
-            let mean = occ.iter().sum::<f64>() / occ.len() as f64;
-            let p_full = full as f64 / reps.len() as f64;
+        for (k, c) in cells[u].iter().enumerate() {
+            let (cap, wait) = (c.capacity, c.waiting);
+            let mean = c.occupied.sum() / n_reps as f64;
+            let p_full = c.full as f64 / n_reps as f64;
             peak_full = peak_full.max(p_full);
-            let mut o = occ.clone();
             let (p5, p50, p95) = (
-                hospsim_sim::stats::sample_percentile(&mut o, 5.0),
-                hospsim_sim::stats::sample_percentile(&mut o, 50.0),
-                hospsim_sim::stats::sample_percentile(&mut o, 95.0),
+                c.occupied.percentile(n_reps, 5.0),
+                c.occupied.percentile(n_reps, 50.0),
+                c.occupied.percentile(n_reps, 95.0),
             );
             let _ = writeln!(
                 csv,
@@ -388,7 +438,7 @@ pub(crate) fn project(a: &ProjectArgs) -> Result<()> {
                 n(p50),
                 n(p95),
                 n(p_full),
-                n(wait / reps.len() as f64)
+                n(wait / n_reps as f64)
             );
             rows_u.push(serde_json::json!({ "hour": k, "capacity": cap, "mean": mean, "p5": p5, "p50": p50, "p95": p95, "p_full": p_full }));
             if k % 24 == 0 || k == hours {
@@ -416,10 +466,8 @@ pub(crate) fn project(a: &ProjectArgs) -> Result<()> {
         "arrivals": if replaced.is_empty() { "the scenario's profile".to_string() } else { format!("forecast for {}", replaced.join(", ")) },
         "units": summary,
     });
-    let mut written = vec![
-        output::write_atomic(&dir, "projection.csv", csv.as_bytes())?,
-        output::write_atomic(&dir, "projection.json", &output::json_bytes(&json)?)?,
-    ];
+    dir.write("projection.csv", csv.as_bytes())?;
+    dir.write("projection.json", &output::json_bytes(&json)?)?;
     let mut charts = vec![];
     let mut tiles = vec![];
     let mut rows_t = vec![];
@@ -464,7 +512,7 @@ pub(crate) fn project(a: &ProjectArgs) -> Result<()> {
             y_label: "patients".into(),
         });
     }
-    let view = hospsim_reports::pages::HistoryView {
+    let mut view = hospsim_reports::pages::HistoryView {
         title: format!("{}: census projection", model.name),
         subtitle: vec![format!(
             "{n_census} patients in hospital at {}; {} replications; arrivals from {}",
@@ -485,11 +533,21 @@ pub(crate) fn project(a: &ProjectArgs) -> Result<()> {
         charts,
         files: vec!["projection.csv".into(), "projection.json".into()],
     };
-    written.push(output::write_atomic(
-        &dir,
+    view.subtitle.extend(hospsim_reports::html::changes_line(
+        hospsim_reports::Lang::En,
+        &a.sets,
+    ));
+    dir.write(
         "report.html",
         hospsim_reports::pages::history_page(&view)?.as_bytes(),
-    )?);
+    )?;
+    let mut prov = crate::staging::Provenance::new(&a.sets)
+        .scenario(&loaded)?
+        .input("snapshot", &a.snapshot)?;
+    if let Some(f) = &a.arrivals {
+        prov = prov.input("arrivals forecast", f)?;
+    }
+    let written = dir.commit(&prov.run(model.seed, model.replications, threads))?;
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -510,6 +568,5 @@ pub(crate) fn project(a: &ProjectArgs) -> Result<()> {
         "unit", "ahead", "time", "census", "P5-P95", "P(full)"
     );
     s.push_str(&table);
-    output::announce(a.quiet, &s, &written);
-    Ok(())
+    output::announce(a.quiet, &s, &written)
 }

@@ -59,7 +59,7 @@ struct Row {
 
 pub(crate) fn validate(a: &ValidateArgs) -> Result<()> {
     let (loaded, read) = load_for_log(&a.scenario, &a.log, a.strict, &a.sets)?;
-    let mut model = loaded.model;
+    let mut model = loaded.model.clone();
     crate::apply_run_options(&mut model, a.reps, a.seed)?;
     if a.replay_durations && !a.replay {
         return Err(anyhow::anyhow!("--replay-durations needs --replay"));
@@ -68,7 +68,7 @@ pub(crate) fn validate(a: &ValidateArgs) -> Result<()> {
         apply_replay(&mut model, &read, a.replay_durations);
     }
     let threads = crate::thread_count(a.threads)?;
-    let dir = crate::output_dir(&a.out, &format!("validate_{}", loaded.scenario.name))?;
+    let mut dir = crate::output_dir(&a.out, &format!("validate_{}", loaded.scenario.name))?;
     let history = measure(&read.visits);
     let log_to = read.visits.to;
     let pool = rayon::ThreadPoolBuilder::new()
@@ -162,22 +162,10 @@ pub(crate) fn validate(a: &ValidateArgs) -> Result<()> {
         "outside": judged.iter().filter(|r| r.inside == Some(false) && !hourly(r)).map(|r| serde_json::json!({
             "key": r.m.key, "history": r.m.value, "sim_mean": r.sim_mean, "sim_pred_lo": r.range.0, "sim_pred_hi": r.range.1 })).collect::<Vec<_>>(),
     });
-    let mut written = vec![output::write_atomic(
-        &dir,
-        "validation.csv",
-        csv.as_bytes(),
-    )?];
-    written.push(output::write_atomic(
-        &dir,
-        "validation.json",
-        &output::json_bytes(&json)?,
-    )?);
+    dir.write("validation.csv", csv.as_bytes())?;
+    dir.write("validation.json", &output::json_bytes(&json)?)?;
     if !read.rejects.is_empty() {
-        written.push(output::write_atomic(
-            &dir,
-            "rejects.csv",
-            &rejects_csv(&read),
-        )?);
+        dir.write("rejects.csv", &rejects_csv(&read))?;
     }
 
     let subtitle = format!(
@@ -234,7 +222,9 @@ pub(crate) fn validate(a: &ValidateArgs) -> Result<()> {
     }
     let view = hospsim_reports::pages::HistoryView {
         title: format!("{}: validation against {}", model.name, a.log.display()),
-        subtitle: vec![subtitle],
+        subtitle: std::iter::once(subtitle)
+            .chain(hospsim_reports::html::changes_line(hospsim_reports::Lang::En, &a.sets))
+            .collect(),
         tiles: vec![(
             "measures inside the 95% prediction interval of one replication".into(),
             format!("{inside} of {}", judged.len()),
@@ -252,11 +242,15 @@ pub(crate) fn validate(a: &ValidateArgs) -> Result<()> {
         charts,
         files: vec!["validation.csv".into(), "validation.json".into()],
     };
-    written.push(output::write_atomic(
-        &dir,
+    dir.write(
         "report.html",
         hospsim_reports::pages::history_page(&view)?.as_bytes(),
-    )?);
+    )?;
+    let prov = crate::staging::Provenance::new(&a.sets)
+        .scenario(&loaded)?
+        .input("log", &a.log)?
+        .run(model.seed, model.replications, threads);
+    let written = dir.commit(&prov)?;
 
     let mut s = String::new();
     let _ = writeln!(
@@ -318,8 +312,7 @@ pub(crate) fn validate(a: &ValidateArgs) -> Result<()> {
         "\n  {inside} of {} measures inside the 95% prediction interval of one replication (about 95% expected of a faithful model)",
         judged.len()
     );
-    output::announce(a.quiet, &s, &written);
-    Ok(())
+    output::announce(a.quiet, &s, &written)
 }
 
 fn fmt(v: f64, unit: &str) -> String {

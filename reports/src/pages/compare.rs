@@ -38,6 +38,8 @@ pub struct CompareView {
     pub rows: Vec<CompareRow>,
     /// Data files.
     pub files: Vec<String>,
+    /// What the run changed in the scenarios (`--set path=value`).
+    pub overrides: Vec<String>,
 }
 
 impl CompareView {
@@ -131,7 +133,10 @@ impl CompareView {
                 Key::Independent
             })
             .to_string(),
-        ];
+        ]
+        .into_iter()
+        .chain(crate::html::changes_line(lang, &self.overrides))
+        .collect::<Vec<_>>();
         Ok(page(lang, lang.t(Key::CompareTitle), &subtitle, &body))
     }
 }

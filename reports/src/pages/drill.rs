@@ -81,6 +81,8 @@ pub struct DrillView {
     pub turned_away: f64,
     /// Data files.
     pub files: Vec<String>,
+    /// What the run changed in the scenario (`--set path=value`).
+    pub overrides: Vec<String>,
 }
 
 impl DrillView {
@@ -257,7 +259,10 @@ impl DrillView {
                 self.replications,
                 lang.t(Key::Replications)
             ),
-        ];
+        ]
+        .into_iter()
+        .chain(crate::html::changes_line(lang, &self.overrides))
+        .collect::<Vec<_>>();
         Ok(page(lang, lang.t(Key::DrillTitle), &subtitle, &body))
     }
 }

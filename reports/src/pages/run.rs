@@ -55,6 +55,8 @@ pub struct RunView<'a> {
     pub distributions: Vec<Distribution>,
     /// Data files beside the report.
     pub files: Vec<String>,
+    /// What the run changed in its scenario (`--set path=value`).
+    pub overrides: Vec<String>,
 }
 
 /// Green (met with confidence), amber (uncertain), red (missed) or grey (no target).
@@ -336,6 +338,7 @@ impl RunView<'_> {
         ]
         .into_iter()
         .chain(self.description.clone())
+        .chain(crate::html::changes_line(lang, &self.overrides))
         .collect::<Vec<_>>();
         Ok(page(lang, lang.t(Key::RunTitle), &subtitle, &body))
     }

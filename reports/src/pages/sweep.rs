@@ -33,6 +33,8 @@ pub struct SweepView {
     pub cheapest: Option<usize>,
     /// Data files.
     pub files: Vec<String>,
+    /// What the run changed in the scenario (`--set path=value`).
+    pub overrides: Vec<String>,
 }
 
 impl SweepView {
@@ -140,11 +142,9 @@ impl SweepView {
             lang.t(Key::Point),
             &table("sweep-points", &head, &rows),
         ));
-        Ok(page(
-            lang,
-            lang.t(Key::SweepTitle),
-            std::slice::from_ref(&self.scenario),
-            &body,
-        ))
+        let subtitle: Vec<String> = std::iter::once(self.scenario.clone())
+            .chain(crate::html::changes_line(lang, &self.overrides))
+            .collect();
+        Ok(page(lang, lang.t(Key::SweepTitle), &subtitle, &body))
     }
 }

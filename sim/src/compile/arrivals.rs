@@ -142,6 +142,17 @@ impl<'s> Compiler<'s> {
                         );
                         continue;
                     };
+                    if sl.count > MAX_PATIENTS_PER_SLOT {
+                        self.err_hint(
+                            sp.key("count"),
+                            format!(
+                                "a slot brings at most {MAX_PATIENTS_PER_SLOT} patients, got {}",
+                                sl.count
+                            ),
+                            "spread them over several slots",
+                        );
+                        continue;
+                    }
                     out.push((day as f64 * 1440.0 + minute, sl.count));
                 }
                 if out.is_empty() && self.errs.is_empty() {
@@ -149,6 +160,17 @@ impl<'s> Compiler<'s> {
                 }
                 out.sort_by(|x, y| x.0.total_cmp(&y.0));
                 return ArrivalProcess::Weekly(out);
+            }
+            let planned = a.at.as_ref().map_or(0, |v| v.len()) as u64;
+            if planned > MAX_PLANNED_ARRIVALS {
+                self.err_hint(
+                    p.key("at"),
+                    format!(
+                        "a class has at most {MAX_PLANNED_ARRIVALS} planned arrivals, got {planned}"
+                    ),
+                    "use per_day for a steady stream of patients",
+                );
+                return ArrivalProcess::At(vec![]);
             }
             let mut out = vec![];
             for (i, t) in a.at.iter().flatten().enumerate() {
@@ -232,6 +254,23 @@ impl<'s> Compiler<'s> {
             self.err(
                 p.key("rates_per_hour"),
                 "rates must be >= 0 and not all zero",
+            );
+            return ArrivalProcess::At(vec![]);
+        }
+        let peak_per_day = rates.iter().cloned().fold(0.0, f64::max) * 24.0;
+        if peak_per_day > MAX_ARRIVALS_PER_DAY {
+            let field = if a.rates_per_hour.is_some() {
+                "rates_per_hour"
+            } else {
+                "per_day"
+            };
+            self.err_hint(
+                p.key(field),
+                format!(
+                    "the busiest hour brings {:.0} patients an hour ({peak_per_day:.0} a day at that rate), more than the {MAX_ARRIVALS_PER_DAY:.0} a day allowed",
+                    peak_per_day / 24.0
+                ),
+                "per_day counts patients a day, rates_per_hour patients an hour",
             );
             return ArrivalProcess::At(vec![]);
         }

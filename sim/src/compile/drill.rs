@@ -142,6 +142,12 @@ impl<'s> Compiler<'s> {
                     let t0 = self.drill_time(p.key("at"), at, start, horizon);
                     if *patients == 0 {
                         self.err(p.key("patients"), "a surge needs at least one patient");
+                    } else if *patients > MAX_SURGE_PATIENTS {
+                        self.err_hint(
+                            p.key("patients"),
+                            format!("a surge brings at most {MAX_SURGE_PATIENTS} patients, got {patients}"),
+                            "split a larger incident into several surges, or model it as an epidemic",
+                        );
                     }
                     let start_pc = pathway_pc(self, p.key("pathway"), pathway);
                     let acuity_cumulative = self.acuity_mix(&p.key("acuity"), acuity.as_ref());
@@ -270,7 +276,13 @@ impl<'s> Compiler<'s> {
                     }
                     let gamma = 1.0 / gamma_days.max(1e-9);
                     let s0 = population - initial_infected;
-                    if !(*population > 0.0 && *initial_infected > 0.0 && s0 > 0.0) {
+                    if !(population.is_finite() && *population <= MAX_POPULATION) {
+                        self.err_hint(
+                            p.key("population"),
+                            format!("population must lie between 1 and {MAX_POPULATION:.0}, got {population}"),
+                            "the people of the hospital's catchment area, e.g. 500000",
+                        );
+                    } else if !(*population > 0.0 && *initial_infected > 0.0 && s0 > 0.0) {
                         self.err(p.key("population"), "population and initial_infected must be above zero, with initial_infected below population");
                     }
                     let beta = match (doubling_time, r0) {
@@ -316,6 +328,16 @@ impl<'s> Compiler<'s> {
                     );
                     let rate_per_min: Vec<f64> = admissions.iter().map(|a| a / 1440.0).collect();
                     let max_rate = rate_per_min.iter().cloned().fold(0.0, f64::max);
+                    if max_rate.is_nan() || max_rate * 1440.0 > MAX_ARRIVALS_PER_DAY {
+                        self.err_hint(
+                            p.clone(),
+                            format!(
+                                "the epidemic peaks at {:.0} admissions a day, more than the {MAX_ARRIVALS_PER_DAY:.0} allowed",
+                                max_rate * 1440.0
+                            ),
+                            "check population, hospitalisation_rate and market_share",
+                        );
+                    }
                     def.classes.push(classes.len());
                     def.epidemic_admissions
                         .push((classes.len(), t0, admissions));
@@ -370,6 +392,11 @@ impl<'s> Compiler<'s> {
                             p.key("units"),
                             "add_capacity needs `units` of at least 1",
                             "units = 4",
+                        );
+                    } else if units > MAX_CAPACITY {
+                        self.err(
+                            p.key("units"),
+                            format!("a response adds at most {MAX_CAPACITY} units, got {units}"),
                         );
                     }
                     Action::AddCapacity {

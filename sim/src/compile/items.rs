@@ -48,11 +48,11 @@ impl<'s> Compiler<'s> {
                 }
             };
             let review_every = match it.review_every {
-                Some(d) if d.minutes() > 0.0 => d.minutes(),
+                Some(d) if d.minutes() >= MIN_PERIOD_MINUTES => d.minutes(),
                 Some(_) => {
                     self.err(
                         p.key("review_every"),
-                        "a review period must be longer than 0",
+                        "a review period must be at least a second",
                     );
                     0.0
                 }

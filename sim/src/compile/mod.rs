@@ -4,6 +4,7 @@
 
 use crate::dist::DistSpec;
 use crate::error::{FieldPath, ScenarioError, ScenarioErrors};
+use crate::limits::*;
 use crate::model::*;
 use crate::path;
 use crate::scenario::*;
@@ -12,6 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 mod arrivals;
 mod branches;
 mod drill;
+mod flow;
 mod items;
 mod units;
 
@@ -113,6 +115,10 @@ struct Compiler<'s> {
     n_classes: usize,
     activities: Vec<String>,
     hour_profiles: Vec<[f64; 24]>,
+    /// Mean of each compiled distribution, in minutes (for the loop check).
+    dist_means: Vec<f64>,
+    /// Pathway (index into the scenario's) and step of each op.
+    step_of_pc: Vec<(u16, u16)>,
 }
 
 impl<'s> Compiler<'s> {
@@ -141,6 +147,8 @@ impl<'s> Compiler<'s> {
             n_classes: s.arrivals.len(),
             activities: vec![],
             hour_profiles: vec![],
+            dist_means: vec![],
+            step_of_pc: vec![],
         }
     }
 
@@ -184,18 +192,30 @@ impl<'s> Compiler<'s> {
                 path!["sim", "replications"],
                 "at least one replication is needed",
             );
+        } else if s.sim.replications > MAX_REPLICATIONS {
+            self.err_hint(
+                path!["sim", "replications"],
+                format!(
+                    "at most {MAX_REPLICATIONS} replications, got {}",
+                    s.sim.replications
+                ),
+                "a few dozen replications give intervals a planner can act on; use a cluster run for more",
+            );
         }
+        let cells = (horizon / s.sim.sample_interval.minutes()).floor() + 1.0;
+        let cells = cells * s.resources.len().max(1) as f64;
         if s.sim.sample_interval.minutes() <= 0.0 {
             self.err(
                 path!["sim", "sample_interval"],
                 "the sample interval must be longer than zero",
             );
-        } else if horizon / s.sim.sample_interval.minutes() > 2_000_000.0 {
+        } else if cells > MAX_SAMPLE_CELLS {
             self.err_hint(
                 path!["sim", "sample_interval"],
                 format!(
-                    "{} samples of every resource per replication is more than the 2,000,000 allowed",
-                    (horizon / s.sim.sample_interval.minutes()).round()
+                    "{} samples of {} resources ({cells:.0} values) per replication is more than the {MAX_SAMPLE_CELLS:.0} allowed",
+                    (horizon / s.sim.sample_interval.minutes()).floor() + 1.0,
+                    s.resources.len()
                 ),
                 "lengthen sim.sample_interval (e.g. \"1 d\" for multi-year horizons)",
             );
@@ -221,7 +241,7 @@ impl<'s> Compiler<'s> {
         }
         let contexts = self.contexts();
         let mut starts: HashMap<&str, u32> = HashMap::new();
-        for (name, p) in &s.pathways {
+        for (index, (name, p)) in s.pathways.iter().enumerate() {
             starts.insert(name.as_str(), self.program.len() as u32);
             // A pathway no patient reaches is compiled as a branch (so that an
             // unfinished library pathway is no error) and reported as a warning.
@@ -232,7 +252,7 @@ impl<'s> Compiler<'s> {
                     Context::Unused
                 }
             };
-            self.pathway(name, p, ctx);
+            self.pathway(index, name, p, ctx);
         }
         self.resolve_fixups(&starts);
         let mut classes = self.classes(&starts, start_minute_of_week, horizon);
@@ -257,6 +277,9 @@ impl<'s> Compiler<'s> {
             return None;
         }
         self.check_termination(&classes, &starts);
+        if self.errs.is_empty() {
+            self.check_instant_loops(&classes);
+        }
         if !self.errs.is_empty() {
             return None;
         }
@@ -304,6 +327,7 @@ impl<'s> Compiler<'s> {
             classes,
             program: std::mem::take(&mut self.program),
             pathways,
+            step_of_pc: std::mem::take(&mut self.step_of_pc),
             sets: std::mem::take(&mut self.sets),
             dists: std::mem::take(&mut self.dists),
             by_acuity: std::mem::take(&mut self.by_acuity),
@@ -423,6 +447,22 @@ impl<'s> Compiler<'s> {
             );
             return None;
         }
+        let peak = hours
+            .iter()
+            .map(|&v| v as f64 * r.scale)
+            .fold(0.0, f64::max);
+        if peak.round() > MAX_CAPACITY as f64 {
+            self.err_hint(
+                p.key("scale"),
+                format!(
+                    "scale {} gives {} units in the busiest hour, more than the {MAX_CAPACITY} a resource may have",
+                    r.scale,
+                    peak.round()
+                ),
+                "scale is a factor on the roster's staff numbers, e.g. 0.8 or 1.2",
+            );
+            return None;
+        }
         let scaled: Vec<u32> = hours
             .iter()
             .map(|&v| (v as f64 * r.scale).round() as u32)
@@ -449,6 +489,14 @@ impl<'s> Compiler<'s> {
                         p.key("capacity"),
                         "capacity must be at least 1",
                         "remove the resource or use a roster with zero hours",
+                    );
+                    Capacity::Fixed(1)
+                }
+                (Some(c), None) if *c > MAX_CAPACITY => {
+                    self.err_hint(
+                        p.key("capacity"),
+                        format!("capacity must be at most {MAX_CAPACITY}, got {c}"),
+                        "a hospital resource has far fewer units; check for a typo",
                     );
                     Capacity::Fixed(1)
                 }
@@ -500,6 +548,27 @@ impl<'s> Compiler<'s> {
                 let units = b.units.unwrap_or(1);
                 if units == 0 {
                     self.err(bp.key("units"), "a breakdown takes at least 1 unit down");
+                } else if units > MAX_CAPACITY {
+                    self.err(
+                        bp.key("units"),
+                        format!("a breakdown takes at most {MAX_CAPACITY} units down, got {units}"),
+                    );
+                }
+                // Failures with no time between them (and no repair) would follow
+                // each other at one instant without end.
+                if b.time_between.mean_minutes() < MIN_PERIOD_MINUTES {
+                    self.err_hint(
+                        bp.key("time_between"),
+                        "the time between breakdowns must be at least a second on average, or failures would follow each other without end",
+                        "e.g. time_between = { exponential = { mean = \"30 d\" } }",
+                    );
+                }
+                if b.repair.mean_minutes() <= 0.0 {
+                    self.err_hint(
+                        bp.key("repair"),
+                        "a repair must take time (a mean above zero)",
+                        "e.g. repair = { lognormal = { mean = \"4 h\", sd = \"2 h\" } }",
+                    );
                 }
                 (
                     self.dist(bp.key("time_between"), &b.time_between),
@@ -537,7 +606,14 @@ impl<'s> Compiler<'s> {
                     );
                     continue;
                 }
-                maintenance.push((day as f64 * 1440.0 + minute, length, w.units.unwrap_or(1)));
+                let units = w.units.unwrap_or(1);
+                if units > MAX_CAPACITY {
+                    self.err(
+                        wp.key("units"),
+                        format!("maintenance takes at most {MAX_CAPACITY} units down, got {units}"),
+                    );
+                }
+                maintenance.push((day as f64 * 1440.0 + minute, length, units));
             }
             out.push(ResourceDef {
                 name: name.clone(),
@@ -562,6 +638,7 @@ impl<'s> Compiler<'s> {
         match d.compile() {
             Ok(dist) => {
                 self.dists.push(dist);
+                self.dist_means.push(d.mean_minutes());
                 (self.dists.len() - 1) as u32
             }
             Err(e) => {

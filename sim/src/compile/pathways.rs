@@ -1,5 +1,5 @@
 //! Pathways and steps: contexts (patient or parallel branch), the ops each step
-//! emits, jump resolution, and the check that every reachable step can exit.
+//! emits, and jump resolution (the checks on the flow are in `flow.rs`).
 
 use super::*;
 
@@ -71,7 +71,7 @@ impl<'s> Compiler<'s> {
         ctx
     }
 
-    pub(super) fn pathway(&mut self, name: &str, pw: &PathwaySpec, ctx: Context) {
+    pub(super) fn pathway(&mut self, index: usize, name: &str, pw: &PathwaySpec, ctx: Context) {
         let base = path!["pathways", name];
         if pw.steps.is_empty() {
             self.err(base.key("steps"), "a pathway needs at least one step");
@@ -86,8 +86,11 @@ impl<'s> Compiler<'s> {
                     "move it before the exit/goto/branch",
                 );
             }
+            let first_op = self.program.len();
             terminated = self.step(&p, st, ctx);
+            self.note_step(index, i, first_op);
         }
+        let first_op = self.program.len();
         if !terminated {
             match ctx {
                 Context::Branch | Context::Unused => self.program.push(Op::Join),
@@ -101,28 +104,22 @@ impl<'s> Compiler<'s> {
                 }
             }
         }
+        self.note_step(index, pw.steps.len(), first_op);
+    }
+
+    /// Records that the ops from `first_op` to the end of the program belong to
+    /// step `step` of pathway `index` (`step` = the number of steps: its end).
+    fn note_step(&mut self, index: usize, step: usize, first_op: usize) {
+        let at = (
+            index.min(u16::MAX as usize) as u16,
+            step.min(u16::MAX as usize) as u16,
+        );
+        self.step_of_pc.resize(self.program.len().max(first_op), at);
     }
 
     /// Emits one step; returns true when the step leaves the pathway.
     pub(super) fn step(&mut self, p: &FieldPath, st: &StepSpec, ctx: Context) -> bool {
-        let kinds: Vec<&str> = [
-            ("seize", st.seize.is_some()),
-            ("release", st.release.is_some()),
-            ("activity", st.activity.is_some()),
-            ("branch", st.branch.is_some()),
-            ("route_by", st.route_by.is_some()),
-            ("fork", st.fork.is_some()),
-            ("join", st.join.is_some()),
-            ("goto", st.goto.is_some()),
-            ("exit", st.exit.is_some()),
-            ("count", st.count.is_some()),
-            ("batch", st.batch.is_some()),
-            ("consume", st.consume.is_some()),
-        ]
-        .iter()
-        .filter(|(_, on)| *on)
-        .map(|(k, _)| *k)
-        .collect();
+        let kinds = step_kinds(st);
         if kinds.len() > 1 {
             self.err_hint(
                 p.clone(),
@@ -315,6 +312,16 @@ impl<'s> Compiler<'s> {
                 let list = st.fork.clone().unwrap_or_default();
                 if list.is_empty() {
                     self.err(p.key("fork"), "fork needs at least one pathway");
+                }
+                if list.len() > MAX_FORK_BRANCHES {
+                    self.err_hint(
+                        p.key("fork"),
+                        format!(
+                            "a fork starts at most {MAX_FORK_BRANCHES} parallel branches, this one {}",
+                            list.len()
+                        ),
+                        "group the work into fewer branch pathways",
+                    );
                 }
                 let at = self.forks.len();
                 self.forks.push(vec![NONE; list.len()]);
@@ -549,91 +556,26 @@ impl<'s> Compiler<'s> {
             }
         }
     }
+}
 
-    /// Every step a patient can reach must be able to reach an exit (or, in a
-    /// parallel branch, the join): otherwise a loop of gotos traps patients forever.
-    pub(super) fn check_termination(&mut self, classes: &[ClassDef], starts: &HashMap<&str, u32>) {
-        let n = self.program.len();
-        let succ = |pc: usize, prog: &[Op], m: &Self| -> Vec<usize> {
-            match prog[pc] {
-                Op::Exit { .. } | Op::Join => vec![],
-                Op::Jump { pc } => vec![pc as usize],
-                Op::Count { pc: target, .. } => vec![pc + 1, target as usize],
-                Op::Seize {
-                    renege_route: RENEGE_TO_PATHWAY,
-                    ..
-                } => std::iter::once(pc + 1)
-                    .chain(
-                        m.renege_targets
-                            .iter()
-                            .filter(|(at, _)| *at as usize == pc)
-                            .map(|(_, t)| *t as usize),
-                    )
-                    .collect(),
-                Op::Branch { table } => m.branches[table as usize]
-                    .targets
-                    .iter()
-                    .map(|&t| t as usize)
-                    .collect(),
-                Op::RouteBy { table } => m.routes[table as usize]
-                    .targets
-                    .iter()
-                    .filter(|&&t| t != NONE)
-                    .map(|&t| t as usize)
-                    .collect(),
-                _ => vec![pc + 1],
-            }
-        };
-        let mut preds = vec![vec![]; n];
-        for pc in 0..n {
-            for s in succ(pc, &self.program, self) {
-                if s < n {
-                    preds[s].push(pc);
-                }
-            }
-        }
-        let mut can_end = vec![false; n];
-        let mut stack: Vec<usize> = (0..n)
-            .filter(|&pc| matches!(self.program[pc], Op::Exit { .. } | Op::Join))
-            .collect();
-        for &pc in &stack {
-            can_end[pc] = true;
-        }
-        while let Some(pc) = stack.pop() {
-            for &q in &preds[pc] {
-                if !can_end[q] {
-                    can_end[q] = true;
-                    stack.push(q);
-                }
-            }
-        }
-        let mut reached = vec![false; n];
-        let mut stack: Vec<usize> = classes.iter().map(|c| c.start_pc as usize).collect();
-        stack.extend(self.forks.iter().flatten().map(|&pc| pc as usize));
-        while let Some(pc) = stack.pop() {
-            if pc >= n || reached[pc] {
-                continue;
-            }
-            reached[pc] = true;
-            stack.extend(succ(pc, &self.program, self));
-        }
-        let mut bad: Vec<&str> = vec![];
-        for pc in 0..n {
-            if reached[pc] && !can_end[pc] {
-                let owner = starts
-                    .iter()
-                    .filter(|(_, s)| **s as usize <= pc)
-                    .max_by_key(|(_, s)| **s)
-                    .map(|(n, _)| *n)
-                    .unwrap_or("?");
-                if !bad.contains(&owner) {
-                    bad.push(owner);
-                }
-            }
-        }
-        bad.sort();
-        for name in bad {
-            self.err_hint(path!["pathways", name], format!("patients in pathway \"{name}\" can never exit: every way on loops back without an exit"), "add an exit, or a branch option that leads to one");
-        }
-    }
+/// What a step does: its kind fields that are set (one for a well-formed step).
+pub(super) fn step_kinds(st: &StepSpec) -> Vec<&'static str> {
+    [
+        ("seize", st.seize.is_some()),
+        ("release", st.release.is_some()),
+        ("activity", st.activity.is_some()),
+        ("branch", st.branch.is_some()),
+        ("route_by", st.route_by.is_some()),
+        ("fork", st.fork.is_some()),
+        ("join", st.join.is_some()),
+        ("goto", st.goto.is_some()),
+        ("exit", st.exit.is_some()),
+        ("count", st.count.is_some()),
+        ("batch", st.batch.is_some()),
+        ("consume", st.consume.is_some()),
+    ]
+    .iter()
+    .filter(|(_, on)| *on)
+    .map(|(k, _)| *k)
+    .collect()
 }

@@ -127,6 +127,13 @@ impl Compiler<'_> {
             None => u32::MAX,
         };
         let every = st.every.map_or(0.0, |d| d.minutes());
+        if st.every.is_some() && every < MIN_PERIOD_MINUTES {
+            self.err_hint(
+                p.key("every"),
+                "a batch clock must tick at most once a second",
+                "e.g. every = \"30 min\"",
+            );
+        }
         if st.size.is_none() && every <= 0.0 {
             self.err_hint(p.key("batch"), "a batch needs `size` (start when full), `every` (start on a clock tick) or both", "e.g. { batch = \"porter_round\", every = \"30 min\", duration = { fixed = \"10 min\" } }");
         }

@@ -142,6 +142,11 @@ impl Engine<'_> {
             p.ms.clear();
             pid
         } else {
+            // The slab only grows when more are in the hospital than ever before.
+            if self.patients.len() >= MAX_LIVE_ENTITIES {
+                let (live, time) = (self.patients.len(), self.now);
+                self.fail(Fault::Overloaded { live, time });
+            }
             self.patients.push(Patient {
                 rng,
                 arrival: 0.0,
@@ -167,6 +172,8 @@ impl Engine<'_> {
                 holds: Vec::with_capacity(4),
                 counters: [0; MAX_COUNTERS],
                 ms: Vec::with_capacity(n_ms),
+                guard_at: f64::NEG_INFINITY,
+                guard_n: 0,
             });
             if self.track {
                 self.ext.push(Ext::fresh());

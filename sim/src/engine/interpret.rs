@@ -144,7 +144,14 @@ impl Engine<'_> {
                     let p = &mut self.patients[i];
                     let c = &mut p.counters[counter as usize];
                     *c = c.saturating_add(1);
-                    p.pc = if *c >= limit { target } else { p.pc + 1 };
+                    if *c >= limit {
+                        p.pc = target;
+                        if !self.jumped(pid) {
+                            return;
+                        }
+                    } else {
+                        p.pc += 1;
+                    }
                 }
                 Op::Release { set } => {
                     for k in 0..m.sets[set as usize].len() {
@@ -225,6 +232,9 @@ impl Engine<'_> {
                     let row = &t.cumulative[p.acuity as usize];
                     let k = row.iter().position(|&c| u < c).unwrap_or(row.len() - 1);
                     p.pc = t.targets[k];
+                    if !self.jumped(pid) {
+                        return;
+                    }
                 }
                 Op::RouteBy { table } => {
                     let p = &mut self.patients[i];
@@ -235,8 +245,16 @@ impl Engine<'_> {
                         p.acuity as usize
                     };
                     p.pc = t.targets[key];
+                    if !self.jumped(pid) {
+                        return;
+                    }
                 }
-                Op::Jump { pc } => self.patients[i].pc = pc,
+                Op::Jump { pc } => {
+                    self.patients[i].pc = pc;
+                    if !self.jumped(pid) {
+                        return;
+                    }
+                }
                 Op::AwaitBranches => {
                     let p = &mut self.patients[i];
                     p.pc += 1;
@@ -246,6 +264,9 @@ impl Engine<'_> {
                     }
                 }
                 Op::Fork { list } => {
+                    if !self.jumped(pid) {
+                        return;
+                    }
                     let branches = &m.forks[list as usize];
                     self.patients[i].pending += branches.len() as u32;
                     self.patients[i].pc += 1;
@@ -262,6 +283,11 @@ impl Engine<'_> {
                             root: p.root,
                         };
                         self.start_entity(child, start, pid, who);
+                        // A branch carries its patient's loop guard: a fork
+                        // that forks itself at one instant trips it too.
+                        let (at, n) = (self.patients[i].guard_at, self.patients[i].guard_n);
+                        let c = &mut self.patients[child as usize];
+                        (c.guard_at, c.guard_n) = (at, n);
                         self.ready.push_back(child);
                     }
                 }

@@ -100,7 +100,9 @@ impl Engine<'_> {
             let pc = self.patients[pid as usize].pc;
             if let Some(&(_, target)) = self.m.renege_targets.iter().find(|(at, _)| *at == pc) {
                 self.patients[pid as usize].pc = target;
-                self.advance(pid);
+                if self.jumped(pid) {
+                    self.advance(pid);
+                }
                 return;
             }
         }

@@ -22,12 +22,13 @@ mod milestones;
 mod output;
 mod resources;
 
+use crate::limits::{INSTANT_MINUTES, MAX_JUMPS_PER_INSTANT, MAX_LIVE_ENTITIES};
 use crate::model::*;
 use crate::stats::Histogram;
 use drill::slowdown_factor;
 use event::*;
 pub use event::{stream, stream_at, stream_base};
-pub use output::{ItemRep, KpiAcc, RepOutput, ResourceRep, TraceRow};
+pub use output::{Fault, ItemRep, KpiAcc, RepOutput, ResourceRep, TraceRow};
 use rand::{Rng, RngExt};
 use rand_distr::{Distribution, Exp1};
 use rand_pcg::Pcg64Mcg;
@@ -82,6 +83,9 @@ struct Patient {
     ms: Vec<f64>,
     /// Per-patient counters of `count` steps.
     counters: [u16; MAX_COUNTERS],
+    /// The run-time loop guard: jumps made since `guard_at` (see [`Engine::jumped`]).
+    guard_at: f64,
+    guard_n: u32,
 }
 
 /// What only the event log, a projection's census and replay need of a
@@ -177,6 +181,8 @@ pub struct Engine<'m> {
     keep_log: bool,
     /// Set while a leaving patient gives everything back (no moves are logged).
     leaving: bool,
+    /// Set from another thread to stop the run early (checked at each sample).
+    stop: Option<crate::runner::Stop<'m>>,
     out: RepOutput,
 }
 
@@ -304,6 +310,7 @@ impl<'m> Engine<'m> {
             track: !m.replay_stays.is_empty() || !m.census.is_empty(),
             keep_log: false,
             leaving: false,
+            stop: None,
             out: RepOutput {
                 rep,
                 kpis,
@@ -319,6 +326,51 @@ impl<'m> Engine<'m> {
         self.keep_log = true;
         self.track = true;
         self
+    }
+
+    /// Stops the replication when `stop` is set (checked at every sample time,
+    /// so a plain run pays nothing for it).
+    pub fn with_stop(mut self, stop: crate::runner::Stop<'m>) -> Self {
+        self.stop = Some(stop);
+        self
+    }
+
+    /// Ends the replication with a fault: the first one is kept, and emptying
+    /// the event list and the ready list makes the event loop stop without a
+    /// check on its hot path.
+    #[cold]
+    fn fail(&mut self, fault: Fault) {
+        if self.out.fault.is_none() {
+            self.out.fault = Some(fault);
+        }
+        self.heap.clear();
+        self.ready.clear();
+    }
+
+    /// The run-time loop guard, called at every jump (goto, branch, route,
+    /// count limit, renege to a pathway, fork): a patient that makes more than
+    /// [`MAX_JUMPS_PER_INSTANT`] jumps within one simulated second is in a loop
+    /// that passes no time, and the replication stops. Returns false then.
+    #[inline]
+    fn jumped(&mut self, pid: u32) -> bool {
+        let now = self.now;
+        let p = &mut self.patients[pid as usize];
+        if now >= p.guard_at + INSTANT_MINUTES {
+            p.guard_at = now;
+            p.guard_n = 0;
+        }
+        p.guard_n += 1;
+        if p.guard_n <= MAX_JUMPS_PER_INSTANT {
+            return true;
+        }
+        let (class, pc, id) = (p.class, p.pc, p.id);
+        self.fail(Fault::Loop {
+            patient: id,
+            class,
+            pc,
+            time: now,
+        });
+        false
     }
 
     #[inline]
@@ -434,6 +486,10 @@ impl<'m> Engine<'m> {
                 EV_ACTION => self.apply_response(ev.a as usize),
                 EV_ACTION_END => self.end_response(ev.a as usize),
                 EV_SAMPLE => {
+                    if self.stop.is_some_and(|s| s.is_set()) {
+                        self.fail(Fault::Interrupted);
+                        continue;
+                    }
                     for r in &self.res {
                         self.out
                             .samples
@@ -472,6 +528,10 @@ impl<'m> Engine<'m> {
     }
 
     fn finish(mut self) -> RepOutput {
+        if self.out.fault.is_some() {
+            // Nothing of a replication that stopped early is worth summing.
+            return self.out;
+        }
         let m = self.m;
         let end = m.horizon;
         if self.track {
@@ -549,6 +609,8 @@ impl<'m> Engine<'m> {
         e.awaiting = false;
         e.gone = Gone::No;
         e.counters = [0; MAX_COUNTERS];
+        e.guard_at = f64::NEG_INFINITY;
+        e.guard_n = 0;
         if self.track {
             self.ext[pid as usize] = Ext::fresh();
         }

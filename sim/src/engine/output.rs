@@ -137,4 +137,33 @@ pub struct RepOutput {
 
     /// For each drill response, the time it fired in minutes (NaN: never).
     pub responses_fired: Vec<f64>,
+    /// Set when the replication stopped before its horizon; nothing else is
+    /// then complete.
+    pub fault: Option<Fault>,
+}
+
+/// Why a replication stopped before its horizon.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Fault {
+    /// A patient made more jumps within one simulated second than
+    /// [`crate::limits::MAX_JUMPS_PER_INSTANT`]: a loop that passes no time.
+    Loop {
+        /// Arrival index of the patient.
+        patient: u64,
+        /// Its class.
+        class: u16,
+        /// The op it was at.
+        pc: u32,
+        /// Simulation time in minutes.
+        time: f64,
+    },
+    /// More patients at once than [`crate::limits::MAX_LIVE_ENTITIES`].
+    Overloaded {
+        /// Patients and branches in the hospital.
+        live: usize,
+        /// Simulation time in minutes.
+        time: f64,
+    },
+    /// Stopped from outside (an interrupt).
+    Interrupted,
 }

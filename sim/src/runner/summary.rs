@@ -1,87 +1,150 @@
-//! Replications in parallel and their summary.
-//!
-//! Replications run on the current rayon pool and are collected in replication
-//! order before anything is added up, so figures do not depend on the number of
-//! threads (floating-point sums are order-sensitive; see rayon's documentation).
+//! The summary state of a run: one small row per replication, merged KPI
+//! histograms and the time series, folded replication by replication; and
+//! the summary with confidence intervals made from it.
 
-use crate::engine::{Engine, RepOutput};
-use crate::error::SimError;
+use super::samples::SampleAcc;
+use crate::engine::{ItemRep, RepOutput, ResourceRep};
 use crate::model::*;
 use crate::results::*;
-use crate::stats::{estimate, sample_percentile};
-use rayon::prelude::*;
+use crate::stats::{Histogram, estimate};
 use std::collections::BTreeMap;
 
-/// Runs `model.replications` replications; `progress` is called after each one.
-pub fn run(
-    model: &Model,
-    trace: bool,
-    progress: &(dyn Fn() + Sync),
-) -> Result<Vec<RepOutput>, SimError> {
-    if model.replications == 0 {
-        return Err(SimError::Options(
-            "at least one replication is needed".into(),
-        ));
-    }
-    let reps: Vec<RepOutput> = (0..model.replications)
-        .into_par_iter()
-        .map(|rep| {
-            let out = Engine::new(model, rep, trace).run();
-            progress();
-            out
-        })
-        .collect();
-    for r in &reps {
-        let departed: u64 = r.departed.iter().sum();
-        if r.arrived != departed + r.in_system {
-            return Err(SimError::Conservation {
-                rep: r.rep,
-                arrived: r.arrived,
-                departed,
-                in_system: r.in_system,
-            });
-        }
-    }
-    Ok(reps)
+/// One KPI in one replication: counts, sums and the requested percentiles.
+#[derive(Clone, Debug, Default)]
+pub struct KpiRow {
+    /// Observations (duration KPIs) or numerator (count KPIs).
+    pub n: u64,
+    /// Sum of observed durations in minutes.
+    pub sum: f64,
+    /// Observations meeting `within`.
+    pub within: u64,
+    /// Denominator of share KPIs.
+    pub den: u64,
+    /// The KPI's percentiles in minutes (duration KPIs), in the order asked for.
+    pub percentiles: Vec<f64>,
 }
 
-/// Runs the replications with the event log on and hands each replication's
-/// output to `f` as soon as it is done (so that logs need not all be kept).
-pub fn run_logged<T: Send>(
-    model: &Model,
-    progress: &(dyn Fn() + Sync),
-    f: &(dyn Fn(RepOutput) -> T + Sync),
-) -> Result<Vec<T>, SimError> {
-    if model.replications == 0 {
-        return Err(SimError::Options(
-            "at least one replication is needed".into(),
-        ));
+/// What the summary keeps of one replication: everything but its samples,
+/// histograms, trace and log.
+#[derive(Clone, Debug, Default)]
+pub struct RepRow {
+    /// Replication index.
+    pub rep: u32,
+    /// Events processed.
+    pub events: u64,
+    /// Patients arrived (whole run).
+    pub arrived: u64,
+    /// Departures by route (whole run).
+    pub departed: [u64; 5],
+    /// Patients in the hospital at the end.
+    pub in_system: u64,
+    /// Arrivals per class (whole run).
+    pub arrived_by_class: Vec<u64>,
+    /// KPIs.
+    pub kpis: Vec<KpiRow>,
+    /// Resource statistics.
+    pub resources: Vec<ResourceRep>,
+    /// Stock statistics per item.
+    pub items: Vec<ItemRep>,
+    /// Arrivals turned away by drill responses.
+    pub diverted: u64,
+    /// For each drill response, the time it fired in minutes (NaN: never).
+    pub responses_fired: Vec<f64>,
+}
+
+/// The replications of a run, folded: a row per replication, each duration
+/// KPI's histogram merged over all of them, and the time series across them.
+/// Its size grows by one small row per replication, not by the replications'
+/// outputs.
+#[derive(Clone, Debug, Default)]
+pub struct Replications {
+    /// One row per replication, in replication order.
+    pub rows: Vec<RepRow>,
+    /// Per KPI, its histogram over all replications (duration KPIs).
+    pub histograms: Vec<Option<Histogram>>,
+    /// Busy units, queues and capacity over time.
+    pub samples: SampleAcc,
+}
+
+impl Replications {
+    /// An empty fold for `model`.
+    pub fn new(model: &Model) -> Self {
+        Replications {
+            rows: vec![],
+            histograms: model
+                .kpis
+                .iter()
+                .map(|k| matches!(k.kind, KpiKind::Duration { .. }).then(Histogram::default))
+                .collect(),
+            samples: SampleAcc::new(model),
+        }
     }
-    (0..model.replications)
-        .into_par_iter()
-        .map(|rep| {
-            let out = Engine::new(model, rep, false).with_log().run();
-            let departed: u64 = out.departed.iter().sum();
-            if out.arrived != departed + out.in_system {
-                return Err(SimError::Conservation {
-                    rep: out.rep,
-                    arrived: out.arrived,
-                    departed,
-                    in_system: out.in_system,
-                });
+
+    /// The fold of replications already in memory.
+    pub fn of(model: &Model, outs: &[RepOutput]) -> Self {
+        let mut r = Replications::new(model);
+        for o in outs {
+            r.add(model, o);
+        }
+        r
+    }
+
+    /// Folds in the next replication.
+    pub fn add(&mut self, model: &Model, out: &RepOutput) {
+        let kpis = model
+            .kpis
+            .iter()
+            .zip(&out.kpis)
+            .map(|(def, acc)| KpiRow {
+                n: acc.n,
+                sum: acc.sum,
+                within: acc.within,
+                den: acc.den,
+                percentiles: match (&def.kind, &acc.hist) {
+                    (KpiKind::Duration { percentiles, .. }, Some(h)) => {
+                        percentiles.iter().map(|q| h.percentile(*q)).collect()
+                    }
+                    (KpiKind::Duration { percentiles, .. }, None) => {
+                        vec![f64::NAN; percentiles.len()]
+                    }
+                    _ => vec![],
+                },
+            })
+            .collect();
+        for (merged, acc) in self.histograms.iter_mut().zip(&out.kpis) {
+            if let (Some(m), Some(h)) = (merged, &acc.hist) {
+                m.merge(h);
             }
-            progress();
-            Ok(f(out))
-        })
-        .collect()
+        }
+        self.samples.add(out);
+        self.rows.push(RepRow {
+            rep: out.rep,
+            events: out.events,
+            arrived: out.arrived,
+            departed: out.departed,
+            in_system: out.in_system,
+            arrived_by_class: out.arrived_by_class.clone(),
+            kpis,
+            resources: out.resources.clone(),
+            items: out.items.clone(),
+            diverted: out.diverted,
+            responses_fired: out.responses_fired.clone(),
+        });
+    }
+
+    /// Replications folded.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether none is.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
 }
 
 /// Per-replication values of one KPI: (main value, percentiles, share within).
-fn kpi_rep_values(
-    def: &KpiDef,
-    acc: &crate::engine::KpiAcc,
-    span_days: f64,
-) -> (f64, Vec<f64>, f64) {
+fn kpi_rep_values(def: &KpiDef, acc: &KpiRow, span_days: f64) -> (f64, Vec<f64>, f64) {
     match &def.kind {
         KpiKind::Duration {
             within,
@@ -93,13 +156,11 @@ fn kpi_rep_values(
                 return (f64::NAN, vec![f64::NAN; percentiles.len()], f64::NAN);
             }
             let mean = acc.sum / acc.n as f64 / unit_minutes;
-            let ps = percentiles
-                .iter()
-                .map(|q| {
-                    acc.hist
-                        .as_ref()
-                        .map(|h| h.percentile(*q) / unit_minutes)
-                        .unwrap_or(f64::NAN)
+            let ps = (0..percentiles.len())
+                .map(|j| {
+                    acc.percentiles
+                        .get(j)
+                        .map_or(f64::NAN, |p| p / unit_minutes)
                 })
                 .collect();
             let share = if within.is_some() {
@@ -122,10 +183,15 @@ fn kpi_rep_values(
 }
 
 /// A per-replication statistic of an item.
-type ItemColumn = Box<dyn Fn(&crate::engine::ItemRep) -> f64>;
+type ItemColumn = Box<dyn Fn(&ItemRep) -> f64>;
 
 /// Turns replication outputs into the summary and the per-replication table.
-pub fn summarize(model: &Model, reps: &[RepOutput], threads: usize) -> (Summary, ReplicationTable) {
+pub fn summarize(
+    model: &Model,
+    folded: &Replications,
+    threads: usize,
+) -> (Summary, ReplicationTable) {
+    let reps = &folded.rows;
     let span_days = (model.horizon - model.warmup) / 1440.0;
     let mut columns = vec![];
     let mut cols_by_rep: Vec<Vec<f64>> = vec![vec![]; reps.len()];
@@ -232,7 +298,7 @@ pub fn summarize(model: &Model, reps: &[RepOutput], threads: usize) -> (Summary,
     }
     let mut resources = vec![];
     for (j, def) in model.resources.iter().enumerate() {
-        let get = |f: &dyn Fn(&crate::engine::ResourceRep) -> f64| -> Vec<f64> {
+        let get = |f: &dyn Fn(&ResourceRep) -> f64| -> Vec<f64> {
             reps.iter().map(|r| f(&r.resources[j])).collect()
         };
         let util = get(&|r| {
@@ -348,7 +414,7 @@ pub fn summarize(model: &Model, reps: &[RepOutput], threads: usize) -> (Summary,
                 cols_by_rep[i].push(f(&r.items[j]));
             }
         }
-        let get = |f: &dyn Fn(&crate::engine::ItemRep) -> f64| -> crate::results::Est {
+        let get = |f: &dyn Fn(&ItemRep) -> f64| -> crate::results::Est {
             estimate(&reps.iter().map(|r| f(&r.items[j])).collect::<Vec<_>>()).into()
         };
         let ratio = |a: u64, b: u64| if b > 0 { a as f64 / b as f64 } else { f64::NAN };
@@ -404,76 +470,19 @@ pub fn summarize(model: &Model, reps: &[RepOutput], threads: usize) -> (Summary,
     )
 }
 
-/// Statistics across replications of one resource at one sample time: busy units,
-/// queue length and capacity, each as `[mean, p05, p95]`.
-#[derive(Clone, Copy, Debug)]
-pub struct SampleStats {
-    /// Sample time in minutes since the start.
-    pub minutes: f64,
-    /// Resource index.
-    pub resource: usize,
-    /// Busy units.
-    pub busy: [f64; 3],
-    /// Queue length.
-    pub queue: [f64; 3],
-    /// Capacity.
-    pub capacity: [f64; 3],
-}
-
-/// Calls `f` for every sample time and resource, in time order, with the mean,
-/// 5th and 95th percentile across replications. Streams: nothing is kept beyond
-/// one row, so writing a long time series needs no second copy of it.
-pub fn for_each_sample(model: &Model, reps: &[RepOutput], mut f: impl FnMut(&SampleStats)) {
-    let n_res = model.resources.len();
-    let n_samples = reps
-        .iter()
-        .map(|r| r.samples.len() / n_res.max(1))
-        .min()
-        .unwrap_or(0);
-    let mut buf = Vec::with_capacity(reps.len());
-    for k in 0..n_samples {
-        for r in 0..n_res {
-            let mut stats = [[0.0; 3]; 3];
-            for (field, st) in stats.iter_mut().enumerate() {
-                buf.clear();
-                buf.extend(
-                    reps.iter()
-                        .map(|rep| rep.samples[k * n_res + r][field] as f64),
-                );
-                let mean = buf.iter().sum::<f64>() / buf.len() as f64;
-                *st = [
-                    mean,
-                    sample_percentile(&mut buf, 5.0),
-                    sample_percentile(&mut buf, 95.0),
-                ];
-            }
-            f(&SampleStats {
-                minutes: k as f64 * model.sample_interval,
-                resource: r,
-                busy: stats[0],
-                queue: stats[1],
-                capacity: stats[2],
-            });
-        }
-    }
-}
-
 /// The distribution of duration KPI `k` over all replications, as `n_bins` equal
 /// bins from 0 to its 99th percentile, in the KPI's unit: `(lo, hi, share)`.
 /// None for KPIs that are not durations or have no observation.
 pub fn kpi_distribution(
     model: &Model,
-    reps: &[RepOutput],
+    reps: &Replications,
     k: usize,
     n_bins: usize,
 ) -> Option<Vec<(f64, f64, f64)>> {
     let KpiKind::Duration { unit_minutes, .. } = model.kpis.get(k)?.kind else {
         return None;
     };
-    let mut merged = crate::stats::Histogram::default();
-    for r in reps {
-        merged.merge(r.kpis[k].hist.as_ref()?);
-    }
+    let merged = reps.histograms.get(k)?.as_ref()?;
     if merged.count() == 0 {
         return None;
     }
