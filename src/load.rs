@@ -65,10 +65,9 @@ fn read_chain(path: &Path) -> Result<Vec<Source>> {
         let text = std::fs::read_to_string(&p)
             .with_context(|| format!("cannot read scenario file {}", p.display()))?;
         let origin = p.display().to_string();
-        let doc = text.parse::<toml_edit::DocumentMut>().map_err(|e| {
-            let (line, col) = e.span().map(|s| line_col(&text, s.start)).unwrap_or((1, 1));
-            ScenarioFileError(format!("{origin}:{line}:{col}: {}", e.message().trim()))
-        })?;
+        let doc = text
+            .parse::<toml_edit::DocumentMut>()
+            .map_err(|e| toml_error(&origin, &text, &e))?;
         if let Some(item) = doc.get("extends") {
             let (line, col) = item
                 .span()
@@ -78,10 +77,10 @@ fn read_chain(path: &Path) -> Result<Vec<Source>> {
                 return Err(ScenarioFileError(format!("{origin}:{line}:{col}: extends: expected the path of a scenario file as a string\n  hint: extends = \"general_hospital.toml\"")).into());
             };
             let parent_path = p.parent().unwrap_or(Path::new(".")).join(parent);
-            if sources.len() + 1 >= MAX_EXTENDS_DEPTH
-                || sources.iter().any(|s| Path::new(&s.origin) == parent_path)
-                || parent_path == p
-            {
+            if sources.len() + 1 >= MAX_EXTENDS_DEPTH {
+                return Err(ScenarioFileError(format!("{origin}:{line}:{col}: extends: the chain of scenarios extending one another is more than {MAX_EXTENDS_DEPTH} files deep\n  hint: extend the base scenario directly rather than a variant of a variant")).into());
+            }
+            if sources.iter().any(|s| Path::new(&s.origin) == parent_path) || parent_path == p {
                 return Err(ScenarioFileError(format!("{origin}:{line}:{col}: extends: \"{parent}\" leads back to a file already in the chain\n  hint: a scenario cannot extend itself, directly or through others")).into());
             }
             if !parent_path.exists() {
@@ -266,6 +265,38 @@ fn read_case_lists(scenario: &mut Scenario, origin: &str) -> Result<()> {
     Ok(())
 }
 
+/// A TOML syntax error at `file:line:col`; a duplicate key is named (the
+/// parser only says "duplicate key").
+fn toml_error(origin: &str, text: &str, e: &toml_edit::TomlError) -> ScenarioFileError {
+    let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
+    let msg = e.message().trim();
+    if msg == "duplicate key" {
+        let at = e.span().map_or(0, |s| s.start.min(text.len()));
+        let rest = text.get(at..).unwrap_or("");
+        let this_line = &text[..at].rsplit('\n').next().unwrap_or("");
+        // A table header `[a.b]` given twice, or a key given twice in a table.
+        if this_line.trim_start().starts_with('[') {
+            let header = text[at - this_line.len()..]
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim();
+            return ScenarioFileError(format!(
+                "{origin}:{line}:{col}: the table {header} is defined twice\n  hint: put all of its fields under one {header}"
+            ));
+        }
+        let key: String = rest
+            .trim_start_matches(['"', '\''])
+            .chars()
+            .take_while(|c| !matches!(c, '=' | '"' | '\'' | '\n' | ' ' | '\t' | ']'))
+            .collect();
+        return ScenarioFileError(format!(
+            "{origin}:{line}:{col}: duplicate key \"{key}\": it is already given earlier in the same table\n  hint: each field appears once; remove one of the two"
+        ));
+    }
+    ScenarioFileError(format!("{origin}:{line}:{col}: {msg}"))
+}
+
 /// Points out a `--set` that produced the faulty value: its line is not the user's.
 fn set_note(sets: &[String], field: &str) -> String {
     let field = field.trim_end_matches(": ");
@@ -427,10 +458,9 @@ pub(crate) fn apply_sets(origin: &str, text: &str, sets: &[String]) -> Result<St
     if sets.is_empty() {
         return Ok(text.to_string());
     }
-    let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
-        let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
-        ScenarioFileError(format!("{origin}:{line}:{col}: {}", e.message()))
-    })?;
+    let mut doc: toml_edit::DocumentMut = text
+        .parse()
+        .map_err(|e: toml_edit::TomlError| toml_error(origin, text, &e))?;
     for s in sets {
         let (raw_path, raw_value) = s.split_once('=').ok_or_else(|| {
             ScenarioFileError(format!(

@@ -9,6 +9,7 @@ macro_rules! out {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
         write!(std::io::stdout().lock(), $($arg)*)
+            .map_err(|e| anyhow::Error::new(e).context("cannot write to standard output"))
     }};
 }
 
@@ -17,6 +18,7 @@ macro_rules! outln {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
         writeln!(std::io::stdout().lock(), $($arg)*)
+            .map_err(|e| anyhow::Error::new(e).context("cannot write to standard output"))
     }};
 }
 
@@ -230,6 +232,9 @@ enum Command {
         /// Stop at the first bad row.
         #[arg(long)]
         strict: bool,
+        /// Accept a log with no events for more than 30 days (refused otherwise).
+        #[arg(long)]
+        allow_gaps: bool,
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
@@ -322,6 +327,9 @@ struct RunArgs {
     /// With --replay: stop at the first bad row of the log.
     #[arg(long)]
     strict: bool,
+    /// With --replay: accept a log with no events for more than 30 days.
+    #[arg(long)]
+    allow_gaps: bool,
 }
 
 fn main() -> ExitCode {
@@ -338,33 +346,39 @@ fn main() -> ExitCode {
                 .and_then(|l| simulate(l, &args, staging::Provenance::new(&args.sets)))
         }
         Command::Run { scenario, args } => match &args.replay {
-            Some(log) => history::load_for_log(&scenario, log, args.strict, &args.sets).and_then(
-                |(mut l, read)| {
-                    let replaced =
-                        history::apply_replay(&mut l.model, &read, args.replay_durations);
-                    if !args.quiet {
-                        note!(
-                            "replay: {} visits of {} from {} over {:.1} days{}",
-                            read.visits.visits.len(),
-                            replaced.join(", "),
-                            history::time::format_minutes(read.origin),
-                            read.visits.days(),
-                            if read.rejects.is_empty() {
-                                String::new()
-                            } else {
-                                format!(
-                                    "; {} rows rejected (first: line {}: {})",
-                                    read.rejects.len(),
-                                    read.rejects[0].line,
-                                    read.rejects[0].reason
-                                )
-                            }
-                        );
-                    }
-                    let prov = staging::Provenance::new(&args.sets).input("replay log", log)?;
-                    simulate(l, &args, prov)
+            Some(log) => history::load_for_log(
+                &scenario,
+                log,
+                history::ReadOptions {
+                    strict: args.strict,
+                    allow_gaps: args.allow_gaps,
                 },
-            ),
+                &args.sets,
+            )
+            .and_then(|(mut l, read)| {
+                let replaced = history::apply_replay(&mut l.model, &read, args.replay_durations);
+                if !args.quiet {
+                    note!(
+                        "replay: {} visits of {} from {} over {:.1} days{}",
+                        read.visits.visits.len(),
+                        replaced.join(", "),
+                        history::time::format_minutes(read.origin),
+                        read.visits.days(),
+                        if read.rejects.is_empty() {
+                            String::new()
+                        } else {
+                            format!(
+                                "; {} rows rejected (first: line {}: {})",
+                                read.rejects.len(),
+                                read.rejects[0].line,
+                                read.rejects[0].reason
+                            )
+                        }
+                    );
+                }
+                let prov = staging::Provenance::new(&args.sets).input("replay log", log)?;
+                simulate(l, &args, prov)
+            }),
             None if args.replay_durations => Err(anyhow!("--replay-durations needs --replay LOG")),
             None => load::load_file(&scenario, &args.sets)
                 .and_then(|l| simulate(l, &args, staging::Provenance::new(&args.sets))),
@@ -387,8 +401,17 @@ fn main() -> ExitCode {
             min_share,
             headroom,
             strict,
+            allow_gaps,
             quiet,
-        } => history::fit(&log, &out, name, min_share, headroom, strict, quiet),
+        } => history::fit(
+            &log,
+            &out,
+            name,
+            min_share,
+            headroom,
+            history::ReadOptions { strict, allow_gaps },
+            quiet,
+        ),
         Command::Validate(a) => history::validate(&a),
         Command::Project(a) => history::project(&a),
         Command::Check { scenarios, sets } => check(&scenarios, &sets),

@@ -1,7 +1,10 @@
 //! `hospsim fit`: a scenario learned from a log, its fit report (CSV, JSON,
 //! HTML, terminal) and the log's daily arrivals for `forecast`.
 
-use super::{Known, ReadLog, human_minutes, read_log, reject_preview, rejects_csv, time, truncate};
+use super::{
+    Known, ReadLog, ReadOptions, human_minutes, read_log, reject_preview, rejects_csv, time,
+    truncate,
+};
 use crate::{load, output};
 use anyhow::{Result, anyhow};
 use hospsim_sim::history::derive::{DeriveOptions, FitReport, derive};
@@ -15,7 +18,7 @@ pub(crate) fn fit(
     name: Option<String>,
     min_share: f64,
     headroom: f64,
-    strict: bool,
+    opts: ReadOptions,
     quiet: bool,
 ) -> Result<()> {
     if !(0.0..=10.0).contains(&headroom) {
@@ -23,7 +26,12 @@ pub(crate) fn fit(
             "--headroom must be a share between 0 and 10, got {headroom}"
         ));
     }
-    let read = read_log(log, &Known::default(), strict)?;
+    if !(0.0..1.0).contains(&min_share) {
+        return Err(anyhow!(
+            "--min-share must be a share from 0 up to (not including) 1, got {min_share}\n  hint: 0.02 leaves out milestones seen in fewer than 2% of a unit's stays"
+        ));
+    }
+    let read = read_log(log, &Known::default(), opts)?;
     if read.visits.days() < 1.0 {
         return Err(anyhow!(
             "{}: the log covers {:.1} hours; fit needs at least a day to learn arrival rates from\n  hint: give a longer extract (weeks, to see the weekly pattern)",

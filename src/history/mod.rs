@@ -9,7 +9,7 @@ mod validate;
 
 pub(crate) use fit::fit;
 pub(crate) use project::{ProjectArgs, project};
-pub(crate) use read::{Known, ReadLog, read_log};
+pub(crate) use read::{Known, ReadLog, ReadOptions, read_log};
 pub(crate) use validate::{ValidateArgs, validate};
 
 use crate::{load, output};
@@ -191,11 +191,11 @@ pub(crate) fn rejects_csv(read: &ReadLog) -> Vec<u8> {
 pub(crate) fn load_for_log(
     scenario: &Path,
     log: &Path,
-    strict: bool,
+    opts: ReadOptions,
     sets: &[String],
 ) -> Result<(load::Loaded, ReadLog)> {
     let probe = load::load_file(scenario, sets)?;
-    let read = read_log(log, &Known::of_model(&probe.model), strict)?;
+    let read = read_log(log, &Known::of_model(&probe.model), opts)?;
     let warm = probe.model.warmup;
     let mut sets = sets.to_vec();
     sets.push(format!(

@@ -32,6 +32,23 @@ impl Known {
     }
 }
 
+/// How strictly a log is read.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct ReadOptions {
+    /// Stop at the first bad row (else bad rows are listed and the rest read).
+    pub(crate) strict: bool,
+    /// Accept a log with no events for more than [`MAX_GAP_DAYS`] (else refused:
+    /// such a gap is most often a typo in a year, and a replay over it would
+    /// simulate the empty years).
+    pub(crate) allow_gaps: bool,
+}
+
+/// Longest stretch without any event that a log may have unless allowed.
+pub(crate) const MAX_GAP_DAYS: f64 = 30.0;
+
+/// Longest a log may span (100 years), gaps allowed or not.
+const MAX_SPAN_DAYS: f64 = 36_525.0;
+
 /// A log read from a file.
 pub(crate) struct ReadLog {
     pub(crate) visits: Visits,
@@ -45,6 +62,9 @@ pub(crate) struct ReadLog {
 struct Builder {
     known: Known,
     strict: bool,
+    allow_gaps: bool,
+    /// Time and line of every event taken, for the check on gaps.
+    times: Vec<(f64, u64)>,
     file: String,
     classes: Vec<String>,
     units: Vec<String>,
@@ -86,6 +106,7 @@ impl Builder {
                 k.join(", ")
             ));
         }
+        same_identifier("class", name, &self.classes)?;
         self.classes.push(name.to_string());
         Ok((self.classes.len() - 1) as u16)
     }
@@ -103,6 +124,7 @@ impl Builder {
                 self.units.join(", ")
             ));
         }
+        same_identifier("unit", name, &self.units)?;
         self.units.push(name.to_string());
         self.kinds.push(UnitKind::guess(name));
         Ok((self.units.len() - 1) as u16)
@@ -174,6 +196,7 @@ impl Builder {
                         ),
                     );
                 }
+                self.times.push((t, line));
                 self.index.insert(patient.to_string(), self.visits.len());
                 self.visits.push(Visit {
                     id: patient.to_string(),
@@ -214,11 +237,75 @@ impl Builder {
                 if self.visits[i].acuity == 0 {
                     self.visits[i].acuity = acuity;
                 }
+                self.times.push((t, line));
                 self.visits[i].events.push((t, ev, unit));
                 self.state[i] = (t, line, ev.is_final());
             }
         }
         Ok(())
+    }
+
+    /// A log whose events leave a long stretch empty is refused (unless
+    /// allowed), naming the first row on the smaller side of the gap: a
+    /// one-character typo in a year puts one row a century away.
+    fn check_gaps(&mut self) -> Result<()> {
+        let mut times = std::mem::take(&mut self.times);
+        times.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let (Some(&(t0, _)), Some(&(t1, _))) = (times.first(), times.last()) else {
+            return Ok(());
+        };
+        let Some((k, gap)) = times
+            .windows(2)
+            .enumerate()
+            .map(|(k, w)| (k, w[1].0 - w[0].0))
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+        else {
+            return Ok(());
+        };
+        let span = (t1 - t0) / 1440.0;
+        if gap / 1440.0 <= MAX_GAP_DAYS && span <= MAX_SPAN_DAYS {
+            return Ok(());
+        }
+        if self.allow_gaps && span <= MAX_SPAN_DAYS {
+            return Ok(());
+        }
+        let f = super::time::format_minutes;
+        let (before, after) = (&times[..=k], &times[k + 1..]);
+        // The smaller side is the suspect; of a tie, the later one.
+        let (suspect, few, others, direction) = if before.len() < after.len() {
+            (before[0], before.len(), after, "before")
+        } else {
+            (after[0], after.len(), before, "after")
+        };
+        let (lo, hi) = (others[0].0, others[others.len() - 1].0);
+        let hint = if span > MAX_SPAN_DAYS {
+            "  hint: a log spans at most 100 years; fix that row (a typo in the year?)".to_string()
+        } else {
+            "  hint: fix that row (a typo in the year?); if the log really has no events for so long, give --allow-gaps".to_string()
+        };
+        if few > 10.max(times.len() / 100) {
+            // Two large parts: a real stretch without data, not one stray row.
+            return Err(anyhow!(
+                "{}:{}: the log has no events for {:.0} days, from {} (line {}) to {} (line {}); the simulation would run through the empty days\n  hint: give the two parts separately, or --allow-gaps if the hospital really had no patients",
+                self.file,
+                times[k + 1].1,
+                gap / 1440.0,
+                f(times[k].0),
+                times[k].1,
+                f(times[k + 1].0),
+                times[k + 1].1,
+            ));
+        }
+        Err(anyhow!(
+            "{}:{}: timestamp {} is {:.0} days {direction} the log's other {} events ({} to {}), with nothing between\n{hint}",
+            self.file,
+            suspect.1,
+            f(suspect.0),
+            gap / 1440.0,
+            others.len(),
+            f(lo),
+            f(hi),
+        ))
     }
 
     fn finish(mut self, format: &'static str) -> Result<ReadLog> {
@@ -244,6 +331,7 @@ impl Builder {
             .iter()
             .filter_map(|v| v.events.last().map(|e| e.0))
             .fold(f64::NEG_INFINITY, f64::max);
+        self.check_gaps()?;
         let origin = midnight(first);
         for v in &mut self.visits {
             for e in &mut v.events {
@@ -271,7 +359,7 @@ impl Builder {
 }
 
 /// Reads an event log or a Synthea `encounters.csv` (told apart by the header).
-pub(crate) fn read_log(path: &Path, known: &Known, strict: bool) -> Result<ReadLog> {
+pub(crate) fn read_log(path: &Path, known: &Known, opts: ReadOptions) -> Result<ReadLog> {
     let file = path.display().to_string();
     let f = std::fs::File::open(path).with_context(|| format!("cannot open the log {file}"))?;
     let mut rdr = csv::ReaderBuilder::new()
@@ -293,7 +381,9 @@ pub(crate) fn read_log(path: &Path, known: &Known, strict: bool) -> Result<ReadL
     };
     let mut b = Builder {
         known: known.clone(),
-        strict,
+        strict: opts.strict,
+        allow_gaps: opts.allow_gaps,
+        times: vec![],
         file: file.clone(),
         classes,
         units,
@@ -403,4 +493,19 @@ fn synthea_row(
         b.event(line, id, &class, "", "ed", "ed_departure", stop)?;
     }
     b.event(line, id, &class, "", "", "discharge", stop)
+}
+
+/// A new class or unit name that would be the same identifier in a fitted
+/// scenario as one already seen ("ED" and "ed", "ward A" and "ward_a").
+fn same_identifier(what: &str, name: &str, seen: &[String]) -> Result<(), String> {
+    let id = hospsim_sim::history::derive::ident(name);
+    match seen
+        .iter()
+        .find(|s| hospsim_sim::history::derive::ident(s) == id)
+    {
+        Some(other) => Err(format!(
+            "{what} \"{name}\" and \"{other}\" differ only in case or punctuation, so they would be one {what} (\"{id}\") in a scenario; write them the same way, or name them apart"
+        )),
+        None => Ok(()),
+    }
 }

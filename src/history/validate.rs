@@ -37,6 +37,9 @@ pub(crate) struct ValidateArgs {
     /// Stop at the first bad row of the log.
     #[arg(long)]
     pub(crate) strict: bool,
+    /// Accept a log with no events for more than 30 days (refused otherwise).
+    #[arg(long)]
+    pub(crate) allow_gaps: bool,
     /// Output folder (default: out/validate_<scenario name>).
     #[arg(long)]
     pub(crate) out: Option<PathBuf>,
@@ -58,7 +61,11 @@ struct Row {
 }
 
 pub(crate) fn validate(a: &ValidateArgs) -> Result<()> {
-    let (loaded, read) = load_for_log(&a.scenario, &a.log, a.strict, &a.sets)?;
+    let opts = super::ReadOptions {
+        strict: a.strict,
+        allow_gaps: a.allow_gaps,
+    };
+    let (loaded, read) = load_for_log(&a.scenario, &a.log, opts, &a.sets)?;
     let mut model = loaded.model.clone();
     crate::apply_run_options(&mut model, a.reps, a.seed)?;
     if a.replay_durations && !a.replay {

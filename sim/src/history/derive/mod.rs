@@ -164,6 +164,28 @@ pub fn ident(name: &str) -> String {
     s
 }
 
+/// A TOML basic string: quoted, with backslashes, quotes and control
+/// characters escaped, so that any name (a user's `--name`) reads back as written.
+pub fn toml_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 fn mean_sd(x: &[f64]) -> (f64, f64) {
     let n = x.len() as f64;
     if x.is_empty() {
@@ -360,7 +382,7 @@ pub fn derive(v: &Visits, opt: &DeriveOptions) -> (String, FitReport) {
         w,
         "# every fitted distribution (AIC of each family, KS statistic) and rate uncertainty.\n"
     );
-    let _ = writeln!(w, "name = \"{}\"", opt.name.replace('"', "'"));
+    let _ = writeln!(w, "name = {}", toml_string(&opt.name));
     for (u, name) in v.units.iter().enumerate() {
         report.censoring.push(CensoringCheck {
             unit: name.clone(),
@@ -555,14 +577,16 @@ pub fn derive(v: &Visits, opt: &DeriveOptions) -> (String, FitReport) {
     }
 
     // Indicators a planner reads first, when the log has what they need.
-    let has = |ev: Event| v.visits.iter().any(|x| x.first(ev).is_some());
-    if has(Event::Seen) {
+    // Only milestones the fitted pathways mark (--min-share may leave one out).
+    let marked = |m: &str| w.contains(&format!("{{ mark = \"{m}\" }}"));
+    let (seen, ed_departure) = (marked("seen"), marked("ed_departure"));
+    if seen {
         let _ = writeln!(
             w,
             "[kpis.door_to_doctor]\nfrom = \"arrival\"\nto = \"seen\"\nwithin = \"1 h\"\ntarget_share = 0.9\n"
         );
     }
-    if v.unit_kinds.contains(&UnitKind::Ed) {
+    if v.unit_kinds.contains(&UnitKind::Ed) && ed_departure {
         let _ = writeln!(
             w,
             "[kpis.time_in_ed]\nlabel = \"Time in ED\"\nfrom = \"arrival\"\nto = \"ed_departure\"\nwithin = \"4 h\"\ntarget_share = 0.95\nunit = \"h\"\n"
