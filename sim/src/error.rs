@@ -125,7 +125,7 @@ pub enum SimError {
     /// A patient went round a loop without time passing (the run-time guard
     /// behind the compile-time loop check).
     #[error(
-        "replication {rep} stopped: patient {patient} of class \"{class}\" made more than {max} jumps within one simulated second at {step}, at {at}: a loop that passes no time\n  hint: put an activity that takes time on the loop, or a `count` step whose `limit` leads out of it",
+        "replication {rep} stopped: patient {patient} of class \"{class}\" made more than {max} jumps without waiting or spending time at {step}, at {at}: a loop that passes no time\n  hint: put an activity that takes time on the loop, or a `count` step whose `limit` leads out of it",
         max = crate::limits::MAX_JUMPS_PER_INSTANT
     )]
     Loop {

@@ -48,13 +48,10 @@ pub const MAX_CAPACITY: u32 = 1_000_000;
 /// the capacity can serve) and stops with an error instead of exhausting memory.
 pub const MAX_LIVE_ENTITIES: usize = 1_000_000;
 
-/// Jumps (goto, branch, route, count limit, renege to a pathway, fork) one
-/// patient may make within one simulated second: the run-time guard against a
-/// loop that goes round without time passing.
+/// Jumps (goto, branch, route, count limit) one patient may make in one go,
+/// at one instant, without waiting or spending time: the run-time guard
+/// against a loop that goes round without time passing.
 pub const MAX_JUMPS_PER_INSTANT: u32 = 100_000;
-
-/// What "one instant" means for that guard, in minutes (one second).
-pub const INSTANT_MINUTES: f64 = 1.0 / 60.0;
 
 /// Shortest period of anything that repeats on its own (a batch clock, a stock
 /// review, the mean time between breakdowns), in minutes (one second); a loop

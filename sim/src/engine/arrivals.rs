@@ -172,8 +172,6 @@ impl Engine<'_> {
                 holds: Vec::with_capacity(4),
                 counters: [0; MAX_COUNTERS],
                 ms: Vec::with_capacity(n_ms),
-                guard_at: f64::NEG_INFINITY,
-                guard_n: 0,
             });
             if self.track {
                 self.ext.push(Ext::fresh());

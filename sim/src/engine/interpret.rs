@@ -60,6 +60,9 @@ impl Engine<'_> {
     pub(super) fn advance(&mut self, pid: u32) {
         let m = self.m;
         let i = pid as usize;
+        // The run-time loop guard: jumps in this one go (no wait, no delay),
+        // counted in a register.
+        let mut jumps: u32 = 0;
         loop {
             let pc = self.patients[i].pc;
             if self.track {
@@ -146,7 +149,9 @@ impl Engine<'_> {
                     *c = c.saturating_add(1);
                     if *c >= limit {
                         p.pc = target;
-                        if !self.jumped(pid) {
+                        jumps += 1;
+                        if jumps > MAX_JUMPS_PER_INSTANT {
+                            self.loop_fault(pid);
                             return;
                         }
                     } else {
@@ -232,7 +237,9 @@ impl Engine<'_> {
                     let row = &t.cumulative[p.acuity as usize];
                     let k = row.iter().position(|&c| u < c).unwrap_or(row.len() - 1);
                     p.pc = t.targets[k];
-                    if !self.jumped(pid) {
+                    jumps += 1;
+                    if jumps > MAX_JUMPS_PER_INSTANT {
+                        self.loop_fault(pid);
                         return;
                     }
                 }
@@ -245,13 +252,17 @@ impl Engine<'_> {
                         p.acuity as usize
                     };
                     p.pc = t.targets[key];
-                    if !self.jumped(pid) {
+                    jumps += 1;
+                    if jumps > MAX_JUMPS_PER_INSTANT {
+                        self.loop_fault(pid);
                         return;
                     }
                 }
                 Op::Jump { pc } => {
                     self.patients[i].pc = pc;
-                    if !self.jumped(pid) {
+                    jumps += 1;
+                    if jumps > MAX_JUMPS_PER_INSTANT {
+                        self.loop_fault(pid);
                         return;
                     }
                 }
@@ -264,9 +275,6 @@ impl Engine<'_> {
                     }
                 }
                 Op::Fork { list } => {
-                    if !self.jumped(pid) {
-                        return;
-                    }
                     let branches = &m.forks[list as usize];
                     self.patients[i].pending += branches.len() as u32;
                     self.patients[i].pc += 1;
@@ -283,11 +291,6 @@ impl Engine<'_> {
                             root: p.root,
                         };
                         self.start_entity(child, start, pid, who);
-                        // A branch carries its patient's loop guard: a fork
-                        // that forks itself at one instant trips it too.
-                        let (at, n) = (self.patients[i].guard_at, self.patients[i].guard_n);
-                        let c = &mut self.patients[child as usize];
-                        (c.guard_at, c.guard_n) = (at, n);
                         self.ready.push_back(child);
                     }
                 }

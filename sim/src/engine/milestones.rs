@@ -100,9 +100,7 @@ impl Engine<'_> {
             let pc = self.patients[pid as usize].pc;
             if let Some(&(_, target)) = self.m.renege_targets.iter().find(|(at, _)| *at == pc) {
                 self.patients[pid as usize].pc = target;
-                if self.jumped(pid) {
-                    self.advance(pid);
-                }
+                self.advance(pid);
                 return;
             }
         }

@@ -22,7 +22,7 @@ mod milestones;
 mod output;
 mod resources;
 
-use crate::limits::{INSTANT_MINUTES, MAX_JUMPS_PER_INSTANT, MAX_LIVE_ENTITIES};
+use crate::limits::{MAX_JUMPS_PER_INSTANT, MAX_LIVE_ENTITIES};
 use crate::model::*;
 use crate::stats::Histogram;
 use drill::slowdown_factor;
@@ -83,9 +83,6 @@ struct Patient {
     ms: Vec<f64>,
     /// Per-patient counters of `count` steps.
     counters: [u16; MAX_COUNTERS],
-    /// The run-time loop guard: jumps made since `guard_at` (see [`Engine::jumped`]).
-    guard_at: f64,
-    guard_n: u32,
 }
 
 /// What only the event log, a projection's census and replay need of a
@@ -347,30 +344,21 @@ impl<'m> Engine<'m> {
         self.ready.clear();
     }
 
-    /// The run-time loop guard, called at every jump (goto, branch, route,
-    /// count limit, renege to a pathway, fork): a patient that makes more than
-    /// [`MAX_JUMPS_PER_INSTANT`] jumps within one simulated second is in a loop
-    /// that passes no time, and the replication stops. Returns false then.
-    #[inline]
-    fn jumped(&mut self, pid: u32) -> bool {
-        let now = self.now;
-        let p = &mut self.patients[pid as usize];
-        if now >= p.guard_at + INSTANT_MINUTES {
-            p.guard_at = now;
-            p.guard_n = 0;
-        }
-        p.guard_n += 1;
-        if p.guard_n <= MAX_JUMPS_PER_INSTANT {
-            return true;
-        }
-        let (class, pc, id) = (p.class, p.pc, p.id);
-        self.fail(Fault::Loop {
-            patient: id,
-            class,
-            pc,
-            time: now,
-        });
-        false
+    /// The run-time loop guard's trip: a patient made more than
+    /// [`MAX_JUMPS_PER_INSTANT`] jumps without waiting or spending time, a loop
+    /// that passes no time (the compile-time check refuses every such loop it
+    /// can see; this is the last line of defence). The replication stops.
+    #[cold]
+    #[inline(never)]
+    fn loop_fault(&mut self, pid: u32) {
+        let p = &self.patients[pid as usize];
+        let fault = Fault::Loop {
+            patient: p.id,
+            class: p.class,
+            pc: p.pc,
+            time: self.now,
+        };
+        self.fail(fault);
     }
 
     #[inline]
@@ -609,8 +597,6 @@ impl<'m> Engine<'m> {
         e.awaiting = false;
         e.gone = Gone::No;
         e.counters = [0; MAX_COUNTERS];
-        e.guard_at = f64::NEG_INFINITY;
-        e.guard_n = 0;
         if self.track {
             self.ext[pid as usize] = Ext::fresh();
         }
