@@ -216,7 +216,7 @@ pub(crate) fn compare(
     out_dir.write("report.html", view.render()?.as_bytes())?;
     let mut prov = crate::staging::Provenance::new(&args.sets).run(seed, reps, threads);
     for l in &loaded {
-        prov = prov.scenario(l)?;
+        prov = prov.scenario(l, &l.model)?;
     }
     let written = out_dir.commit(&prov)?;
     crate::output::announce(

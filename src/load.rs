@@ -162,7 +162,18 @@ fn load_sources(merged: &str, sources: &[Source], sets: &[String]) -> Result<Loa
         let note = set_note(sets, &field);
         ScenarioFileError(format!("{file}:{line}:{col}: {field}{msg}{hint}{note}"))
     })?;
-    read_case_lists(&mut scenario, origin)?;
+    // Errors in a case list are said at the `cases` field that names it too.
+    let at_field = |id: &str| {
+        let path = hospsim_sim::path!["arrivals", id, "cases"];
+        let (file, line, col) = if chained {
+            locate_in_sources(sources, &path)
+        } else {
+            let (l, c) = locate(&text, &path).0.unwrap_or((1, 1));
+            (origin.clone(), l, c)
+        };
+        format!("{file}:{line}:{col}: {path}")
+    };
+    read_case_lists(&mut scenario, origin, &at_field)?;
     let model = hospsim_sim::compile(&scenario).map_err(|errs| {
         let mut out = String::new();
         for (k, e) in errs.0.iter().enumerate() {
@@ -193,7 +204,11 @@ fn load_sources(merged: &str, sources: &[Source], sets: &[String]) -> Result<Loa
 /// Reads every `arrivals.ID.cases` CSV (relative to the scenario file) into
 /// `at`: a theatre list or any other list of planned arrivals. Columns: `time`
 /// (`YYYY-MM-DDTHH:MM`) and optionally `count` (patients at that time, default 1).
-fn read_case_lists(scenario: &mut Scenario, origin: &str) -> Result<()> {
+fn read_case_lists(
+    scenario: &mut Scenario,
+    origin: &str,
+    at_field: &dyn Fn(&str) -> String,
+) -> Result<()> {
     let base = Path::new(origin).parent().unwrap_or(Path::new("."));
     for (id, a) in scenario.arrivals.iter_mut() {
         let Some(file) = a.cases.take() else { continue };
@@ -201,7 +216,8 @@ fn read_case_lists(scenario: &mut Scenario, origin: &str) -> Result<()> {
         let shown = path.display();
         let text = std::fs::read_to_string(&path).map_err(|e| {
             ScenarioFileError(format!(
-                "{origin}: arrivals.{id}.cases: cannot read {shown}: {e}\n  hint: the path is relative to the scenario file"
+                "{}: cannot read {shown}: {e}\n  hint: the path is relative to the scenario file",
+                at_field(id)
             ))
         })?;
         let mut lines = text
@@ -218,7 +234,8 @@ fn read_case_lists(scenario: &mut Scenario, origin: &str) -> Result<()> {
             .unwrap_or_default();
         let Some(time_col) = header.iter().position(|c| c == "time") else {
             return Err(ScenarioFileError(format!(
-                "{shown}:1: a case list needs a `time` column (YYYY-MM-DDTHH:MM), and may have `count`"
+                "{}: {shown}:1: a case list needs a `time` column (YYYY-MM-DDTHH:MM), and may have `count`",
+                at_field(id)
             ))
             .into());
         };
@@ -229,7 +246,8 @@ fn read_case_lists(scenario: &mut Scenario, origin: &str) -> Result<()> {
             let time = cells.get(time_col).copied().unwrap_or("");
             if hospsim_sim::compile::parse_timestamp(time).is_err() {
                 return Err(ScenarioFileError(format!(
-                    "{shown}:{}: time `{time}` is not a timestamp\n  hint: write YYYY-MM-DDTHH:MM, e.g. 2025-01-06T08:30",
+                    "{}: {shown}:{}: time `{time}` is not a timestamp\n  hint: write YYYY-MM-DDTHH:MM, e.g. 2025-01-06T08:30",
+                    at_field(id),
                     i + 1
                 ))
                 .into());
@@ -238,7 +256,8 @@ fn read_case_lists(scenario: &mut Scenario, origin: &str) -> Result<()> {
                 None | Some("") => 1,
                 Some(c) => c.parse::<u32>().map_err(|_| {
                     ScenarioFileError(format!(
-                        "{shown}:{}: count `{c}` is not a whole number",
+                        "{}: {shown}:{}: count `{c}` is not a whole number",
+                        at_field(id),
                         i + 1
                     ))
                 })?,
@@ -246,14 +265,16 @@ fn read_case_lists(scenario: &mut Scenario, origin: &str) -> Result<()> {
             // Checked before the times are copied: a count is a size the user controls.
             if count > MAX_PATIENTS_PER_SLOT {
                 return Err(ScenarioFileError(format!(
-                    "{shown}:{}: count {count} is more than the {MAX_PATIENTS_PER_SLOT} patients one row may bring\n  hint: one row is one planned time; spread larger lists over several rows",
+                    "{}: {shown}:{}: count {count} is more than the {MAX_PATIENTS_PER_SLOT} patients one row may bring\n  hint: one row is one planned time; spread larger lists over several rows",
+                    at_field(id),
                     i + 1
                 ))
                 .into());
             }
             if at.len() as u64 + count as u64 > MAX_PLANNED_ARRIVALS {
                 return Err(ScenarioFileError(format!(
-                    "{shown}:{}: the list brings more than the {MAX_PLANNED_ARRIVALS} planned arrivals a class may have\n  hint: use per_day for a steady stream of patients",
+                    "{}: {shown}:{}: the list brings more than the {MAX_PLANNED_ARRIVALS} planned arrivals a class may have\n  hint: use per_day for a steady stream of patients",
+                    at_field(id),
                     i + 1
                 ))
                 .into());

@@ -693,7 +693,7 @@ fn simulate(loaded: load::Loaded, args: &RunArgs, prov: staging::Provenance) -> 
         )?;
     }
     let prov = prov
-        .scenario(&loaded)?
+        .scenario(&loaded, &model)?
         .run(model.seed, model.replications, threads);
     let written = dir.commit(&prov)?;
     output::announce(args.quiet, &table::summary_tables(&summary), &written)

@@ -337,10 +337,19 @@ impl Provenance {
         }
     }
 
-    /// A scenario the command ran, resolved.
-    pub(crate) fn scenario(mut self, loaded: &crate::load::Loaded) -> Result<Provenance> {
-        let text = toml::to_string(&loaded.scenario)
-            .context("cannot write the resolved scenario as TOML")?;
+    /// A scenario the command ran, resolved, with the seed and replications
+    /// `model` ran with (after `--seed` and `--reps`): `hospsim run` on the
+    /// TOML alone repeats the run.
+    pub(crate) fn scenario(
+        mut self,
+        loaded: &crate::load::Loaded,
+        model: &hospsim_sim::Model,
+    ) -> Result<Provenance> {
+        let mut scenario = loaded.scenario.clone();
+        scenario.sim.seed = model.seed;
+        scenario.sim.replications = model.replications;
+        let text =
+            toml::to_string(&scenario).context("cannot write the resolved scenario as TOML")?;
         self.scenarios.push(ScenarioRecord {
             name: loaded.scenario.name.clone(),
             file: loaded.origin.clone(),

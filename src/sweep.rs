@@ -282,7 +282,9 @@ pub(crate) fn sweep(
     // folder, which is checked before the first point runs.
     let base = load::load_file(scenario, &args.sets)?;
     let mut out_dir = output_dir(&args.out, &format!("sweep {}", base.scenario.name))?;
-    let mut prov = crate::staging::Provenance::new(&args.sets).scenario(&base)?;
+    let mut base_model = base.model.clone();
+    crate::apply_run_options(&mut base_model, args.reps, args.seed)?;
+    let mut prov = crate::staging::Provenance::new(&args.sets).scenario(&base, &base_model)?;
     // Hidden when stderr is not a terminal (indicatif's default), and with --quiet.
     let bar = if args.quiet {
         indicatif::ProgressBar::hidden()

@@ -1,11 +1,13 @@
 //! End-to-end tests of the `hospsim` binary: one integration binary, a module per area.
 
+mod bounds;
 mod broken;
 mod cli;
 mod forecasting;
 mod history;
 mod history_inputs;
 mod report;
+mod results_folders;
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};

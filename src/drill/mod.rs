@@ -328,7 +328,7 @@ pub(crate) fn drill(file: &Path, args: &CompareArgs) -> Result<()> {
     view.overrides = args.sets.clone();
     out_dir.write("report.html", view.render()?.as_bytes())?;
     let prov = crate::staging::Provenance::new(&args.sets)
-        .scenario(&loaded)?
+        .scenario(&loaded, &drill_model)?
         .run(seed, reps, threads);
     let written = out_dir.commit(&prov)?;
     crate::output::announce(args.quiet, &drill_text(&report), &written)

@@ -542,7 +542,7 @@ pub(crate) fn project(a: &ProjectArgs) -> Result<()> {
         hospsim_reports::pages::history_page(&view)?.as_bytes(),
     )?;
     let mut prov = crate::staging::Provenance::new(&a.sets)
-        .scenario(&loaded)?
+        .scenario(&loaded, &model)?
         .input("snapshot", &a.snapshot)?;
     if let Some(f) = &a.arrivals {
         prov = prov.input("arrivals forecast", f)?;

@@ -254,7 +254,7 @@ pub(crate) fn validate(a: &ValidateArgs) -> Result<()> {
         hospsim_reports::pages::history_page(&view)?.as_bytes(),
     )?;
     let prov = crate::staging::Provenance::new(&a.sets)
-        .scenario(&loaded)?
+        .scenario(&loaded, &model)?
         .input("log", &a.log)?
         .run(model.seed, model.replications, threads);
     let written = dir.commit(&prov)?;
