@@ -3,8 +3,9 @@
 //! CSV/JSON and a report.
 
 mod backtest;
-mod data;
 mod forecast;
+
+use hospsim_formats::series as data;
 
 pub(crate) use backtest::backtest;
 pub(crate) use forecast::{ForecastOptions, forecast};
@@ -13,11 +14,32 @@ pub(crate) use forecast::{ForecastOptions, forecast};
 use anyhow::anyhow;
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use data::{Dataset, Fill, Series};
+use data::{Dataset, Series};
 use hospsim_forecast::{Features, Forecast, ModelSpec};
 use hospsim_reports::pages::FanChart;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::path::{Path, PathBuf};
+
+/// How gaps in the timestamps are treated (`--fill`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum FillArg {
+    /// A gap is an error (the default: nothing is invented silently).
+    None,
+    /// Missing steps are zero (counts of events that did not happen).
+    Zero,
+    /// Missing steps are interpolated linearly.
+    Interpolate,
+}
+
+impl From<FillArg> for data::Fill {
+    fn from(f: FillArg) -> Self {
+        match f {
+            FillArg::None => data::Fill::None,
+            FillArg::Zero => data::Fill::Zero,
+            FillArg::Interpolate => data::Fill::Interpolate,
+        }
+    }
+}
 
 /// Options shared by `forecast` and `backtest`.
 #[derive(Args, Clone)]
@@ -38,7 +60,7 @@ pub(crate) struct SeriesArgs {
     pub(crate) target: String,
     /// Missing time steps: none (an error), zero, or interpolate.
     #[arg(long, value_enum, default_value = "none")]
-    pub(crate) fill: Fill,
+    pub(crate) fill: FillArg,
     /// Accept negative values (otherwise they are errors: counts and demand cannot be negative).
     #[arg(long)]
     pub(crate) allow_negative: bool,
@@ -87,7 +109,15 @@ fn prepare(args: &SeriesArgs) -> Result<Prepared> {
     }
     levels.sort_by(f64::total_cmp);
     levels.dedup();
-    let mut data = data::read(&args.data, &args.target, args.fill, args.allow_negative)?;
+    let file = std::fs::File::open(&args.data)
+        .with_context(|| format!("cannot read {}", args.data.display()))?;
+    let mut data = data::read(
+        file,
+        &args.data.display().to_string(),
+        &args.target,
+        args.fill.into(),
+        args.allow_negative,
+    )?;
     if !args.ids.is_empty() {
         let unknown: Vec<&String> = args
             .ids
@@ -120,7 +150,11 @@ fn prepare(args: &SeriesArgs) -> Result<Prepared> {
         .unwrap_or(data.frequency.default_season())
         .max(1);
     let holidays = match &args.holidays {
-        Some(p) => data::read_holidays(p)?,
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read holidays file {}", p.display()))?;
+            data::read_holidays(&text, &p.display().to_string())?
+        }
         None => Vec::new(),
     };
     Ok(Prepared {

@@ -3,13 +3,12 @@
 
 mod fit;
 mod project;
-mod read;
-pub(crate) mod time;
 mod validate;
 
 pub(crate) use fit::fit;
+pub(crate) use hospsim_formats::log::{Known, ReadLog, ReadOptions};
+pub(crate) use hospsim_formats::time;
 pub(crate) use project::{ProjectArgs, project};
-pub(crate) use read::{Known, ReadLog, ReadOptions, read_log};
 pub(crate) use validate::{ValidateArgs, validate};
 
 use crate::{load, output};
@@ -20,6 +19,18 @@ use hospsim_sim::history::{Event, LogRow, NO_UNIT};
 use hospsim_sim::model::ArrivalProcess;
 use std::fmt::Write as _;
 use std::path::Path;
+
+/// Reads an event log or a Synthea export from a file.
+pub(crate) fn read_log(path: &Path, known: &Known, opts: ReadOptions) -> Result<ReadLog> {
+    let f = std::fs::File::open(path)
+        .with_context(|| format!("cannot open the log {}", path.display()))?;
+    Ok(hospsim_formats::log::read_log(
+        f,
+        &path.display().to_string(),
+        known,
+        opts,
+    )?)
+}
 
 /// Event-log CSV of simulated rows; `origin` is the minute (since 1970) of time 0.
 pub(crate) fn log_csv(m: &Model, rows: &[LogRow], origin: f64) -> Vec<u8> {

@@ -4,6 +4,7 @@ use super::time::{self, parse_minutes};
 use crate::{load, output};
 use anyhow::{Context, Result, anyhow};
 use clap::Args;
+use hospsim_formats::snapshot::SnapshotRow;
 use hospsim_sim::Model;
 use hospsim_sim::history::CensusPatient;
 use hospsim_sim::model::ArrivalProcess;
@@ -51,74 +52,13 @@ pub(crate) struct ProjectArgs {
     pub(crate) quiet: bool,
 }
 
-struct SnapshotRow {
-    line: u64,
-    unit: String,
-    class: String,
-    acuity: u8,
-    arrived: f64,
-    admitted: f64,
-}
-
 fn read_snapshot(path: &Path) -> Result<Vec<SnapshotRow>> {
-    let file = path.display().to_string();
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_path(path)
-        .with_context(|| format!("cannot open the snapshot {file}"))?;
-    let header: Vec<String> = rdr
-        .headers()
-        .with_context(|| format!("{file}:1: cannot read the header"))?
-        .iter()
-        .map(|h| h.trim().to_ascii_lowercase())
-        .collect();
-    let col = |n: &str| header.iter().position(|h| h == n);
-    let (Some(ui), Some(ci), Some(ai)) = (col("unit"), col("class"), col("arrived_at")) else {
-        return Err(anyhow!(
-            "{file}:1: a snapshot needs columns unit, class, arrived_at (and optionally patient_id, acuity, admitted_at); found: {}",
-            header.join(", ")
-        ));
-    };
-    let (acu, adm) = (col("acuity"), col("admitted_at"));
-    let mut rows = vec![];
-    for rec in rdr.records() {
-        let rec = rec.with_context(|| format!("{file}: cannot read a row"))?;
-        let line = rec.position().map_or(0, |p| p.line());
-        let get = |i: usize| rec.get(i).unwrap_or("").trim();
-        let arrived =
-            parse_minutes(get(ai)).map_err(|e| anyhow!("{file}:{line}: arrived_at: {e}"))?;
-        let admitted = match adm.map(get).filter(|s| !s.is_empty()) {
-            Some(s) => parse_minutes(s).map_err(|e| anyhow!("{file}:{line}: admitted_at: {e}"))?,
-            None => arrived,
-        };
-        if admitted < arrived {
-            return Err(anyhow!(
-                "{file}:{line}: admitted_at {} is before arrived_at {}",
-                get(adm.unwrap_or(ai)),
-                get(ai)
-            ));
-        }
-        let acuity = match acu.map(get).unwrap_or("") {
-            "" => 0,
-            a => match a.parse::<u8>() {
-                Ok(v @ 1..=5) => v,
-                _ => {
-                    return Err(anyhow!(
-                        "{file}:{line}: acuity \"{a}\" is not 1..5 (or blank)"
-                    ));
-                }
-            },
-        };
-        rows.push(SnapshotRow {
-            line,
-            unit: get(ui).to_string(),
-            class: get(ci).to_string(),
-            acuity,
-            arrived,
-            admitted,
-        });
-    }
-    Ok(rows)
+    let f = std::fs::File::open(path)
+        .with_context(|| format!("cannot open the snapshot {}", path.display()))?;
+    Ok(hospsim_formats::snapshot::read_snapshot(
+        f,
+        &path.display().to_string(),
+    )?)
 }
 
 /// (ds in minutes since 1970, mean, line) of one forecast row.

@@ -2,28 +2,32 @@
 //! columns allowed): validation with line numbers, frequency and season
 //! inference, gap handling, and calendar features for regression models.
 
-use anyhow::{Result, anyhow, bail};
+use crate::FormatError;
 use hospsim_forecast::Features;
 use jiff::ToSpan;
 use jiff::civil::{Date, DateTime};
 use std::collections::HashMap;
-use std::path::Path;
 
 /// Largest magnitude of a series value: squares and sums of such values stay
 /// far from overflowing, so a forecast is never infinite.
-pub(crate) const MAX_VALUE: f64 = 1e15;
+pub const MAX_VALUE: f64 = 1e15;
 
 /// Spacing of the observations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Frequency {
+pub enum Frequency {
+    /// One step an hour.
     Hourly,
+    /// One step a day.
     Daily,
+    /// One step a week.
     Weekly,
+    /// One step a month (at month start or end).
     Monthly,
 }
 
 impl Frequency {
-    pub(crate) fn name(self) -> &'static str {
+    /// `hourly`, `daily`, `weekly` or `monthly`.
+    pub fn name(self) -> &'static str {
         match self {
             Frequency::Hourly => "hourly",
             Frequency::Daily => "daily",
@@ -33,7 +37,7 @@ impl Frequency {
     }
 
     /// The usual season: a day of hours, a week of days, a year of weeks or months.
-    pub(crate) fn default_season(self) -> usize {
+    pub fn default_season(self) -> usize {
         match self {
             Frequency::Hourly => 24,
             Frequency::Daily => 7,
@@ -42,7 +46,8 @@ impl Frequency {
         }
     }
 
-    pub(crate) fn next(self, t: DateTime) -> Option<DateTime> {
+    /// The next time step after `t` (none past the calendar's end).
+    pub fn next(self, t: DateTime) -> Option<DateTime> {
         match self {
             Frequency::Hourly => t.checked_add(1.hour()).ok(),
             Frequency::Daily => t.checked_add(1.day()).ok(),
@@ -64,8 +69,8 @@ impl Frequency {
 }
 
 /// How gaps in the timestamps are treated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum Fill {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fill {
     /// A gap is an error (the default: nothing is invented silently).
     None,
     /// Missing steps are zero (counts of events that did not happen).
@@ -76,22 +81,28 @@ pub(crate) enum Fill {
 
 /// One series.
 #[derive(Debug, Clone)]
-pub(crate) struct Series {
-    pub(crate) id: String,
-    pub(crate) ds: Vec<DateTime>,
-    pub(crate) y: Vec<f64>,
+pub struct Series {
+    /// `unique_id`.
+    pub id: String,
+    /// Time steps, in order, without gaps.
+    pub ds: Vec<DateTime>,
+    /// Values, one per step.
+    pub y: Vec<f64>,
     /// Steps that were filled in (for the report; 0 without --fill).
-    pub(crate) filled: usize,
+    pub filled: usize,
 }
 
 /// Every series of a file, in order of first appearance.
 #[derive(Debug, Clone)]
-pub(crate) struct Dataset {
-    pub(crate) series: Vec<Series>,
-    pub(crate) frequency: Frequency,
+pub struct Dataset {
+    /// The series.
+    pub series: Vec<Series>,
+    /// Spacing of every series.
+    pub frequency: Frequency,
     /// Whether timestamps carry a time of day (output keeps the input's style).
-    pub(crate) with_time: bool,
-    pub(crate) rows: usize,
+    pub with_time: bool,
+    /// Data rows read.
+    pub rows: usize,
 }
 
 /// Rows of one series as read: timestamp, value, line number.
@@ -109,7 +120,7 @@ fn parse_ds(text: &str) -> Option<(DateTime, bool)> {
 }
 
 /// Formats a timestamp as the input did.
-pub(crate) fn format_ds(t: DateTime, with_time: bool) -> String {
+pub fn format_ds(t: DateTime, with_time: bool) -> String {
     if with_time {
         t.strftime("%Y-%m-%d %H:%M:%S").to_string()
     } else {
@@ -117,31 +128,57 @@ pub(crate) fn format_ds(t: DateTime, with_time: bool) -> String {
     }
 }
 
-/// Reads and validates a long CSV. `target` names the value column (`y`).
-pub(crate) fn read(path: &Path, target: &str, fill: Fill, allow_negative: bool) -> Result<Dataset> {
-    let shown = path.display();
+/// Longest series after its missing steps are filled (a million steps is
+/// over a century of hours): a gap between 2025 and 9999 is refused, not filled.
+pub const MAX_STEPS: usize = 1_000_000;
+
+/// Reads and validates a long CSV from `input` (`file` names it in errors).
+/// `target` names the value column (`y`).
+///
+/// ```
+/// use hospsim_formats::series::{read, Fill, Frequency};
+/// let text = "unique_id,ds,y\ned,2025-01-01,210\ned,2025-01-02,198\ned,2025-01-03,225\n";
+/// let data = read(text.as_bytes(), "ed.csv", "y", Fill::None, false).unwrap();
+/// assert_eq!(data.frequency, Frequency::Daily);
+/// assert_eq!(data.series[0].y, vec![210.0, 198.0, 225.0]);
+/// ```
+pub fn read(
+    input: impl std::io::Read,
+    file: &str,
+    target: &str,
+    fill: Fill,
+    allow_negative: bool,
+) -> Result<Dataset, FormatError> {
+    let shown = file;
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| anyhow!("cannot read {shown}: {e}"))?;
+        .from_reader(input);
     let header = reader
         .headers()
-        .map_err(|e| anyhow!("{shown}: cannot read the header line: {e}"))?
+        .map_err(|e| crate::csv_error(file, e))?
         .clone();
     let column = |name: &str| header.iter().position(|h| h == name);
     let (Some(id_col), Some(ds_col)) = (column("unique_id"), column("ds")) else {
-        bail!(
-            "{shown}:1: the header must name the columns `unique_id` and `ds` (found: {})\n  hint: the statsforecast long format is `unique_id,ds,y` with one row per series and time step",
+        return Err(FormatError::at(file, 1, format!(
+            "the header must name the columns `unique_id` and `ds` (found: {})",
             header.iter().collect::<Vec<_>>().join(", ")
-        );
+        ))
+        .hint("the statsforecast long format is `unique_id,ds,y` with one row per series and time step"));
     };
     let Some(y_col) = column(target) else {
-        bail!(
-            "{shown}:1: no value column `{target}` (found: {})\n  hint: pick another column with --target",
-            header.iter().collect::<Vec<_>>().join(", ")
-        );
+        return Err(FormatError::at(
+            file,
+            1,
+            format!(
+                "no value column `{target}` (found: {})",
+                header.iter().collect::<Vec<_>>().join(", ")
+            ),
+        )
+        .hint("pick another column with --target"));
     };
+    // The first problems are kept to show; all are counted.
     let mut problems: Vec<String> = Vec::new();
+    let mut n_problems = 0usize;
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut raw: Vec<RawSeries> = Vec::new();
     let mut with_time = false;
@@ -152,21 +189,33 @@ pub(crate) fn read(path: &Path, target: &str, fill: Fill, allow_negative: bool) 
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());
-                problems.push(format!("{shown}:{line}: unreadable row: {e}"));
+                push_problem(
+                    &mut problems,
+                    &mut n_problems,
+                    format!("{shown}:{line}: unreadable row: {e}"),
+                );
                 continue;
             }
         };
         let line = record.position().map_or(0, |p| p.line());
         let id = record.get(id_col).unwrap_or("").to_string();
         if id.is_empty() {
-            problems.push(format!("{shown}:{line}: empty unique_id"));
+            push_problem(
+                &mut problems,
+                &mut n_problems,
+                format!("{shown}:{line}: empty unique_id"),
+            );
             continue;
         }
         let ds_text = record.get(ds_col).unwrap_or("");
         let Some((ds, has_time)) = parse_ds(ds_text) else {
-            problems.push(format!(
-                "{shown}:{line}: ds `{ds_text}` is not an ISO date or datetime (expected e.g. 2024-03-01 or 2024-03-01T14:00)"
-            ));
+            push_problem(
+                &mut problems,
+                &mut n_problems,
+                format!(
+                    "{shown}:{line}: ds `{ds_text}` is not an ISO date or datetime (expected e.g. 2024-03-01 or 2024-03-01T14:00)"
+                ),
+            );
             continue;
         };
         with_time |= has_time;
@@ -174,22 +223,32 @@ pub(crate) fn read(path: &Path, target: &str, fill: Fill, allow_negative: bool) 
         let y = match y_text.parse::<f64>() {
             Ok(v) if v.is_finite() && v.abs() <= MAX_VALUE => v,
             Ok(v) if v.is_finite() => {
-                problems.push(format!(
-                    "{shown}:{line}: {target} = {y_text} is beyond the {MAX_VALUE:e} a series value may be (models would overflow)"
-                ));
+                push_problem(
+                    &mut problems,
+                    &mut n_problems,
+                    format!(
+                        "{shown}:{line}: {target} = {y_text} is beyond the {MAX_VALUE:e} a series value may be (models would overflow)"
+                    ),
+                );
                 continue;
             }
             _ => {
-                problems.push(format!(
-                    "{shown}:{line}: {target} `{y_text}` is not a number"
-                ));
+                push_problem(
+                    &mut problems,
+                    &mut n_problems,
+                    format!("{shown}:{line}: {target} `{y_text}` is not a number"),
+                );
                 continue;
             }
         };
         if y < 0.0 && !allow_negative {
-            problems.push(format!(
-                "{shown}:{line}: {target} = {y_text} is negative (demand and counts cannot be; --allow-negative accepts it)"
-            ));
+            push_problem(
+                &mut problems,
+                &mut n_problems,
+                format!(
+                    "{shown}:{line}: {target} = {y_text} is negative (demand and counts cannot be; --allow-negative accepts it)"
+                ),
+            );
             continue;
         }
         let slot = *index.entry(id.clone()).or_insert_with(|| {
@@ -198,48 +257,45 @@ pub(crate) fn read(path: &Path, target: &str, fill: Fill, allow_negative: bool) 
         });
         raw[slot].1.push((ds, y, line));
     }
-    if !problems.is_empty() {
-        let shown_problems: Vec<&str> = problems.iter().take(10).map(String::as_str).collect();
-        let more = if problems.len() > 10 {
-            format!("\n  ... and {} more", problems.len() - 10)
+    if n_problems > 0 {
+        let shown_problems: Vec<&str> = problems.iter().map(String::as_str).collect();
+        let more = if n_problems > problems.len() {
+            format!("\n  ... and {} more", n_problems - problems.len())
         } else {
             String::new()
         };
-        bail!(
-            "{} of {rows} rows cannot be used (no row is dropped silently; fix them or remove them):\n  {}{more}",
-            problems.len(),
-            shown_problems.join("\n  ")
-        );
+        return Err(FormatError::file(
+            file,
+            format!(
+                "{n_problems} of {rows} rows cannot be used (no row is dropped silently; fix them or remove them):\n  {}{more}",
+                shown_problems.join("\n  ")
+            ),
+        ));
     }
     if raw.is_empty() {
-        bail!("{shown}: no data rows");
+        return Err(FormatError::file(file, "no data rows"));
     }
     let frequency = infer_frequency(&raw).ok_or_else(|| {
-        anyhow!(
-            "{shown}: cannot tell the frequency: consecutive timestamps must be 1 hour, 1 day, 7 days or 1 month apart\n  hint: aggregate the data to one of these first"
-        )
+        FormatError::file(file, "cannot tell the frequency: consecutive timestamps must be 1 hour, 1 day, 7 days or 1 month apart")
+            .hint("aggregate the data to one of these first")
     })?;
     let mut series = Vec::with_capacity(raw.len());
     for (id, mut points) in raw {
         points.sort_by_key(|p| p.0);
         for pair in points.windows(2) {
             if pair[0].0 == pair[1].0 {
-                bail!(
-                    "{shown}:{}: series `{id}` has two rows for {} (the other is on line {})",
+                return Err(FormatError::at(
+                    file,
                     pair[1].2,
-                    format_ds(pair[1].0, with_time),
-                    pair[0].2
-                );
+                    format!(
+                        "series `{id}` has two rows for {} (the other is on line {})",
+                        format_ds(pair[1].0, with_time),
+                        pair[0].2
+                    ),
+                ));
             }
         }
-        series.push(complete(
-            &shown.to_string(),
-            id,
-            points,
-            frequency,
-            fill,
-            with_time,
-        )?);
+        series.push(complete(file, id, points, frequency, fill, with_time)?);
     }
     Ok(Dataset {
         series,
@@ -247,6 +303,13 @@ pub(crate) fn read(path: &Path, target: &str, fill: Fill, allow_negative: bool) 
         with_time,
         rows,
     })
+}
+
+fn push_problem(shown: &mut Vec<String>, count: &mut usize, problem: String) {
+    *count += 1;
+    if shown.len() < 10 {
+        shown.push(problem);
+    }
 }
 
 fn infer_frequency(raw: &[RawSeries]) -> Option<Frequency> {
@@ -274,7 +337,7 @@ fn complete(
     frequency: Frequency,
     fill: Fill,
     with_time: bool,
-) -> Result<Series> {
+) -> Result<Series, FormatError> {
     let mut ds = Vec::with_capacity(points.len());
     let mut y: Vec<f64> = Vec::with_capacity(points.len());
     let mut filled = 0;
@@ -300,25 +363,44 @@ fn complete(
                     }
                 }
                 expected = frequency.next(e);
+                if ds.len() + filled > MAX_STEPS {
+                    return Err(FormatError::at(
+                        file,
+                        *line,
+                        format!(
+                            "series `{id}`: filling the gap before {} would make more than {MAX_STEPS} steps",
+                            format_ds(*t, with_time)
+                        ),
+                    )
+                    .hint("a typo in a year? fix the date, or give the series in parts"));
+                }
             }
             if expected != Some(*t) && fill != Fill::None {
-                bail!(
-                    "{file}:{line}: series `{id}`: {} is off the {} grid that starts at {}",
-                    format_ds(*t, with_time),
-                    frequency.name(),
-                    format_ds(ds[0], with_time)
-                );
+                return Err(FormatError::at(
+                    file,
+                    *line,
+                    format!(
+                        "series `{id}`: {} is off the {} grid that starts at {}",
+                        format_ds(*t, with_time),
+                        frequency.name(),
+                        format_ds(ds[0], with_time)
+                    ),
+                ));
             }
         }
         ds.push(*t);
         y.push(*v);
     }
     if fill == Fill::None && filled > 0 {
-        bail!(
-            "{file}: series `{id}` misses {filled} {} time step(s), first: {}\n  hint: --fill zero treats a missing step as no demand, --fill interpolate draws a line across it",
-            frequency.name(),
-            gaps.join(", ")
-        );
+        return Err(FormatError::file(
+            file,
+            format!(
+                "series `{id}` misses {filled} {} time step(s), first: {}",
+                frequency.name(),
+                gaps.join(", ")
+            ),
+        )
+        .hint("--fill zero treats a missing step as no demand, --fill interpolate draws a line across it"));
     }
     if fill == Fill::Zero {
         y.iter_mut().filter(|v| v.is_nan()).for_each(|v| *v = 0.0);
@@ -345,7 +427,7 @@ fn interpolate(y: &mut [f64]) {
 }
 
 /// Future timestamps after a series.
-pub(crate) fn future(series: &Series, frequency: Frequency, h: usize) -> Vec<DateTime> {
+pub fn future(series: &Series, frequency: Frequency, h: usize) -> Vec<DateTime> {
     let mut out = Vec::with_capacity(h);
     let mut t = series.ds[series.ds.len() - 1];
     for _ in 0..h {
@@ -364,12 +446,7 @@ pub(crate) fn future(series: &Series, frequency: Frequency, h: usize) -> Vec<Dat
 /// week (hourly, daily), month (daily, monthly), and a holiday indicator
 /// when holiday dates are given. One level of each is left out (it is the
 /// intercept's).
-pub(crate) fn calendar(
-    series: &Series,
-    frequency: Frequency,
-    h: usize,
-    holidays: &[Date],
-) -> Features {
+pub fn calendar(series: &Series, frequency: Frequency, h: usize, holidays: &[Date]) -> Features {
     let mut times = series.ds.clone();
     times.extend(future(series, frequency, h));
     let hours = frequency == Frequency::Hourly;
@@ -414,9 +491,7 @@ pub(crate) fn calendar(
 
 /// Reads a holiday file: one ISO date per line (a header line and `#`
 /// comments are allowed; the first comma-separated field is used).
-pub(crate) fn read_holidays(path: &Path) -> Result<Vec<Date>> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| anyhow!("cannot read holidays file {}: {e}", path.display()))?;
+pub fn read_holidays(text: &str, file: &str) -> Result<Vec<Date>, FormatError> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let field = line.split(',').next().unwrap_or("").trim();
@@ -425,10 +500,10 @@ pub(crate) fn read_holidays(path: &Path) -> Result<Vec<Date>> {
             continue;
         }
         out.push(field.parse::<Date>().map_err(|_| {
-            anyhow!(
-                "{}:{}: `{field}` is not an ISO date (expected e.g. 2025-12-25)",
-                path.display(),
-                i + 1
+            FormatError::at(
+                file,
+                i as u64 + 1,
+                format!("`{field}` is not an ISO date (expected e.g. 2025-12-25)"),
             )
         })?);
     }

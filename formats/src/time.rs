@@ -45,7 +45,7 @@ fn days_in_month(y: i64, m: u32) -> u32 {
 /// Parses `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM`, `YYYY-MM-DD HH:MM:SS(.fff)`, with an
 /// optional trailing `Z` or UTC offset, which is ignored: times are read as the
 /// hospital's wall-clock time. Returns minutes since 1970-01-01 00:00.
-pub(crate) fn parse_minutes(text: &str) -> Result<f64, String> {
+pub fn parse_minutes(text: &str) -> Result<f64, String> {
     let t = text.trim();
     let bad = || format!("\"{t}\" is not a timestamp like 2025-01-06T08:30 or 2025-01-06 08:30:15");
     let b = t.as_bytes();
@@ -88,7 +88,7 @@ pub(crate) fn parse_minutes(text: &str) -> Result<f64, String> {
 }
 
 /// Formats minutes since 1970 as `YYYY-MM-DDTHH:MM:SS` (rounded to the second).
-pub(crate) fn format_minutes(minutes: f64) -> String {
+pub fn format_minutes(minutes: f64) -> String {
     let secs = (minutes * 60.0).round() as i64;
     let days = secs.div_euclid(86_400);
     let s = secs.rem_euclid(86_400);
@@ -102,7 +102,7 @@ pub(crate) fn format_minutes(minutes: f64) -> String {
 }
 
 /// Minutes since 1970 of a civil date-time.
-pub(crate) fn civil_minutes(dt: jiff::civil::DateTime) -> f64 {
+pub fn civil_minutes(dt: jiff::civil::DateTime) -> f64 {
     days_from_civil(dt.year() as i64, dt.month() as u32, dt.day() as u32) as f64 * 1440.0
         + dt.hour() as f64 * 60.0
         + dt.minute() as f64
@@ -110,12 +110,12 @@ pub(crate) fn civil_minutes(dt: jiff::civil::DateTime) -> f64 {
 }
 
 /// Minute of the week (Monday 00:00 = 0) of minutes since 1970 (a Thursday).
-pub(crate) fn minute_of_week(minutes: f64) -> f64 {
+pub fn minute_of_week(minutes: f64) -> f64 {
     (minutes + 3.0 * 1440.0).rem_euclid(10_080.0)
 }
 
 /// Start of the day (midnight) containing the time.
-pub(crate) fn midnight(minutes: f64) -> f64 {
+pub fn midnight(minutes: f64) -> f64 {
     (minutes / 1440.0).floor() * 1440.0
 }
 

@@ -1,30 +1,34 @@
 //! Reading an event log (or a Synthea `encounters.csv`) into visits, with every
 //! rejected row kept with its line number and reason.
 
-use super::time::{midnight, minute_of_week, parse_minutes};
-use anyhow::{Context, Result, anyhow};
+use crate::FormatError;
+use crate::time::{midnight, minute_of_week, parse_minutes};
 use hospsim_sim::history::{Event, NO_UNIT, UnitKind, Visit, Visits, event_names};
 use std::collections::HashMap;
-use std::path::Path;
 
 /// A row that was not taken, and why.
 #[derive(Clone, Debug)]
-pub(crate) struct Reject {
-    pub(crate) line: u64,
-    pub(crate) patient: String,
-    pub(crate) reason: String,
+pub struct Reject {
+    /// Line of the row.
+    pub line: u64,
+    /// Its patient id (may be empty).
+    pub patient: String,
+    /// Why it was not taken.
+    pub reason: String,
 }
 
 /// Names the log must use: those of a scenario's classes and `[history.units]`.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Known {
-    pub(crate) classes: Option<Vec<String>>,
-    pub(crate) units: Option<(Vec<String>, Vec<UnitKind>)>,
+pub struct Known {
+    /// The classes a scenario has (`None`: any name, as `fit` reads).
+    pub classes: Option<Vec<String>>,
+    /// The `[history.units]` a scenario has, with their kinds (`None`: any).
+    pub units: Option<(Vec<String>, Vec<UnitKind>)>,
 }
 
 impl Known {
     /// The names of a compiled model.
-    pub(crate) fn of_model(m: &hospsim_sim::Model) -> Known {
+    pub fn of_model(m: &hospsim_sim::Model) -> Known {
         Known {
             classes: Some(m.classes.iter().map(|c| c.name.clone()).collect()),
             units: Some((m.history.unit_names.clone(), m.history.unit_kinds.clone())),
@@ -34,29 +38,33 @@ impl Known {
 
 /// How strictly a log is read.
 #[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct ReadOptions {
+pub struct ReadOptions {
     /// Stop at the first bad row (else bad rows are listed and the rest read).
-    pub(crate) strict: bool,
+    pub strict: bool,
     /// Accept a log with no events for more than [`MAX_GAP_DAYS`] (else refused:
     /// such a gap is most often a typo in a year, and a replay over it would
     /// simulate the empty years).
-    pub(crate) allow_gaps: bool,
+    pub allow_gaps: bool,
 }
 
 /// Longest stretch without any event that a log may have unless allowed.
-pub(crate) const MAX_GAP_DAYS: f64 = 30.0;
+pub const MAX_GAP_DAYS: f64 = 30.0;
 
 /// Longest a log may span (100 years), gaps allowed or not.
 const MAX_SPAN_DAYS: f64 = 36_525.0;
 
 /// A log read from a file.
-pub(crate) struct ReadLog {
-    pub(crate) visits: Visits,
+pub struct ReadLog {
+    /// The visits, with times in minutes from `origin`.
+    pub visits: Visits,
     /// Minutes since 1970 of the visits' time 0 (midnight before the first arrival).
-    pub(crate) origin: f64,
-    pub(crate) rows: u64,
-    pub(crate) rejects: Vec<Reject>,
-    pub(crate) format: &'static str,
+    pub origin: f64,
+    /// Data rows read.
+    pub rows: u64,
+    /// Rows not taken, in order.
+    pub rejects: Vec<Reject>,
+    /// `event log` or `Synthea encounters`.
+    pub format: &'static str,
 }
 
 struct Builder {
@@ -81,11 +89,10 @@ struct Builder {
 const REQUIRED: [&str; 4] = ["patient_id", "class", "event", "timestamp"];
 
 impl Builder {
-    fn reject(&mut self, line: u64, patient: &str, reason: String) -> Result<()> {
+    fn reject(&mut self, line: u64, patient: &str, reason: String) -> Result<(), FormatError> {
         if self.strict {
-            return Err(anyhow!(
-                "{}:{line}: {reason}\n  hint: without --strict, bad rows are listed in rejects.csv and the rest is read",
-                self.file
+            return Err(FormatError::at(&self.file, line, reason).hint(
+                "without --strict, bad rows are listed in rejects.csv and the rest is read",
             ));
         }
         self.rejects.push(Reject {
@@ -141,7 +148,7 @@ impl Builder {
         unit: &str,
         event: &str,
         timestamp: &str,
-    ) -> Result<()> {
+    ) -> Result<(), FormatError> {
         if patient.is_empty() {
             return self.reject(line, patient, "patient_id is empty".into());
         }
@@ -220,8 +227,8 @@ impl Builder {
                 } else if t < last {
                     Some(format!(
                         "out of order: {} is before the patient's previous event at {} (line {last_line})",
-                        super::time::format_minutes(t),
-                        super::time::format_minutes(last)
+                        crate::time::format_minutes(t),
+                        crate::time::format_minutes(last)
                     ))
                 } else if self.visits[i].class != class {
                     Some(format!(
@@ -248,7 +255,7 @@ impl Builder {
     /// A log whose events leave a long stretch empty is refused (unless
     /// allowed), naming the first row on the smaller side of the gap: a
     /// one-character typo in a year puts one row a century away.
-    fn check_gaps(&mut self) -> Result<()> {
+    fn check_gaps(&mut self) -> Result<(), FormatError> {
         let mut times = std::mem::take(&mut self.times);
         times.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         let (Some(&(t0, _)), Some(&(t1, _))) = (times.first(), times.last()) else {
@@ -269,7 +276,7 @@ impl Builder {
         if self.allow_gaps && span <= MAX_SPAN_DAYS {
             return Ok(());
         }
-        let f = super::time::format_minutes;
+        let f = crate::time::format_minutes;
         let (before, after) = (&times[..=k], &times[k + 1..]);
         // The smaller side is the suspect; of a tie, the later one.
         let (suspect, few, others, direction) = if before.len() < after.len() {
@@ -279,46 +286,54 @@ impl Builder {
         };
         let (lo, hi) = (others[0].0, others[others.len() - 1].0);
         let hint = if span > MAX_SPAN_DAYS {
-            "  hint: a log spans at most 100 years; fix that row (a typo in the year?)".to_string()
+            "a log spans at most 100 years; fix that row (a typo in the year?)"
         } else {
-            "  hint: fix that row (a typo in the year?); if the log really has no events for so long, give --allow-gaps".to_string()
+            "fix that row (a typo in the year?); if the log really has no events for so long, give --allow-gaps"
         };
         if few > 10.max(times.len() / 100) {
             // Two large parts: a real stretch without data, not one stray row.
-            return Err(anyhow!(
-                "{}:{}: the log has no events for {:.0} days, from {} (line {}) to {} (line {}); the simulation would run through the empty days\n  hint: give the two parts separately, or --allow-gaps if the hospital really had no patients",
-                self.file,
+            return Err(FormatError::at(
+                &self.file,
                 times[k + 1].1,
-                gap / 1440.0,
-                f(times[k].0),
-                times[k].1,
-                f(times[k + 1].0),
-                times[k + 1].1,
-            ));
+                format!(
+                    "the log has no events for {:.0} days, from {} (line {}) to {} (line {}); the simulation would run through the empty days",
+                    gap / 1440.0,
+                    f(times[k].0),
+                    times[k].1,
+                    f(times[k + 1].0),
+                    times[k + 1].1,
+                ),
+            )
+            .hint("give the two parts separately, or --allow-gaps if the hospital really had no patients"));
         }
-        Err(anyhow!(
-            "{}:{}: timestamp {} is {:.0} days {direction} the log's other {} events ({} to {}), with nothing between\n{hint}",
-            self.file,
+        Err(FormatError::at(
+            &self.file,
             suspect.1,
-            f(suspect.0),
-            gap / 1440.0,
-            others.len(),
-            f(lo),
-            f(hi),
-        ))
+            format!(
+                "timestamp {} is {:.0} days {direction} the log's other {} events ({} to {}), with nothing between",
+                f(suspect.0),
+                gap / 1440.0,
+                others.len(),
+                f(lo),
+                f(hi),
+            ),
+        )
+        .hint(hint))
     }
 
-    fn finish(mut self, format: &'static str) -> Result<ReadLog> {
+    fn finish(mut self, format: &'static str) -> Result<ReadLog, FormatError> {
         if self.visits.is_empty() {
-            return Err(anyhow!(
-                "{}: no usable visits ({} rows, {} rejected{})",
-                self.file,
-                self.rows,
-                self.rejects.len(),
-                self.rejects
-                    .first()
-                    .map(|r| format!("; first: line {}: {}", r.line, r.reason))
-                    .unwrap_or_default()
+            return Err(FormatError::file(
+                &self.file,
+                format!(
+                    "no usable visits ({} rows, {} rejected{})",
+                    self.rows,
+                    self.rejects.len(),
+                    self.rejects
+                        .first()
+                        .map(|r| format!("; first: line {}: {}", r.line, r.reason))
+                        .unwrap_or_default()
+                ),
             ));
         }
         let first = self
@@ -358,16 +373,31 @@ impl Builder {
     }
 }
 
-/// Reads an event log or a Synthea `encounters.csv` (told apart by the header).
-pub(crate) fn read_log(path: &Path, known: &Known, opts: ReadOptions) -> Result<ReadLog> {
-    let file = path.display().to_string();
-    let f = std::fs::File::open(path).with_context(|| format!("cannot open the log {file}"))?;
+/// Reads an event log or a Synthea `encounters.csv` (told apart by the
+/// header) from `input`; `file` names it in errors.
+///
+/// ```
+/// use hospsim_formats::log::{read_log, Known, ReadOptions};
+/// let text = "patient_id,class,acuity,unit,event,timestamp\n\
+///             a,ed,3,ed,arrival,2025-01-06T08:00\n\
+///             a,ed,3,,discharge,2025-01-06T11:30\n";
+/// let log = read_log(text.as_bytes(), "log.csv", &Known::default(), ReadOptions::default()).unwrap();
+/// assert_eq!(log.visits.visits.len(), 1);
+/// assert!(log.rejects.is_empty());
+/// ```
+pub fn read_log(
+    input: impl std::io::Read,
+    file: &str,
+    known: &Known,
+    opts: ReadOptions,
+) -> Result<ReadLog, FormatError> {
+    let file = file.to_string();
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(true)
-        .from_reader(std::io::BufReader::with_capacity(1 << 20, f));
+        .from_reader(std::io::BufReader::with_capacity(1 << 20, input));
     let header: Vec<String> = rdr
         .headers()
-        .with_context(|| format!("{file}:1: cannot read the header"))?
+        .map_err(|e| crate::csv_error(&file, e))?
         .iter()
         .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
         .collect();
@@ -406,7 +436,7 @@ pub(crate) fn read_log(path: &Path, known: &Known, opts: ReadOptions) -> Result<
             col("ENCOUNTERCLASS").unwrap_or(0),
         );
         for rec in rdr.records() {
-            let rec = rec.with_context(|| format!("{file}: cannot read a row"))?;
+            let rec = rec.map_err(|e| crate::csv_error(&file, e))?;
             let line = rec.position().map_or(0, |p| p.line());
             b.rows += 1;
             let get = |i: usize| rec.get(i).unwrap_or("").trim();
@@ -420,11 +450,16 @@ pub(crate) fn read_log(path: &Path, known: &Known, opts: ReadOptions) -> Result<
         .filter(|c| col(c).is_none())
         .collect();
     if !missing.is_empty() {
-        return Err(anyhow!(
-            "{file}:1: the header lacks column(s) {}; found: {}\n  hint: an event log has columns patient_id, class, acuity, unit, event, timestamp (docs/data-formats.md); a Synthea export has Id, START, STOP, ENCOUNTERCLASS",
-            missing.join(", "),
-            header.join(", ")
-        ));
+        return Err(FormatError::at(
+            &file,
+            1,
+            format!(
+                "the header lacks column(s) {}; found: {}",
+                missing.join(", "),
+                header.join(", ")
+            ),
+        )
+        .hint("an event log has columns patient_id, class, acuity, unit, event, timestamp (docs/data-formats.md); a Synthea export has Id, START, STOP, ENCOUNTERCLASS"));
     }
     let (pi, ci, ei, ti) = (
         col("patient_id").unwrap_or(0),
@@ -435,7 +470,7 @@ pub(crate) fn read_log(path: &Path, known: &Known, opts: ReadOptions) -> Result<
     let (ai, ui) = (col("acuity"), col("unit"));
     let n_cols = header.len();
     for rec in rdr.records() {
-        let rec = rec.with_context(|| format!("{file}: cannot read a row"))?;
+        let rec = rec.map_err(|e| crate::csv_error(&file, e))?;
         let line = rec.position().map_or(0, |p| p.line());
         b.rows += 1;
         let get = |i: usize| rec.get(i).unwrap_or("").trim();
@@ -465,7 +500,7 @@ fn synthea_row(
     class: &str,
     start: &str,
     stop: &str,
-) -> Result<()> {
+) -> Result<(), FormatError> {
     let class = class.to_ascii_lowercase();
     let (arrival_unit, admit_unit) = match class.as_str() {
         "emergency" => ("ed", None),
