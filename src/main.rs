@@ -31,12 +31,15 @@ macro_rules! note {
     }};
 }
 
+/// Scenario loading lives in its own crate; `load` keeps the CLI's paths short.
+pub(crate) use hospsim_scenario as load;
+
 mod compare;
 mod drill;
 mod forecasting;
 mod history;
 mod interrupt;
-mod load;
+
 mod output;
 mod report;
 mod staging;
@@ -343,6 +346,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => {
             let origin = "general_hospital.toml (built in)";
             load::load_text(origin, load::DEFAULT_HOSPITAL, &args.sets)
+                .map_err(anyhow::Error::from)
                 .and_then(|l| simulate(l, &args, staging::Provenance::new(&args.sets)))
         }
         Command::Run { scenario, args } => match &args.replay {
@@ -381,6 +385,7 @@ fn main() -> ExitCode {
             }),
             None if args.replay_durations => Err(anyhow!("--replay-durations needs --replay LOG")),
             None => load::load_file(&scenario, &args.sets)
+                .map_err(anyhow::Error::from)
                 .and_then(|l| simulate(l, &args, staging::Provenance::new(&args.sets))),
         },
         Command::GenerateHistory {

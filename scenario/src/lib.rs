@@ -1,7 +1,21 @@
-//! Reading scenario files: `--set` overrides, TOML parsing and compilation, with
-//! every error mapped back to `file:line:col`, the field path and a hint.
-
-use anyhow::{Context, Result, anyhow};
+//! # hospsim-scenario
+//!
+//! Loading scenario files: `extends` chains, `--set` overrides, case lists,
+//! TOML parsing and compilation, with every error mapped back to
+//! `file:line:col`, the field path and a hint, so that every front end (the
+//! CLI, the server, the Python package) reports a broken scenario the same way.
+//!
+//! ```
+//! let loaded = hospsim_scenario::load_text(
+//!     "inline.toml",
+//!     hospsim_scenario::DEFAULT_HOSPITAL,
+//!     &["resources.icu_bed.capacity=14".into()],
+//! )
+//! .unwrap();
+//! assert_eq!(loaded.scenario.name, "General hospital");
+//! let err = hospsim_scenario::load_text("bad.toml", "name = 3", &[]).err().unwrap();
+//! assert!(err.to_string().starts_with("bad.toml:1:8: name: invalid type"));
+//! ```
 use hospsim_sim::error::{FieldPath, PathSeg};
 use hospsim_sim::limits::{MAX_PATIENTS_PER_SLOT, MAX_PLANNED_ARRIVALS};
 use hospsim_sim::{Model, Scenario};
@@ -9,10 +23,10 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 /// The default hospital, embedded so that `hospsim demo` needs no file.
-pub(crate) const DEFAULT_HOSPITAL: &str = include_str!("../scenarios/general_hospital.toml");
+pub const DEFAULT_HOSPITAL: &str = include_str!("../../scenarios/general_hospital.toml");
 
 /// A scenario that compiled, with the text it came from (after `--set`).
-pub(crate) struct Loaded {
+pub struct Loaded {
     /// The parsed scenario (case lists read into `at`).
     pub scenario: Scenario,
     /// The compiled model.
@@ -21,9 +35,17 @@ pub(crate) struct Loaded {
     pub origin: String,
 }
 
-/// A user-facing error listing every problem found in one scenario file.
-#[derive(Debug)]
-pub(crate) struct ScenarioFileError(pub String);
+/// A user-facing error listing every problem found in one scenario file, each
+/// at `file:line:col` with the field path, what was expected and a hint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioFileError(pub String);
+
+/// What loading returns.
+pub type Result<T, E = ScenarioFileError> = std::result::Result<T, E>;
+
+fn err(text: impl Into<String>) -> ScenarioFileError {
+    ScenarioFileError(text.into())
+}
 
 impl std::fmt::Display for ScenarioFileError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -33,14 +55,14 @@ impl std::fmt::Display for ScenarioFileError {
 impl std::error::Error for ScenarioFileError {}
 
 /// Reads, overrides, parses and compiles a scenario file, following `extends`.
-pub(crate) fn load_file(path: &Path, sets: &[String]) -> Result<Loaded> {
+pub fn load_file(path: &Path, sets: &[String]) -> Result<Loaded> {
     let sources = read_chain(path)?;
     let merged = merge_chain(&sources)?;
     load_sources(&merged, &sources, sets)
 }
 
 /// Same as [`load_file`] for text already in memory; `origin` names it in errors.
-pub(crate) fn load_text(origin: &str, text: &str, sets: &[String]) -> Result<Loaded> {
+pub fn load_text(origin: &str, text: &str, sets: &[String]) -> Result<Loaded> {
     let sources = vec![Source {
         origin: origin.to_string(),
         text: text.to_string(),
@@ -63,7 +85,7 @@ fn read_chain(path: &Path) -> Result<Vec<Source>> {
     let mut next = Some(path.to_path_buf());
     while let Some(p) = next.take() {
         let text = std::fs::read_to_string(&p)
-            .with_context(|| format!("cannot read scenario file {}", p.display()))?;
+            .map_err(|e| err(format!("cannot read scenario file {}: {e}", p.display())))?;
         let origin = p.display().to_string();
         let doc = text
             .parse::<toml_edit::DocumentMut>()
@@ -74,17 +96,29 @@ fn read_chain(path: &Path) -> Result<Vec<Source>> {
                 .map(|s| line_col(&text, s.start))
                 .unwrap_or((1, 1));
             let Some(parent) = item.as_str() else {
-                return Err(ScenarioFileError(format!("{origin}:{line}:{col}: extends: expected the path of a scenario file as a string\n  hint: extends = \"general_hospital.toml\"")).into());
+                return Err(ScenarioFileError(format!(
+                    "{origin}:{line}:{col}: extends: expected the path of a scenario file as a string\n  hint: extends = \"general_hospital.toml\""
+                )));
             };
             let parent_path = p.parent().unwrap_or(Path::new(".")).join(parent);
             if sources.len() + 1 >= MAX_EXTENDS_DEPTH {
-                return Err(ScenarioFileError(format!("{origin}:{line}:{col}: extends: the chain of scenarios extending one another is more than {MAX_EXTENDS_DEPTH} files deep\n  hint: extend the base scenario directly rather than a variant of a variant")).into());
+                return Err(ScenarioFileError(format!(
+                    "{origin}:{line}:{col}: extends: the chain of scenarios extending one another is more than {MAX_EXTENDS_DEPTH} files deep\n  hint: extend the base scenario directly rather than a variant of a variant"
+                )));
             }
             if sources.iter().any(|s| Path::new(&s.origin) == parent_path) || parent_path == p {
-                return Err(ScenarioFileError(format!("{origin}:{line}:{col}: extends: \"{parent}\" leads back to a file already in the chain\n  hint: a scenario cannot extend itself, directly or through others")).into());
+                return Err(ScenarioFileError(format!(
+                    "{origin}:{line}:{col}: extends: \"{parent}\" leads back to a file already in the chain\n  hint: a scenario cannot extend itself, directly or through others"
+                )));
             }
             if !parent_path.exists() {
-                return Err(ScenarioFileError(format!("{origin}:{line}:{col}: extends: no scenario file at {}\n  hint: the path is relative to {}", parent_path.display(), p.parent().map(|d| d.display().to_string()).unwrap_or_else(|| ".".into()))).into());
+                return Err(ScenarioFileError(format!(
+                    "{origin}:{line}:{col}: extends: no scenario file at {}\n  hint: the path is relative to {}",
+                    parent_path.display(),
+                    p.parent()
+                        .map(|d| d.display().to_string())
+                        .unwrap_or_else(|| ".".into())
+                )));
             }
             next = Some(parent_path);
         }
@@ -118,10 +152,10 @@ fn merge_chain(sources: &[Source]) -> Result<String> {
         docs.push(
             s.text
                 .parse::<toml_edit::DocumentMut>()
-                .map_err(|e| anyhow!("{}: {}", s.origin, e.message()))?,
+                .map_err(|e| err(format!("{}: {}", s.origin, e.message())))?,
         );
     }
-    let mut merged = docs.pop().ok_or_else(|| anyhow!("empty extends chain"))?;
+    let mut merged = docs.pop().ok_or_else(|| err("empty extends chain"))?;
     while let Some(over) = docs.pop() {
         overlay(merged.as_table_mut(), over.as_table());
     }
@@ -236,8 +270,7 @@ fn read_case_lists(
             return Err(ScenarioFileError(format!(
                 "{}: {shown}:1: a case list needs a `time` column (YYYY-MM-DDTHH:MM), and may have `count`",
                 at_field(id)
-            ))
-            .into());
+            )));
         };
         let count_col = header.iter().position(|c| c == "count");
         let mut at = a.at.take().unwrap_or_default();
@@ -249,8 +282,7 @@ fn read_case_lists(
                     "{}: {shown}:{}: time `{time}` is not a timestamp\n  hint: write YYYY-MM-DDTHH:MM, e.g. 2025-01-06T08:30",
                     at_field(id),
                     i + 1
-                ))
-                .into());
+                )));
             }
             let count = match count_col.map(|c| cells.get(c).copied().unwrap_or("")) {
                 None | Some("") => 1,
@@ -268,16 +300,14 @@ fn read_case_lists(
                     "{}: {shown}:{}: count {count} is more than the {MAX_PATIENTS_PER_SLOT} patients one row may bring\n  hint: one row is one planned time; spread larger lists over several rows",
                     at_field(id),
                     i + 1
-                ))
-                .into());
+                )));
             }
             if at.len() as u64 + count as u64 > MAX_PLANNED_ARRIVALS {
                 return Err(ScenarioFileError(format!(
                     "{}: {shown}:{}: the list brings more than the {MAX_PLANNED_ARRIVALS} planned arrivals a class may have\n  hint: use per_day for a steady stream of patients",
                     at_field(id),
                     i + 1
-                ))
-                .into());
+                )));
             }
             at.extend(std::iter::repeat_n(time.to_string(), count as usize));
         }
@@ -343,7 +373,7 @@ fn serde_hint(msg: &str) -> &'static str {
 }
 
 /// 1-based line and column (in characters) of a byte offset.
-pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
@@ -450,7 +480,7 @@ fn parse_set_path(raw: &str) -> Result<Vec<PathSeg>> {
             None => (part, ""),
         };
         if name.is_empty() && out.is_empty() {
-            return Err(anyhow!("--set {raw}: the path is empty"));
+            return Err(err(format!("--set {raw}: the path is empty")));
         }
         if !name.is_empty() {
             out.push(PathSeg::Key(name.to_string()));
@@ -458,12 +488,12 @@ fn parse_set_path(raw: &str) -> Result<Vec<PathSeg>> {
         while let Some(stripped) = rest.strip_prefix('[') {
             let end = stripped
                 .find(']')
-                .ok_or_else(|| anyhow!("--set {raw}: missing ']'"))?;
+                .ok_or_else(|| err(format!("--set {raw}: missing ']'")))?;
             let n: usize = stripped[..end].parse().map_err(|_| {
-                anyhow!(
+                err(format!(
                     "--set {raw}: index \"{}\" is not a number",
                     &stripped[..end]
-                )
+                ))
             })?;
             out.push(PathSeg::Index(n));
             rest = &stripped[end + 1..];
@@ -475,7 +505,7 @@ fn parse_set_path(raw: &str) -> Result<Vec<PathSeg>> {
 /// Applies `path=value` overrides to the document text. The path must exist;
 /// the value is read as TOML (number, boolean, array, inline table, quoted
 /// string), and as a plain string when it is not valid TOML (`sim.horizon=180 d`).
-pub(crate) fn apply_sets(origin: &str, text: &str, sets: &[String]) -> Result<String> {
+pub fn apply_sets(origin: &str, text: &str, sets: &[String]) -> Result<String> {
     if sets.is_empty() {
         return Ok(text.to_string());
     }
@@ -532,14 +562,14 @@ pub(crate) fn apply_sets(origin: &str, text: &str, sets: &[String]) -> Result<St
                 } else {
                     msg.push_str("\n  hint: --set changes fields that the file already has");
                 }
-                return Err(ScenarioFileError(msg).into());
+                return Err(ScenarioFileError(msg));
             }
             walked.push(seg.clone());
             item = match seg {
                 PathSeg::Key(k) => item.get_mut(k.as_str()),
                 PathSeg::Index(i) => item.get_mut(*i),
             }
-            .ok_or_else(|| anyhow!("--set {raw_path}: cannot change this field"))?;
+            .ok_or_else(|| err(format!("--set {raw_path}: cannot change this field")))?;
         }
         if !inserted {
             let decor = item.as_value().map(|v| v.decor().clone());
