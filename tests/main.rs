@@ -4,6 +4,7 @@ mod bounds;
 mod broken;
 mod cli;
 mod forecasting;
+mod fuzz_regressions;
 mod history;
 mod history_inputs;
 mod report;

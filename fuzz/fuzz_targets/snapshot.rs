@@ -1,0 +1,8 @@
+//! Census snapshots through the reader.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = hospsim_formats::snapshot::read_snapshot(data, "fuzz.csv");
+});
