@@ -10,7 +10,6 @@
 //!
 //! This crate does no file IO and no printing: it takes values and returns values.
 
-pub mod compare;
 pub mod compile;
 pub mod dist;
 pub mod duration;
@@ -19,10 +18,11 @@ pub mod error;
 pub mod history;
 pub mod limits;
 pub mod model;
-pub mod results;
 pub mod runner;
 pub mod scenario;
-pub mod stats;
+
+pub use hospsim_results::summary as results;
+pub use hospsim_results::{compare, stats};
 
 pub use compile::compile;
 pub use error::{ScenarioError, ScenarioErrors, SimError};

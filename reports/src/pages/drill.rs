@@ -4,8 +4,8 @@ use crate::ReportError;
 use crate::charts::{Band, band_svg};
 use crate::html::{esc, figure, files, num, page, section, signed, table, value};
 use crate::i18n::{Key, Lang};
-use hospsim_sim::compare::Difference;
-use hospsim_sim::results::Est;
+use hospsim_results::compare::Difference;
+use hospsim_results::summary::Est;
 use std::fmt::Write as _;
 
 /// One resource's drill timeline.

@@ -4,7 +4,7 @@ use crate::ReportError;
 use crate::charts::{Band, band_svg, bars_svg};
 use crate::html::{esc, figure, files, num, page, section, table, value};
 use crate::i18n::{Key, Lang};
-use hospsim_sim::results::{Est, KpiSummary, Summary};
+use hospsim_results::summary::{Est, KpiSummary, Summary};
 use std::fmt::Write as _;
 
 /// One resource's time series (daily) and hour-of-week occupancy.

@@ -4,7 +4,7 @@ use crate::ReportError;
 use crate::charts::lines_svg;
 use crate::html::{esc, figure, files, page, section, table, value};
 use crate::i18n::{Key, Lang};
-use hospsim_sim::results::Est;
+use hospsim_results::summary::Est;
 
 /// One point of a sweep.
 #[derive(Clone, Debug)]
