@@ -62,7 +62,10 @@ pub enum DurRef {
 /// One instruction of the compiled pathway program.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Op {
-    /// Take every resource of a set at once, waiting in their queues if needed.
+    /// Take every resource of a set at once, waiting in their queues if needed;
+    /// with alternatives, take the first free alternative when the set is full
+    /// (and record what it stands for, so that releasing the set's name
+    /// releases it).
     Seize {
         /// Index into [`Model::sets`].
         set: u32,
@@ -70,8 +73,10 @@ pub enum Op {
         prio: Prio,
         /// Patience table (index into [`Model::by_acuity`]) or [`NONE`].
         patience: u32,
-        /// Exit route when patience runs out.
-        renege_route: u8,
+        /// What happens when patience runs out.
+        renege: Renege,
+        /// Alternatives (index into [`Model::alternatives`]) or [`NONE`].
+        alternatives: u32,
     },
     /// Give back the resources of a set that the patient holds.
     Release {
@@ -119,12 +124,6 @@ pub enum Op {
     AwaitBranches,
     /// End of a parallel branch.
     Join,
-    /// Before a `Seize`: if its set is full but an alternative set is free,
-    /// take that, record the milestone and skip the `Seize`.
-    TryAlternatives {
-        /// Index into [`Model::alternatives`].
-        table: u32,
-    },
     /// Wait at a batch point until a run starts, then until it ends.
     Batch {
         /// Index into [`Model::batches`].
@@ -155,9 +154,15 @@ pub enum Op {
     },
 }
 
-/// `renege_route` of a seize whose patients go on in a pathway when their
-/// patience runs out (see [`Model::renege_targets`]).
-pub const RENEGE_TO_PATHWAY: u8 = 254;
+/// Where a patient whose patience runs out goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Renege {
+    /// Leaves the hospital by this route (index into [`ROUTE_NAMES`]).
+    Exit(u8),
+    /// Goes on at this program counter, keeping what it holds (a cancelled
+    /// operation is rebooked, a refused ICU admission is transferred).
+    Pathway(u32),
+}
 
 /// Per-patient counters a model may use.
 pub const MAX_COUNTERS: usize = 4;
@@ -463,8 +468,6 @@ pub struct Model {
     pub counters: Vec<String>,
     /// Batch points (analyser runs, batched transport).
     pub batches: Vec<BatchDef>,
-    /// (seize pc, target pc) of seizes whose `on_renege` names a pathway.
-    pub renege_targets: Vec<(u32, u32)>,
     /// Stocked items.
     pub items: Vec<ItemDef>,
     /// Milestone names; 0 = arrival, 1 = departure.
@@ -699,5 +702,20 @@ impl Model {
             s = e;
         }
         total
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_op_fits_in_24_bytes() {
+        // The interpreter walks the program op by op: keep them small.
+        assert!(
+            std::mem::size_of::<Op>() <= 24,
+            "{}",
+            std::mem::size_of::<Op>()
+        );
     }
 }

@@ -601,3 +601,58 @@ forecast = { smoothing = 0.2, cover = "2 d", safety_factor = 1.65 }"#,
     assert!(f_fixed < 0.7, "fixed fill rate {f_fixed}");
     assert!(f_adaptive > 0.93, "forecast-driven fill rate {f_adaptive}");
 }
+
+/// An outlier placed in a surgical bed for want of a medical one, whose
+/// pathway then releases "medical_bed": the surgical bed is what it gives back
+/// (it used to stay held until the patient left, with no error).
+#[test]
+fn releasing_by_name_releases_the_alternative_taken_for_it() {
+    let m = model(
+        r#"
+name = "outlier release"
+[sim]
+start = "2025-01-06T00:00"
+horizon = "10 d"
+replications = 1
+[resources.medical_bed]
+capacity = 1
+[resources.surgical_bed]
+capacity = 1
+[arrivals.medical]
+pathway = "medical"
+at = ["2025-01-06T00:00", "2025-01-06T01:00"]
+[arrivals.surgical]
+pathway = "surgical"
+at = ["2025-01-06T03:00"]
+[pathways.medical]
+steps = [
+  { seize = ["medical_bed"], alternatives = ["surgical_bed"], mark_alternative = "outlier" },
+  { activity = "stay", duration = { fixed = "90 min" } },
+  { release = "medical_bed" },
+  { activity = "at_home_follow_up", duration = { fixed = "100 h" } },
+  { exit = "discharged" },
+]
+[pathways.surgical]
+steps = [
+  { seize = ["surgical_bed"], mark = "in_surgical_bed" },
+  { activity = "stay", duration = { fixed = "2 h" } },
+  { release = "surgical_bed" },
+  { exit = "discharged" },
+]
+[kpis.surgical_wait]
+from = "arrival"
+to = "in_surgical_bed"
+classes = ["surgical"]
+[kpis.outliers]
+per_day_reaching = "outlier"
+"#,
+    );
+    let out = &reps(&m)[0];
+    let k = m.kpis.iter().position(|k| k.name == "outliers").unwrap();
+    assert_eq!(out.kpis[k].n, 1, "one outlier");
+    assert_eq!(
+        mean_of(&m, out, "surgical_wait"),
+        0.0,
+        "the surgical bed was free again"
+    );
+}

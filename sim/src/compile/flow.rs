@@ -47,7 +47,7 @@ impl Compiler<'_> {
             Op::Jump { pc: t } => vec![(t as usize, Edge::Instant)],
             Op::Count { pc: t, .. } => vec![(pc + 1, Edge::Bounded), (t as usize, Edge::Instant)],
             Op::Seize {
-                renege_route: RENEGE_TO_PATHWAY,
+                renege: Renege::Pathway(target),
                 patience,
                 ..
             } => {
@@ -61,17 +61,7 @@ impl Compiler<'_> {
                 } else {
                     Edge::Instant
                 };
-                std::iter::once((pc + 1, Edge::Instant))
-                    .chain(
-                        self.renege_targets
-                            .iter()
-                            .filter(|(at, _)| *at as usize == pc)
-                            .map(|(_, t)| (*t as usize, renege)),
-                    )
-                    .collect()
-            }
-            Op::TryAlternatives { .. } => {
-                vec![(pc + 1, Edge::Instant), (pc + 2, Edge::Instant)]
+                vec![(pc + 1, Edge::Instant), (target as usize, renege)]
             }
             Op::Branch { table } => {
                 let t = &self.branches[table as usize];

@@ -213,7 +213,15 @@ impl<'s> Compiler<'s> {
             "seize" => {
                 let set =
                     self.resource_set(p.key("seize"), st.seize.as_deref().unwrap_or_default());
+                let mut alternatives = NONE;
                 if let Some(alts) = &st.alternatives {
+                    if st.seize.as_ref().is_some_and(|s| s.len() != 1) {
+                        self.err_hint(
+                            p.key("alternatives"),
+                            "alternatives stand in for one resource: the seize must name exactly one",
+                            "seize = [\"medical_bed\"], alternatives = [\"surgical_bed\"]",
+                        );
+                    }
                     if alts.is_empty() {
                         self.err(
                             p.key("alternatives"),
@@ -235,16 +243,14 @@ impl<'s> Compiler<'s> {
                         None => NONE as u16,
                     };
                     self.alternatives.push(Alternatives { sets, mark });
-                    self.program.push(Op::TryAlternatives {
-                        table: (self.alternatives.len() - 1) as u32,
-                    });
+                    alternatives = (self.alternatives.len() - 1) as u32;
                 } else if st.mark_alternative.is_some() {
                     self.err(
                         p.key("mark_alternative"),
                         "`mark_alternative` needs `alternatives`",
                     );
                 }
-                self.emit_seize(p, st, set);
+                self.emit_seize(p, st, set, alternatives);
                 mark_now(self);
                 false
             }
@@ -271,7 +277,7 @@ impl<'s> Compiler<'s> {
                     Some(names) => {
                         let set = self.resource_set(p.key("use"), names);
                         let seize_pc = self.program.len() as u32;
-                        self.emit_seize(p, st, set);
+                        self.emit_seize(p, st, set, NONE);
                         mark_now(self);
                         self.program.push(Op::Delay {
                             dur,
@@ -384,7 +390,7 @@ impl<'s> Compiler<'s> {
         }
     }
 
-    pub(super) fn emit_seize(&mut self, p: &FieldPath, st: &StepSpec, set: u32) {
+    pub(super) fn emit_seize(&mut self, p: &FieldPath, st: &StepSpec, set: u32, alternatives: u32) {
         let prio = match &st.priority {
             None => Prio::Acuity,
             Some(PrioritySpec::Named(n)) if n == "acuity" => Prio::Acuity,
@@ -413,21 +419,22 @@ impl<'s> Compiler<'s> {
                 self.acuity_table(p.key("patience_by_acuity"), t, fb)
             }
         };
-        let renege_route = match &st.on_renege {
+        let renege = match &st.on_renege {
             Some(r) if !ROUTE_NAMES.contains(&r.as_str()) && self.s.pathways.contains_key(r) => {
                 let at = self.program.len();
                 self.fixups
                     .push(Fixup::Renege(at, r.clone(), p.key("on_renege")));
-                RENEGE_TO_PATHWAY
+                Renege::Pathway(NONE)
             }
-            Some(r) => self.route_index(p.key("on_renege"), r),
-            None => ROUTE_LEFT_UNSEEN,
+            Some(r) => Renege::Exit(self.route_index(p.key("on_renege"), r)),
+            None => Renege::Exit(ROUTE_LEFT_UNSEEN),
         };
         self.program.push(Op::Seize {
             set,
             prio,
             patience,
-            renege_route,
+            renege,
+            alternatives,
         });
     }
 
@@ -544,7 +551,11 @@ impl<'s> Compiler<'s> {
             };
             match f {
                 Fixup::Jump(at, ..) => self.program[at] = Op::Jump { pc },
-                Fixup::Renege(at, ..) => self.renege_targets.push((at as u32, pc)),
+                Fixup::Renege(at, ..) => {
+                    if let Op::Seize { renege, .. } = &mut self.program[at] {
+                        *renege = Renege::Pathway(pc);
+                    }
+                }
                 Fixup::Count(at, ..) => {
                     if let Op::Count { counter, limit, .. } = self.program[at] {
                         self.program[at] = Op::Count { counter, limit, pc };

@@ -18,7 +18,7 @@ impl Engine<'_> {
                 return;
             }
             if m.resources[r].capacity_at_hour(m.hour_of_week(t)) != cur {
-                self.schedule(t, EV_CAPACITY, r as u32, 0);
+                self.schedule(t, EvKind::Capacity, r as u32, 0);
                 return;
             }
         }
@@ -31,7 +31,7 @@ impl Engine<'_> {
             return;
         }
         if let Some((t, count)) = self.next_arrival(c, &class.process) {
-            self.schedule(t, EV_ARRIVAL, c as u32, count);
+            self.schedule(t, EvKind::Arrival, c as u32, count);
         }
     }
 
@@ -139,6 +139,7 @@ impl Engine<'_> {
             let p = &mut self.patients[pid as usize];
             p.rng = rng;
             p.holds.clear();
+            p.stand_ins.clear();
             p.ms.clear();
             pid
         } else {
@@ -170,6 +171,7 @@ impl Engine<'_> {
                 awaiting: false,
                 gone: Gone::No,
                 holds: Vec::with_capacity(4),
+                stand_ins: Vec::new(),
                 counters: [0; MAX_COUNTERS],
                 ms: Vec::with_capacity(n_ms),
             });
@@ -301,10 +303,7 @@ impl Engine<'_> {
             x.loc_since = -cp.elapsed;
             // Census patients are there whatever the capacity: a unit over its
             // beds shows as overrun, as after a roster drop.
-            let res = &mut self.res[r as usize];
-            res.touch(0.0);
-            res.busy += 1;
-            res.max_busy = res.max_busy.max(res.busy);
+            self.res[r as usize].occupy(0.0);
             p.holds.push(r);
             self.ready.push_back(pid);
         }

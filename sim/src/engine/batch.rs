@@ -22,7 +22,7 @@ impl Engine<'_> {
         if b.every > 0.0 && !self.batches[point].tick_pending {
             self.batches[point].tick_pending = true;
             let next = self.m.next_tick(self.now, b.every);
-            self.schedule(next, EV_BATCH_TICK, point as u32, 0);
+            self.schedule(next, EvKind::BatchTick, point as u32, 0);
         }
         self.try_start_batch(point);
     }
@@ -38,7 +38,7 @@ impl Engine<'_> {
         if !self.batches[point].waiting.is_empty() {
             self.batches[point].tick_pending = true;
             let next = self.m.next_tick(self.now, self.m.batches[point].every);
-            self.schedule(next, EV_BATCH_TICK, point as u32, 0);
+            self.schedule(next, EvKind::BatchTick, point as u32, 0);
         }
     }
 
@@ -65,9 +65,7 @@ impl Engine<'_> {
             let d = m.dists[def.duration as usize].sample(&mut st.rng);
             if def.resource != u16::MAX {
                 let now = self.now;
-                let r = &mut self.res[def.resource as usize];
-                r.touch(now);
-                r.busy += 1;
+                self.res[def.resource as usize].occupy(now);
             }
             let slot = match self.free_runs.pop() {
                 Some(s) => {
@@ -80,7 +78,7 @@ impl Engine<'_> {
                 }
             };
             self.out.batch_runs += 1;
-            self.schedule(self.now + d, EV_BATCH_DONE, point as u32, slot as u32);
+            self.schedule(self.now + d, EvKind::BatchDone, point as u32, slot as u32);
         }
     }
 
@@ -96,9 +94,7 @@ impl Engine<'_> {
         let r = self.m.batches[point].resource;
         if r != u16::MAX {
             let now = self.now;
-            let res = &mut self.res[r as usize];
-            res.touch(now);
-            res.busy -= 1;
+            self.res[r as usize].vacate(now);
             self.dispatch(r as usize);
         }
     }

@@ -42,54 +42,56 @@ impl Engine<'_> {
         for (r, def) in m.resources.iter().enumerate() {
             if let Some((between, _, _)) = def.breakdowns {
                 let t = m.dists[between as usize].sample(&mut self.res_rng[r]);
-                self.schedule(t, EV_FAIL, r as u32, 0);
+                self.schedule(t, EvKind::Fail, r as u32, 0);
             }
             for (w, &(minute, _, _)) in def.maintenance.iter().enumerate() {
                 let first = m.next_minute_of_week(0.0, minute);
-                self.schedule(first, EV_MAINT_START, r as u32, w as u32);
+                self.schedule(first, EvKind::MaintStart, r as u32, w as u32);
             }
         }
     }
 
     /// A failure, repair or maintenance boundary of resource `r`.
-    pub(super) fn downtime_event(&mut self, kind: u8, r: usize, window: usize) {
+    pub(super) fn downtime_event(&mut self, kind: EvKind, r: usize, window: usize) {
         let m = self.m;
         let def = &m.resources[r];
         let now = self.now;
         match kind {
-            EV_FAIL => {
+            EvKind::Fail => {
                 if let Some((_, repair, units)) = def.breakdowns {
                     self.res[r].touch(now);
                     self.res[r].down += units;
                     let d = m.dists[repair as usize].sample(&mut self.res_rng[r]);
-                    self.schedule(now + d, EV_REPAIR, r as u32, 0);
+                    self.schedule(now + d, EvKind::Repair, r as u32, 0);
                 }
             }
-            EV_REPAIR => {
+            EvKind::Repair => {
                 if let Some((between, _, units)) = def.breakdowns {
                     self.res[r].touch(now);
                     self.res[r].down -= units;
                     let d = m.dists[between as usize].sample(&mut self.res_rng[r]);
-                    self.schedule(now + d, EV_FAIL, r as u32, 0);
+                    self.schedule(now + d, EvKind::Fail, r as u32, 0);
                 }
             }
-            EV_MAINT_START => {
+            EvKind::MaintStart => {
                 let (_, length, units) = def.maintenance[window];
                 self.res[r].touch(now);
                 self.res[r].down += units;
-                self.schedule(now + length, EV_MAINT_END, r as u32, window as u32);
+                self.schedule(now + length, EvKind::MaintEnd, r as u32, window as u32);
             }
-            _ => {
+            EvKind::MaintEnd => {
                 let (_, length, units) = def.maintenance[window];
                 self.res[r].touch(now);
                 self.res[r].down -= units;
                 self.schedule(
                     now - length + 7.0 * 1440.0,
-                    EV_MAINT_START,
+                    EvKind::MaintStart,
                     r as u32,
                     window as u32,
                 );
             }
+            // Only the four downtime events come here.
+            _ => return,
         }
         self.update_capacity(r);
     }
@@ -123,7 +125,7 @@ impl Engine<'_> {
         for md in &mods {
             for t in [md.start, md.end] {
                 if t <= m.horizon {
-                    self.schedule(t, EV_CAPACITY, md.resource as u32, 1);
+                    self.schedule(t, EvKind::Capacity, md.resource as u32, 1);
                 }
             }
         }
@@ -134,7 +136,7 @@ impl Engine<'_> {
         self.out.responses_fired = vec![f64::NAN; drill.responses.len()];
         for (i, resp) in drill.responses.iter().enumerate() {
             match resp.trigger {
-                Trigger::At(t) => self.schedule(t, EV_RESPONSE, i as u32, 0),
+                Trigger::At(t) => self.schedule(t, EvKind::Response, i as u32, 0),
                 Trigger::When { .. } => self.pending_conditions += 1,
             }
         }
@@ -189,7 +191,7 @@ impl Engine<'_> {
         }
         let t = self.now + drill.responses[i].delay;
         if t <= self.m.horizon {
-            self.schedule(t, EV_ACTION, i as u32, 0);
+            self.schedule(t, EvKind::Action, i as u32, 0);
         }
     }
 
@@ -208,19 +210,19 @@ impl Engine<'_> {
                 });
                 self.update_capacity(resource as usize);
                 if end <= m.horizon {
-                    self.schedule(end, EV_CAPACITY, resource as u32, 1);
+                    self.schedule(end, EvKind::Capacity, resource as u32, 1);
                 }
             }
             Action::StopArrivals { class } => {
                 self.accept[class] = 0.0;
                 if end <= m.horizon {
-                    self.schedule(end, EV_ACTION_END, i as u32, 0);
+                    self.schedule(end, EvKind::ActionEnd, i as u32, 0);
                 }
             }
             Action::Divert { class, share } => {
                 self.accept[class] = 1.0 - share;
                 if end <= m.horizon {
-                    self.schedule(end, EV_ACTION_END, i as u32, 0);
+                    self.schedule(end, EvKind::ActionEnd, i as u32, 0);
                 }
             }
         }

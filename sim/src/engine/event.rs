@@ -3,38 +3,72 @@
 use rand_pcg::Pcg64Mcg;
 use std::cmp::Ordering;
 
-pub(super) const EV_ARRIVAL: u8 = 0;
-pub(super) const EV_RESUME: u8 = 1;
-pub(super) const EV_RENEGE: u8 = 2;
-pub(super) const EV_CAPACITY: u8 = 3;
-pub(super) const EV_SAMPLE: u8 = 4;
-pub(super) const EV_WARMUP: u8 = 5;
-/// A response with a time trigger fires.
-pub(super) const EV_RESPONSE: u8 = 6;
-/// A fired response takes effect (after its delay).
-pub(super) const EV_ACTION: u8 = 7;
-/// A response's effect on arrivals ends.
-pub(super) const EV_ACTION_END: u8 = 8;
-/// A resource unit's turnaround ends.
-pub(super) const EV_TURNAROUND: u8 = 9;
-/// A resource fails (a = resource).
-pub(super) const EV_FAIL: u8 = 10;
-/// A failed resource is repaired (a = resource).
-pub(super) const EV_REPAIR: u8 = 11;
-/// A weekly maintenance window starts (a = resource, b = window).
-pub(super) const EV_MAINT_START: u8 = 12;
-/// A weekly maintenance window ends (a = resource, b = window).
-pub(super) const EV_MAINT_END: u8 = 13;
-/// A batch point's clock tick (a = point).
-pub(super) const EV_BATCH_TICK: u8 = 14;
-/// A batch run ends (a = point, b = run slot).
-pub(super) const EV_BATCH_DONE: u8 = 15;
-/// An order of an item arrives (a = item, b = units).
-pub(super) const EV_DELIVERY: u8 = 16;
-/// A periodic stock review (a = item).
-pub(super) const EV_REVIEW: u8 = 17;
-/// Lots of an item reach their expiry (a = item).
-pub(super) const EV_EXPIRE: u8 = 18;
+/// What an event is (its `a` and `b` say which resource, item, patient...).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum EvKind {
+    /// Patients of a class arrive (a = class, b = count).
+    Arrival,
+    /// A delay ends (a = patient, b = token).
+    Resume,
+    /// A waiting patient's patience runs out (a = patient, b = token).
+    Renege,
+    /// A roster boundary (b = 0) or a drill change (b = 1) of a resource (a).
+    Capacity,
+    /// A time-series sample of every resource.
+    Sample,
+    /// The end of the warm-up: statistics start.
+    Warmup,
+    /// A response with a time trigger fires (a = response).
+    Response,
+    /// A fired response takes effect, after its delay (a = response).
+    Action,
+    /// A response's effect on arrivals ends (a = response).
+    ActionEnd,
+    /// A resource unit's turnaround ends (a = resource).
+    Turnaround,
+    /// A resource fails (a = resource).
+    Fail,
+    /// A failed resource is repaired (a = resource).
+    Repair,
+    /// A weekly maintenance window starts (a = resource, b = window).
+    MaintStart,
+    /// A weekly maintenance window ends (a = resource, b = window).
+    MaintEnd,
+    /// A batch point's clock tick (a = point).
+    BatchTick,
+    /// A batch run ends (a = point, b = run slot).
+    BatchDone,
+    /// An order of an item arrives (a = item, b = units).
+    Delivery,
+    /// A periodic stock review (a = item).
+    Review,
+    /// Lots of an item reach their expiry (a = item).
+    Expire,
+}
+
+/// Every kind, in the order of its byte in `seq_kind`.
+const KINDS: [EvKind; 19] = [
+    EvKind::Arrival,
+    EvKind::Resume,
+    EvKind::Renege,
+    EvKind::Capacity,
+    EvKind::Sample,
+    EvKind::Warmup,
+    EvKind::Response,
+    EvKind::Action,
+    EvKind::ActionEnd,
+    EvKind::Turnaround,
+    EvKind::Fail,
+    EvKind::Repair,
+    EvKind::MaintStart,
+    EvKind::MaintEnd,
+    EvKind::BatchTick,
+    EvKind::BatchDone,
+    EvKind::Delivery,
+    EvKind::Review,
+    EvKind::Expire,
+];
+
 /// Queue levels: priorities 1..=15, level 0 for FIFO resources.
 pub(super) const LEVELS: usize = 16;
 
@@ -52,8 +86,8 @@ impl Ev {
     pub(super) fn time(&self) -> f64 {
         f64::from_bits(self.time_bits)
     }
-    pub(super) fn kind(&self) -> u8 {
-        self.seq_kind as u8
+    pub(super) fn kind(&self) -> EvKind {
+        KINDS[(self.seq_kind as u8) as usize]
     }
     /// One 128-bit key: a single wide comparison is cheaper than a tuple's two.
     #[inline(always)]

@@ -83,50 +83,32 @@ impl Engine<'_> {
                     set,
                     prio,
                     patience,
-                    renege_route: _,
+                    alternatives,
+                    ..
                 } => {
                     let p = &mut self.patients[i];
                     p.prio = match prio {
                         Prio::Acuity => p.acuity,
                         Prio::Fixed(v) => v,
                     };
+                    // Drawn whether or not the patient waits (aligned streams).
                     let patience_min = draw_patience(m, p, patience);
                     let set_ix = set as usize;
                     if self.can_seize(set_ix) {
                         self.take(pid, set_ix);
                         self.patients[i].pc += 1;
+                    } else if alternatives != NONE
+                        && self.take_alternative(pid, set_ix, alternatives)
+                    {
+                        self.patients[i].pc += 1;
                     } else if !self.try_preempt(pid, set_ix) {
                         self.enqueue(pid, set_ix, false);
                         if patience_min.is_finite() {
                             let tok = self.patients[i].token;
-                            self.schedule(self.now + patience_min, EV_RENEGE, pid, tok);
+                            self.schedule(self.now + patience_min, EvKind::Renege, pid, tok);
                         }
                         return;
                     }
-                }
-                Op::TryAlternatives { table } => {
-                    let pc = pc as usize;
-                    let next = match m.program[pc + 1] {
-                        Op::Seize { set, patience, .. } => Some((set as usize, patience)),
-                        _ => None,
-                    };
-                    let mut taken = false;
-                    if let Some((set, patience)) = next
-                        && !self.can_seize(set)
-                    {
-                        let alts = &m.alternatives[table as usize];
-                        if let Some(&alt) = alts.sets.iter().find(|&&s| self.can_seize(s as usize))
-                        {
-                            // The same draw as the seize would make (aligned streams).
-                            draw_patience(m, &mut self.patients[i], patience);
-                            self.take(pid, alt as usize);
-                            if alts.mark != NONE as u16 {
-                                self.mark(pid, alts.mark);
-                            }
-                            taken = true;
-                        }
-                    }
-                    self.patients[i].pc += if taken { 2 } else { 1 };
                 }
                 Op::Consume { item, qty, mean } => {
                     if self.consume(pid, item, qty, mean) {
@@ -227,7 +209,7 @@ impl Engine<'_> {
                             }
                         }
                     }
-                    self.schedule(end, EV_RESUME, pid, tok);
+                    self.schedule(end, EvKind::Resume, pid, tok);
                     return;
                 }
                 Op::Branch { table } => {

@@ -63,12 +63,12 @@ impl Engine<'_> {
             if def.initial > 0 {
                 st.lots.push_back((def.shelf_life, def.initial));
                 if def.shelf_life.is_finite() {
-                    self.schedule(def.shelf_life, EV_EXPIRE, i as u32, 0);
+                    self.schedule(def.shelf_life, EvKind::Expire, i as u32, 0);
                 }
             }
             if def.review_every > 0.0 {
                 let first = self.m.next_tick(self.now, def.review_every);
-                self.schedule(first, EV_REVIEW, i as u32, 0);
+                self.schedule(first, EvKind::Review, i as u32, 0);
             } else {
                 self.review(i);
             }
@@ -116,7 +116,7 @@ impl Engine<'_> {
             st.acc.orders += 1;
         }
         let lead = self.m.dists[def.lead_time as usize].sample(&mut st.rng);
-        self.schedule(self.now + lead, EV_DELIVERY, i as u32, qty);
+        self.schedule(self.now + lead, EvKind::Delivery, i as u32, qty);
     }
 
     pub(super) fn periodic_review(&mut self, i: usize) {
@@ -138,7 +138,7 @@ impl Engine<'_> {
         self.review(i);
         let next = self.m.next_tick(self.now, self.m.items[i].review_every);
         if next <= self.m.horizon {
-            self.schedule(next, EV_REVIEW, i as u32, 0);
+            self.schedule(next, EvKind::Review, i as u32, 0);
         }
     }
 
@@ -245,7 +245,7 @@ impl Engine<'_> {
             self.ready.push_back(pid);
         }
         if m.items[i].shelf_life.is_finite() {
-            self.schedule(expiry, EV_EXPIRE, i as u32, 0);
+            self.schedule(expiry, EvKind::Expire, i as u32, 0);
         }
         if m.items[i].review_every == 0.0 {
             self.review(i);

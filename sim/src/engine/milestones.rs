@@ -79,9 +79,9 @@ impl Engine<'_> {
 
     pub(super) fn renege(&mut self, pid: u32) {
         let set = self.seize_set_of(pid);
-        let route = match self.m.program[self.patients[pid as usize].pc as usize] {
-            Op::Seize { renege_route, .. } => renege_route,
-            _ => ROUTE_LEFT_UNSEEN,
+        let renege = match self.m.program[self.patients[pid as usize].pc as usize] {
+            Op::Seize { renege, .. } => renege,
+            _ => Renege::Exit(ROUTE_LEFT_UNSEEN),
         };
         self.dequeue(pid, set);
         let now = self.now;
@@ -94,16 +94,16 @@ impl Engine<'_> {
             }
         }
         self.patients[pid as usize].waiting = false;
-        if route == RENEGE_TO_PATHWAY {
-            // Goes on in a pathway (a cancelled operation is rebooked, a refused
-            // ICU admission is transferred), keeping what it holds.
-            let pc = self.patients[pid as usize].pc;
-            if let Some(&(_, target)) = self.m.renege_targets.iter().find(|(at, _)| *at == pc) {
+        let route = match renege {
+            Renege::Pathway(target) => {
+                // Goes on in a pathway (a cancelled operation is rebooked, a
+                // refused ICU admission is transferred), keeping what it holds.
                 self.patients[pid as usize].pc = target;
                 self.advance(pid);
                 return;
             }
-        }
+            Renege::Exit(route) => route,
+        };
         if self.patients[pid as usize].parent != NONE {
             // A parallel branch that gives up simply ends.
             self.join(pid);

@@ -80,6 +80,8 @@ struct Patient {
     /// were still running: its slot is kept until the last one is back.
     gone: Gone,
     holds: Vec<u16>,
+    /// (taken, asked): resources held in place of another (alternatives).
+    stand_ins: Vec<(u16, u16)>,
     ms: Vec<f64>,
     /// Per-patient counters of `count` steps.
     counters: [u16; MAX_COUNTERS],
@@ -362,7 +364,7 @@ impl<'m> Engine<'m> {
     }
 
     #[inline]
-    fn schedule(&mut self, t: f64, kind: u8, a: u32, b: u32) {
+    fn schedule(&mut self, t: f64, kind: EvKind, a: u32, b: u32) {
         self.seq += 1;
         self.heap.push(Ev {
             time_bits: t.to_bits(),
@@ -387,9 +389,9 @@ impl<'m> Engine<'m> {
         for r in 0..m.resources.len() {
             self.schedule_capacity_change(r);
         }
-        self.schedule(0.0, EV_SAMPLE, 0, 0);
+        self.schedule(0.0, EvKind::Sample, 0, 0);
         if m.warmup > 0.0 {
-            self.schedule(m.warmup, EV_WARMUP, 0, 0);
+            self.schedule(m.warmup, EvKind::Warmup, 0, 0);
         }
         loop {
             while let Some(pid) = self.ready.pop_front() {
@@ -407,7 +409,7 @@ impl<'m> Engine<'m> {
             }
             self.now = t;
             match ev.kind() {
-                EV_ARRIVAL => {
+                EvKind::Arrival => {
                     self.out.events += 1;
                     let c = ev.a as usize;
                     for _ in 0..ev.b {
@@ -415,7 +417,7 @@ impl<'m> Engine<'m> {
                     }
                     self.schedule_next_arrival(c);
                 }
-                EV_RESUME => {
+                EvKind::Resume => {
                     let pid = ev.a as usize;
                     if self.patients[pid].token == ev.b {
                         self.out.events += 1;
@@ -425,14 +427,14 @@ impl<'m> Engine<'m> {
                         self.advance(ev.a);
                     }
                 }
-                EV_RENEGE => {
+                EvKind::Renege => {
                     let pid = ev.a as usize;
                     if self.patients[pid].token == ev.b && self.patients[pid].waiting {
                         self.out.events += 1;
                         self.renege(ev.a);
                     }
                 }
-                EV_CAPACITY => {
+                EvKind::Capacity => {
                     self.out.events += 1;
                     let r = ev.a as usize;
                     self.update_capacity(r);
@@ -442,38 +444,38 @@ impl<'m> Engine<'m> {
                         self.schedule_capacity_change(r);
                     }
                 }
-                EV_DELIVERY => {
+                EvKind::Delivery => {
                     self.out.events += 1;
                     self.deliver(ev.a as usize, ev.b);
                 }
-                EV_REVIEW => {
+                EvKind::Review => {
                     self.out.events += 1;
                     self.periodic_review(ev.a as usize);
                 }
-                EV_EXPIRE => {
+                EvKind::Expire => {
                     self.out.events += 1;
                     self.expire(ev.a as usize);
                 }
-                EV_BATCH_TICK => {
+                EvKind::BatchTick => {
                     self.out.events += 1;
                     self.batch_tick(ev.a as usize);
                 }
-                EV_BATCH_DONE => {
+                EvKind::BatchDone => {
                     self.out.events += 1;
                     self.end_batch(ev.a as usize, ev.b as usize);
                 }
-                EV_TURNAROUND => {
+                EvKind::Turnaround => {
                     self.out.events += 1;
                     self.end_turnaround(ev.a as usize);
                 }
-                EV_FAIL | EV_REPAIR | EV_MAINT_START | EV_MAINT_END => {
+                EvKind::Fail | EvKind::Repair | EvKind::MaintStart | EvKind::MaintEnd => {
                     self.out.events += 1;
                     self.downtime_event(ev.kind(), ev.a as usize, ev.b as usize);
                 }
-                EV_RESPONSE => self.fire_response(ev.a as usize),
-                EV_ACTION => self.apply_response(ev.a as usize),
-                EV_ACTION_END => self.end_response(ev.a as usize),
-                EV_SAMPLE => {
+                EvKind::Response => self.fire_response(ev.a as usize),
+                EvKind::Action => self.apply_response(ev.a as usize),
+                EvKind::ActionEnd => self.end_response(ev.a as usize),
+                EvKind::Sample => {
                     if self.stop.is_some_and(|s| s.is_set()) {
                         self.fail(Fault::Interrupted);
                         continue;
@@ -485,10 +487,10 @@ impl<'m> Engine<'m> {
                     }
                     let next = t + m.sample_interval;
                     if next <= m.horizon {
-                        self.schedule(next, EV_SAMPLE, 0, 0);
+                        self.schedule(next, EvKind::Sample, 0, 0);
                     }
                 }
-                EV_WARMUP => {
+                EvKind::Warmup => {
                     let now = self.now;
                     for r in &mut self.res {
                         r.touch(now);
@@ -509,7 +511,6 @@ impl<'m> Engine<'m> {
                         r.max_busy = r.busy;
                     }
                 }
-                _ => {}
             }
         }
         self.finish()

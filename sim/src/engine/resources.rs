@@ -55,6 +55,22 @@ impl Res {
         self.over92 = at(92);
     }
 
+    /// One more unit in use now (a patient's or a batch run's), counted in
+    /// the time averages and the peak.
+    #[inline]
+    pub(super) fn occupy(&mut self, now: f64) {
+        self.touch(now);
+        self.busy += 1;
+        self.max_busy = self.max_busy.max(self.busy);
+    }
+
+    /// One unit given back now.
+    #[inline]
+    pub(super) fn vacate(&mut self, now: f64) {
+        self.touch(now);
+        self.busy -= 1;
+    }
+
     #[inline]
     pub(super) fn touch(&mut self, now: f64) {
         let dt = now - self.last;
@@ -97,9 +113,7 @@ impl Engine<'_> {
         let wait = if p.waiting { now - p.wait_start } else { 0.0 };
         for &r in &self.m.sets[set] {
             let res = &mut self.res[r as usize];
-            res.touch(now);
-            res.busy += 1;
-            res.max_busy = res.max_busy.max(res.busy);
+            res.occupy(now);
             if warm {
                 res.waits += 1;
                 res.wait_sum += wait;
@@ -110,6 +124,26 @@ impl Engine<'_> {
         if self.track {
             self.log_entries(pid, set);
         }
+    }
+
+    /// The first free alternative of a seize whose own resource is full:
+    /// taken, its milestone marked, and remembered as standing in for the
+    /// seize's resource, so that releasing that name releases it. False when
+    /// every alternative is full too.
+    pub(super) fn take_alternative(&mut self, pid: u32, set: usize, table: u32) -> bool {
+        let m = self.m;
+        let alts = &m.alternatives[table as usize];
+        let Some(&alt) = alts.sets.iter().find(|&&s| self.can_seize(s as usize)) else {
+            return false;
+        };
+        self.take(pid, alt as usize);
+        if let (Some(&asked), Some(&taken)) = (m.sets[set].first(), m.sets[alt as usize].first()) {
+            self.patients[pid as usize].stand_ins.push((taken, asked));
+        }
+        if alts.mark != NONE as u16 {
+            self.mark(pid, alts.mark);
+        }
+        true
     }
 
     /// Joins the queue of every resource in the set. A preempted patient goes to
@@ -212,6 +246,18 @@ impl Engine<'_> {
     /// Frees one held unit of `r`, if held, and optionally serves the queue.
     pub(super) fn release_one(&mut self, pid: u32, r: u16, dispatch: bool) {
         let p = &mut self.patients[pid as usize];
+        // A resource taken in place of `r` (an outlier's surgical bed for a
+        // medical one) is released by `r`'s name as well as by its own.
+        let r = match p
+            .stand_ins
+            .iter()
+            .position(|&(taken, asked)| taken == r || asked == r)
+        {
+            Some(k) if !p.holds.contains(&r) || p.stand_ins[k].0 == r => {
+                p.stand_ins.swap_remove(k).0
+            }
+            _ => r,
+        };
         let Some(pos) = p.holds.iter().position(|&h| h == r) else {
             return;
         };
@@ -227,12 +273,10 @@ impl Engine<'_> {
             let res = &mut self.res[r as usize];
             res.touch(now);
             res.cleaning += 1;
-            self.schedule(now + d, EV_TURNAROUND, r as u32, 0);
+            self.schedule(now + d, EvKind::Turnaround, r as u32, 0);
             return;
         }
-        let res = &mut self.res[r as usize];
-        res.touch(now);
-        res.busy -= 1;
+        self.res[r as usize].vacate(now);
         if dispatch {
             self.dispatch(r as usize);
         }
@@ -242,9 +286,8 @@ impl Engine<'_> {
     pub(super) fn end_turnaround(&mut self, r: usize) {
         let now = self.now;
         let res = &mut self.res[r];
-        res.touch(now);
+        res.vacate(now);
         res.cleaning -= 1;
-        res.busy -= 1;
         self.dispatch(r);
     }
 
