@@ -127,22 +127,28 @@ pub(crate) fn compare(
     let mut out_dir = output_dir(&args.out, "compare")?;
     let mut results: Vec<(Summary, ReplicationTable)> = vec![];
     let mut refs = vec![];
-    for (i, l) in loaded.iter_mut().enumerate() {
-        l.model.replications = reps;
-        l.model.seed = if indep && i > 0 {
-            independent_seed(seed, i)
-        } else {
-            seed
+    let mut models = vec![];
+    for (i, l) in loaded.iter().enumerate() {
+        let plan = hospsim_sim::plan::RunPlan {
+            replications: Some(reps),
+            seed: Some(if indep && i > 0 {
+                independent_seed(seed, i)
+            } else {
+                seed
+            }),
+            ..Default::default()
         };
-        let (out, wall) = run_replications(&l.model, threads, args.quiet)?;
-        let (mut summary, table) = hospsim_sim::runner::summarize(&l.model, &out, threads);
+        let model = crate::planned(&l.model, &plan)?;
+        let (out, wall) = run_replications(&model, threads, args.quiet)?;
+        let (mut summary, table) = hospsim_sim::runner::summarize(&model, &out, threads);
         summary.run.wall_seconds = wall;
         refs.push(ScenarioRef {
-            name: l.model.name.clone(),
+            name: model.name.clone(),
             file: files[i].display().to_string(),
-            seed: l.model.seed,
+            seed: model.seed,
         });
         results.push((summary, table));
+        models.push(model);
     }
     let labels = describe(&results[0].0);
     let mut measures = vec![];
@@ -215,8 +221,8 @@ pub(crate) fn compare(
     };
     out_dir.write("report.html", view.render()?.as_bytes())?;
     let mut prov = crate::staging::Provenance::new(&args.sets).run(seed, reps, threads);
-    for l in &loaded {
-        prov = prov.scenario(l, &l.model)?;
+    for (l, m) in loaded.iter().zip(&models) {
+        prov = prov.scenario(l, m)?;
     }
     let written = out_dir.commit(&prov)?;
     crate::output::announce(

@@ -347,7 +347,10 @@ fn main() -> ExitCode {
             let origin = "general_hospital.toml (built in)";
             load::load_text(origin, load::DEFAULT_HOSPITAL, &args.sets)
                 .map_err(anyhow::Error::from)
-                .and_then(|l| simulate(l, &args, staging::Provenance::new(&args.sets)))
+                .and_then(|l| {
+                    let plan = run_plan(args.reps, args.seed)?;
+                    simulate(l, &args, staging::Provenance::new(&args.sets), plan)
+                })
         }
         Command::Run { scenario, args } => match &args.replay {
             Some(log) => history::load_for_log(
@@ -359,8 +362,10 @@ fn main() -> ExitCode {
                 },
                 &args.sets,
             )
-            .and_then(|(mut l, read)| {
-                let replaced = history::apply_replay(&mut l.model, &read, args.replay_durations);
+            .and_then(|(l, read)| {
+                let mut plan = run_plan(args.reps, args.seed)?;
+                let replaced =
+                    history::replay_plan(&l.model, &read, args.replay_durations, &mut plan);
                 if !args.quiet {
                     note!(
                         "replay: {} visits of {} from {} over {:.1} days{}",
@@ -381,12 +386,15 @@ fn main() -> ExitCode {
                     );
                 }
                 let prov = staging::Provenance::new(&args.sets).input("replay log", log)?;
-                simulate(l, &args, prov)
+                simulate(l, &args, prov, plan)
             }),
             None if args.replay_durations => Err(anyhow!("--replay-durations needs --replay LOG")),
             None => load::load_file(&scenario, &args.sets)
                 .map_err(anyhow::Error::from)
-                .and_then(|l| simulate(l, &args, staging::Provenance::new(&args.sets))),
+                .and_then(|l| {
+                    let plan = run_plan(args.reps, args.seed)?;
+                    simulate(l, &args, staging::Provenance::new(&args.sets), plan)
+                }),
         },
         Command::GenerateHistory {
             scenario,
@@ -560,20 +568,24 @@ pub(crate) fn thread_count(threads: Option<usize>) -> Result<usize> {
     }
 }
 
-/// Applies `--reps` and `--seed` to a compiled model.
-pub(crate) fn apply_run_options(
-    model: &mut hospsim_sim::Model,
-    reps: Option<u32>,
-    seed: Option<u64>,
-) -> Result<()> {
+/// A run plan with `--reps` and `--seed`.
+pub(crate) fn run_plan(reps: Option<u32>, seed: Option<u64>) -> Result<hospsim_sim::plan::RunPlan> {
     if let Some(r) = reps {
         check_reps(r)?;
-        model.replications = r;
     }
-    if let Some(s) = seed {
-        model.seed = s;
-    }
-    Ok(())
+    Ok(hospsim_sim::plan::RunPlan {
+        replications: reps,
+        seed,
+        ..Default::default()
+    })
+}
+
+/// The model as `plan` runs it (the compiled model is never edited).
+pub(crate) fn planned(
+    model: &hospsim_sim::Model,
+    plan: &hospsim_sim::plan::RunPlan,
+) -> Result<hospsim_sim::Model> {
+    model.plan(plan).map_err(|e| anyhow!("{}: {e}", model.name))
 }
 
 /// `--reps` within 1 and the limit.
@@ -634,14 +646,18 @@ pub(crate) fn output_dir(out: &Option<PathBuf>, default_name: &str) -> Result<st
     staging::Staged::begin(&dir)
 }
 
-fn simulate(loaded: load::Loaded, args: &RunArgs, prov: staging::Provenance) -> Result<()> {
-    let mut model = loaded.model.clone();
+fn simulate(
+    loaded: load::Loaded,
+    args: &RunArgs,
+    prov: staging::Provenance,
+    plan: hospsim_sim::plan::RunPlan,
+) -> Result<()> {
+    let model = planned(&loaded.model, &plan)?;
     if !args.quiet {
         for w in &model.warnings {
             note!("warning: {w}");
         }
     }
-    apply_run_options(&mut model, args.reps, args.seed)?;
     let lang = report::parse_lang(&args.lang)?;
     let threads = thread_count(args.threads)?;
     let mut dir = output_dir(&args.out, &loaded.scenario.name)?;

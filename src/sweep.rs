@@ -282,8 +282,8 @@ pub(crate) fn sweep(
     // folder, which is checked before the first point runs.
     let base = load::load_file(scenario, &args.sets)?;
     let mut out_dir = output_dir(&args.out, &format!("sweep {}", base.scenario.name))?;
-    let mut base_model = base.model.clone();
-    crate::apply_run_options(&mut base_model, args.reps, args.seed)?;
+    let plan = crate::run_plan(args.reps, args.seed)?;
+    let base_model = crate::planned(&base.model, &plan)?;
     let mut prov = crate::staging::Provenance::new(&args.sets).scenario(&base, &base_model)?;
     // Hidden when stderr is not a terminal (indicatif's default), and with --quiet.
     let bar = if args.quiet {
@@ -319,14 +319,9 @@ pub(crate) fn sweep(
                 .zip(&chosen)
                 .map(|(p, v)| format!("{}={v}", p.path)),
         );
-        let mut l = load::load_file(scenario, &sets)?;
-        if let Some(r) = args.reps {
-            l.model.replications = r;
-        }
-        if let Some(s) = args.seed {
-            l.model.seed = s;
-        }
-        (reps, seed) = (l.model.replications, l.model.seed);
+        let l = load::load_file(scenario, &sets)?;
+        let model = crate::planned(&l.model, &plan)?;
+        (reps, seed) = (model.replications, model.seed);
         header_name = l.scenario.name.clone();
         let label: Vec<String> = params
             .iter()
@@ -334,9 +329,9 @@ pub(crate) fn sweep(
             .map(|(p, v)| format!("{}={v}", p.path))
             .collect();
         bar.set_message(label.join(" "));
-        let (out, _) = run_replications(&l.model, threads, true)?;
+        let (out, _) = run_replications(&model, threads, true)?;
         bar.inc(1);
-        let (summary, _) = hospsim_sim::runner::summarize(&l.model, &out, threads);
+        let (summary, _) = hospsim_sim::runner::summarize(&model, &out, threads);
         if labels.is_empty() {
             labels = summary
                 .kpis

@@ -18,6 +18,7 @@ pub mod error;
 pub mod history;
 pub mod limits;
 pub mod model;
+pub mod plan;
 pub mod runner;
 pub mod scenario;
 

@@ -488,11 +488,12 @@ pub struct Model {
     pub drill: Option<DrillDef>,
     /// The `[history]` mapping onto the event-log vocabulary.
     pub history: crate::history::HistoryDef,
-    /// Patients already in the hospital at time 0 (a projection's census).
-    pub census: Vec<crate::history::CensusPatient>,
+    /// Patients already in the hospital at time 0 (a projection's census),
+    /// set only through a checked [`crate::plan::RunPlan`].
+    pub(crate) census: Vec<crate::history::CensusPatient>,
     /// Replay with the log's durations: per class, per replayed arrival, its
     /// completed unit stays in order (unit, minutes).
-    pub replay_stays: Vec<Vec<Vec<(u16, f64)>>>,
+    pub(crate) replay_stays: Vec<Vec<Vec<(u16, f64)>>>,
 }
 
 /// How a capacity modifier changes a resource.

@@ -184,7 +184,7 @@ fn median(mut xs: Vec<f64>) -> Option<f64> {
 /// Runs the drill, its baseline and (per response) the drill without that
 /// response, then writes drill.json, drill_kpis.csv and timeline.csv.
 pub(crate) fn drill(file: &Path, args: &CompareArgs) -> Result<()> {
-    let mut loaded = load::load_file(file, &args.sets)?;
+    let loaded = load::load_file(file, &args.sets)?;
     if loaded.model.drill.is_none() {
         return Err(anyhow!(
             "{} has no [drill]\n  hint: add [[drill.events]] (see docs/drills.md), or use `hospsim run`",
@@ -200,21 +200,25 @@ pub(crate) fn drill(file: &Path, args: &CompareArgs) -> Result<()> {
     let seed = args.seed.unwrap_or(loaded.model.seed);
     let threads = thread_count(args.threads)?;
     let lang = crate::report::parse_lang(&args.lang)?;
-    let prepare = |m: &mut Model| {
-        m.replications = reps;
-        m.seed = seed;
-        m.sample_interval = TIMELINE_STEP_MIN;
+    if let Some(r) = args.reps {
+        crate::check_reps(r)?;
+    }
+    let plan = hospsim_sim::plan::RunPlan {
+        replications: Some(reps),
+        seed: Some(seed),
+        sample_interval: Some(TIMELINE_STEP_MIN),
+        ..Default::default()
     };
-    prepare(&mut loaded.model);
-    let drill_model = loaded.model.clone();
+    let drill_model = crate::planned(&loaded.model, &plan)?;
     // The baseline is the same model with the drill switched off: its classes stay
     // (so KPIs that name them still compile) but nobody arrives in them.
-    let mut base_model = drill_model.clone();
-    if let Some(d) = base_model.drill.take() {
-        for c in d.classes {
-            base_model.classes[c].process = hospsim_sim::model::ArrivalProcess::At(vec![]);
-        }
-    }
+    let base_model = crate::planned(
+        &loaded.model,
+        &hospsim_sim::plan::RunPlan {
+            without_drill: true,
+            ..plan.clone()
+        },
+    )?;
 
     let def = drill_model.drill.clone().unwrap_or_default();
     let mut out_dir = output_dir(&args.out, &format!("drill {}", def.name))?;
@@ -266,13 +270,13 @@ pub(crate) fn drill(file: &Path, args: &CompareArgs) -> Result<()> {
         if let Some(d) = &mut without.drill {
             d.responses.remove(i);
         }
-        let mut m = hospsim_sim::compile(&without).map_err(|e| {
+        let compiled = hospsim_sim::compile(&without).map_err(|e| {
             anyhow!(
                 "the drill without response {} does not compile: {e}",
                 r.name
             )
         })?;
-        prepare(&mut m);
+        let m = crate::planned(&compiled, &plan)?;
         let (out, _) = run_replications(&m, threads, true)?;
         let (_, table) = hospsim_sim::runner::summarize(&m, &out, threads);
         let fired: Vec<f64> = drill_out

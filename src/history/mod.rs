@@ -16,7 +16,6 @@ use anyhow::{Context, Result, anyhow};
 use hospsim_sim::Model;
 use hospsim_sim::history::visits::visit_label;
 use hospsim_sim::history::{Event, LogRow, NO_UNIT};
-use hospsim_sim::model::ArrivalProcess;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -102,9 +101,13 @@ pub(crate) fn generate_history(
     let warm = probe.model.warmup;
     let mut sets = sets.to_vec();
     sets.push(format!("sim.horizon=\"{} min\"", warm + days * 1440.0));
-    let mut model = load::load_file(scenario, &sets)?.model;
-    model.replications = 1;
-    model.seed = seed;
+    let model = load::load_file(scenario, &sets)?.model;
+    let plan = hospsim_sim::plan::RunPlan {
+        replications: Some(1),
+        seed: Some(seed),
+        ..Default::default()
+    };
+    let model = crate::planned(&model, &plan)?;
     let (rows, snapshot) = hospsim_sim::runner::run_logged(&model, &|| {}, &|o| (o.log, o.census))?
         .pop()
         .unwrap_or_default();
@@ -222,10 +225,17 @@ pub(crate) fn load_for_log(
     Ok((loaded, read))
 }
 
-/// Replaces the arrivals of every class in the log by its actual arrivals
-/// (times and acuity); returns the classes replaced.
-pub(crate) fn apply_replay(model: &mut Model, read: &ReadLog, durations: bool) -> Vec<String> {
+/// Adds to `plan` the log's actual arrivals (times and acuity) of every class
+/// it has, and with `durations` their logged unit stays; returns the classes
+/// replaced.
+pub(crate) fn replay_plan(
+    model: &Model,
+    read: &ReadLog,
+    durations: bool,
+    plan: &mut hospsim_sim::plan::RunPlan,
+) -> Vec<String> {
     use hospsim_sim::history::visits::StayEnd;
+    use hospsim_sim::plan::Arrivals;
     let n = model.classes.len();
     let mut lists: Vec<Vec<(f64, u8)>> = vec![vec![]; n];
     let mut stays: Vec<Vec<Vec<(u16, f64)>>> = vec![vec![]; n];
@@ -244,21 +254,17 @@ pub(crate) fn apply_replay(model: &mut Model, read: &ReadLog, durations: bool) -
             }
         }
     }
-    if durations {
-        model.replay_stays = stays;
-    }
     let mut replaced = vec![];
-    for (c, list) in lists.into_iter().enumerate() {
+    for (c, (list, st)) in lists.into_iter().zip(stays).enumerate() {
+        let name = model.classes[c].name.clone();
+        if durations {
+            plan.replay_stays.push((name.clone(), st));
+        }
         if list.is_empty() {
             continue;
         }
-        replaced.push(model.classes[c].name.clone());
-        model.classes[c].max_arrivals = u64::MAX;
-        let own = std::mem::replace(&mut model.classes[c].process, ArrivalProcess::At(vec![]));
-        model.classes[c].process = ArrivalProcess::Replay {
-            list,
-            warmup: Box::new(own),
-        };
+        replaced.push(name.clone());
+        plan.arrivals.push((name, Arrivals::Replay(list)));
     }
     replaced
 }

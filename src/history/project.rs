@@ -234,9 +234,9 @@ pub(crate) fn project(a: &ProjectArgs) -> Result<()> {
     sets.push("sim.warmup=\"0 min\"".into());
     sets.push("sim.sample_interval=\"1 h\"".into());
     let loaded = load::load_file(&a.scenario, &sets)?;
-    let mut model = loaded.model.clone();
-    crate::apply_run_options(&mut model, Some(a.reps), a.seed)?;
-    let h = &model.history;
+    let compiled = &loaded.model;
+    let mut plan = crate::run_plan(Some(a.reps), a.seed)?;
+    let h = &compiled.history;
     if h.unit_names.is_empty() {
         return Err(anyhow!(
             "{}: the scenario has no [history.units]\n  hint: name the units a census refers to (docs/scenario-reference.md#history)",
@@ -253,12 +253,12 @@ pub(crate) fn project(a: &ProjectArgs) -> Result<()> {
                 h.unit_names.join(", ")
             ));
         };
-        let Some(c) = model.classes.iter().position(|k| k.name == r.class) else {
+        let Some(c) = compiled.classes.iter().position(|k| k.name == r.class) else {
             return Err(anyhow!(
                 "{file}:{}: unknown class \"{}\" (the scenario's classes: {})",
                 r.line,
                 r.class,
-                model
+                compiled
                     .classes
                     .iter()
                     .map(|k| k.name.as_str())
@@ -290,21 +290,24 @@ pub(crate) fn project(a: &ProjectArgs) -> Result<()> {
         });
     }
     let n_census = census.len();
-    model.census = census;
+    plan.census = census;
     let hours = a.hours as usize;
     let mut replaced = vec![];
     if let Some(f) = &a.arrivals {
-        for (c, rates) in forecast_rates(f, a.model.as_deref(), &model, at, hours)? {
-            let max_rate = rates.iter().copied().fold(0.0, f64::max);
-            replaced.push(model.classes[c].name.clone());
-            model.classes[c].process = ArrivalProcess::Piecewise {
-                start: 0.0,
-                step: 60.0,
-                rate_per_min: rates,
-                max_rate,
-            };
+        for (c, rates) in forecast_rates(f, a.model.as_deref(), compiled, at, hours)? {
+            let name = compiled.classes[c].name.clone();
+            replaced.push(name.clone());
+            plan.arrivals.push((
+                name,
+                hospsim_sim::plan::Arrivals::Rates {
+                    start: 0.0,
+                    step: 60.0,
+                    per_minute: rates,
+                },
+            ));
         }
     }
+    let model = crate::planned(compiled, &plan)?;
     let threads = crate::thread_count(a.threads)?;
     let mut dir = crate::output_dir(&a.out, &format!("project_{}", loaded.scenario.name))?;
     let units = &model.history.unit_names;

@@ -1,7 +1,7 @@
 //! `hospsim validate`: the scenario simulated over the log's period, its measures
 //! beside the log's.
 
-use super::{apply_replay, load_for_log, reject_preview, rejects_csv, time};
+use super::{load_for_log, reject_preview, rejects_csv, replay_plan, time};
 use crate::output;
 use anyhow::Result;
 use clap::Args;
@@ -66,14 +66,14 @@ pub(crate) fn validate(a: &ValidateArgs) -> Result<()> {
         allow_gaps: a.allow_gaps,
     };
     let (loaded, read) = load_for_log(&a.scenario, &a.log, opts, &a.sets)?;
-    let mut model = loaded.model.clone();
-    crate::apply_run_options(&mut model, a.reps, a.seed)?;
+    let mut plan = crate::run_plan(a.reps, a.seed)?;
     if a.replay_durations && !a.replay {
         return Err(anyhow::anyhow!("--replay-durations needs --replay"));
     }
     if a.replay {
-        apply_replay(&mut model, &read, a.replay_durations);
+        replay_plan(&loaded.model, &read, a.replay_durations, &mut plan);
     }
+    let model = crate::planned(&loaded.model, &plan)?;
     let threads = crate::thread_count(a.threads)?;
     let mut dir = crate::output_dir(&a.out, &format!("validate_{}", loaded.scenario.name))?;
     let history = measure(&read.visits);
