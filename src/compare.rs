@@ -1,104 +1,12 @@
 //! `hospsim compare`: variants against a base on common random numbers.
 
 use crate::output::{csv_num, csv_text};
-use crate::{CompareArgs, load, output_dir, run_replications, thread_count};
-use anyhow::{Result, anyhow};
-use hospsim_sim::compare::{Difference, independent, paired};
-use hospsim_sim::results::{Est, ReplicationTable, Summary};
-use hospsim_sim::stats::estimate;
-use serde::Serialize;
+use crate::{CompareArgs, load, output_dir, thread_count};
+use anyhow::Result;
+use hospsim_study::compare::{Comparison, Label};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-
-/// Version of the `comparison.json` layout.
-const COMPARISON_SCHEMA_VERSION: u32 = 1;
-
-#[derive(Serialize)]
-struct ScenarioRef {
-    name: String,
-    file: String,
-    seed: u64,
-}
-
-#[derive(Serialize)]
-struct VariantResult {
-    scenario: String,
-    value: Est,
-    difference: Difference,
-}
-
-#[derive(Serialize)]
-struct Measure {
-    name: String,
-    label: String,
-    unit: String,
-    base: Est,
-    variants: Vec<VariantResult>,
-}
-
-#[derive(Serialize)]
-struct Comparison {
-    schema_version: u32,
-    common_random_numbers: bool,
-    replications: u32,
-    seed: u64,
-    scenarios: Vec<ScenarioRef>,
-    measures: Vec<Measure>,
-}
-
-/// Labels and units of replication-table columns, from the summary.
-fn describe(summary: &Summary) -> HashMap<String, (String, String, bool)> {
-    let mut d = HashMap::new();
-    for k in &summary.kpis {
-        d.insert(k.name.clone(), (k.label.clone(), k.unit.clone(), true));
-        for p in &k.percentiles {
-            d.insert(
-                format!("{}_p{}", k.name, p.p),
-                (format!("{} P{}", k.label, p.p), k.unit.clone(), false),
-            );
-        }
-        d.insert(
-            format!("{}_share_within", k.name),
-            (
-                format!("{}: share within target", k.label),
-                "share".into(),
-                true,
-            ),
-        );
-    }
-    for r in &summary.resources {
-        d.insert(
-            format!("util_{}", r.id),
-            (format!("Utilisation: {}", r.label), "share".into(), true),
-        );
-    }
-    for it in &summary.items {
-        for (prefix, what, unit) in [
-            ("fill", "fill rate", "share"),
-            ("stockout_h", "stock-out hours a year", "h"),
-            ("missed", "missed units a day", "per day"),
-            ("expired", "expired units a year", "per year"),
-            ("stock", "mean stock", "units"),
-        ] {
-            d.insert(
-                format!("{prefix}_{}", it.id),
-                (format!("{}: {what}", it.label), unit.into(), true),
-            );
-        }
-    }
-    d
-}
-
-fn column(table: &ReplicationTable, name: &str) -> Option<Vec<f64>> {
-    let j = table.columns.iter().position(|c| c == name)?;
-    Some(table.rows.iter().map(|r| r[j]).collect())
-}
-
-/// A seed for variant `i` unrelated to the base's, for `--independent`.
-fn independent_seed(seed: u64, i: usize) -> u64 {
-    seed ^ (0x9e37_79b9_7f4a_7c15u64.wrapping_mul(i as u64 + 1)).rotate_left(17)
-}
 
 /// Runs the base and every variant on the same replications and seeds (or
 /// independent seeds), and writes comparison.json and comparison.csv.
@@ -116,82 +24,32 @@ pub(crate) fn compare(
         loaded.push(load::load_file(f, &args.sets)?);
     }
     let reps = args.reps.unwrap_or(loaded[0].model.replications);
-    if reps < 2 {
-        return Err(anyhow!(
-            "compare needs at least 2 replications to give intervals (got {reps})\n  hint: --reps 30"
-        ));
-    }
+    crate::check_reps(reps)?;
     let seed = args.seed.unwrap_or(loaded[0].model.seed);
     let threads = thread_count(args.threads)?;
     let lang = crate::report::parse_lang(&args.lang)?;
     let mut out_dir = output_dir(&args.out, "compare")?;
-    let mut results: Vec<(Summary, ReplicationTable)> = vec![];
-    let mut refs = vec![];
-    let mut models = vec![];
-    for (i, l) in loaded.iter().enumerate() {
-        let plan = hospsim_sim::plan::RunPlan {
-            replications: Some(reps),
-            seed: Some(if indep && i > 0 {
-                independent_seed(seed, i)
-            } else {
-                seed
-            }),
-            ..Default::default()
-        };
-        let model = crate::planned(&l.model, &plan)?;
-        let (out, wall) = run_replications(&model, threads, args.quiet)?;
-        let (mut summary, table) = hospsim_sim::runner::summarize(&model, &out, threads);
-        summary.run.wall_seconds = wall;
-        refs.push(ScenarioRef {
-            name: model.name.clone(),
-            file: files[i].display().to_string(),
-            seed: model.seed,
-        });
-        results.push((summary, table));
-        models.push(model);
-    }
-    let labels = describe(&results[0].0);
-    let mut measures = vec![];
-    for name in &results[0].1.columns {
-        let Some(b) = column(&results[0].1, name) else {
-            continue;
-        };
-        let (label, unit, _) = labels
-            .get(name)
-            .cloned()
-            .unwrap_or_else(|| (name.clone(), String::new(), false));
-        let mut vs = vec![];
-        for (k, (_, table)) in results.iter().enumerate().skip(1) {
-            let Some(v) = column(table, name) else {
-                continue;
-            };
-            let difference = if indep {
-                independent(&b, &v)
-            } else {
-                paired(&b, &v)
-            };
-            vs.push(VariantResult {
-                scenario: refs[k].name.clone(),
-                value: estimate(&v).into(),
-                difference,
-            });
-        }
-        measures.push(Measure {
-            name: name.clone(),
-            label,
-            unit,
-            base: estimate(&b).into(),
-            variants: vs,
-        });
-    }
-    let comparison = Comparison {
-        schema_version: COMPARISON_SCHEMA_VERSION,
-        common_random_numbers: !indep,
-        replications: reps,
-        seed,
-        scenarios: refs,
-        measures,
-    };
+    let bar = crate::progress_bar(reps * loaded.len() as u32, "compare", args.quiet);
+    let scenarios: Vec<(String, hospsim_sim::Model)> = files
+        .iter()
+        .zip(&loaded)
+        .map(|(f, l)| (f.display().to_string(), l.model.clone()))
+        .collect();
+    let result = hospsim_study::compare::compare(
+        &scenarios,
+        &hospsim_study::compare::Settings {
+            replications: reps,
+            seed,
+            independent: indep,
+        },
+        &hospsim_study::Options {
+            threads,
+            cancel: Some(crate::interrupt::flag()),
+            progress: &|| bar.inc(1),
+        },
+    )?;
+    bar.finish_and_clear();
+    let (comparison, labels, models) = (result.comparison, result.labels, result.models);
     let json = crate::output::json_bytes(&comparison)?;
     out_dir.write("comparison.json", &json)?;
     out_dir.write("comparison.csv", comparison_csv(&comparison).as_bytes())?;
@@ -289,7 +147,7 @@ fn fmt_diff(v: f64, unit: &str) -> String {
     if v > 0.0 { format!("+{s}") } else { s }
 }
 
-fn comparison_table(c: &Comparison, labels: &HashMap<String, (String, String, bool)>) -> String {
+fn comparison_table(c: &Comparison, labels: &HashMap<String, Label>) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,

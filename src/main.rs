@@ -617,27 +617,6 @@ pub(crate) fn progress_bar(n: u32, name: &str, quiet: bool) -> ProgressBar {
     b
 }
 
-/// Runs a model's replications on `threads` workers, folded as they finish,
-/// with a progress bar on stderr unless quiet; stops at an interrupt. Returns
-/// the folded replications and the wall time.
-pub(crate) fn run_replications(
-    model: &hospsim_sim::Model,
-    threads: usize,
-    quiet: bool,
-) -> Result<(hospsim_sim::runner::Replications, f64)> {
-    let bar = progress_bar(model.replications, &model.name, quiet);
-    let t0 = Instant::now();
-    let opts = hospsim_sim::runner::RunOptions {
-        threads,
-        trace: false,
-        cancel: Some(interrupt::flag()),
-    };
-    let reps = hospsim_sim::runner::simulate(model, &opts, &|| bar.inc(1))?;
-    let wall = t0.elapsed().as_secs_f64();
-    bar.finish_and_clear();
-    Ok((reps, wall))
-}
-
 /// Opens the results folder: `--out`, or `out/<default name>`.
 pub(crate) fn output_dir(out: &Option<PathBuf>, default_name: &str) -> Result<staging::Staged> {
     let dir = out

@@ -660,6 +660,16 @@ impl Model {
         }
     }
 
+    /// The calendar time of simulation time `minutes`, `YYYY-MM-DDTHH:MM`
+    /// (empty past the calendar's end).
+    pub fn timestamp(&self, minutes: f64) -> String {
+        let secs = (minutes * 60.0).round() as i64;
+        self.start
+            .checked_add(jiff::SignedDuration::from_secs(secs))
+            .map(|t| t.strftime("%Y-%m-%dT%H:%M").to_string())
+            .unwrap_or_default()
+    }
+
     /// Minute of the day (0..1440) at simulation time `t`.
     #[inline]
     pub fn minute_of_day(&self, t: f64) -> f64 {
