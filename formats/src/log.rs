@@ -394,7 +394,7 @@ pub fn read_log(
     let file = file.to_string();
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(true)
-        .from_reader(std::io::BufReader::with_capacity(1 << 20, input));
+        .from_reader(input);
     let header: Vec<String> = rdr
         .headers()
         .map_err(|e| crate::csv_error(&file, e))?

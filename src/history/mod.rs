@@ -23,8 +23,9 @@ use std::path::Path;
 pub(crate) fn read_log(path: &Path, known: &Known, opts: ReadOptions) -> Result<ReadLog> {
     let f = std::fs::File::open(path)
         .with_context(|| format!("cannot open the log {}", path.display()))?;
+    // A large buffer: a million-row log is read in few system calls.
     Ok(hospsim_formats::log::read_log(
-        f,
+        std::io::BufReader::with_capacity(1 << 20, f),
         &path.display().to_string(),
         known,
         opts,
