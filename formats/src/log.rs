@@ -3,7 +3,8 @@
 
 use crate::FormatError;
 use crate::time::{midnight, minute_of_week, parse_minutes};
-use hospsim_sim::history::{Event, NO_UNIT, UnitKind, Visit, Visits, event_names};
+use hospsim_history::{Visit, Visits};
+use hospsim_sim::history::{Event, NO_UNIT, UnitKind, event_names};
 use std::collections::HashMap;
 
 /// A row that was not taken, and why.
@@ -533,10 +534,10 @@ fn synthea_row(
 /// A new class or unit name that would be the same identifier in a fitted
 /// scenario as one already seen ("ED" and "ed", "ward A" and "ward_a").
 fn same_identifier(what: &str, name: &str, seen: &[String]) -> Result<(), String> {
-    let id = hospsim_sim::history::derive::ident(name);
+    let id = hospsim_history::derive::ident(name);
     match seen
         .iter()
-        .find(|s| hospsim_sim::history::derive::ident(s) == id)
+        .find(|s| hospsim_history::derive::ident(s) == id)
     {
         Some(other) => Err(format!(
             "{what} \"{name}\" and \"{other}\" differ only in case or punctuation, so they would be one {what} (\"{id}\") in a scenario; write them the same way, or name them apart"

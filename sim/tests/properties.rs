@@ -1,7 +1,8 @@
 //! Property tests: random small hospitals keep every patient accounted for,
 //! repeat exactly, and never run time backwards for a patient.
 
-use hospsim_sim::history::{Event, Visits};
+use hospsim_history::Visits;
+use hospsim_sim::history::Event;
 use hospsim_sim::runner::{run, run_logged};
 use hospsim_sim::{Scenario, compile};
 use proptest::prelude::*;

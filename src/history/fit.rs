@@ -7,7 +7,7 @@ use super::{
 };
 use crate::{load, output};
 use anyhow::{Result, anyhow};
-use hospsim_sim::history::derive::{DeriveOptions, FitReport, derive};
+use hospsim_history::derive::{DeriveOptions, FitReport, derive};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 

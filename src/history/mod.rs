@@ -14,7 +14,7 @@ pub(crate) use validate::{ValidateArgs, validate};
 use crate::{load, output};
 use anyhow::{Context, Result, anyhow};
 use hospsim_sim::Model;
-use hospsim_sim::history::visits::visit_label;
+use hospsim_sim::history::visit_label;
 use hospsim_sim::history::{Event, LogRow, NO_UNIT};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -132,7 +132,7 @@ pub(crate) fn generate_history(
     if let Some((f, cw)) = census_file {
         written.push(f.commit(cw)?);
     }
-    let v = hospsim_sim::history::Visits::of_model(&model, &rows);
+    let v = hospsim_history::Visits::of_model(&model, &rows);
     if !quiet {
         outln!(
             "{}: {} visits, {} events over {days} days from {} (after {} days of warm-up), seed {seed}",
@@ -235,7 +235,7 @@ pub(crate) fn replay_plan(
     durations: bool,
     plan: &mut hospsim_sim::plan::RunPlan,
 ) -> Vec<String> {
-    use hospsim_sim::history::visits::StayEnd;
+    use hospsim_history::visits::StayEnd;
     use hospsim_sim::plan::Arrivals;
     let n = model.classes.len();
     let mut lists: Vec<Vec<(f64, u8)>> = vec![vec![]; n];

@@ -1,20 +1,17 @@
-//! History: the event-log vocabulary, the scenario's `[history]` section that maps
-//! a model onto it, patient visits read from a log, the measures taken on them
-//! (the same on real and simulated logs), distribution fitting and the scenario
-//! derived from a log.
+//! History in the engine: the event-log vocabulary, the scenario's
+//! `[history]` section that maps a model onto it, and the rows the event loop
+//! records. Reading logs into visits, measuring them, fitting distributions and
+//! deriving a scenario from a log are in the `hospsim-history` crate.
 //!
 //! A log is one row per event of a patient visit: patient, class, acuity, unit,
 //! event, time. The simulator writes the same vocabulary (`generate-history`,
 //! `validate`), so every measure is computed by one piece of code on both sides.
 
-pub mod derive;
-pub mod distfit;
-pub mod measure;
+mod rows;
 mod spec;
-pub mod visits;
 
+pub use rows::{CensusRow, LogRow, visit_label};
 pub use spec::{CensusPatient, HistoryDef, HistorySpec, NO_EVENT, NO_UNIT, UnitKind, UnitSpec};
-pub use visits::{CensusRow, LogRow, Visit, Visits};
 
 /// An event of the log vocabulary (`docs/data-formats.md`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -1,7 +1,7 @@
 //! The data pass of `fit`: everything counted and sampled from the visits.
 
-use super::super::visits::{StayEnd, Visits};
-use super::super::{Event, UnitKind};
+use crate::visits::{StayEnd, Visits};
+use hospsim_sim::history::{Event, UnitKind};
 use std::collections::BTreeMap;
 
 /// The rest of a stay: (minutes, minutes to noon of the day it ended, the
@@ -140,7 +140,7 @@ pub(super) fn observe(v: &Visits, unit_id: &[String], min_share: f64) -> Observe
                     continue;
                 }
                 // An event logged in another unit belongs to that unit's stay.
-                if unit != crate::history::NO_UNIT && unit != s.unit {
+                if unit != hospsim_sim::history::NO_UNIT && unit != s.unit {
                     continue;
                 }
                 // Leaving the ED or theatre ends the stay itself; a repeated

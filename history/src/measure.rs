@@ -1,8 +1,8 @@
 //! Measures of a log, computed the same way on a real log and on a simulated one,
 //! so that `validate` compares like with like.
 
-use super::visits::{StayEnd, Visits};
-use super::{Event, UnitKind};
+use crate::visits::{StayEnd, Visits};
+use hospsim_sim::history::{Event, UnitKind};
 
 /// One measured quantity.
 #[derive(Clone, Debug, PartialEq)]

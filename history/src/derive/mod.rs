@@ -12,9 +12,9 @@
 mod observe;
 mod units;
 
-use super::distfit::{Fitted, fit_all, round_sig};
-use super::visits::Visits;
-use super::{Event, UnitKind};
+use crate::distfit::{Fitted, fit_all, round_sig};
+use crate::visits::Visits;
+use hospsim_sim::history::{Event, UnitKind};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 

@@ -1,8 +1,8 @@
 //! Maximum-likelihood fits of duration distributions (exponential, gamma,
 //! lognormal, Weibull), compared by AIC, with the Kolmogorov-Smirnov statistic.
 
-use crate::dist::DistSpec;
-use crate::duration::Duration;
+use hospsim_sim::dist::DistSpec;
+use hospsim_sim::duration::Duration;
 use statrs::distribution::{ContinuousCDF, Exp, Gamma, LogNormal, Weibull};
 use statrs::function::gamma::{digamma, ln_gamma};
 

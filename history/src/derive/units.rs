@@ -1,9 +1,9 @@
 //! The pathways of each unit in the learned scenario: its milestones, the rest
 //! of the stay by way out, the routing, the moves to other units.
 
-use super::super::distfit::censoring_weights;
-use super::super::visits::Visits;
-use super::super::{Event, UnitKind};
+use crate::distfit::censoring_weights;
+use crate::visits::Visits;
+use hospsim_sim::history::{Event, UnitKind};
 use super::observe::{Observed, RestSample};
 use super::{
     DurationFit, FitReport, RouteFit, dist_toml, fit_durations, fit_durations_weighted, floor4,
