@@ -1,7 +1,7 @@
 //! The HTML reports: structure, languages, self-containment, and a real
 //! headless-browser render (Debian's chromium, installed by .ci/run).
 
-use crate::{hospsim, repo};
+use crate::{hospsim, read_json, repo, run_ok};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -276,6 +276,178 @@ fn report_structure_matches_its_snapshot() {
         assert_eq!(
             got, want,
             "{lang}: the report's structure changed; review and run with UPDATE_SNAPSHOTS=1"
+        );
+    }
+}
+
+/// No markup from the input survives as markup: neither raw tag is in the page
+/// (the reports have no script and no image of their own).
+fn assert_no_injected_markup(html: &str) {
+    for raw in ["<script", "<img"] {
+        assert!(!html.contains(raw), "unescaped {raw:?} in report.html");
+    }
+}
+
+const SCRIPT_CLASS: &str = "<script>alert(1)</script>";
+const IMG_UNIT: &str = "x\"><img src=x onerror=alert(1)>";
+
+#[test]
+fn fit_report_shows_markup_in_class_and_unit_names_as_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log.csv");
+    // 40 visits of two classes through an ED unit named like an HTML attack and a ward.
+    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let mut csv = String::from("patient_id,class,acuity,unit,event,timestamp\n");
+    for i in 0..40u32 {
+        let class = if i % 2 == 0 { SCRIPT_CLASS } else { "ed" };
+        let (c, u) = (quote(class), quote(IMG_UNIT));
+        let day = 6 + i / 8;
+        let hour = (i % 8) * 3;
+        for (unit, event, minutes) in [
+            (u.as_str(), "arrival", 0),
+            (u.as_str(), "seen", 15 + i % 13),
+            ("ward", "admit", 90 + 7 * (i % 11)),
+            ("", "discharge", 1200 + 60 * (i % 9)),
+        ] {
+            let t = hour * 60 + minutes;
+            csv.push_str(&format!(
+                "P{i},{c},3,{unit},{event},2025-01-{:02}T{:02}:{:02}:00\n",
+                day + t / 1440,
+                t % 1440 / 60,
+                t % 60
+            ));
+        }
+    }
+    std::fs::write(&log, csv).unwrap();
+    let out = dir.path().join("fit");
+    run_ok(&["fit", log.to_str().unwrap(), "-q"], &out);
+    // The names were read as written...
+    let fit = read_json(&out.join("fit.json"));
+    let classes: Vec<&str> = fit["arrivals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["class"].as_str())
+        .collect();
+    assert!(classes.contains(&SCRIPT_CLASS), "{classes:?}");
+    assert!(
+        fit["censoring"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["unit"] == IMG_UNIT)
+    );
+    // ...and the report shows them as text: in the tables, the routing and the
+    // chart captions.
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert_no_injected_markup(&html);
+    assert!(html.contains("<td>&lt;script&gt;alert(1)&lt;/script&gt;</td>"));
+    assert!(html.contains(
+        "<figcaption>&lt;script&gt;alert(1)&lt;/script&gt;: arrivals per hour of the week</figcaption>"
+    ));
+    assert!(html.contains("<td>x&quot;&gt;&lt;img src=x onerror=alert(1)&gt;</td>"));
+    assert!(html.contains("x&quot;&gt;&lt;img src=x onerror=alert(1)&gt;: to seen"));
+}
+
+#[test]
+fn run_report_shows_markup_in_scenario_text_as_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("evil.toml");
+    std::fs::write(
+        &scenario,
+        r#"name = "<script>alert('name')</script>"
+description = "<script>alert(\"description\")</script> & more"
+
+[sim]
+horizon = "10 d"
+warmup = "1 d"
+replications = 2
+seed = 7
+
+[resources.server]
+label = "<script>alert('resource')</script>"
+capacity = 3
+
+[arrivals.walk_in]
+pathway = "visit"
+per_day = 48
+
+[pathways.visit]
+steps = [
+  { seize = ["server"], mark = "served" },
+  { activity = "service", duration = { exponential = { mean = "1 h" } } },
+  { release = "server" },
+  { exit = "discharged" },
+]
+
+[kpis.wait]
+label = "<script>alert('kpi')</script> wait"
+from = "arrival"
+to = "served"
+unit = "min"
+within = "30 min"
+target_share = 0.9
+
+[resources.spare]
+label = "spare"
+capacity = 1
+"#,
+    )
+    .unwrap();
+    for lang in ["en", "zh"] {
+        let out = dir.path().join(lang);
+        run_ok(
+            &[
+                "run",
+                scenario.to_str().unwrap(),
+                "--lang",
+                lang,
+                "--set",
+                "sim.seed=8",
+                "--set",
+                "resources.spare.label=\"<img src=x onerror=alert(4)>\"",
+                "-q",
+            ],
+            &out,
+        );
+        let summary = read_json(&out.join("summary.json"));
+        assert_eq!(
+            summary["scenario"]["name"],
+            "<script>alert('name')</script>"
+        );
+        assert_eq!(
+            summary["kpis"][0]["label"],
+            "<script>alert('kpi')</script> wait"
+        );
+        let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+        assert_no_injected_markup(&html);
+        // The header: name, description, the --set line.
+        assert!(html.contains("<p>&lt;script&gt;alert('name')&lt;/script&gt;</p>"));
+        assert!(html.contains(
+            "<p>&lt;script&gt;alert(&quot;description&quot;)&lt;/script&gt; &amp; more</p>"
+        ));
+        assert!(html.contains(
+            ": sim.seed=8 · resources.spare.label=&quot;&lt;img src=x onerror=alert(4)&gt;&quot;</p>"
+        ));
+        assert!(html.contains("<td>&lt;img src=x onerror=alert(4)&gt;</td>"));
+        // The KPI's tile and its distribution chart.
+        assert!(
+            html.contains(
+                "<div class=\"label\">&lt;script&gt;alert('kpi')&lt;/script&gt; wait</div>"
+            )
+        );
+        assert!(
+            html.contains(
+                "<figcaption>&lt;script&gt;alert('kpi')&lt;/script&gt; wait</figcaption>"
+            )
+        );
+        // The resource in the strain table and its charts.
+        assert!(html.contains("<td>&lt;script&gt;alert('resource')&lt;/script&gt;</td>"));
+        assert_eq!(
+            html.matches("<figcaption>&lt;script&gt;alert('resource')&lt;/script&gt;</figcaption>")
+                .count(),
+            3,
+            "occupancy, queue and heatmap captions"
         );
     }
 }

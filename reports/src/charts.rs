@@ -1,6 +1,11 @@
 //! Charts drawn with plotters: the same drawing code serves SVG (inlined into the
 //! HTML reports) and PNG (rasterised with the embedded DejaVu Sans font, so no
 //! system font is needed).
+//!
+//! Chart text (titles, axis names, legend and row labels) often comes from the
+//! user: plotters' SVG backend escapes `&`, `<`, `>` and quotes in every text
+//! and attribute it writes, so an [`Svg`] is trusted markup that a page may
+//! insert as it is (the tests below hold plotters to that).
 
 use crate::ReportError;
 use plotters::coord::Shift;
@@ -26,6 +31,29 @@ const MAIN: RGBColor = RGBColor(31, 94, 168);
 const SECOND: RGBColor = RGBColor(214, 112, 31);
 const GRID: RGBColor = RGBColor(228, 231, 235);
 const TEXT: RGBColor = RGBColor(60, 64, 70);
+
+/// A chart drawn as SVG by plotters: markup a page inserts unescaped. Only this
+/// module makes one, so a page cannot insert other text as markup by mistake.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Svg(String);
+
+impl Svg {
+    /// The SVG text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The SVG text, owned.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl maud::Render for Svg {
+    fn render_to(&self, buffer: &mut String) {
+        buffer.push_str(&self.0);
+    }
+}
 
 fn err(chart: &str, e: impl std::fmt::Display) -> ReportError {
     ReportError::Chart {
@@ -165,14 +193,14 @@ fn draw_band<DB: DrawingBackend>(
 }
 
 /// The band chart as an SVG string of `width` x `height` pixels.
-pub fn band_svg(b: &Band, width: u32, height: u32) -> Result<String, ReportError> {
+pub fn band_svg(b: &Band, width: u32, height: u32) -> Result<Svg, ReportError> {
     ensure_font();
     let mut out = String::new();
     {
         let root = SVGBackend::with_string(&mut out, (width, height)).into_drawing_area();
         draw_band(&root, b)?;
     }
-    Ok(out)
+    Ok(Svg(out))
 }
 
 /// The band chart as a PNG file (text rasterised with the embedded font).
@@ -194,7 +222,7 @@ pub fn bars_svg(
     x_label: &str,
     width: u32,
     height: u32,
-) -> Result<String, ReportError> {
+) -> Result<Svg, ReportError> {
     ensure_font();
     let name = "distribution";
     let mut out = String::new();
@@ -227,7 +255,7 @@ pub fn bars_svg(
         }
         root.present().map_err(|e| err(name, e))?;
     }
-    Ok(out)
+    Ok(Svg(out))
 }
 
 /// A forest plot: one row per measure, its estimate and interval, around zero.
@@ -235,7 +263,7 @@ pub fn forest_svg(
     rows: &[(String, f64, f64, f64)],
     x_label: &str,
     width: u32,
-) -> Result<String, ReportError> {
+) -> Result<Svg, ReportError> {
     ensure_font();
     let name = "forest";
     let height = 40 + 22 * rows.len().max(1) as u32;
@@ -299,7 +327,7 @@ pub fn forest_svg(
         }
         root.present().map_err(|e| err(name, e))?;
     }
-    Ok(out)
+    Ok(Svg(out))
 }
 
 /// A line with its band: legend label, means, lower and upper edges.
@@ -313,7 +341,7 @@ pub fn lines_svg(
     y_label: &str,
     width: u32,
     height: u32,
-) -> Result<String, ReportError> {
+) -> Result<Svg, ReportError> {
     ensure_font();
     let name = "lines";
     let palette = [
@@ -387,7 +415,7 @@ pub fn lines_svg(
         }
         root.present().map_err(|e| err(name, e))?;
     }
-    Ok(out)
+    Ok(Svg(out))
 }
 
 #[cfg(test)]
@@ -407,7 +435,7 @@ mod tests {
             x_label: "days",
             y_label: "busy",
         };
-        let svg = band_svg(&b, 400, 200).unwrap();
+        let svg = band_svg(&b, 400, 200).unwrap().into_string();
         assert!(
             svg.starts_with("<svg") && svg.contains("<polygon") && svg.contains(">\ndays\n<"),
             "{svg}"
@@ -420,14 +448,61 @@ mod tests {
             150,
         )
         .unwrap();
-        assert!(bars.contains("<rect"));
+        assert!(bars.as_str().contains("<rect"));
         let forest = forest_svg(
             &[("a".into(), 1.0, 0.5, 1.5), ("b".into(), -2.0, -3.0, -1.0)],
             "%",
             600,
         )
         .unwrap();
-        assert!(forest.contains("<circle"));
+        assert!(forest.as_str().contains("<circle"));
+    }
+
+    /// Text from the user in any chart (axis names, row labels, legend labels)
+    /// comes out of plotters escaped, so a chart can be inserted as markup.
+    #[test]
+    fn chart_text_is_escaped() {
+        let evil = "<script>alert(1)</script> & x\"><img src=x onerror=alert(1)>";
+        let x = [0.0, 1.0, 2.0];
+        let b = Band {
+            x: &x,
+            mean: &[1.0, 2.0, 1.5],
+            lo: &[0.5, 1.5, 1.0],
+            hi: &[1.5, 2.5, 2.0],
+            reference: None,
+            second: None,
+            x_label: evil,
+            y_label: evil,
+        };
+        let forest_rows = [("<script>x</script>".to_string(), 1.0, 0.5, 1.5)];
+        let lines = [
+            (
+                evil.to_string(),
+                vec![1.0, 2.0, 3.0],
+                vec![0.5; 3],
+                vec![3.5; 3],
+            ),
+            (
+                "<b>two</b>".to_string(),
+                vec![2.0, 1.0, 2.0],
+                vec![0.5; 3],
+                vec![3.5; 3],
+            ),
+        ];
+        let svgs = [
+            band_svg(&b, 400, 200).unwrap(),
+            bars_svg(&[(0.0, 10.0, 1.0)], None, evil, 300, 150).unwrap(),
+            forest_svg(&forest_rows, evil, 600).unwrap(),
+            lines_svg(&x, &lines, evil, evil, 440, 230).unwrap(),
+        ];
+        for svg in svgs {
+            let s = svg.as_str();
+            assert!(s.starts_with("<svg"), "{s}");
+            for raw in ["<script", "<img", "<b>"] {
+                assert!(!s.contains(raw), "raw {raw:?} in the SVG: {s}");
+            }
+            assert!(s.contains("&lt;script&gt;"), "{s}");
+        }
     }
 
     #[test]

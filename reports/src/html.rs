@@ -1,22 +1,45 @@
-//! HTML building blocks: the page shell with inline CSS, escaping, tables, tiles.
+//! HTML building blocks: the page shell with inline CSS, sections, figures,
+//! tables and the files line, built with [maud]'s `html!` macro.
+//!
+//! Every piece of text (scenario names and descriptions, labels, class and unit
+//! names from a log, file names, `--set` overrides) is escaped by maud as it is
+//! spliced in, so a page is safe whatever its input says. Only two kinds of
+//! markup go in unescaped: the constant CSS of this module and the SVG of
+//! [`crate::charts`], whose text plotters escapes itself.
 
+use crate::charts::Svg;
 use crate::i18n::{Key, Lang};
-use std::fmt::Write as _;
+use maud::{DOCTYPE, Markup, PreEscaped, Render, html};
 
-/// Escapes text for HTML element content and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
+/// A table cell: text, or text set in emphasis (a failure in a table of
+/// results). Both are escaped when the table is rendered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Cell {
+    /// Plain text.
+    Text(String),
+    /// Text in `<em>`.
+    Em(String),
+}
+
+impl Render for Cell {
+    fn render(&self) -> Markup {
+        match self {
+            Cell::Text(t) => html! { (t) },
+            Cell::Em(t) => html! { em { (t) } },
         }
     }
-    out
+}
+
+impl From<String> for Cell {
+    fn from(s: String) -> Self {
+        Cell::Text(s)
+    }
+}
+
+impl From<&str> for Cell {
+    fn from(s: &str) -> Self {
+        Cell::Text(s.to_string())
+    }
 }
 
 /// A number for people: 3 significant figures, thousands without decimals.
@@ -90,7 +113,7 @@ pub fn changes_line(lang: Lang, overrides: &[String]) -> Option<String> {
 }
 
 /// The page: `<head>` with inline CSS, a header, then the sections.
-pub fn page(lang: Lang, title: &str, subtitle: &[String], body: &str) -> String {
+pub fn page(lang: Lang, title: &str, subtitle: &[String], body: Markup) -> String {
     page_with_note(lang, title, subtitle, body, lang.t(Key::GeneratedBy))
 }
 
@@ -99,75 +122,101 @@ pub fn page_with_note(
     lang: Lang,
     title: &str,
     subtitle: &[String],
-    body: &str,
+    body: Markup,
     note: &str,
 ) -> String {
-    let mut out = String::new();
-    let _ = write!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<header><h1>{}</h1>",
-        lang.html_code(),
-        esc(title),
-        esc(title)
-    );
-    for s in subtitle {
-        let _ = write!(out, "<p>{}</p>", esc(s));
+    html! {
+        (DOCTYPE) "\n"
+        html lang=(lang.html_code()) {
+            "\n"
+            head {
+                "\n"
+                meta charset="utf-8"; "\n"
+                meta name="viewport" content="width=device-width, initial-scale=1"; "\n"
+                title { (title) } "\n"
+                style { (PreEscaped(CSS)) } "\n"
+            }
+            "\n"
+            body {
+                "\n"
+                header {
+                    h1 { (title) }
+                    @for s in subtitle {
+                        p { (s) }
+                    }
+                }
+                "\n"
+                main {
+                    "\n" (body) "\n"
+                    p.note { (note) } "\n"
+                }
+                "\n"
+            }
+            "\n"
+        }
+        "\n"
     }
-    let _ = write!(
-        out,
-        "</header>\n<main>\n{body}\n<p class=\"note\">{}</p>\n</main>\n</body>\n</html>\n",
-        esc(note)
-    );
-    out
+    .into_string()
 }
 
 /// A section with an id and a heading.
-pub fn section(id: &str, heading: &str, inner: &str) -> String {
-    format!(
-        "<section id=\"{}\">\n<h2>{}</h2>\n{inner}\n</section>\n",
-        esc(id),
-        esc(heading)
-    )
-}
-
-/// A figure with an id (tests find charts by it), a caption and inline SVG.
-pub fn figure(id: &str, caption: &str, svg: &str) -> String {
-    format!(
-        "<figure id=\"{}\" class=\"chart\"><figcaption>{}</figcaption>{svg}</figure>\n",
-        esc(id),
-        esc(caption)
-    )
-}
-
-/// A table from a header row and body rows (cells already escaped or built).
-pub fn table(id: &str, head: &[String], rows: &[Vec<String>]) -> String {
-    let mut out = format!("<table id=\"{}\"><thead><tr>", esc(id));
-    for h in head {
-        let _ = write!(out, "<th>{}</th>", esc(h));
-    }
-    out.push_str("</tr></thead><tbody>");
-    for r in rows {
-        out.push_str("<tr>");
-        for c in r {
-            let _ = write!(out, "<td>{c}</td>");
+pub fn section(id: &str, heading: &str, inner: Markup) -> Markup {
+    html! {
+        section id=(id) {
+            "\n" h2 { (heading) } "\n" (inner) "\n"
         }
-        out.push_str("</tr>");
+        "\n"
     }
-    out.push_str("</tbody></table>\n");
-    out
+}
+
+/// A figure with an id (tests find charts by it), a caption and a chart's SVG.
+pub fn figure(id: &str, caption: &str, svg: &Svg) -> Markup {
+    html! {
+        figure id=(id) class="chart" {
+            figcaption { (caption) }
+            (svg)
+        }
+        "\n"
+    }
+}
+
+/// A table from a header row and body rows. Cells are anything maud renders:
+/// text (escaped), a [`Cell`], or [`Markup`] built with `html!`.
+pub fn table<C: Render>(id: &str, head: &[String], rows: &[Vec<C>]) -> Markup {
+    html! {
+        table id=(id) {
+            thead {
+                tr {
+                    @for h in head {
+                        th { (h) }
+                    }
+                }
+            }
+            tbody {
+                @for r in rows {
+                    tr {
+                        @for c in r {
+                            td { (c) }
+                        }
+                    }
+                }
+            }
+        }
+        "\n"
+    }
 }
 
 /// Links to the data files beside the report.
-pub fn files(lang: Lang, names: &[String]) -> String {
-    let mut out = format!(
-        "<p class=\"files\"><strong>{}:</strong> ",
-        esc(lang.t(Key::Files))
-    );
-    for n in names {
-        let _ = write!(out, "<a href=\"{0}\">{0}</a>", esc(n));
+pub fn files(lang: Lang, names: &[String]) -> Markup {
+    html! {
+        p.files {
+            strong { (lang.t(Key::Files)) ":" }
+            " "
+            @for n in names {
+                a href=(n) { (n) }
+            }
+        }
     }
-    out.push_str("</p>");
-    out
 }
 
 /// A difference with its sign: shares in percentage points.

@@ -212,10 +212,6 @@ pub(crate) fn backtest(
                 .collect(),
             None => Vec::new(),
         };
-        let esc_rows = table_rows
-            .iter()
-            .map(|r| r.iter().map(|c| hospsim_reports::html::esc(c)).collect())
-            .collect();
         let view = BacktestView {
             title: format!("Backtest: {}", file_name(&args.data)),
             subtitle: vec![format!(
@@ -227,7 +223,7 @@ pub(crate) fn backtest(
                 cfg.folds,
                 cfg.step
             )],
-            table: (head.clone(), esc_rows),
+            table: (head.clone(), table_rows.clone()),
             mase: summary
                 .iter()
                 .map(|m| (m.model.clone(), m.mase, m.mase_q25, m.mase_q75))

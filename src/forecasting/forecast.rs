@@ -4,7 +4,7 @@ use super::*;
 use crate::output::{announce, csv_num, csv_text, json_bytes};
 use crate::table::{num, render};
 use hospsim_forecast::Input;
-use hospsim_reports::pages::ForecastView;
+use hospsim_reports::pages::{Cell, ForecastView};
 use std::fmt::Write as _;
 
 struct SeriesForecast {
@@ -180,11 +180,11 @@ pub(crate) fn forecast(args: &SeriesArgs, options: ForecastOptions) -> Result<()
         for (s, per_model) in p.data.series.iter().zip(&results).take(200) {
             for r in per_model {
                 rows.push(vec![
-                    hospsim_reports::html::esc(&s.id),
-                    hospsim_reports::html::esc(&r.model),
+                    Cell::Text(s.id.clone()),
+                    Cell::Text(r.model.clone()),
                     match &r.forecast {
-                        Ok(_) => hospsim_reports::html::esc(&shorten(&r.describe, 90)),
-                        Err(e) => format!("<em>failed: {}</em>", hospsim_reports::html::esc(e)),
+                        Ok(_) => Cell::Text(shorten(&r.describe, 90)),
+                        Err(e) => Cell::Em(format!("failed: {e}")),
                     },
                 ]);
             }

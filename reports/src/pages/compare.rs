@@ -2,10 +2,11 @@
 
 use crate::ReportError;
 use crate::charts::forest_svg;
-use crate::html::{esc, figure, files, page, section, signed, table, value};
+use crate::html::{figure, files, page, section, signed, table, value};
 use crate::i18n::{Key, Lang};
 use hospsim_results::compare::Difference;
 use hospsim_results::summary::Est;
+use maud::{Markup, html};
 
 /// One measure of a comparison.
 #[derive(Clone, Debug)]
@@ -46,7 +47,7 @@ impl CompareView {
     /// The whole page.
     pub fn render(&self) -> Result<String, ReportError> {
         let lang = self.lang;
-        let mut body = files(lang, &self.files);
+        let mut variants = Vec::new();
         for (k, name) in self.scenarios.iter().enumerate().skip(1) {
             let rows: Vec<&CompareRow> = self
                 .rows
@@ -67,12 +68,12 @@ impl CompareView {
                     )
                 })
                 .collect();
-            let mut inner = figure(
+            let chart = figure(
                 &format!("forest-{k}"),
                 lang.t(Key::Forest),
                 &forest_svg(&forest, "%", 900)?,
             );
-            let table_rows: Vec<Vec<String>> = rows
+            let table_rows: Vec<Vec<Markup>> = rows
                 .iter()
                 .map(|r| {
                     let (v, d) = &r.variants[k - 1];
@@ -81,30 +82,31 @@ impl CompareView {
                     } else {
                         ""
                     };
-                    vec![
-                        esc(&r.label),
-                        value(r.base.mean, &r.unit),
-                        value(v.mean, &r.unit),
-                        format!("<span class=\"{class}\">{}</span>", signed(d.mean, &r.unit)),
-                        format!(
-                            "{} … {}",
-                            signed(d.ci95[0], &r.unit),
-                            signed(d.ci95[1], &r.unit)
-                        ),
-                        if d.p_value.is_finite() {
-                            if d.p_value < 0.001 {
-                                "&lt;0.001".into()
-                            } else {
-                                format!("{:.3}", d.p_value)
-                            }
+                    let p_value = if d.p_value.is_finite() {
+                        if d.p_value < 0.001 {
+                            "<0.001".into()
                         } else {
-                            "–".into()
-                        },
+                            format!("{:.3}", d.p_value)
+                        }
+                    } else {
+                        "–".into()
+                    };
+                    let reduction =
                         if self.common_random_numbers && d.variance_reduction.is_finite() {
                             format!("{:.0}%", d.variance_reduction * 100.0)
                         } else {
                             "–".into()
+                        };
+                    vec![
+                        html! { (r.label) },
+                        html! { (value(r.base.mean, &r.unit)) },
+                        html! { (value(v.mean, &r.unit)) },
+                        html! { span class=(class) { (signed(d.mean, &r.unit)) } },
+                        html! {
+                            (signed(d.ci95[0], &r.unit)) " … " (signed(d.ci95[1], &r.unit))
                         },
+                        html! { (p_value) },
+                        html! { (reduction) },
                     ]
                 })
                 .collect();
@@ -118,13 +120,22 @@ impl CompareView {
                 Key::VarianceReduction,
             ]
             .map(|x| lang.t(x).to_string());
-            inner.push_str(&table(&format!("compare-{k}"), &head, &table_rows));
-            body.push_str(&section(
+            let inner = html! {
+                (chart)
+                (table(&format!("compare-{k}"), &head, &table_rows))
+            };
+            variants.push(section(
                 &format!("variant-{k}"),
                 &format!("{name}  vs  {}", self.scenarios[0]),
-                &inner,
+                inner,
             ));
         }
+        let body = html! {
+            (files(lang, &self.files))
+            @for v in &variants {
+                (v)
+            }
+        };
         let subtitle = vec![
             format!("{} {}", self.replications, lang.t(Key::Replications)),
             lang.t(if self.common_random_numbers {
@@ -137,6 +148,6 @@ impl CompareView {
         .into_iter()
         .chain(crate::html::changes_line(lang, &self.overrides))
         .collect::<Vec<_>>();
-        Ok(page(lang, lang.t(Key::CompareTitle), &subtitle, &body))
+        Ok(page(lang, lang.t(Key::CompareTitle), &subtitle, body))
     }
 }

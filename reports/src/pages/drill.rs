@@ -2,11 +2,11 @@
 
 use crate::ReportError;
 use crate::charts::{Band, band_svg};
-use crate::html::{esc, figure, files, num, page, section, signed, table, value};
+use crate::html::{figure, files, num, page, section, signed, table, value};
 use crate::i18n::{Key, Lang};
 use hospsim_results::compare::Difference;
 use hospsim_results::summary::Est;
-use std::fmt::Write as _;
+use maud::html;
 
 /// One resource's drill timeline.
 #[derive(Clone, Debug)]
@@ -89,8 +89,7 @@ impl DrillView {
     /// The whole page.
     pub fn render(&self) -> Result<String, ReportError> {
         let lang = self.lang;
-        let mut body = files(lang, &self.files);
-        let mut tl = String::from("<div class=\"grid\">");
+        let mut figures = Vec::with_capacity(self.timeline.len());
         for t in &self.timeline {
             let b = Band {
                 x: &t.hours,
@@ -102,33 +101,37 @@ impl DrillView {
                 x_label: lang.t(Key::Hours),
                 y_label: "",
             };
-            tl.push_str(&figure(
+            figures.push(figure(
                 &format!("timeline-{}", t.id),
                 &t.label,
                 &band_svg(&b, 440, 210)?,
             ));
         }
-        tl.push_str("</div>");
-        let legend = format!(
-            "<p class=\"note\"><span style=\"color:#1f5ea8\">■</span> {} &nbsp; <span style=\"color:#d6701f\">■</span> {}</p>",
-            esc(lang.t(Key::Drill)),
-            esc(lang.t(Key::Baseline))
-        );
-        body.push_str(&section("timeline", lang.t(Key::Timeline), &(legend + &tl)));
+        let timeline = html! {
+            p.note {
+                span style="color:#1f5ea8" { "■" } " " (lang.t(Key::Drill)) " \u{a0} "
+                span style="color:#d6701f" { "■" } " " (lang.t(Key::Baseline))
+            }
+            div.grid {
+                @for f in &figures {
+                    (f)
+                }
+            }
+        };
         let rows: Vec<Vec<String>> = self
             .bottlenecks
             .iter()
             .map(|b| {
                 vec![
-                    esc(&b.label),
+                    b.label.clone(),
                     b.saturated_after_hours
                         .map(num)
-                        .unwrap_or_else(|| esc(lang.t(Key::Never))),
+                        .unwrap_or_else(|| lang.t(Key::Never).to_string()),
                     format!("{:.0}%", b.saturated_share * 100.0),
                     match (b.affected, b.recovery_hours) {
-                        (false, _) => esc(lang.t(Key::Unaffected)),
+                        (false, _) => lang.t(Key::Unaffected).to_string(),
                         (true, Some(h)) => num(h),
-                        (true, None) => esc(lang.t(Key::NotRecovered)),
+                        (true, None) => lang.t(Key::NotRecovered).to_string(),
                     },
                     format!("{} / {}", num(b.peak_mean), num(b.peak_p95)),
                     num(b.base_peak),
@@ -145,30 +148,23 @@ impl DrillView {
             format!("{} ({})", lang.t(Key::Baseline), lang.t(Key::PeakDemand)),
             lang.t(Key::Capacity).into(),
         ];
-        let mut inner = table("bottlenecks", &head, &rows);
-        let _ = write!(
-            inner,
-            "<p><strong>{}:</strong> {}</p>",
-            esc(lang.t(Key::Recovery)),
-            self.recovery_hours
-                .map(|h| format!("{} {}", num(h), lang.t(Key::Hours)))
-                .unwrap_or_else(|| esc(lang.t(Key::NotRecovered)))
-        );
-        if self.turned_away > 0.0 {
-            let _ = write!(
-                inner,
-                "<p>{}: {}</p>",
-                esc(lang.t(Key::TurnedAway)),
-                num(self.turned_away)
-            );
-        }
-        body.push_str(&section("chronology", lang.t(Key::Bottlenecks), &inner));
+        let recovery = self
+            .recovery_hours
+            .map(|h| format!("{} {}", num(h), lang.t(Key::Hours)))
+            .unwrap_or_else(|| lang.t(Key::NotRecovered).to_string());
+        let chronology = html! {
+            (table("bottlenecks", &head, &rows))
+            p { strong { (lang.t(Key::Recovery)) ":" } " " (recovery) }
+            @if self.turned_away > 0.0 {
+                p { (lang.t(Key::TurnedAway)) ": " (num(self.turned_away)) }
+            }
+        };
         let kpi_rows: Vec<Vec<String>> = self
             .kpis
             .iter()
             .map(|(l, u, b, d, diff)| {
                 vec![
-                    esc(l),
+                    l.clone(),
                     value(b.mean, u),
                     value(d.mean, u),
                     signed(diff.mean, u),
@@ -176,7 +172,7 @@ impl DrillView {
                 ]
             })
             .collect();
-        let head = [
+        let kpi_head = [
             Key::Measure,
             Key::Baseline,
             Key::Drill,
@@ -184,18 +180,13 @@ impl DrillView {
             Key::CI,
         ]
         .map(|k| lang.t(k).to_string());
-        body.push_str(&section(
-            "kpis",
-            lang.t(Key::Kpis),
-            &table("drill-kpis", &head, &kpi_rows),
-        ));
         let th_rows: Vec<Vec<String>> = self
             .thresholds
             .iter()
             .map(|(l, w, b, d, diff)| {
                 vec![
-                    esc(l),
-                    esc(w),
+                    l.clone(),
+                    w.clone(),
                     num(b.mean),
                     num(d.mean),
                     format!(
@@ -207,49 +198,52 @@ impl DrillView {
                 ]
             })
             .collect();
-        let head = vec![
+        let th_head = vec![
             lang.t(Key::Measure).to_string(),
             lang.t(Key::Target).into(),
             lang.t(Key::Baseline).into(),
             lang.t(Key::Drill).into(),
             lang.t(Key::Extra).into(),
         ];
-        body.push_str(&section(
-            "thresholds",
-            lang.t(Key::Thresholds),
-            &table("drill-thresholds", &head, &th_rows),
-        ));
-        let mut resp = String::new();
-        for (i, (name, share, hours, effects)) in self.responses.iter().enumerate() {
-            let _ = write!(
-                resp,
-                "<h3>{}</h3><p class=\"note\">{}: {:.0}% · {}: {}</p>",
-                esc(name),
-                esc(lang.t(Key::Fired)),
-                share * 100.0,
-                esc(lang.t(Key::FiredAfter)),
-                hours.map(num).unwrap_or_else(|| "–".into())
-            );
-            let rows: Vec<Vec<String>> = effects
-                .iter()
-                .map(|(l, u, d)| {
-                    vec![
-                        esc(l),
-                        signed(d.mean, u),
-                        format!("{} … {}", signed(d.ci95[0], u), signed(d.ci95[1], u)),
-                    ]
-                })
-                .collect();
-            let head = vec![
-                lang.t(Key::Effect).to_string(),
-                lang.t(Key::Difference).into(),
-                lang.t(Key::CI).into(),
-            ];
-            resp.push_str(&table(&format!("response-{i}"), &head, &rows));
-        }
-        if !self.responses.is_empty() {
-            body.push_str(&section("responses", lang.t(Key::Responses), &resp));
-        }
+        let effect_head = vec![
+            lang.t(Key::Effect).to_string(),
+            lang.t(Key::Difference).into(),
+            lang.t(Key::CI).into(),
+        ];
+        let responses = html! {
+            @for (i, (name, share, hours, effects)) in self.responses.iter().enumerate() {
+                @let rows: Vec<Vec<String>> = effects
+                    .iter()
+                    .map(|(l, u, d)| {
+                        vec![
+                            l.clone(),
+                            signed(d.mean, u),
+                            format!("{} … {}", signed(d.ci95[0], u), signed(d.ci95[1], u)),
+                        ]
+                    })
+                    .collect();
+                h3 { (name) }
+                p.note {
+                    (lang.t(Key::Fired)) ": " (format!("{:.0}%", share * 100.0)) " · "
+                    (lang.t(Key::FiredAfter)) ": " (hours.map(num).unwrap_or_else(|| "–".into()))
+                }
+                (table(&format!("response-{i}"), &effect_head, &rows))
+            }
+        };
+        let body = html! {
+            (files(lang, &self.files))
+            (section("timeline", lang.t(Key::Timeline), timeline))
+            (section("chronology", lang.t(Key::Bottlenecks), chronology))
+            (section("kpis", lang.t(Key::Kpis), table("drill-kpis", &kpi_head, &kpi_rows)))
+            (section(
+                "thresholds",
+                lang.t(Key::Thresholds),
+                table("drill-thresholds", &th_head, &th_rows),
+            ))
+            @if !self.responses.is_empty() {
+                (section("responses", lang.t(Key::Responses), responses))
+            }
+        };
         let subtitle = vec![
             format!("{} — {}", self.name, self.scenario),
             format!(
@@ -263,6 +257,6 @@ impl DrillView {
         .into_iter()
         .chain(crate::html::changes_line(lang, &self.overrides))
         .collect::<Vec<_>>();
-        Ok(page(lang, lang.t(Key::DrillTitle), &subtitle, &body))
+        Ok(page(lang, lang.t(Key::DrillTitle), &subtitle, body))
     }
 }

@@ -2,10 +2,10 @@
 
 use crate::ReportError;
 use crate::charts::{Band, band_svg, bars_svg};
-use crate::html::{esc, figure, files, num, page, section, table, value};
+use crate::html::{figure, files, num, page, section, table, value};
 use crate::i18n::{Key, Lang};
 use hospsim_results::summary::{Est, KpiSummary, Summary};
-use std::fmt::Write as _;
+use maud::{Markup, html};
 
 /// One resource's time series (daily) and hour-of-week occupancy.
 #[derive(Clone, Debug)]
@@ -113,44 +113,47 @@ fn status(k: &KpiSummary, lang: Lang) -> (&'static str, String, String) {
     ("", lang.t(Key::NoTarget).to_string(), String::new())
 }
 
-fn tiles(s: &Summary, lang: Lang) -> String {
-    let mut out = String::from("<div class=\"tiles\">");
-    for k in &s.kpis {
-        let (class, verdict, target) = status(k, lang);
-        let unit = if k.unit == "share" {
-            String::new()
-        } else {
-            format!(" <small>{}</small>", esc(&k.unit))
-        };
-        let ci = if k.est.ci95[0].is_finite() {
-            format!(
-                "{}: {} – {}",
-                lang.t(Key::CI),
-                value(k.est.ci95[0], &k.unit),
-                value(k.est.ci95[1], &k.unit)
-            )
-        } else {
-            String::new()
-        };
-        let _ = write!(
-            out,
-            "<div class=\"tile {class}\" id=\"tile-{}\"><div class=\"label\">{}</div><div class=\"value\">{}{unit}</div><div class=\"ci\">{}</div><div class=\"target\">{}</div><div class=\"status\">{}</div></div>",
-            esc(&k.name),
-            esc(&k.label),
-            value(k.est.mean, &k.unit),
-            esc(&ci),
-            esc(&target),
-            esc(&verdict)
-        );
+fn tiles(s: &Summary, lang: Lang) -> Markup {
+    html! {
+        div.tiles {
+            @for k in &s.kpis {
+                @let (class, verdict, target) = status(k, lang);
+                @let ci = if k.est.ci95[0].is_finite() {
+                    format!(
+                        "{}: {} – {}",
+                        lang.t(Key::CI),
+                        value(k.est.ci95[0], &k.unit),
+                        value(k.est.ci95[1], &k.unit)
+                    )
+                } else {
+                    String::new()
+                };
+                div class=(format!("tile {class}")) id=(format!("tile-{}", k.name)) {
+                    div.label { (k.label) }
+                    div.value {
+                        (value(k.est.mean, &k.unit))
+                        @if k.unit != "share" {
+                            " " small { (k.unit) }
+                        }
+                    }
+                    div.ci { (ci) }
+                    div.target { (target) }
+                    div.status { (verdict) }
+                }
+            }
+        }
     }
-    out.push_str("</div>");
-    out
 }
 
-fn strain_table(s: &Summary, lang: Lang) -> String {
+/// A horizontal bar `width` pixels long, with its class (`bar`, `bar warm`, `bar hot`).
+fn bar(class: &str, width: f64) -> Markup {
+    html! { span class=(class) style=(format!("width:{width:.0}px")) {} }
+}
+
+fn strain_table(s: &Summary, lang: Lang) -> Markup {
     let mut rs: Vec<_> = s.resources.iter().collect();
     rs.sort_by(|a, b| b.utilisation.mean.total_cmp(&a.utilisation.mean));
-    let rows: Vec<Vec<String>> = rs
+    let rows: Vec<Vec<Markup>> = rs
         .iter()
         .map(|r| {
             let u = r.utilisation.mean;
@@ -162,17 +165,13 @@ fn strain_table(s: &Summary, lang: Lang) -> String {
                 "bar"
             };
             vec![
-                esc(&r.label),
-                num(r.capacity_mean),
-                format!(
-                    "<span class=\"{class}\" style=\"width:{:.0}px\"></span> {}",
-                    (u.clamp(0.0, 1.0) * 120.0),
-                    value(u, "share")
-                ),
-                num(r.queue_mean.mean),
-                r.queue_max.to_string(),
-                num(r.wait_mean_min.mean),
-                num(r.waiting_while_holding_hours_per_day.mean),
+                html! { (r.label) },
+                html! { (num(r.capacity_mean)) },
+                html! { (bar(class, u.clamp(0.0, 1.0) * 120.0)) " " (value(u, "share")) },
+                html! { (num(r.queue_mean.mean)) },
+                html! { (r.queue_max) },
+                html! { (num(r.wait_mean_min.mean)) },
+                html! { (num(r.waiting_while_holding_hours_per_day.mean)) },
             ]
         })
         .collect();
@@ -189,46 +188,39 @@ fn strain_table(s: &Summary, lang: Lang) -> String {
     table("strain-table", &head, &rows)
 }
 
-fn heatmaps(resources: &[ResourceSeries], lang: Lang) -> String {
-    let mut out = String::from("<div class=\"grid\">");
-    for r in resources {
-        let _ = write!(
-            out,
-            "<figure id=\"heat-{}\" class=\"chart\"><figcaption>{}</figcaption><table class=\"heat\">",
-            esc(&r.id),
-            esc(&r.label)
-        );
-        for (d, day) in lang.weekdays().iter().enumerate() {
-            let _ = write!(out, "<tr><th>{}</th>", esc(day));
-            for h in 0..24 {
-                let v = r.heat[d][h];
-                let color = heat_color(v);
-                let _ = write!(
-                    out,
-                    "<td style=\"background:{color}\" title=\"{} {:02}:00 {}\"></td>",
-                    esc(day),
-                    h,
-                    value(v, "share")
-                );
-            }
-            out.push_str("</tr>");
-        }
-        out.push_str("<tr><th></th>");
-        for h in 0..24 {
-            let _ = write!(
-                out,
-                "<th>{}</th>",
-                if h % 6 == 0 {
-                    h.to_string()
-                } else {
-                    String::new()
+fn heatmaps(resources: &[ResourceSeries], lang: Lang) -> Markup {
+    html! {
+        div.grid {
+            @for r in resources {
+                figure id=(format!("heat-{}", r.id)) class="chart" {
+                    figcaption { (r.label) }
+                    table.heat {
+                        @for (d, day) in lang.weekdays().iter().enumerate() {
+                            tr {
+                                th { (day) }
+                                @for h in 0..24 {
+                                    @let v = r.heat[d][h];
+                                    td
+                                        style=(format!("background:{}", heat_color(v)))
+                                        title=(format!("{day} {h:02}:00 {}", value(v, "share"))) {}
+                                }
+                            }
+                        }
+                        tr {
+                            th {}
+                            @for h in 0..24 {
+                                th {
+                                    @if h % 6 == 0 {
+                                        (h)
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
-            );
+            }
         }
-        out.push_str("</tr></table></figure>");
     }
-    out.push_str("</div>");
-    out
 }
 
 /// White through amber to red as occupancy rises to and past 100%.
@@ -252,16 +244,8 @@ impl RunView<'_> {
     pub fn render(&self) -> Result<String, ReportError> {
         let lang = self.lang;
         let s = self.summary;
-        let mut body = String::new();
-        body.push_str(&files(lang, &self.files));
-        body.push_str(&section("kpis", lang.t(Key::Kpis), &tiles(s, lang)));
-        body.push_str(&section(
-            "strain",
-            lang.t(Key::Strain),
-            &strain_table(s, lang),
-        ));
-        let mut occ = String::from("<div class=\"grid\">");
-        let mut que = String::from("<div class=\"grid\">");
+        let mut occ = Vec::with_capacity(self.resources.len());
+        let mut que = Vec::with_capacity(self.resources.len());
         for r in &self.resources {
             let b = Band {
                 x: &r.days,
@@ -273,7 +257,7 @@ impl RunView<'_> {
                 x_label: lang.t(Key::Days),
                 y_label: "",
             };
-            occ.push_str(&figure(
+            occ.push(figure(
                 &format!("occupancy-{}", r.id),
                 &r.label,
                 &band_svg(&b, 440, 210)?,
@@ -288,39 +272,42 @@ impl RunView<'_> {
                 x_label: lang.t(Key::Days),
                 y_label: "",
             };
-            que.push_str(&figure(
+            que.push(figure(
                 &format!("queue-{}", r.id),
                 &r.label,
                 &band_svg(&q, 440, 210)?,
             ));
         }
-        occ.push_str("</div>");
-        que.push_str("</div>");
-        body.push_str(&section("occupancy", lang.t(Key::OccupancyOverTime), &occ));
-        body.push_str(&section("queues", lang.t(Key::QueueOverTime), &que));
-        body.push_str(&section(
-            "heatmap",
-            lang.t(Key::Heatmap),
-            &heatmaps(&self.resources, lang),
-        ));
-        let mut dist = String::from("<div class=\"grid\">");
+        let mut dist = Vec::with_capacity(self.distributions.len());
         for d in &self.distributions {
-            dist.push_str(&figure(
+            dist.push(figure(
                 &format!("dist-{}", d.name),
                 &d.label,
                 &bars_svg(&d.bins, d.target, &d.unit, 440, 200)?,
             ));
         }
-        dist.push_str("</div>");
-        body.push_str(&section("distributions", lang.t(Key::Distributions), &dist));
-        if !s.items.is_empty() {
-            body.push_str(&section(
-                "supplies",
-                lang.t(Key::Supplies),
-                &supplies(s, lang),
-            ));
-        }
-        body.push_str(&section("flow", lang.t(Key::Flow), &flow(s, lang)));
+        let grid = |figures: &[Markup]| {
+            html! {
+                div.grid {
+                    @for f in figures {
+                        (f)
+                    }
+                }
+            }
+        };
+        let body = html! {
+            (files(lang, &self.files))
+            (section("kpis", lang.t(Key::Kpis), tiles(s, lang)))
+            (section("strain", lang.t(Key::Strain), strain_table(s, lang)))
+            (section("occupancy", lang.t(Key::OccupancyOverTime), grid(&occ)))
+            (section("queues", lang.t(Key::QueueOverTime), grid(&que)))
+            (section("heatmap", lang.t(Key::Heatmap), heatmaps(&self.resources, lang)))
+            (section("distributions", lang.t(Key::Distributions), grid(&dist)))
+            @if !s.items.is_empty() {
+                (section("supplies", lang.t(Key::Supplies), supplies(s, lang)))
+            }
+            (section("flow", lang.t(Key::Flow), flow(s, lang)))
+        };
         let subtitle = vec![
             s.scenario.name.clone(),
             format!(
@@ -340,11 +327,11 @@ impl RunView<'_> {
         .chain(self.description.clone())
         .chain(crate::html::changes_line(lang, &self.overrides))
         .collect::<Vec<_>>();
-        Ok(page(lang, lang.t(Key::RunTitle), &subtitle, &body))
+        Ok(page(lang, lang.t(Key::RunTitle), &subtitle, body))
     }
 }
 
-fn supplies(s: &Summary, lang: Lang) -> String {
+fn supplies(s: &Summary, lang: Lang) -> Markup {
     let head: Vec<String> = [
         Key::Item,
         Key::UsedPerDay,
@@ -364,7 +351,7 @@ fn supplies(s: &Summary, lang: Lang) -> String {
         .iter()
         .map(|it| {
             vec![
-                esc(&it.label),
+                it.label.clone(),
                 num(it.demand_per_day.mean),
                 value(it.fill_rate.mean, "share"),
                 num(it.stockout_hours_per_year.mean),
@@ -376,64 +363,54 @@ fn supplies(s: &Summary, lang: Lang) -> String {
             ]
         })
         .collect();
-    format!(
-        "<p class=\"note\">{}</p>{}",
-        esc(lang.t(Key::SuppliesNote)),
-        table("supplies-table", &head, &rows)
-    )
+    html! {
+        p.note { (lang.t(Key::SuppliesNote)) }
+        (table("supplies-table", &head, &rows))
+    }
 }
 
-fn flow(s: &Summary, lang: Lang) -> String {
+fn flow(s: &Summary, lang: Lang) -> Markup {
     let f = &s.flow;
     let reps = s.scenario.replications.max(1) as f64;
     let departed: u64 = f.departed.values().sum();
-    let bar = |n: f64, max: f64| {
-        format!(
-            "<span class=\"bar\" style=\"width:{:.0}px\"></span>",
-            if max > 0.0 { 240.0 * n / max } else { 0.0 }
-        )
-    };
     let max = f.arrived as f64 / reps;
-    let mut rows = vec![vec![
-        esc(lang.t(Key::Arrived)),
-        num(f.arrived as f64 / reps),
-        bar(f.arrived as f64 / reps, max),
-    ]];
+    // A row: its name (indented under its total when `sub`), the count per
+    // replication and a bar to scale.
+    let row = |name: &str, sub: bool, n: f64| {
+        let width = if max > 0.0 { 240.0 * n / max } else { 0.0 };
+        vec![
+            html! {
+                @if sub {
+                    "\u{a0}\u{a0}"
+                }
+                (name)
+            },
+            html! { (num(n)) },
+            bar("bar", width),
+        ]
+    };
+    let mut rows = vec![row(lang.t(Key::Arrived), false, f.arrived as f64 / reps)];
     for (c, n) in &f.arrived_by_class {
-        rows.push(vec![
-            format!("&nbsp;&nbsp;{}", esc(c)),
-            num(*n as f64 / reps),
-            bar(*n as f64 / reps, max),
-        ]);
+        rows.push(row(c, true, *n as f64 / reps));
     }
-    rows.push(vec![
-        esc(lang.t(Key::Departed)),
-        num(departed as f64 / reps),
-        bar(departed as f64 / reps, max),
-    ]);
+    rows.push(row(lang.t(Key::Departed), false, departed as f64 / reps));
     for (r, n) in f.departed.iter().filter(|(_, n)| **n > 0) {
-        rows.push(vec![
-            format!("&nbsp;&nbsp;{}", esc(r)),
-            num(*n as f64 / reps),
-            bar(*n as f64 / reps, max),
-        ]);
+        rows.push(row(r, true, *n as f64 / reps));
     }
-    rows.push(vec![
-        esc(lang.t(Key::InHospital)),
-        num(f.in_system_at_end as f64 / reps),
-        bar(f.in_system_at_end as f64 / reps, max),
-    ]);
-    let mut out = table(
-        "flow-table",
-        &[
-            "".into(),
-            format!("/ {}", lang.t(Key::Replications).trim_start_matches("次")),
-            "".into(),
-        ],
-        &rows,
-    );
-    if f.conservation_holds {
-        let _ = write!(out, "<p class=\"note\">{}</p>", esc(lang.t(Key::Conserved)));
+    rows.push(row(
+        lang.t(Key::InHospital),
+        false,
+        f.in_system_at_end as f64 / reps,
+    ));
+    let head = [
+        String::new(),
+        format!("/ {}", lang.t(Key::Replications).trim_start_matches("次")),
+        String::new(),
+    ];
+    html! {
+        (table("flow-table", &head, &rows))
+        @if f.conservation_holds {
+            p.note { (lang.t(Key::Conserved)) }
+        }
     }
-    out
 }

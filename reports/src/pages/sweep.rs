@@ -2,9 +2,10 @@
 
 use crate::ReportError;
 use crate::charts::lines_svg;
-use crate::html::{esc, figure, files, page, section, table, value};
+use crate::html::{figure, files, page, section, table, value};
 use crate::i18n::{Key, Lang};
 use hospsim_results::summary::Est;
+use maud::html;
 
 /// One point of a sweep.
 #[derive(Clone, Debug)]
@@ -41,8 +42,7 @@ impl SweepView {
     /// The whole page.
     pub fn render(&self) -> Result<String, ReportError> {
         let lang = self.lang;
-        let mut body = files(lang, &self.files);
-        if let Some(t) = &self.target {
+        let target = self.target.as_ref().map(|t| {
             let text = match self.cheapest {
                 Some(i) => {
                     let p = &self.points[i];
@@ -52,18 +52,17 @@ impl SweepView {
                         .zip(&p.values)
                         .map(|(k, v)| format!("{k} = {v}"))
                         .collect();
-                    format!(
-                        "<p><strong>{}</strong> ({}): {} {}</p>",
-                        esc(lang.t(Key::Cheapest)),
-                        esc(t),
-                        lang.t(Key::Point),
-                        esc(&format!("{i}: {}", desc.join(", ")))
-                    )
+                    html! {
+                        p {
+                            strong { (lang.t(Key::Cheapest)) }
+                            " (" (t) "): " (lang.t(Key::Point)) " " (i) ": " (desc.join(", "))
+                        }
+                    }
                 }
-                None => format!("<p>{} ({})</p>", esc(lang.t(Key::NoPointMeets)), esc(t)),
+                None => html! { p { (lang.t(Key::NoPointMeets)) " (" (t) ")" } },
             };
-            body.push_str(&section("target", lang.t(Key::Target), &text));
-        }
+            section("target", lang.t(Key::Target), text)
+        });
         // Curves: x is the first parameter; one line per combination of the others.
         let first: Vec<String> = {
             let mut v: Vec<String> = vec![];
@@ -85,7 +84,7 @@ impl SweepView {
                 groups.push(g);
             }
         }
-        let mut curves = String::from("<div class=\"grid\">");
+        let mut curves = Vec::new();
         let n_kpis = self.points.first().map(|p| p.kpis.len()).unwrap_or(0);
         for k in 0..n_kpis.min(8) {
             let (id, label, unit, _) = &self.points[0].kpis[k];
@@ -111,10 +110,15 @@ impl SweepView {
                 series.push((name, m, lo, hi));
             }
             let svg = lines_svg(&x, &series, &self.params[0], unit, 440, 230)?;
-            curves.push_str(&figure(&format!("sweep-{id}"), label, &svg));
+            curves.push(figure(&format!("sweep-{id}"), label, &svg));
         }
-        curves.push_str("</div>");
-        body.push_str(&section("curves", lang.t(Key::SweepCurves), &curves));
+        let curves = html! {
+            div.grid {
+                @for c in &curves {
+                    (c)
+                }
+            }
+        };
         let mut head: Vec<String> = vec![lang.t(Key::Point).into()];
         head.extend(self.params.iter().cloned());
         if let Some(p) = self.points.first() {
@@ -129,22 +133,25 @@ impl SweepView {
             .enumerate()
             .map(|(i, p)| {
                 let mut r = vec![i.to_string()];
-                r.extend(p.values.iter().map(|v| esc(v)));
+                r.extend(p.values.iter().cloned());
                 r.extend(p.kpis.iter().take(8).map(|k| value(k.3.mean, &k.2)));
                 if let Some(m) = p.meets {
-                    r.push(esc(lang.t(if m { Key::Met } else { Key::NotMet })));
+                    r.push(lang.t(if m { Key::Met } else { Key::NotMet }).to_string());
                 }
                 r
             })
             .collect();
-        body.push_str(&section(
-            "points",
-            lang.t(Key::Point),
-            &table("sweep-points", &head, &rows),
-        ));
+        let body = html! {
+            (files(lang, &self.files))
+            @if let Some(t) = &target {
+                (t)
+            }
+            (section("curves", lang.t(Key::SweepCurves), curves))
+            (section("points", lang.t(Key::Point), table("sweep-points", &head, &rows)))
+        };
         let subtitle: Vec<String> = std::iter::once(self.scenario.clone())
             .chain(crate::html::changes_line(lang, &self.overrides))
             .collect();
-        Ok(page(lang, lang.t(Key::SweepTitle), &subtitle, &body))
+        Ok(page(lang, lang.t(Key::SweepTitle), &subtitle, body))
     }
 }
