@@ -9,12 +9,14 @@
 //! what was expected and a hint. Nothing here touches the filesystem.
 
 mod error;
+pub mod forecasts;
 pub mod log;
 pub mod series;
 pub mod snapshot;
-pub mod time;
 
 pub use error::FormatError;
+/// Calendar minutes (shared with the history crate, which owns them).
+pub use hospsim_history::time;
 
 /// A CSV reading error (bad UTF-8, a quoting error) at its line.
 pub(crate) fn csv_error(file: &str, e: csv::Error) -> FormatError {

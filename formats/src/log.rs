@@ -393,9 +393,7 @@ pub fn read_log(
     opts: ReadOptions,
 ) -> Result<ReadLog, FormatError> {
     let file = file.to_string();
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(input);
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);
     let header: Vec<String> = rdr
         .headers()
         .map_err(|e| crate::csv_error(&file, e))?

@@ -8,21 +8,7 @@ use crate::time::parse_minutes;
 pub const MAX_PATIENTS: usize = 1_000_000;
 
 /// One patient in hospital at the snapshot's time.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SnapshotRow {
-    /// Line of the row.
-    pub line: u64,
-    /// Unit the patient is in (a `[history.units]` name).
-    pub unit: String,
-    /// The patient's class.
-    pub class: String,
-    /// Acuity 1..=5, or 0 when not given.
-    pub acuity: u8,
-    /// Arrival at the hospital, minutes since 1970.
-    pub arrived: f64,
-    /// Entry into the unit, minutes since 1970 (the arrival when not given).
-    pub admitted: f64,
-}
+pub use hospsim_history::project::CensusEntry as SnapshotRow;
 
 /// Reads a census snapshot from `input` (`file` names it in errors); the
 /// first bad row is an error.

@@ -235,37 +235,5 @@ pub(crate) fn replay_plan(
     durations: bool,
     plan: &mut hospsim_sim::plan::RunPlan,
 ) -> Vec<String> {
-    use hospsim_history::visits::StayEnd;
-    use hospsim_sim::plan::Arrivals;
-    let n = model.classes.len();
-    let mut lists: Vec<Vec<(f64, u8)>> = vec![vec![]; n];
-    let mut stays: Vec<Vec<Vec<(u16, f64)>>> = vec![vec![]; n];
-    let rv = &read.visits;
-    for v in &rv.visits {
-        if (v.class as usize) < n {
-            lists[v.class as usize].push((model.warmup + v.arrival(), v.acuity));
-            if durations {
-                stays[v.class as usize].push(
-                    v.stays(&rv.unit_kinds, rv.to)
-                        .iter()
-                        .filter(|s| s.next != StayEnd::Censored)
-                        .map(|s| (s.unit, s.end - s.start))
-                        .collect(),
-                );
-            }
-        }
-    }
-    let mut replaced = vec![];
-    for (c, (list, st)) in lists.into_iter().zip(stays).enumerate() {
-        let name = model.classes[c].name.clone();
-        if durations {
-            plan.replay_stays.push((name.clone(), st));
-        }
-        if list.is_empty() {
-            continue;
-        }
-        replaced.push(name.clone());
-        plan.arrivals.push((name, Arrivals::Replay(list)));
-    }
-    replaced
+    hospsim_history::replay::replay_plan(model, &read.visits, durations, plan)
 }

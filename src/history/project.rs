@@ -5,10 +5,6 @@ use crate::{load, output};
 use anyhow::{Context, Result, anyhow};
 use clap::Args;
 use hospsim_formats::snapshot::SnapshotRow;
-use hospsim_sim::Model;
-use hospsim_sim::history::CensusPatient;
-use hospsim_sim::model::ArrivalProcess;
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -59,130 +55,6 @@ fn read_snapshot(path: &Path) -> Result<Vec<SnapshotRow>> {
         f,
         &path.display().to_string(),
     )?)
-}
-
-/// (ds in minutes since 1970, mean, line) of one forecast row.
-type ForecastRow = (f64, f64, u64);
-
-/// Hourly arrival rates (per minute) of each class from a forecasts.csv.
-fn forecast_rates(
-    path: &Path,
-    want_model: Option<&str>,
-    m: &Model,
-    start: f64,
-    hours: usize,
-) -> Result<BTreeMap<usize, Vec<f64>>> {
-    let file = path.display().to_string();
-    let mut rdr = csv::Reader::from_path(path).with_context(|| format!("cannot open {file}"))?;
-    let header: Vec<String> = rdr
-        .headers()?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
-    let col = |n: &str| header.iter().position(|h| h == n);
-    let (Some(ii), Some(di), Some(mi), Some(vi)) =
-        (col("unique_id"), col("ds"), col("model"), col("mean"))
-    else {
-        return Err(anyhow!(
-            "{file}:1: expected the columns of `hospsim forecast` (unique_id, ds, model, mean, ...); found: {}",
-            header.join(", ")
-        ));
-    };
-    // class -> model -> [(ds, mean)]
-    let mut series: BTreeMap<String, BTreeMap<String, Vec<ForecastRow>>> = BTreeMap::new();
-    for rec in rdr.records() {
-        let rec = rec?;
-        let line = rec.position().map_or(0, |p| p.line());
-        let get = |i: usize| rec.get(i).unwrap_or("").trim();
-        let ds = parse_minutes(get(di)).map_err(|e| anyhow!("{file}:{line}: ds: {e}"))?;
-        let mean: f64 = get(vi)
-            .parse()
-            .map_err(|_| anyhow!("{file}:{line}: mean \"{}\" is not a number", get(vi)))?;
-        series
-            .entry(get(ii).to_string())
-            .or_default()
-            .entry(get(mi).to_string())
-            .or_default()
-            .push((ds, mean.max(0.0), line));
-    }
-    let mut out = BTreeMap::new();
-    for (class, models) in series {
-        let Some(c) = m.classes.iter().position(|k| k.name == class) else {
-            return Err(anyhow!(
-                "{file}: unique_id \"{class}\" is not a class of the scenario (classes: {})",
-                m.classes
-                    .iter()
-                    .map(|k| k.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        };
-        let rows = match want_model {
-            Some(w) => models.get(w).ok_or_else(|| {
-                anyhow!(
-                    "{file}: no model \"{w}\" for \"{class}\" (models: {})",
-                    models.keys().cloned().collect::<Vec<_>>().join(", ")
-                )
-            })?,
-            None if models.len() == 1 => models
-                .values()
-                .next()
-                .ok_or_else(|| anyhow!("{file}: empty"))?,
-            None => {
-                return Err(anyhow!(
-                    "{file}: \"{class}\" has forecasts of several models ({})\n  hint: choose one with --model",
-                    models.keys().cloned().collect::<Vec<_>>().join(", ")
-                ));
-            }
-        };
-        let mut rows = rows.clone();
-        rows.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let step = if rows.len() >= 2 {
-            rows[1].0 - rows[0].0
-        } else {
-            1440.0
-        };
-        if step <= 0.0 {
-            return Err(anyhow!("{file}:{}: repeated ds for \"{class}\"", rows[1].2));
-        }
-        // The class's own hour-of-week profile spreads a daily forecast over the day.
-        let weight = |t: f64| match &m.classes[c].process {
-            ArrivalProcess::Poisson { rate_per_min, .. } => {
-                rate_per_min[(time::minute_of_week(t) / 60.0) as usize % 168]
-            }
-            _ => 1.0,
-        };
-        let mut rates = vec![0.0; hours];
-        for (h, rate) in rates.iter_mut().enumerate() {
-            let t = start + 60.0 * h as f64 + 30.0;
-            let Some(&(ds, mean, _)) = rows.iter().rev().find(|r| r.0 <= t) else {
-                return Err(anyhow!(
-                    "{file}: the forecast for \"{class}\" starts at {}, after the projection's start {}",
-                    time::format_minutes(rows[0].0),
-                    time::format_minutes(start)
-                ));
-            };
-            if t >= ds + step {
-                return Err(anyhow!(
-                    "{file}: the forecast for \"{class}\" ends at {} but the projection runs to {}\n  hint: forecast further (--horizon) or project fewer --hours",
-                    time::format_minutes(ds + step),
-                    time::format_minutes(start + 60.0 * hours as f64)
-                ));
-            }
-            let slots = (step / 60.0).round().max(1.0) as usize;
-            let total: f64 = (0..slots)
-                .map(|k| weight(ds + 60.0 * k as f64 + 30.0))
-                .sum();
-            let share = if total > 0.0 {
-                weight(t) / total
-            } else {
-                1.0 / slots as f64
-            };
-            *rate = mean * share / 60.0;
-        }
-        out.insert(c, rates);
-    }
-    Ok(out)
 }
 
 /// Longest a census may be older than the projection's start.
@@ -236,65 +108,31 @@ pub(crate) fn project(a: &ProjectArgs) -> Result<()> {
     let loaded = load::load_file(&a.scenario, &sets)?;
     let compiled = &loaded.model;
     let mut plan = crate::run_plan(Some(a.reps), a.seed)?;
-    let h = &compiled.history;
-    if h.unit_names.is_empty() {
+    if compiled.history.unit_names.is_empty() {
         return Err(anyhow!(
             "{}: the scenario has no [history.units]\n  hint: name the units a census refers to (docs/scenario-reference.md#history)",
             a.scenario.display()
         ));
     }
-    let mut census = vec![];
-    for r in &rows {
-        let Some(u) = h.unit(&r.unit) else {
-            return Err(anyhow!(
-                "{file}:{}: unknown unit \"{}\" (the scenario's units: {})",
-                r.line,
-                r.unit,
-                h.unit_names.join(", ")
-            ));
-        };
-        let Some(c) = compiled.classes.iter().position(|k| k.name == r.class) else {
-            return Err(anyhow!(
-                "{file}:{}: unknown class \"{}\" (the scenario's classes: {})",
-                r.line,
-                r.class,
-                compiled
-                    .classes
-                    .iter()
-                    .map(|k| k.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        };
-        if h.resume[u as usize].is_none() {
-            return Err(anyhow!(
-                "{file}:{}: no pathway of the scenario seizes a resource of unit \"{}\"\n  hint: give [history.units.{}] resume = \"<pathway>\"",
-                r.line,
-                r.unit,
-                r.unit
-            ));
-        }
-        if r.admitted > at || r.arrived > at {
-            return Err(anyhow!(
-                "{file}:{}: the patient arrives after the snapshot time {}",
-                r.line,
-                time::format_minutes(at)
-            ));
-        }
-        census.push(CensusPatient {
-            class: c as u16,
-            acuity: r.acuity,
-            unit: u,
-            elapsed: at - r.admitted,
-            since_arrival: at - r.arrived,
-        });
-    }
+    let census = hospsim_history::project::census(compiled, &rows, at)
+        .map_err(|(line, e)| anyhow!("{file}:{line}: {e}"))?;
     let n_census = census.len();
     plan.census = census;
     let hours = a.hours as usize;
     let mut replaced = vec![];
     if let Some(f) = &a.arrivals {
-        for (c, rates) in forecast_rates(f, a.model.as_deref(), compiled, at, hours)? {
+        let shown = f.display().to_string();
+        let input = std::fs::File::open(f).with_context(|| format!("cannot open {shown}"))?;
+        let forecasts = hospsim_formats::forecasts::read_forecasts(input, &shown)?;
+        let rates = hospsim_history::project::hourly_rates(
+            compiled,
+            &forecasts,
+            a.model.as_deref(),
+            at,
+            hours,
+        )
+        .map_err(|e| anyhow!("{shown}: {e}"))?;
+        for (c, rates) in rates {
             let name = compiled.classes[c].name.clone();
             replaced.push(name.clone());
             plan.arrivals.push((
@@ -310,66 +148,27 @@ pub(crate) fn project(a: &ProjectArgs) -> Result<()> {
     let model = crate::planned(compiled, &plan)?;
     let threads = crate::thread_count(a.threads)?;
     let mut dir = crate::output_dir(&a.out, &format!("project_{}", loaded.scenario.name))?;
-    let units = &model.history.unit_names;
-    // Per hour and unit, folded replication by replication: patients holding
-    // the unit's resources (exact counts, for percentiles), how often it was
-    // full, patients waiting for it, its capacity.
-    #[derive(Clone, Default)]
-    struct Cell {
-        occupied: hospsim_sim::stats::ValueCounts,
-        full: u64,
-        waiting: f64,
-        capacity: f64,
-    }
-    let n_res = model.resources.len();
-    let mut cells = vec![vec![Cell::default(); hours + 1]; units.len()];
     let bar = crate::progress_bar(model.replications, &model.name, a.quiet);
-    let m = &model;
-    hospsim_sim::runner::replicate(
-        model.replications,
+    let projection = hospsim_history::project::project(
+        &model,
+        hours,
         threads,
         Some(crate::interrupt::flag()),
-        &|rep, stop| hospsim_sim::runner::one(m, rep, false, false, stop),
-        &mut |_, r| {
-            for (u, row) in cells.iter_mut().enumerate() {
-                let res = &m.history.unit_resources[u];
-                for (k, cell) in row.iter_mut().enumerate() {
-                    let Some(s) = r.samples.get(k * n_res..(k + 1) * n_res) else {
-                        continue;
-                    };
-                    let busy: f64 = res.iter().map(|&i| s[i as usize][0] as f64).sum();
-                    let q: f64 = res.iter().map(|&i| s[i as usize][1] as f64).sum();
-                    let cap: f64 = res.iter().map(|&i| s[i as usize][2] as f64).sum();
-                    cell.occupied.add(busy as u32);
-                    cell.full += u64::from(cap > 0.0 && busy >= cap);
-                    cell.waiting += q;
-                    cell.capacity = cap;
-                }
-            }
-            bar.inc(1);
-            Ok::<(), anyhow::Error>(())
-        },
+        &|| bar.inc(1),
     )?;
     bar.finish_and_clear();
-    let n_reps = model.replications as u64;
-
     let mut csv = String::from("hour,time,unit,capacity,mean,p5,p50,p95,p_full,waiting_mean\n");
     let mut table = String::new();
     let n = output::csv_num;
     let mut summary = vec![];
-    for (u, name) in units.iter().enumerate() {
+    for up in &projection {
+        let name = &up.unit;
         let mut peak_full: f64 = 0.0;
         let mut rows_u = vec![];
-        for (k, c) in cells[u].iter().enumerate() {
-            let (cap, wait) = (c.capacity, c.waiting);
-            let mean = c.occupied.sum() / n_reps as f64;
-            let p_full = c.full as f64 / n_reps as f64;
+        for (k, c) in up.hours.iter().enumerate() {
+            let (cap, wait, mean, p_full) = (c.capacity, c.waiting_mean, c.mean, c.p_full);
             peak_full = peak_full.max(p_full);
-            let (p5, p50, p95) = (
-                c.occupied.percentile(n_reps, 5.0),
-                c.occupied.percentile(n_reps, 50.0),
-                c.occupied.percentile(n_reps, 95.0),
-            );
+            let (p5, p50, p95) = (c.p5, c.p50, c.p95);
             let _ = writeln!(
                 csv,
                 "{k},{},{},{},{},{},{},{},{},{}",
@@ -381,7 +180,7 @@ pub(crate) fn project(a: &ProjectArgs) -> Result<()> {
                 n(p50),
                 n(p95),
                 n(p_full),
-                n(wait / n_reps as f64)
+                n(wait)
             );
             rows_u.push(serde_json::json!({ "hour": k, "capacity": cap, "mean": mean, "p5": p5, "p50": p50, "p95": p95, "p_full": p_full }));
             if k % 24 == 0 || k == hours {

@@ -5,9 +5,7 @@ use super::{load_for_log, reject_preview, rejects_csv, replay_plan, time};
 use crate::output;
 use anyhow::Result;
 use clap::Args;
-use hospsim_history::Visits;
-use hospsim_history::measure::{Measure, measure};
-use hospsim_sim::stats::estimate;
+use hospsim_history::measure::Measure;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -76,55 +74,21 @@ pub(crate) fn validate(a: &ValidateArgs) -> Result<()> {
     let model = crate::planned(&loaded.model, &plan)?;
     let threads = crate::thread_count(a.threads)?;
     let mut dir = crate::output_dir(&a.out, &format!("validate_{}", loaded.scenario.name))?;
-    let history = measure(&read.visits);
-    let log_to = read.visits.to;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()?;
-    let m = &model;
-    let sims: Vec<Vec<Measure>> = pool.install(|| {
-        hospsim_sim::runner::run_logged(m, &|| {}, &|o| {
-            // Over exactly the log's period, so that rates per day compare.
-            let mut sim = Visits::of_model(m, &o.log);
-            sim.to = log_to;
-            measure(&sim)
-        })
-    })?;
-    let by_key: Vec<std::collections::HashMap<&str, f64>> = sims
-        .iter()
-        .map(|s| s.iter().map(|x| (x.key.as_str(), x.value)).collect())
-        .collect();
-    let rows: Vec<Row> = history
-        .into_iter()
-        .map(|h| {
-            let vals: Vec<f64> = by_key
-                .iter()
-                .filter_map(|s| s.get(h.key.as_str()).copied())
-                .filter(|v| v.is_finite())
-                .collect();
-            let e = estimate(&vals);
-            // A 95% prediction interval for one more replication (Student t):
-            // the percentiles of 20 replications would cover only about 90%.
-            let t = statrs::distribution::StudentsT::new(0.0, 1.0, (e.n.max(2) - 1) as f64)
-                .map(|d| statrs::distribution::ContinuousCDF::inverse_cdf(&d, 0.975))
-                .unwrap_or(1.96);
-            let half = t * e.sd * (1.0 + 1.0 / e.n.max(1) as f64).sqrt();
-            let range = (e.mean - half, e.mean + half);
-            // The log is one realisation: it is compared with the spread of single
-            // replications, not with the (much narrower) interval of their mean.
-            let inside = (h.value.is_finite() && vals.len() >= 2).then(|| {
-                let tol = 1e-9 * h.value.abs().max(1.0);
-                h.value >= range.0 - tol && h.value <= range.1 + tol
-            });
-            Row {
-                m: h,
-                sim_mean: e.mean,
-                ci: (e.lo, e.hi),
-                range,
-                inside,
-            }
-        })
-        .collect();
+    let rows: Vec<Row> = hospsim_history::validate::validate(
+        &model,
+        &read.visits,
+        threads,
+        Some(crate::interrupt::flag()),
+    )?
+    .into_iter()
+    .map(|j| Row {
+        m: j.measure,
+        sim_mean: j.sim_mean,
+        ci: j.ci,
+        range: j.range,
+        inside: j.inside,
+    })
+    .collect();
 
     let mut csv = String::from(
         "key,group,label,unit,history,history_n,sim_mean,sim_ci_lo,sim_ci_hi,sim_pred_lo,sim_pred_hi,inside\n",

@@ -1,14 +1,14 @@
 //! The pathways of each unit in the learned scenario: its milestones, the rest
 //! of the stay by way out, the routing, the moves to other units.
 
-use crate::distfit::censoring_weights;
-use crate::visits::Visits;
-use hospsim_sim::history::{Event, UnitKind};
 use super::observe::{Observed, RestSample};
 use super::{
     DurationFit, FitReport, RouteFit, dist_toml, fit_durations, fit_durations_weighted, floor4,
     hour_pattern, profile_ok, write_routes,
 };
+use crate::distfit::censoring_weights;
+use crate::visits::Visits;
+use hospsim_sim::history::{Event, UnitKind};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
