@@ -282,3 +282,31 @@ fn a_closed_pipe_ends_quietly_and_a_full_device_is_an_error() {
         assert!(!err.contains("panicked"), "{err}");
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn endless_inputs_are_refused_before_they_fill_the_memory() {
+    let d = out();
+    // A device that never ends, as every kind of input.
+    let e = run_err(&["fit", "/dev/zero"], &d.path().join("a"));
+    assert!(
+        e.contains("/dev/zero: cannot read: a line is longer than 1 MiB"),
+        "{e}"
+    );
+    let e = run_err(&["forecast", "/dev/zero"], &d.path().join("b"));
+    assert!(e.contains("a line is longer than 1 MiB"), "{e}");
+    let e = run_err(
+        &[
+            "project",
+            "scenarios/general_hospital.toml",
+            "--snapshot",
+            "/dev/zero",
+        ],
+        &d.path().join("c"),
+    );
+    assert!(e.contains("a line is longer than 1 MiB"), "{e}");
+    let variant = d.path().join("variant.toml");
+    std::fs::write(&variant, "extends = \"/dev/zero\"\n").unwrap();
+    let e = run_err(&["run", variant.to_str().unwrap()], &d.path().join("d"));
+    assert!(e.contains("larger than the 16 MiB"), "{e}");
+}

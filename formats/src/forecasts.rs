@@ -17,7 +17,7 @@ pub const MAX_ROWS: usize = 10_000_000;
 /// assert_eq!(f["ed"]["ets"].len(), 2);
 /// ```
 pub fn read_forecasts(input: impl std::io::Read, file: &str) -> Result<Forecasts, FormatError> {
-    let mut rdr = csv::Reader::from_reader(input);
+    let mut rdr = csv::Reader::from_reader(crate::LineLimit::new(input));
     let header: Vec<String> = rdr
         .headers()
         .map_err(|e| crate::csv_error(file, e))?

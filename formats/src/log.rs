@@ -48,6 +48,9 @@ pub struct ReadOptions {
     pub allow_gaps: bool,
 }
 
+/// Most rows a log may have (20 million events is about a gigabyte of visits).
+pub const MAX_ROWS: u64 = 20_000_000;
+
 /// Longest stretch without any event that a log may have unless allowed.
 pub const MAX_GAP_DAYS: f64 = 30.0;
 
@@ -90,6 +93,21 @@ struct Builder {
 const REQUIRED: [&str; 4] = ["patient_id", "class", "event", "timestamp"];
 
 impl Builder {
+    /// Counts a data row; a log past [`MAX_ROWS`] is refused before its
+    /// visits fill the memory.
+    fn count_row(&mut self, line: u64) -> Result<(), FormatError> {
+        self.rows += 1;
+        if self.rows > MAX_ROWS {
+            return Err(FormatError::at(
+                &self.file,
+                line,
+                format!("the log has more than {MAX_ROWS} rows, the most one run reads"),
+            )
+            .hint("give a shorter period, or split the log"));
+        }
+        Ok(())
+    }
+
     fn reject(&mut self, line: u64, patient: &str, reason: String) -> Result<(), FormatError> {
         if self.strict {
             return Err(FormatError::at(&self.file, line, reason).hint(
@@ -393,7 +411,9 @@ pub fn read_log(
     opts: ReadOptions,
 ) -> Result<ReadLog, FormatError> {
     let file = file.to_string();
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(crate::LineLimit::new(input));
     let header: Vec<String> = rdr
         .headers()
         .map_err(|e| crate::csv_error(&file, e))?
@@ -437,7 +457,7 @@ pub fn read_log(
         for rec in rdr.records() {
             let rec = rec.map_err(|e| crate::csv_error(&file, e))?;
             let line = rec.position().map_or(0, |p| p.line());
-            b.rows += 1;
+            b.count_row(line)?;
             let get = |i: usize| rec.get(i).unwrap_or("").trim();
             synthea_row(&mut b, line, get(id), get(class), get(start), get(stop))?;
         }
@@ -471,7 +491,7 @@ pub fn read_log(
     for rec in rdr.records() {
         let rec = rec.map_err(|e| crate::csv_error(&file, e))?;
         let line = rec.position().map_or(0, |p| p.line());
-        b.rows += 1;
+        b.count_row(line)?;
         let get = |i: usize| rec.get(i).unwrap_or("").trim();
         if rec.len() != n_cols {
             let p = get(pi).to_string();

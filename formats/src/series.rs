@@ -128,6 +128,9 @@ pub fn format_ds(t: DateTime, with_time: bool) -> String {
     }
 }
 
+/// Most rows a series file may have.
+pub const MAX_ROWS: usize = 10_000_000;
+
 /// Longest series after its missing steps are filled (a million steps is
 /// over a century of hours): a gap between 2025 and 9999 is refused, not filled.
 pub const MAX_STEPS: usize = 1_000_000;
@@ -152,7 +155,7 @@ pub fn read(
     let shown = file;
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
-        .from_reader(input);
+        .from_reader(crate::LineLimit::new(input));
     let header = reader
         .headers()
         .map_err(|e| crate::csv_error(file, e))?
@@ -185,6 +188,12 @@ pub fn read(
     let mut rows = 0usize;
     for record in reader.records() {
         rows += 1;
+        if rows > MAX_ROWS {
+            return Err(FormatError::file(
+                file,
+                format!("more than {MAX_ROWS} rows, the most a series file may have"),
+            ));
+        }
         let record = match record {
             Ok(r) => r,
             Err(e) => {

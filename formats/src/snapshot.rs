@@ -25,7 +25,9 @@ pub fn read_snapshot(
     input: impl std::io::Read,
     file: &str,
 ) -> Result<Vec<SnapshotRow>, FormatError> {
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(crate::LineLimit::new(input));
     let header: Vec<String> = rdr
         .headers()
         .map_err(|e| crate::csv_error(file, e))?

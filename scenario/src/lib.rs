@@ -78,13 +78,36 @@ struct Source {
 
 const MAX_EXTENDS_DEPTH: usize = 16;
 
+/// Largest scenario file read (a scenario is a few kilobytes to a few hundred).
+pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
+
+/// Largest case list read: a million planned arrivals at about 20 bytes a row.
+pub const MAX_CASE_LIST_BYTES: u64 = 64 << 20;
+
+/// Reads a text file of at most `limit` bytes: a device such as `/dev/zero`,
+/// or a file far larger than a scenario's inputs can be, is refused before it
+/// fills the memory.
+pub fn read_bounded(path: &Path, limit: u64) -> std::io::Result<String> {
+    use std::io::Read;
+    let f = std::fs::File::open(path)?;
+    let mut text = String::new();
+    f.take(limit + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > limit {
+        return Err(std::io::Error::other(format!(
+            "it is larger than the {} MiB such a file may be",
+            limit >> 20
+        )));
+    }
+    Ok(text)
+}
+
 /// Reads a scenario and, through `extends = "base.toml"` (relative to the file
 /// that says it), every scenario it builds on.
 fn read_chain(path: &Path) -> Result<Vec<Source>> {
     let mut sources: Vec<Source> = vec![];
     let mut next = Some(path.to_path_buf());
     while let Some(p) = next.take() {
-        let text = std::fs::read_to_string(&p)
+        let text = read_bounded(&p, MAX_SCENARIO_BYTES)
             .map_err(|e| err(format!("cannot read scenario file {}: {e}", p.display())))?;
         let origin = p.display().to_string();
         let doc = text
@@ -248,11 +271,13 @@ fn read_case_lists(
         let Some(file) = a.cases.take() else { continue };
         let path = base.join(&file);
         let shown = path.display();
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            ScenarioFileError(format!(
-                "{}: cannot read {shown}: {e}\n  hint: the path is relative to the scenario file",
-                at_field(id)
-            ))
+        let text = read_bounded(&path, MAX_CASE_LIST_BYTES).map_err(|e| {
+            let hint = if e.kind() == std::io::ErrorKind::NotFound {
+                "\n  hint: the path is relative to the scenario file"
+            } else {
+                ""
+            };
+            ScenarioFileError(format!("{}: cannot read {shown}: {e}{hint}", at_field(id)))
         })?;
         let mut lines = text
             .lines()

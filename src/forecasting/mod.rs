@@ -151,7 +151,7 @@ fn prepare(args: &SeriesArgs) -> Result<Prepared> {
         .max(1);
     let holidays = match &args.holidays {
         Some(p) => {
-            let text = std::fs::read_to_string(p)
+            let text = hospsim_scenario::read_bounded(p, 16 << 20)
                 .with_context(|| format!("cannot read holidays file {}", p.display()))?;
             data::read_holidays(&text, &p.display().to_string())?
         }
