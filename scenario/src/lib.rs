@@ -16,11 +16,18 @@
 //! let err = hospsim_scenario::load_text("bad.toml", "name = 3", &[]).err().unwrap();
 //! assert!(err.to_string().starts_with("bad.toml:1:8: name: invalid type"));
 //! ```
-use hospsim_sim::error::{FieldPath, PathSeg};
+use hospsim_sim::error::FieldPath;
 use hospsim_sim::limits::{MAX_PATIENTS_PER_SLOT, MAX_PLANNED_ARRIVALS};
 use hospsim_sim::{Model, Scenario};
 use std::fmt::Write as _;
 use std::path::Path;
+
+mod locate;
+mod sets;
+
+pub use locate::line_col;
+use locate::{locate, path_at};
+pub use sets::apply_sets;
 
 /// The default hospital, embedded so that `hospsim demo` needs no file.
 pub const DEFAULT_HOSPITAL: &str = include_str!("../../scenarios/general_hospital.toml");
@@ -397,220 +404,11 @@ fn serde_hint(msg: &str) -> &'static str {
     }
 }
 
-/// 1-based line and column (in characters) of a byte offset.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let col = before
-        .rsplit('\n')
-        .next()
-        .map(|l| l.chars().count())
-        .unwrap_or(0)
-        + 1;
-    (line, col)
-}
-
-/// Finds where a field path points in the document: the deepest part of the
-/// path that exists (a missing field points at its table), and whether the whole
-/// path exists.
-fn locate(text: &str, path: &FieldPath) -> (Option<(usize, usize)>, bool) {
-    let Ok(doc) = toml_edit::Document::parse(text.to_string()) else {
-        return (None, false);
-    };
-    let mut item: &toml_edit::Item = doc.as_item();
-    let mut best = None;
-    for seg in &path.0 {
-        let next = match seg {
-            PathSeg::Key(k) => {
-                if let Some(t) = item.as_table_like()
-                    && let Some((key, _)) = t.get_key_value(k)
-                    && let Some(span) = key.span()
-                {
-                    best = Some(span.start);
-                }
-                item.get(k.as_str())
-            }
-            PathSeg::Index(i) => item.get(*i),
-        };
-        match next {
-            Some(n) => {
-                if let Some(span) = n.span()
-                    && (!matches!(seg, PathSeg::Key(_)) || n.is_value())
-                {
-                    best = Some(span.start);
-                }
-                item = n;
-            }
-            None => return (best.map(|o| line_col(text, o)), false),
-        }
-    }
-    (best.map(|o| line_col(text, o)), true)
-}
-
-/// The field path of the innermost value that contains a byte offset, for parse
-/// errors that only carry a position.
-fn path_at(text: &str, offset: usize) -> Option<FieldPath> {
-    fn walk(item: &toml_edit::Item, offset: usize, path: &mut Vec<PathSeg>) -> bool {
-        let inside = |span: Option<std::ops::Range<usize>>| {
-            span.is_some_and(|s| s.start <= offset && offset < s.end.max(s.start + 1))
-        };
-        if let Some(t) = item.as_table_like() {
-            for (k, child) in t.iter() {
-                let key_span = t.get_key_value(k).and_then(|(key, _)| key.span());
-                if inside(child.span()) || inside(key_span) {
-                    path.push(PathSeg::Key(k.to_string()));
-                    walk(child, offset, path);
-                    return true;
-                }
-                let len = path.len();
-                path.push(PathSeg::Key(k.to_string()));
-                if walk(child, offset, path) {
-                    return true;
-                }
-                path.truncate(len);
-            }
-        } else if let Some(arr) = item.as_array() {
-            for (i, v) in arr.iter().enumerate() {
-                if inside(v.span()) {
-                    path.push(PathSeg::Index(i));
-                    let child = toml_edit::Item::Value(v.clone());
-                    walk(&child, offset, path);
-                    return true;
-                }
-            }
-        } else if let Some(aot) = item.as_array_of_tables() {
-            for (i, t) in aot.iter().enumerate() {
-                let len = path.len();
-                path.push(PathSeg::Index(i));
-                if walk(&toml_edit::Item::Table(t.clone()), offset, path) {
-                    return true;
-                }
-                path.truncate(len);
-            }
-        }
-        false
-    }
-    let doc = toml_edit::Document::parse(text.to_string()).ok()?;
-    let mut path = vec![];
-    walk(doc.as_item(), offset, &mut path);
-    (!path.is_empty()).then_some(FieldPath(path))
-}
-
-fn parse_set_path(raw: &str) -> Result<Vec<PathSeg>> {
-    let mut out = vec![];
-    for part in raw.split('.') {
-        let (name, mut rest) = match part.find('[') {
-            Some(i) => (&part[..i], &part[i..]),
-            None => (part, ""),
-        };
-        if name.is_empty() && out.is_empty() {
-            return Err(err(format!("--set {raw}: the path is empty")));
-        }
-        if !name.is_empty() {
-            out.push(PathSeg::Key(name.to_string()));
-        }
-        while let Some(stripped) = rest.strip_prefix('[') {
-            let end = stripped
-                .find(']')
-                .ok_or_else(|| err(format!("--set {raw}: missing ']'")))?;
-            let n: usize = stripped[..end].parse().map_err(|_| {
-                err(format!(
-                    "--set {raw}: index \"{}\" is not a number",
-                    &stripped[..end]
-                ))
-            })?;
-            out.push(PathSeg::Index(n));
-            rest = &stripped[end + 1..];
-        }
-    }
-    Ok(out)
-}
-
-/// Applies `path=value` overrides to the document text. The path must exist;
-/// the value is read as TOML (number, boolean, array, inline table, quoted
-/// string), and as a plain string when it is not valid TOML (`sim.horizon=180 d`).
-pub fn apply_sets(origin: &str, text: &str, sets: &[String]) -> Result<String> {
-    if sets.is_empty() {
-        return Ok(text.to_string());
-    }
-    let mut doc: toml_edit::DocumentMut = text
-        .parse()
-        .map_err(|e: toml_edit::TomlError| toml_error(origin, text, &e))?;
-    for s in sets {
-        let (raw_path, raw_value) = s.split_once('=').ok_or_else(|| {
-            ScenarioFileError(format!(
-                "--set {s}: expected path=value\n  hint: e.g. --set resources.icu_bed.capacity=14"
-            ))
-        })?;
-        let segs = parse_set_path(raw_path.trim())?;
-        let value: toml_edit::Value = raw_value
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| toml_edit::Value::from(raw_value.trim()));
-        let mut item: &mut toml_edit::Item = doc.as_item_mut();
-        let mut walked = vec![];
-        let mut inserted = false;
-        for (depth, seg) in segs.iter().enumerate() {
-            let exists = match seg {
-                PathSeg::Key(k) => item.get(k.as_str()).is_some(),
-                PathSeg::Index(i) => item.get(*i).is_some(),
-            };
-            // A missing last key of an existing table may be added (fields with
-            // defaults, e.g. rosters.ed_doctors.scale); the schema check that
-            // follows refuses names that do not exist.
-            let addable =
-                depth + 1 == segs.len() && matches!(seg, PathSeg::Key(_)) && item.is_table_like();
-            if !exists && addable {
-                if let (PathSeg::Key(k), Some(t)) = (seg, item.as_table_like_mut()) {
-                    t.insert(k, toml_edit::Item::Value(value.clone()));
-                }
-                inserted = true;
-                break;
-            }
-            if !exists {
-                let here = FieldPath(walked.clone());
-                let known: Vec<String> = item
-                    .as_table_like()
-                    .map(|t| t.iter().map(|(k, _)| k.to_string()).collect())
-                    .unwrap_or_default();
-                let missing = match seg {
-                    PathSeg::Key(k) => k.clone(),
-                    PathSeg::Index(i) => format!("[{i}]"),
-                };
-                let mut msg = format!("--set {raw_path}: {origin} has no field \"{missing}\"");
-                if !walked.is_empty() {
-                    let _ = write!(msg, " under {here}");
-                }
-                if !known.is_empty() {
-                    let _ = write!(msg, "\n  hint: fields there: {}", known.join(", "));
-                } else {
-                    msg.push_str("\n  hint: --set changes fields that the file already has");
-                }
-                return Err(ScenarioFileError(msg));
-            }
-            walked.push(seg.clone());
-            item = match seg {
-                PathSeg::Key(k) => item.get_mut(k.as_str()),
-                PathSeg::Index(i) => item.get_mut(*i),
-            }
-            .ok_or_else(|| err(format!("--set {raw_path}: cannot change this field")))?;
-        }
-        if !inserted {
-            let decor = item.as_value().map(|v| v.decor().clone());
-            let mut new_value = value;
-            if let Some(d) = decor {
-                *new_value.decor_mut() = d;
-            }
-            *item = toml_edit::Item::Value(new_value);
-        }
-    }
-    Ok(doc.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hospsim_sim::error::PathSeg;
+    use sets::parse_set_path;
 
     #[test]
     fn set_paths_parse() {
