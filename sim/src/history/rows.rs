@@ -1,7 +1,6 @@
 //! What the event loop records for the event log: one row per event of a
 //! visit, and the patients in a unit at the end of a run.
 
-
 /// One event of a simulated visit, as the event loop records it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LogRow {
@@ -47,4 +46,3 @@ pub struct CensusRow {
     /// Time it entered the unit.
     pub since: f64,
 }
-
