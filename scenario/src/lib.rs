@@ -418,6 +418,57 @@ mod tests {
     }
 
     #[test]
+    fn set_paths_take_quoted_keys_as_toml_writes_them() {
+        let key = |k: &str| PathSeg::Key(k.to_string());
+        assert_eq!(
+            parse_set_path(r#"resources."bay, \"A\" = 1".capacity"#).unwrap(),
+            [key("resources"), key("bay, \"A\" = 1"), key("capacity")]
+        );
+        assert_eq!(
+            parse_set_path("pathways.'a.b'.steps[0][1]").unwrap(),
+            [
+                key("pathways"),
+                key("a.b"),
+                key("steps"),
+                PathSeg::Index(0),
+                PathSeg::Index(1)
+            ]
+        );
+        for bad in [
+            "",
+            "a.",
+            "a.\"b",
+            "a.'b",
+            "a[x]",
+            "a[1",
+            "a.\"b\"c",
+            r#"a."\q""#,
+        ] {
+            assert!(parse_set_path(bad).is_err(), "{bad:?} was accepted");
+        }
+        // The path an error message shows reads back as the same path.
+        let path = hospsim_sim::error::FieldPath(vec![
+            key("resources"),
+            key("bay, \"A\""),
+            key("capacity"),
+        ]);
+        assert_eq!(parse_set_path(&path.to_string()).unwrap(), path.0);
+    }
+
+    #[test]
+    fn a_set_splits_at_the_first_equals_outside_quotes() {
+        use sets::split_set as sets;
+        assert_eq!(sets("a.b=1"), Some(("a.b", "1")));
+        assert_eq!(
+            sets(r#"a."x=y".b="v=w""#),
+            Some((r#"a."x=y".b"#, r#""v=w""#))
+        );
+        assert_eq!(sets(r#"a."x\"=".b=2"#), Some((r#"a."x\"=".b"#, "2")));
+        assert_eq!(sets("a.'x=y'=3"), Some(("a.'x=y'", "3")));
+        assert_eq!(sets("a.b"), None);
+    }
+
+    #[test]
     fn line_col_counts_from_one() {
         assert_eq!(line_col("ab\ncd", 4), (2, 2));
         assert_eq!(line_col("ab", 0), (1, 1));

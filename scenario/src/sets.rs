@@ -5,34 +5,116 @@ use crate::{Result, ScenarioFileError, err, toml_error};
 use hospsim_sim::error::{FieldPath, PathSeg};
 use std::fmt::Write as _;
 
+/// Reads a dotted path as TOML writes keys: bare (`icu_bed`), quoted
+/// (`"bay, A"`, with `\"` and `\\` escapes) or literal (`'bay, A'`), each key
+/// followed by any number of `[index]`.
 pub(crate) fn parse_set_path(raw: &str) -> Result<Vec<PathSeg>> {
+    let bad = |what: &str| {
+        err(format!(
+            "--set {raw}: {what}\n  hint: write keys as in the file, e.g. resources.icu_bed.capacity or resources.\"bay, A\".capacity"
+        ))
+    };
     let mut out = vec![];
-    for part in raw.split('.') {
-        let (name, mut rest) = match part.find('[') {
-            Some(i) => (&part[..i], &part[i..]),
-            None => (part, ""),
+    let mut chars = raw.chars().peekable();
+    loop {
+        let key = match chars.peek() {
+            None => return Err(bad("the path is empty or ends with '.'")),
+            Some('"') => {
+                chars.next();
+                let mut k = String::new();
+                loop {
+                    match chars.next() {
+                        None => return Err(bad("a quoted key has no closing '\"'")),
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some('"') => k.push('"'),
+                            Some('\\') => k.push('\\'),
+                            Some('n') => k.push('\n'),
+                            Some('t') => k.push('\t'),
+                            _ => {
+                                return Err(bad(
+                                    "a quoted key has an escape other than \\\" \\\\ \\n \\t",
+                                ));
+                            }
+                        },
+                        Some(c) => k.push(c),
+                    }
+                }
+                k
+            }
+            Some('\'') => {
+                chars.next();
+                let mut k = String::new();
+                loop {
+                    match chars.next() {
+                        None => return Err(bad("a quoted key has no closing \"'\"")),
+                        Some('\'') => break,
+                        Some(c) => k.push(c),
+                    }
+                }
+                k
+            }
+            Some(_) => {
+                let mut k = String::new();
+                while let Some(&c) = chars.peek() {
+                    if c == '.' || c == '[' {
+                        break;
+                    }
+                    k.push(c);
+                    chars.next();
+                }
+                k.trim().to_string()
+            }
         };
-        if name.is_empty() && out.is_empty() {
-            return Err(err(format!("--set {raw}: the path is empty")));
+        if key.is_empty() && out.is_empty() {
+            return Err(bad("the path is empty"));
         }
-        if !name.is_empty() {
-            out.push(PathSeg::Key(name.to_string()));
+        if !key.is_empty() {
+            out.push(PathSeg::Key(key));
         }
-        while let Some(stripped) = rest.strip_prefix('[') {
-            let end = stripped
-                .find(']')
-                .ok_or_else(|| err(format!("--set {raw}: missing ']'")))?;
-            let n: usize = stripped[..end].parse().map_err(|_| {
-                err(format!(
-                    "--set {raw}: index \"{}\" is not a number",
-                    &stripped[..end]
-                ))
-            })?;
+        while chars.peek() == Some(&'[') {
+            chars.next();
+            let mut index = String::new();
+            loop {
+                match chars.next() {
+                    None => return Err(bad("missing ']'")),
+                    Some(']') => break,
+                    Some(c) => index.push(c),
+                }
+            }
+            let n: usize = index
+                .trim()
+                .parse()
+                .map_err(|_| bad(&format!("index \"{index}\" is not a number")))?;
             out.push(PathSeg::Index(n));
-            rest = &stripped[end + 1..];
+        }
+        match chars.next() {
+            None => break,
+            Some('.') => continue,
+            Some(c) => return Err(bad(&format!("unexpected '{c}' after a key"))),
         }
     }
     Ok(out)
+}
+
+/// Splits `path=value` at the first `=` outside a quoted key.
+pub(crate) fn split_set(s: &str) -> Option<(&str, &str)> {
+    let mut quote = None;
+    let mut escaped = false;
+    for (i, c) in s.char_indices() {
+        match (quote, c) {
+            (Some('"'), '\\') if !escaped => {
+                escaped = true;
+                continue;
+            }
+            (Some(q), c) if c == q && !escaped => quote = None,
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '=') => return Some((&s[..i], &s[i + 1..])),
+            _ => {}
+        }
+        escaped = false;
+    }
+    None
 }
 
 /// Applies `path=value` overrides to the document text. The path must exist;
@@ -46,7 +128,7 @@ pub fn apply_sets(origin: &str, text: &str, sets: &[String]) -> Result<String> {
         .parse()
         .map_err(|e: toml_edit::TomlError| toml_error(origin, text, &e))?;
     for s in sets {
-        let (raw_path, raw_value) = s.split_once('=').ok_or_else(|| {
+        let (raw_path, raw_value) = split_set(s).ok_or_else(|| {
             ScenarioFileError(format!(
                 "--set {s}: expected path=value\n  hint: e.g. --set resources.icu_bed.capacity=14"
             ))
@@ -80,7 +162,11 @@ pub fn apply_sets(origin: &str, text: &str, sets: &[String]) -> Result<String> {
                 let here = FieldPath(walked.clone());
                 let known: Vec<String> = item
                     .as_table_like()
-                    .map(|t| t.iter().map(|(k, _)| k.to_string()).collect())
+                    .map(|t| {
+                        t.iter()
+                            .map(|(k, _)| FieldPath(vec![PathSeg::Key(k.to_string())]).to_string())
+                            .collect()
+                    })
                     .unwrap_or_default();
                 let missing = match seg {
                     PathSeg::Key(k) => k.clone(),

@@ -50,13 +50,41 @@ impl fmt::Display for FieldPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, seg) in self.0.iter().enumerate() {
             match seg {
-                PathSeg::Key(k) if i == 0 => write!(f, "{k}")?,
-                PathSeg::Key(k) => write!(f, ".{k}")?,
+                PathSeg::Key(k) => {
+                    if i > 0 {
+                        f.write_str(".")?;
+                    }
+                    write_key(f, k)?;
+                }
                 PathSeg::Index(n) => write!(f, "[{n}]")?,
             }
         }
         Ok(())
     }
+}
+
+/// A key as TOML writes it in a dotted path: bare when it can be, otherwise
+/// quoted, so that a path from an error message can be pasted into `--set`.
+fn write_key(f: &mut fmt::Formatter<'_>, key: &str) -> fmt::Result {
+    let bare = !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if bare {
+        return f.write_str(key);
+    }
+    f.write_str("\"")?;
+    for c in key.chars() {
+        match c {
+            '"' => f.write_str("\\\"")?,
+            '\\' => f.write_str("\\\\")?,
+            '\n' => f.write_str("\\n")?,
+            '\t' => f.write_str("\\t")?,
+            c if c.is_control() => write!(f, "\\u{:04X}", c as u32)?,
+            c => write!(f, "{c}")?,
+        }
+    }
+    f.write_str("\"")
 }
 
 /// A mistake in a scenario, found when it is compiled into a model.
