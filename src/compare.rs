@@ -1,8 +1,8 @@
 //! `hospsim compare`: variants against a base on common random numbers.
 
-use crate::output::{csv_num, csv_text};
 use crate::{CompareArgs, load, output_dir, thread_count};
 use anyhow::Result;
+use hospsim_formats::write::CsvWriter;
 use hospsim_study::compare::{Comparison, Label};
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -52,7 +52,7 @@ pub(crate) fn compare(
     let (comparison, labels, models) = (result.comparison, result.labels, result.models);
     let json = crate::output::json_bytes(&comparison)?;
     out_dir.write("comparison.json", &json)?;
-    out_dir.write("comparison.csv", comparison_csv(&comparison).as_bytes())?;
+    out_dir.write("comparison.csv", &comparison_csv(&comparison)?)?;
     let view = hospsim_reports::CompareView {
         lang,
         scenarios: comparison
@@ -90,41 +90,55 @@ pub(crate) fn compare(
     )
 }
 
-fn comparison_csv(c: &Comparison) -> String {
-    let mut out = String::from(
-        "measure,unit,scenario,mean,ci95_lo,ci95_hi,difference,difference_ci95_lo,difference_ci95_hi,p_value,variance_reduction\n",
-    );
+fn comparison_csv(c: &Comparison) -> std::io::Result<Vec<u8>> {
+    let mut w = CsvWriter::in_memory();
+    w.row([
+        "measure",
+        "unit",
+        "scenario",
+        "mean",
+        "ci95_lo",
+        "ci95_hi",
+        "difference",
+        "difference_ci95_lo",
+        "difference_ci95_hi",
+        "p_value",
+        "variance_reduction",
+    ])?;
     for m in &c.measures {
-        let _ = writeln!(
-            out,
-            "{},{},{},{},{},{},,,,,",
-            m.name,
-            m.unit,
-            csv_text(&c.scenarios[0].name),
-            csv_num(m.base.mean),
-            csv_num(m.base.ci95[0]),
-            csv_num(m.base.ci95[1])
-        );
+        let b = &m.base;
+        let none = None::<f64>;
+        w.record(&[
+            &m.name,
+            &m.unit,
+            &c.scenarios[0].name,
+            &b.mean,
+            &b.ci95[0],
+            &b.ci95[1],
+            &none,
+            &none,
+            &none,
+            &none,
+            &none,
+        ])?;
         for v in &m.variants {
             let d = &v.difference;
-            let _ = writeln!(
-                out,
-                "{},{},{},{},{},{},{},{},{},{},{}",
-                m.name,
-                m.unit,
-                csv_text(&v.scenario),
-                csv_num(v.value.mean),
-                csv_num(v.value.ci95[0]),
-                csv_num(v.value.ci95[1]),
-                csv_num(d.mean),
-                csv_num(d.ci95[0]),
-                csv_num(d.ci95[1]),
-                csv_num(d.p_value),
-                csv_num(d.variance_reduction)
-            );
+            w.record(&[
+                &m.name,
+                &m.unit,
+                &v.scenario,
+                &v.value.mean,
+                &v.value.ci95[0],
+                &v.value.ci95[1],
+                &d.mean,
+                &d.ci95[0],
+                &d.ci95[1],
+                &d.p_value,
+                &d.variance_reduction,
+            ])?;
         }
     }
-    out
+    w.into_bytes()
 }
 
 fn fmt(v: f64, unit: &str) -> String {

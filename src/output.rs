@@ -4,31 +4,13 @@
 
 use crate::staging::Staged;
 use anyhow::{Context, Result};
+use hospsim_formats::write::CsvWriter;
 use hospsim_sim::Model;
 use hospsim_sim::engine::RepOutput;
 use hospsim_sim::model::ROUTE_NAMES;
 use hospsim_sim::results::{ReplicationTable, Summary};
 use hospsim_sim::runner::Replications;
-use std::fmt::Write as _;
 use std::path::PathBuf;
-
-/// A text field for CSV: quoted when it holds a comma, a quote or a newline.
-pub(crate) fn csv_text(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-/// A number for CSV: empty when not finite, otherwise a short exact form.
-pub(crate) fn csv_num(v: f64) -> String {
-    if v.is_finite() {
-        format!("{}", (v * 1e6).round() / 1e6)
-    } else {
-        String::new()
-    }
-}
 
 /// Pretty JSON with a final newline.
 pub(crate) fn json_bytes<T: serde::Serialize>(value: &T) -> Result<Vec<u8>> {
@@ -56,22 +38,21 @@ pub(crate) fn announce(quiet: bool, text: &str, written: &[PathBuf]) -> Result<(
 }
 
 /// replications.csv: one row per replication, one column per KPI value.
-pub(crate) fn replications_csv(table: &ReplicationTable) -> Vec<u8> {
-    let mut out = String::from("replication");
+pub(crate) fn replications_csv(table: &ReplicationTable) -> Result<Vec<u8>> {
+    let mut w = CsvWriter::in_memory();
+    w.text("replication")?;
     for c in &table.columns {
-        out.push(',');
-        out.push_str(c);
+        w.text(c)?;
     }
-    out.push('\n');
+    w.end()?;
     for (i, row) in table.rows.iter().enumerate() {
-        let _ = write!(out, "{i}");
+        w.display(i)?;
         for v in row {
-            out.push(',');
-            out.push_str(&csv_num(*v));
+            w.num(*v)?;
         }
-        out.push('\n');
+        w.end()?;
     }
-    out.into_bytes()
+    Ok(w.into_bytes()?)
 }
 
 /// Writes timeseries.csv, streamed: per sample time and resource, busy units
@@ -82,10 +63,22 @@ pub(crate) fn write_timeseries_csv(
     model: &Model,
     reps: &Replications,
 ) -> Result<PathBuf> {
-    use std::io::Write;
-    let (mut w, target) = dir.create("timeseries.csv")?;
-    let mut err = None;
-    let _ = w.write_all(b"time,minutes,resource,busy_mean,busy_p05,busy_p95,queue_mean,queue_p05,queue_p95,capacity_mean\n");
+    let (file, target) = dir.create("timeseries.csv")?;
+    let mut w = CsvWriter::new(file);
+    let mut err = w
+        .row([
+            "time",
+            "minutes",
+            "resource",
+            "busy_mean",
+            "busy_p05",
+            "busy_p95",
+            "queue_mean",
+            "queue_p05",
+            "queue_p95",
+            "capacity_mean",
+        ])
+        .err();
     let mut stamp = String::new();
     let mut stamp_at = f64::NAN;
     hospsim_sim::runner::for_each_sample(model, reps, |s| {
@@ -96,45 +89,27 @@ pub(crate) fn write_timeseries_csv(
             stamp = timestamp(model, s.minutes);
             stamp_at = s.minutes;
         }
-        let name = &model.resources[s.resource].name;
-        let r = writeln!(
-            w,
-            "{stamp},{},{name},{},{},{},{},{},{},{}",
-            Num(s.minutes),
-            Num(s.busy[0]),
-            Num(s.busy[1]),
-            Num(s.busy[2]),
-            Num(s.queue[0]),
-            Num(s.queue[1]),
-            Num(s.queue[2]),
-            Num(s.capacity)
-        );
-        if let Err(e) = r {
+        let mut row = || -> std::io::Result<()> {
+            w.text(&stamp)?;
+            w.num(s.minutes)?;
+            w.text(&model.resources[s.resource].name)?;
+            for v in s.busy.iter().chain(&s.queue) {
+                w.num(*v)?;
+            }
+            w.num(s.capacity)?;
+            w.end()
+        };
+        if let Err(e) = row() {
             err = Some(e);
         }
     });
     if let Some(e) = err {
         return Err(e).with_context(|| format!("cannot write {}", target.display()));
     }
-    w.flush()
+    w.finish()
+        .and_then(|mut f| std::io::Write::flush(&mut f))
         .with_context(|| format!("cannot write {}", target.display()))?;
     Ok(target)
-}
-
-/// A CSV number without allocation: empty when not finite, at most 6 decimals.
-struct Num(f64);
-
-impl std::fmt::Display for Num {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let v = self.0;
-        if !v.is_finite() {
-            Ok(())
-        } else if v == v.trunc() && v.abs() < 1e15 {
-            write!(f, "{}", v as i64)
-        } else {
-            write!(f, "{}", (v * 1e6).round() / 1e6)
-        }
-    }
 }
 
 /// Calendar time of a simulation time, `YYYY-MM-DDTHH:MM`.
@@ -151,42 +126,47 @@ pub(crate) fn timestamp(model: &Model, minutes: f64) -> String {
 
 /// The header of patients.csv: one row per patient and replication, every
 /// milestone as a timestamp (empty when not reached).
-pub(crate) fn patients_csv_header(w: &mut impl std::io::Write, model: &Model) -> Result<()> {
-    let mut out = String::from("replication,patient,class,acuity,exit_route");
-    for m in &model.milestones {
-        out.push(',');
-        out.push_str(m);
-    }
-    out.push('\n');
-    w.write_all(out.as_bytes())
-        .context("cannot write patients.csv")
+pub(crate) fn patients_csv_header(
+    w: &mut CsvWriter<impl std::io::Write>,
+    model: &Model,
+) -> Result<()> {
+    let fixed = ["replication", "patient", "class", "acuity", "exit_route"];
+    w.row(
+        fixed
+            .iter()
+            .copied()
+            .chain(model.milestones.iter().map(String::as_str)),
+    )
+    .context("cannot write patients.csv")
 }
 
 /// The rows of patients.csv for one replication.
 pub(crate) fn patients_csv_rows(
-    w: &mut impl std::io::Write,
+    w: &mut CsvWriter<impl std::io::Write>,
     model: &Model,
     rep: &RepOutput,
 ) -> Result<()> {
-    let mut out = String::new();
-    for row in &rep.trace {
-        let route = row
-            .route
-            .map(|r| ROUTE_NAMES[r as usize])
-            .unwrap_or("in_system");
-        let _ = write!(
-            out,
-            "{},{},{},{},{route}",
-            rep.rep, row.id, model.classes[row.class as usize].name, row.acuity
-        );
-        for &t in &row.milestones {
-            out.push(',');
-            if t.is_finite() {
-                out.push_str(&timestamp(model, t));
+    let mut rows = || -> std::io::Result<()> {
+        for row in &rep.trace {
+            let route = row
+                .route
+                .map(|r| ROUTE_NAMES[r as usize])
+                .unwrap_or("in_system");
+            w.display(rep.rep)?;
+            w.display(row.id)?;
+            w.text(&model.classes[row.class as usize].name)?;
+            w.display(row.acuity)?;
+            w.text(route)?;
+            for &t in &row.milestones {
+                if t.is_finite() {
+                    w.text(&timestamp(model, t))?;
+                } else {
+                    w.empty()?;
+                }
             }
+            w.end()?;
         }
-        out.push('\n');
-    }
-    w.write_all(out.as_bytes())
-        .context("cannot write patients.csv")
+        Ok(())
+    };
+    rows().context("cannot write patients.csv")
 }

@@ -123,7 +123,8 @@ pub(crate) fn simulate(
     let t0 = Instant::now();
     // The patient trace is written as the replications come, never all kept.
     let mut trace = if args.trace {
-        let (mut w, _) = dir.create("patients.csv")?;
+        let (file, _) = dir.create("patients.csv")?;
+        let mut w = hospsim_formats::write::CsvWriter::new(file);
         output::patients_csv_header(&mut w, &model)?;
         Some(w)
     } else {
@@ -135,8 +136,10 @@ pub(crate) fn simulate(
         }
         Ok::<(), anyhow::Error>(())
     })?;
-    if let Some(mut w) = trace {
-        std::io::Write::flush(&mut w).context("cannot write patients.csv")?;
+    if let Some(w) = trace {
+        w.finish()
+            .and_then(|mut f| std::io::Write::flush(&mut f))
+            .context("cannot write patients.csv")?;
     }
     let wall = t0.elapsed().as_secs_f64();
     bar.finish_and_clear();
@@ -144,7 +147,7 @@ pub(crate) fn simulate(
     let (mut summary, table) = hospsim_sim::runner::summarize(&model, &reps, threads);
     summary.run.wall_seconds = wall;
     dir.write("summary.json", &output::summary_json(&summary)?)?;
-    dir.write("replications.csv", &output::replications_csv(&table))?;
+    dir.write("replications.csv", &output::replications_csv(&table)?)?;
     output::write_timeseries_csv(&mut dir, &model, &reps)?;
     if !args.no_report {
         let mut files = vec![

@@ -1,9 +1,9 @@
 //! `hospsim sweep`: a grid of parameter values, each point run on the same
 //! seeds (the grid and its analysis are in hospsim-study).
 
-use crate::output::csv_num;
 use crate::{CompareArgs, load, output_dir, thread_count};
 use anyhow::Result;
+use hospsim_formats::write::CsvWriter;
 use hospsim_study::sweep::{Grid, Param, Sweep, Target};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -76,7 +76,7 @@ pub(crate) fn sweep(
     let (reps, seed) = (result.replications, result.seed);
     let json = crate::output::json_bytes(&result)?;
     out_dir.write("sweep.json", &json)?;
-    out_dir.write("sweep.csv", sweep_csv(&result).as_bytes())?;
+    out_dir.write("sweep.csv", &sweep_csv(&result)?)?;
     let view = hospsim_reports::SweepView {
         lang,
         scenario: result.scenario.clone(),
@@ -115,49 +115,53 @@ pub(crate) fn sweep(
     crate::output::announce(args.quiet, &sweep_table(&result), &written)
 }
 
-fn sweep_csv(s: &Sweep) -> String {
-    let mut out = String::from("point");
-    for p in &s.params {
-        let _ = write!(out, ",{p}");
-    }
+fn sweep_csv(s: &Sweep) -> std::io::Result<Vec<u8>> {
+    let mut w = CsvWriter::in_memory();
+    let mut header = vec!["point".to_string()];
+    header.extend(s.params.iter().cloned());
     if let Some(p) = s.points.first() {
         for k in &p.kpis {
-            let _ = write!(out, ",{0},{0}_ci95_lo,{0}_ci95_hi", k.name);
+            let n = &k.name;
+            header.extend([n.clone(), format!("{n}_ci95_lo"), format!("{n}_ci95_hi")]);
         }
         for u in &p.utilisation {
-            let _ = write!(out, ",util_{0},util_{0}_ci95_lo,util_{0}_ci95_hi", u.name);
+            let n = &u.name;
+            header.extend([
+                format!("util_{n}"),
+                format!("util_{n}_ci95_lo"),
+                format!("util_{n}_ci95_hi"),
+            ]);
         }
     }
     if s.target.is_some() {
-        out.push_str(",target_value,meets_target,meets_target_with_95_confidence");
+        header.extend(
+            [
+                "target_value",
+                "meets_target",
+                "meets_target_with_95_confidence",
+            ]
+            .map(String::from),
+        );
     }
-    out.push('\n');
+    w.row(&header)?;
     for p in &s.points {
-        let _ = write!(out, "{}", p.index);
+        w.display(p.index)?;
         for (_, v) in &p.params {
-            let _ = write!(out, ",{v}");
+            w.text(v)?;
         }
         for k in p.kpis.iter().chain(&p.utilisation) {
-            let _ = write!(
-                out,
-                ",{},{},{}",
-                csv_num(k.est.mean),
-                csv_num(k.est.ci95[0]),
-                csv_num(k.est.ci95[1])
-            );
+            w.num(k.est.mean)?;
+            w.num(k.est.ci95[0])?;
+            w.num(k.est.ci95[1])?;
         }
         if s.target.is_some() {
-            let _ = write!(
-                out,
-                ",{},{},{}",
-                csv_num(p.target_value.unwrap_or(f64::NAN)),
-                p.meets_target.unwrap_or(false),
-                p.meets_target_with_95_confidence.unwrap_or(false)
-            );
+            w.opt_num(p.target_value)?;
+            w.display(p.meets_target.unwrap_or(false))?;
+            w.display(p.meets_target_with_95_confidence.unwrap_or(false))?;
         }
-        out.push('\n');
+        w.end()?;
     }
-    out
+    w.into_bytes()
 }
 
 fn sweep_table(s: &Sweep) -> String {

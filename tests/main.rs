@@ -3,6 +3,7 @@
 mod bounds;
 mod broken;
 mod cli;
+mod csv_files;
 mod forecasting;
 mod fuzz_regressions;
 mod history;

@@ -13,6 +13,7 @@ pub mod forecasts;
 pub mod log;
 pub mod series;
 pub mod snapshot;
+pub mod write;
 
 pub use error::FormatError;
 /// Calendar minutes (shared with the history crate, which owns them).

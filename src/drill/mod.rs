@@ -1,9 +1,10 @@
 //! `hospsim drill`: a crisis drill beside its no-drill baseline on the same
 //! seeds (the runs and the analysis are in hospsim-study).
 
-use crate::output::{csv_num, timestamp};
+use crate::output::timestamp;
 use crate::{CompareArgs, load, output_dir, thread_count};
 use anyhow::Result;
+use hospsim_formats::write::CsvWriter;
 use hospsim_sim::Model;
 use hospsim_sim::runner::Replications;
 use hospsim_study::drill::{DrillReport, mean_at, sample_at, sample_grid};
@@ -49,7 +50,7 @@ pub(crate) fn drill(file: &Path, args: &CompareArgs) -> Result<()> {
     out_dir.write("drill.json", &json)?;
     out_dir.write(
         "timeline.csv",
-        timeline_csv(drill_model, &done.drill, &done.base, def.start).as_bytes(),
+        &timeline_csv(drill_model, &done.drill, &done.base, def.start)?,
     )?;
     let mut view = drill_view(
         report,
@@ -68,31 +69,45 @@ pub(crate) fn drill(file: &Path, args: &CompareArgs) -> Result<()> {
     crate::output::announce(args.quiet, &drill_text(report), &written)
 }
 
-fn timeline_csv(m: &Model, drill: &Replications, base: &Replications, start: f64) -> String {
+fn timeline_csv(
+    m: &Model,
+    drill: &Replications,
+    base: &Replications,
+    start: f64,
+) -> std::io::Result<Vec<u8>> {
     let (_, n_samples) = sample_grid(m, drill, base);
     let k0 = sample_at(m, start - 24.0 * 60.0, n_samples);
-    let mut out = String::from(
-        "time,hours_from_drill_start,resource,drill_busy_mean,drill_busy_p95,drill_queue_mean,drill_queue_p95,baseline_busy_mean,baseline_queue_mean,drill_capacity_mean\n",
-    );
+    let mut w = CsvWriter::in_memory();
+    w.row([
+        "time",
+        "hours_from_drill_start",
+        "resource",
+        "drill_busy_mean",
+        "drill_busy_p95",
+        "drill_queue_mean",
+        "drill_queue_p95",
+        "baseline_busy_mean",
+        "baseline_queue_mean",
+        "drill_capacity_mean",
+    ])?;
     for k in k0..n_samples {
         let t = k as f64 * m.sample_interval;
         let stamp = timestamp(m, t);
         for (r, def) in m.resources.iter().enumerate() {
             let (d, b) = (drill.samples.at(m, k, r), base.samples.at(m, k, r));
-            let _ = writeln!(
-                out,
-                "{stamp},{},{},{},{},{},{},{},{},{}",
-                csv_num((t - start) / 60.0),
-                def.name,
-                csv_num(d.busy[0]),
-                csv_num(d.busy[2]),
-                csv_num(d.queue[0]),
-                csv_num(d.queue[2]),
-                csv_num(b.busy[0]),
-                csv_num(b.queue[0]),
-                csv_num(d.capacity)
-            );
+            w.record(&[
+                &stamp,
+                &((t - start) / 60.0),
+                &def.name,
+                &d.busy[0],
+                &d.busy[2],
+                &d.queue[0],
+                &d.queue[2],
+                &b.busy[0],
+                &b.queue[0],
+                &d.capacity,
+            ])?;
         }
     }
-    out
+    w.into_bytes()
 }

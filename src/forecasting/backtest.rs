@@ -1,11 +1,11 @@
 //! `hospsim backtest`: rolling-origin evaluation of the chosen models on every series.
 
 use super::*;
-use crate::output::{announce, csv_num, csv_text, json_bytes};
+use crate::output::{announce, json_bytes};
 use crate::table::{num, render};
 use hospsim_forecast::backtest::{self, Config, Scores};
+use hospsim_formats::write::CsvWriter;
 use hospsim_reports::pages::BacktestView;
-use std::fmt::Write as _;
 
 /// Most forecast origins of a backtest.
 const MAX_FOLDS: usize = 1000;
@@ -69,25 +69,34 @@ pub(crate) fn backtest(
         .iter()
         .map(|l| format!("coverage-{}", level_name(*l)))
         .collect();
-    let mut per_series = format!(
-        "unique_id,model,folds,mae,rmse,mase,smape,wape,pinball,{},fit_seconds,error\n",
-        cov_cols.join(",")
-    );
+    let mut per_series = CsvWriter::in_memory();
+    let head = |first: &[&str], last: &[&str]| -> Vec<String> {
+        let metrics = ["mae", "rmse", "mase", "smape", "wape", "pinball"];
+        first
+            .iter()
+            .chain(&metrics)
+            .map(|s| s.to_string())
+            .chain(cov_cols.iter().cloned())
+            .chain(last.iter().map(|s| s.to_string()))
+            .collect()
+    };
+    per_series.row(head(
+        &["unique_id", "model", "folds"],
+        &["fit_seconds", "error"],
+    ))?;
     for (s, per_model) in p.data.series.iter().zip(&results) {
         for (sc, _) in per_model {
-            let _ = writeln!(
-                per_series,
-                "{},{},{},{},{:.6},{}",
-                csv_text(&s.id),
-                csv_text(&sc.model),
-                sc.folds,
-                metric_cells(
-                    &[sc.mae, sc.rmse, sc.mase, sc.smape, sc.wape, sc.pinball],
-                    &sc.coverage
-                ),
-                sc.fit_seconds,
-                csv_text(sc.error.as_deref().unwrap_or(""))
-            );
+            per_series.text(&s.id)?;
+            per_series.text(&sc.model)?;
+            per_series.display(sc.folds)?;
+            metric_cells(
+                &mut per_series,
+                &[sc.mae, sc.rmse, sc.mase, sc.smape, sc.wape, sc.pinball],
+                &sc.coverage,
+            )?;
+            per_series.display(format_args!("{:.6}", sc.fit_seconds))?;
+            per_series.text(sc.error.as_deref().unwrap_or(""))?;
+            per_series.end()?;
         }
     }
     // Means over the series every model could score, so that the ranking
@@ -110,26 +119,25 @@ pub(crate) fn backtest(
         })
         .collect();
     summary.sort_by(|a, b| a.mase.total_cmp(&b.mase));
-    let mut metrics = format!(
-        "model,series,series_failed,mae,rmse,mase,smape,wape,pinball,{},fit_seconds\n",
-        cov_cols.join(",")
-    );
+    let mut metrics = CsvWriter::in_memory();
+    metrics.row(head(
+        &["model", "series", "series_failed"],
+        &["fit_seconds"],
+    ))?;
     for m in &summary {
-        let _ = writeln!(
-            metrics,
-            "{},{},{},{},{:.6}",
-            csv_text(&m.model),
-            m.series,
-            m.failed,
-            metric_cells(
-                &[m.mae, m.rmse, m.mase, m.smape, m.wape, m.pinball],
-                &m.coverage
-            ),
-            m.fit_seconds
-        );
+        metrics.text(&m.model)?;
+        metrics.display(m.series)?;
+        metrics.display(m.failed)?;
+        metric_cells(
+            &mut metrics,
+            &[m.mae, m.rmse, m.mase, m.smape, m.wape, m.pinball],
+            &m.coverage,
+        )?;
+        metrics.display(format_args!("{:.6}", m.fit_seconds))?;
+        metrics.end()?;
     }
-    dir.write("metrics.csv", metrics.as_bytes())?;
-    dir.write("per_series.csv", per_series.as_bytes())?;
+    dir.write("metrics.csv", &metrics.into_bytes()?)?;
+    dir.write("per_series.csv", &per_series.into_bytes()?)?;
     let json = serde_json::json!({
         "schema_version": 1,
         "command": "backtest",
@@ -257,13 +265,15 @@ pub(crate) fn backtest(
 }
 
 /// MAE, RMSE, MASE, sMAPE, WAPE, pinball, then coverage per level, as CSV cells.
-fn metric_cells(metrics: &[f64], coverage: &[f64]) -> String {
-    metrics
-        .iter()
-        .chain(coverage)
-        .map(|v| csv_num(*v))
-        .collect::<Vec<_>>()
-        .join(",")
+fn metric_cells(
+    w: &mut CsvWriter<Vec<u8>>,
+    metrics: &[f64],
+    coverage: &[f64],
+) -> std::io::Result<()> {
+    for v in metrics.iter().chain(coverage) {
+        w.num(*v)?;
+    }
+    Ok(())
 }
 
 fn finite(v: f64) -> serde_json::Value {

@@ -1,11 +1,11 @@
 //! `hospsim forecast`: fit every series with the chosen models and write the forecasts.
 
 use super::*;
-use crate::output::{announce, csv_num, csv_text, json_bytes};
+use crate::output::{announce, json_bytes};
 use crate::table::{num, render};
 use hospsim_forecast::Input;
+use hospsim_formats::write::CsvWriter;
 use hospsim_reports::pages::{Cell, ForecastView};
-use std::fmt::Write as _;
 
 struct SeriesForecast {
     model: String,
@@ -72,73 +72,75 @@ pub(crate) fn forecast(args: &SeriesArgs, options: ForecastOptions) -> Result<()
             }
         })?;
 
-    let mut csv = String::from("unique_id,ds,model,mean");
+    let mut csv = CsvWriter::in_memory();
+    let mut header: Vec<String> = ["unique_id", "ds", "model", "mean"]
+        .map(String::from)
+        .into();
     for l in &p.levels {
-        let _ = write!(csv, ",lo-{0},hi-{0}", level_name(*l));
+        header.push(format!("lo-{}", level_name(*l)));
+        header.push(format!("hi-{}", level_name(*l)));
     }
-    csv.push('\n');
-    let mut models_csv = String::from("unique_id,model,observations,fitted,aicc,error\n");
+    csv.row(&header)?;
+    let mut models_csv = CsvWriter::in_memory();
+    models_csv.row([
+        "unique_id",
+        "model",
+        "observations",
+        "fitted",
+        "aicc",
+        "error",
+    ])?;
     let mut failures = 0usize;
     for (s, per_model) in p.data.series.iter().zip(&results) {
         let future = data::future(s, p.data.frequency, h);
         for r in per_model {
-            let _ = writeln!(
-                models_csv,
-                "{},{},{},{},{},{}",
-                csv_text(&s.id),
-                csv_text(&r.model),
-                s.y.len(),
-                csv_text(&r.describe),
-                csv_num(r.aicc),
-                csv_text(r.forecast.as_ref().err().map_or("", String::as_str))
-            );
+            let error = r.forecast.as_ref().err().map_or("", String::as_str);
+            models_csv.record(&[&s.id, &r.model, &s.y.len(), &r.describe, &r.aicc, &error])?;
             let Ok(f) = &r.forecast else {
                 failures += 1;
                 continue;
             };
             for (i, t) in future.iter().enumerate() {
-                let _ = write!(
-                    csv,
-                    "{},{},{},{}",
-                    csv_text(&s.id),
-                    data::format_ds(*t, p.data.with_time),
-                    csv_text(&r.model),
-                    csv_num(f.point[i])
-                );
+                csv.text(&s.id)?;
+                csv.text(&data::format_ds(*t, p.data.with_time))?;
+                csv.text(&r.model)?;
+                csv.num(f.point[i])?;
                 for l in &p.levels {
                     match f.interval(*l) {
                         Some(iv) => {
-                            let _ =
-                                write!(csv, ",{},{}", csv_num(iv.lower[i]), csv_num(iv.upper[i]));
+                            csv.num(iv.lower[i])?;
+                            csv.num(iv.upper[i])?;
                         }
-                        None => csv.push_str(",,"),
+                        None => {
+                            csv.empty()?;
+                            csv.empty()?;
+                        }
                     }
                 }
-                csv.push('\n');
+                csv.end()?;
             }
         }
     }
-    dir.write("forecasts.csv", csv.as_bytes())?;
-    dir.write("models.csv", models_csv.as_bytes())?;
+    dir.write("forecasts.csv", &csv.into_bytes()?)?;
+    dir.write("models.csv", &models_csv.into_bytes()?)?;
     if with_fitted {
-        let mut fitted_csv = String::from("unique_id,ds,model,y,fitted,residual\n");
+        let mut fitted_csv = CsvWriter::in_memory();
+        fitted_csv.row(["unique_id", "ds", "model", "y", "fitted", "residual"])?;
         for (s, per_model) in p.data.series.iter().zip(&results) {
             for r in per_model {
                 for (i, f) in r.fitted.iter().enumerate() {
-                    let _ = writeln!(
-                        fitted_csv,
-                        "{},{},{},{},{},{}",
-                        csv_text(&s.id),
-                        data::format_ds(s.ds[i], p.data.with_time),
-                        csv_text(&r.model),
-                        csv_num(s.y[i]),
-                        csv_num(*f),
-                        csv_num(s.y[i] - f)
-                    );
+                    fitted_csv.record(&[
+                        &s.id,
+                        &data::format_ds(s.ds[i], p.data.with_time),
+                        &r.model,
+                        &s.y[i],
+                        f,
+                        &(s.y[i] - f),
+                    ])?;
                 }
             }
         }
-        dir.write("fitted.csv", fitted_csv.as_bytes())?;
+        dir.write("fitted.csv", &fitted_csv.into_bytes()?)?;
     }
     let summary = serde_json::json!({
         "schema_version": 1,

@@ -7,7 +7,9 @@ use super::{
 };
 use crate::{load, output};
 use anyhow::{Result, anyhow};
+use hospsim_formats::write::{CsvWriter, Field};
 use hospsim_history::derive::{DeriveOptions, FitReport, derive};
+use hospsim_history::distfit::Fitted;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -60,50 +62,44 @@ pub(crate) fn fit(
         anyhow!("the fitted scenario does not compile (a hospsim bug, please report it): {e:#}")
     })?;
     dir.write("fitted.toml", text.as_bytes())?;
-    dir.write("fit_report.csv", &fit_report_csv(&report))?;
+    dir.write("fit_report.csv", &fit_report_csv(&report)?)?;
     dir.write("fit.json", &output::json_bytes(&fit_json(&report, &read))?)?;
     if !read.rejects.is_empty() {
-        dir.write("rejects.csv", &rejects_csv(&read))?;
+        dir.write("rejects.csv", &rejects_csv(&read)?)?;
     }
-    dir.write("arrivals_daily.csv", &arrivals_daily_csv(&read))?;
+    dir.write("arrivals_daily.csv", &arrivals_daily_csv(&read)?)?;
     dir.write("report.html", fit_page(&report, &read)?.as_bytes())?;
     let written = dir.commit(&crate::staging::Provenance::new(&[]).input("log", log)?)?;
     let text = fit_table(&report, &read);
     output::announce(quiet, &text, &written)
 }
 
-/// Writes a CSV row padded with empty fields to the fit report's 19 columns.
-struct Pad<'a>(&'a mut String);
-
-impl std::fmt::Write for Pad<'_> {
-    fn write_str(&mut self, text: &str) -> std::fmt::Result {
-        match text.strip_suffix('\n') {
-            Some(row) => {
-                self.0.push_str(row);
-                let line_start = self.0.rfind('\n').map_or(0, |i| i + 1);
-                let mut quoted = false;
-                let mut fields = 1;
-                for c in self.0[line_start..].chars() {
-                    match c {
-                        '"' => quoted = !quoted,
-                        ',' if !quoted => fields += 1,
-                        _ => {}
-                    }
-                }
-                for _ in fields..19 {
-                    self.0.push(',');
-                }
-                self.0.push('\n');
-            }
-            None => self.0.push_str(text),
-        }
-        Ok(())
-    }
-}
+/// The fit report's 19 columns; rows that fill fewer are padded with empty fields.
+const FIT_REPORT_COLUMNS: [&str; 19] = [
+    "kind",
+    "what",
+    "n",
+    "value",
+    "se",
+    "used",
+    "family",
+    "param1",
+    "param2",
+    "fitted_mean",
+    "fitted_sd",
+    "sample_mean",
+    "sample_sd",
+    "aic",
+    "ks",
+    "aic_exponential",
+    "aic_gamma",
+    "aic_lognormal",
+    "aic_weibull",
+];
 
 /// Arrivals per class and whole day of the log, as a series for `hospsim
 /// forecast` (`unique_id, ds, y`); its forecasts feed `project --arrivals`.
-fn arrivals_daily_csv(read: &ReadLog) -> Vec<u8> {
+fn arrivals_daily_csv(read: &ReadLog) -> std::io::Result<Vec<u8>> {
     let v = &read.visits;
     let days = (v.to / 1440.0).floor().max(0.0) as usize;
     let mut counts = vec![vec![0u64; days]; v.classes.len()];
@@ -113,69 +109,57 @@ fn arrivals_daily_csv(read: &ReadLog) -> Vec<u8> {
             counts[visit.class as usize][d as usize] += 1;
         }
     }
-    let mut s = String::from("unique_id,ds,y\n");
+    let mut w = CsvWriter::in_memory();
+    w.row(["unique_id", "ds", "y"])?;
     for (c, row) in counts.iter().enumerate() {
         if row.iter().sum::<u64>() == 0 {
             continue;
         }
         for (d, n) in row.iter().enumerate() {
-            let _ = writeln!(
-                s,
-                "{},{},{n}",
-                output::csv_text(&v.classes[c]),
-                &time::format_minutes(read.origin + d as f64 * 1440.0)[..10]
-            );
+            let day = time::format_minutes(read.origin + d as f64 * 1440.0);
+            w.record(&[&v.classes[c], &&day[..10], n])?;
         }
     }
-    s.into_bytes()
+    w.into_bytes()
 }
 
-fn fit_report_csv(r: &FitReport) -> Vec<u8> {
-    let n = output::csv_num;
-    let mut s = String::from(
-        "kind,what,n,value,se,used,family,param1,param2,fitted_mean,fitted_sd,sample_mean,sample_sd,aic,ks,aic_exponential,aic_gamma,aic_lognormal,aic_weibull\n",
-    );
+fn fit_report_csv(r: &FitReport) -> std::io::Result<Vec<u8>> {
+    let mut w = CsvWriter::in_memory();
+    w.row(FIT_REPORT_COLUMNS)?;
+    let mut row = |cells: &[&dyn Field]| {
+        let pad = [&"" as &dyn Field; FIT_REPORT_COLUMNS.len()];
+        let fill = FIT_REPORT_COLUMNS.len().saturating_sub(cells.len());
+        let all: Vec<&dyn Field> = cells
+            .iter()
+            .copied()
+            .chain(pad[..fill].iter().copied())
+            .collect();
+        w.record(&all)
+    };
+    let none = None::<f64>;
     for a in &r.arrivals {
-        let _ = writeln!(
-            Pad(&mut s),
-            "arrivals_per_day,{},{},{},{}",
-            output::csv_text(&a.class),
-            a.n,
-            n(a.per_day),
-            n(a.per_day_se)
-        );
+        row(&[
+            &"arrivals_per_day",
+            &a.class,
+            &a.n,
+            &a.per_day,
+            &a.per_day_se,
+        ])?;
         for (h, (rate, se)) in a.rates_per_hour.iter().zip(&a.rates_se).enumerate() {
-            let _ = writeln!(
-                Pad(&mut s),
-                "arrivals_per_hour,{} h{h:03},,{},{}",
-                output::csv_text(&a.class),
-                n(*rate),
-                n(*se)
-            );
+            let what = format!("{} h{h:03}", a.class);
+            row(&[&"arrivals_per_hour", &what, &"", rate, se])?;
         }
         for (k, p) in a.acuity.iter().enumerate() {
-            let _ = writeln!(
-                Pad(&mut s),
-                "acuity_share,{} acuity {},,{}",
-                output::csv_text(&a.class),
-                k + 1,
-                n(*p)
-            );
+            let what = format!("{} acuity {}", a.class, k + 1);
+            row(&[&"acuity_share", &what, &"", p])?;
         }
     }
     for rt in &r.routes {
-        let _ = writeln!(
-            Pad(&mut s),
-            "routing,{} -> {},{},{},{}",
-            output::csv_text(&rt.from),
-            output::csv_text(&rt.to),
-            rt.n,
-            n(rt.p),
-            n(rt.se)
-        );
+        let what = format!("{} -> {}", rt.from, rt.to);
+        row(&[&"routing", &what, &rt.n, &rt.p, &rt.se])?;
     }
     for (u, c) in &r.capacity {
-        let _ = writeln!(Pad(&mut s), "capacity,{},,{c}", output::csv_text(u));
+        row(&[&"capacity", u, &"", c])?;
     }
     for d in &r.durations {
         let best = d.fits.first();
@@ -183,30 +167,32 @@ fn fit_report_csv(r: &FitReport) -> Vec<u8> {
             d.fits
                 .iter()
                 .find(|f| f.family.name() == name)
-                .map_or(String::new(), |f| n(f.aic))
+                .map(|f| f.aic)
         };
-        let _ = writeln!(
-            Pad(&mut s),
-            "duration,{},{},,,{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-            output::csv_text(&d.what),
-            d.n,
-            d.used(),
-            best.map_or("", |f| f.family.name()),
-            best.map_or(String::new(), |f| n(f.params.0)),
-            best.map_or(String::new(), |f| n(f.params.1)),
-            best.map_or(String::new(), |f| n(f.mean())),
-            best.map_or(String::new(), |f| n(f.sd())),
-            n(d.sample_mean),
-            n(d.sample_sd),
-            best.map_or(String::new(), |f| n(f.aic)),
-            best.map_or(String::new(), |f| n(f.ks)),
-            aic("exponential"),
-            aic("gamma"),
-            aic("lognormal"),
-            aic("weibull"),
-        );
+        let of_best = |get: fn(&Fitted) -> f64| best.map(get);
+        row(&[
+            &"duration",
+            &d.what,
+            &d.n,
+            &none,
+            &none,
+            &d.used(),
+            &best.map_or("", |f| f.family.name()),
+            &of_best(|f| f.params.0),
+            &of_best(|f| f.params.1),
+            &of_best(|f| f.mean()),
+            &of_best(|f| f.sd()),
+            &d.sample_mean,
+            &d.sample_sd,
+            &of_best(|f| f.aic),
+            &of_best(|f| f.ks),
+            &aic("exponential"),
+            &aic("gamma"),
+            &aic("lognormal"),
+            &aic("weibull"),
+        ])?;
     }
-    s.into_bytes()
+    w.into_bytes()
 }
 
 fn fit_json(r: &FitReport, read: &ReadLog) -> serde_json::Value {

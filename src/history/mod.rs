@@ -13,6 +13,7 @@ pub(crate) use validate::{ValidateArgs, validate};
 
 use crate::{load, output};
 use anyhow::{Context, Result, anyhow};
+use hospsim_formats::write::CsvWriter;
 use hospsim_sim::Model;
 use hospsim_sim::history::visit_label;
 use hospsim_sim::history::{Event, LogRow, NO_UNIT};
@@ -33,33 +34,38 @@ pub(crate) fn read_log(path: &Path, known: &Known, opts: ReadOptions) -> Result<
 }
 
 /// Event-log CSV of simulated rows; `origin` is the minute (since 1970) of time 0.
-pub(crate) fn log_csv(m: &Model, rows: &[LogRow], origin: f64) -> Vec<u8> {
+pub(crate) fn log_csv(m: &Model, rows: &[LogRow], origin: f64) -> std::io::Result<Vec<u8>> {
     let mut sorted: Vec<&LogRow> = rows.iter().collect();
     // Stable: a patient's events at the same instant keep their order.
     sorted.sort_by(|a, b| a.t.total_cmp(&b.t));
-    let mut out = String::with_capacity(rows.len() * 64);
-    out.push_str("patient_id,class,acuity,unit,event,timestamp\n");
+    let mut w = CsvWriter::new(Vec::with_capacity(rows.len() * 64));
+    w.row([
+        "patient_id",
+        "class",
+        "acuity",
+        "unit",
+        "event",
+        "timestamp",
+    ])?;
     for r in sorted {
         let Some(ev) = Event::from_index(r.event) else {
             continue;
         };
-        out.push_str(&visit_label(r.id));
         let unit = if r.unit == NO_UNIT {
             ""
         } else {
             m.history.unit_names[r.unit as usize].as_str()
         };
-        let _ = writeln!(
-            out,
-            ",{},{},{},{},{}",
-            output::csv_text(&m.classes[r.class as usize].name),
-            r.acuity,
-            output::csv_text(unit),
-            ev.name(),
-            time::format_minutes(origin + r.t)
-        );
+        w.record(&[
+            &visit_label(r.id),
+            &m.classes[r.class as usize].name,
+            &r.acuity,
+            &unit,
+            &ev.name(),
+            &time::format_minutes(origin + r.t),
+        ])?;
     }
-    out.into_bytes()
+    w.into_bytes()
 }
 
 /// The patients in a unit at the end of a simulated run: a census snapshot for
@@ -68,21 +74,27 @@ pub(crate) fn census_csv(
     m: &Model,
     rows: &[hospsim_sim::history::CensusRow],
     start: f64,
-) -> Vec<u8> {
-    let mut s = String::from("patient_id,class,acuity,unit,arrived_at,admitted_at\n");
+) -> std::io::Result<Vec<u8>> {
+    let mut w = CsvWriter::in_memory();
+    w.row([
+        "patient_id",
+        "class",
+        "acuity",
+        "unit",
+        "arrived_at",
+        "admitted_at",
+    ])?;
     for r in rows {
-        let _ = writeln!(
-            s,
-            "{},{},{},{},{},{}",
-            visit_label(r.id),
-            output::csv_text(&m.classes[r.class as usize].name),
-            r.acuity,
-            output::csv_text(&m.history.unit_names[r.unit as usize]),
-            time::format_minutes(start + r.arrival),
-            time::format_minutes(start + r.since)
-        );
+        w.record(&[
+            &visit_label(r.id),
+            &m.classes[r.class as usize].name,
+            &r.acuity,
+            &m.history.unit_names[r.unit as usize],
+            &time::format_minutes(start + r.arrival),
+            &time::format_minutes(start + r.since),
+        ])?;
     }
-    s.into_bytes()
+    w.into_bytes()
 }
 
 /// `hospsim generate-history`: a log from one simulated replication.
@@ -117,12 +129,12 @@ pub(crate) fn generate_history(
     // Each file is written beside its target under a temporary name and
     // renamed into place only when whole.
     let (log_file, mut w) = crate::staging::StagedFile::begin(out)?;
-    std::io::Write::write_all(&mut w, &log_csv(&model, &rows, start))
+    std::io::Write::write_all(&mut w, &log_csv(&model, &rows, start)?)
         .with_context(|| format!("cannot write {}", out.display()))?;
     let census_file = match census {
         Some(c) => {
             let (f, mut cw) = crate::staging::StagedFile::begin(c)?;
-            std::io::Write::write_all(&mut cw, &census_csv(&model, &snapshot, start))
+            std::io::Write::write_all(&mut cw, &census_csv(&model, &snapshot, start)?)
                 .with_context(|| format!("cannot write {}", c.display()))?;
             Some((f, cw))
         }
@@ -187,18 +199,13 @@ pub(crate) fn reject_preview(s: &mut String, read: &ReadLog) {
     }
 }
 
-pub(crate) fn rejects_csv(read: &ReadLog) -> Vec<u8> {
-    let mut s = String::from("line,patient_id,reason\n");
+pub(crate) fn rejects_csv(read: &ReadLog) -> std::io::Result<Vec<u8>> {
+    let mut w = CsvWriter::in_memory();
+    w.row(["line", "patient_id", "reason"])?;
     for r in &read.rejects {
-        let _ = writeln!(
-            s,
-            "{},{},{}",
-            r.line,
-            output::csv_text(&r.patient),
-            output::csv_text(&r.reason)
-        );
+        w.record(&[&r.line, &r.patient, &r.reason])?;
     }
-    s.into_bytes()
+    w.into_bytes()
 }
 
 /// Loads a scenario for a log's period: starts `warm-up` before the log's first

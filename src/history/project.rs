@@ -5,6 +5,7 @@ use crate::{load, output};
 use anyhow::{Context, Result, anyhow};
 use clap::Args;
 use hospsim_formats::snapshot::SnapshotRow;
+use hospsim_formats::write::CsvWriter;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -157,9 +158,20 @@ pub(crate) fn project(a: &ProjectArgs) -> Result<()> {
         &|| bar.inc(1),
     )?;
     bar.finish_and_clear();
-    let mut csv = String::from("hour,time,unit,capacity,mean,p5,p50,p95,p_full,waiting_mean\n");
+    let mut csv = CsvWriter::in_memory();
+    csv.row([
+        "hour",
+        "time",
+        "unit",
+        "capacity",
+        "mean",
+        "p5",
+        "p50",
+        "p95",
+        "p_full",
+        "waiting_mean",
+    ])?;
     let mut table = String::new();
-    let n = output::csv_num;
     let mut summary = vec![];
     for up in &projection {
         let name = &up.unit;
@@ -169,19 +181,18 @@ pub(crate) fn project(a: &ProjectArgs) -> Result<()> {
             let (cap, wait, mean, p_full) = (c.capacity, c.waiting_mean, c.mean, c.p_full);
             peak_full = peak_full.max(p_full);
             let (p5, p50, p95) = (c.p5, c.p50, c.p95);
-            let _ = writeln!(
-                csv,
-                "{k},{},{},{},{},{},{},{},{},{}",
-                time::format_minutes(at + 60.0 * k as f64),
-                output::csv_text(name),
-                n(cap),
-                n(mean),
-                n(p5),
-                n(p50),
-                n(p95),
-                n(p_full),
-                n(wait)
-            );
+            csv.record(&[
+                &k,
+                &time::format_minutes(at + 60.0 * k as f64),
+                name,
+                &cap,
+                &mean,
+                &p5,
+                &p50,
+                &p95,
+                &p_full,
+                &wait,
+            ])?;
             rows_u.push(serde_json::json!({ "hour": k, "capacity": cap, "mean": mean, "p5": p5, "p50": p50, "p95": p95, "p_full": p_full }));
             if k % 24 == 0 || k == hours {
                 let _ = writeln!(
@@ -208,7 +219,7 @@ pub(crate) fn project(a: &ProjectArgs) -> Result<()> {
         "arrivals": if replaced.is_empty() { "the scenario's profile".to_string() } else { format!("forecast for {}", replaced.join(", ")) },
         "units": summary,
     });
-    dir.write("projection.csv", csv.as_bytes())?;
+    dir.write("projection.csv", &csv.into_bytes()?)?;
     dir.write("projection.json", &output::json_bytes(&json)?)?;
     let mut charts = vec![];
     let mut tiles = vec![];

@@ -5,6 +5,7 @@ use super::{load_for_log, reject_preview, rejects_csv, replay_plan, time};
 use crate::output;
 use anyhow::Result;
 use clap::Args;
+use hospsim_formats::write::CsvWriter;
 use hospsim_history::measure::Measure;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -90,32 +91,43 @@ pub(crate) fn validate(a: &ValidateArgs) -> Result<()> {
     })
     .collect();
 
-    let mut csv = String::from(
-        "key,group,label,unit,history,history_n,sim_mean,sim_ci_lo,sim_ci_hi,sim_pred_lo,sim_pred_hi,inside\n",
-    );
-    let n = output::csv_num;
+    let mut csv = CsvWriter::in_memory();
+    csv.row([
+        "key",
+        "group",
+        "label",
+        "unit",
+        "history",
+        "history_n",
+        "sim_mean",
+        "sim_ci_lo",
+        "sim_ci_hi",
+        "sim_pred_lo",
+        "sim_pred_hi",
+        "inside",
+    ])?;
     for r in &rows {
-        let _ = writeln!(
-            csv,
-            "{},{},{},{},{},{},{},{},{},{},{},{}",
-            output::csv_text(&r.m.key),
-            r.m.group,
-            output::csv_text(&r.m.label),
-            r.m.unit,
-            n(r.m.value),
-            r.m.n,
-            n(r.sim_mean),
-            n(r.ci.0),
-            n(r.ci.1),
-            n(r.range.0),
-            n(r.range.1),
-            match r.inside {
-                Some(true) => "yes",
-                Some(false) => "no",
-                None => "",
-            }
-        );
+        let inside = match r.inside {
+            Some(true) => "yes",
+            Some(false) => "no",
+            None => "",
+        };
+        csv.record(&[
+            &r.m.key,
+            &r.m.group,
+            &r.m.label,
+            &r.m.unit,
+            &r.m.value,
+            &r.m.n,
+            &r.sim_mean,
+            &r.ci.0,
+            &r.ci.1,
+            &r.range.0,
+            &r.range.1,
+            &inside,
+        ])?;
     }
+    let csv = csv.into_bytes()?;
     let judged: Vec<&Row> = rows.iter().filter(|r| r.inside.is_some()).collect();
     let inside = judged.iter().filter(|r| r.inside == Some(true)).count();
     let hourly = |r: &&Row| r.m.group == "occupancy" && !r.m.key.ends_with(".mean");
@@ -133,10 +145,10 @@ pub(crate) fn validate(a: &ValidateArgs) -> Result<()> {
         "outside": judged.iter().filter(|r| r.inside == Some(false) && !hourly(r)).map(|r| serde_json::json!({
             "key": r.m.key, "history": r.m.value, "sim_mean": r.sim_mean, "sim_pred_lo": r.range.0, "sim_pred_hi": r.range.1 })).collect::<Vec<_>>(),
     });
-    dir.write("validation.csv", csv.as_bytes())?;
+    dir.write("validation.csv", &csv)?;
     dir.write("validation.json", &output::json_bytes(&json)?)?;
     if !read.rejects.is_empty() {
-        dir.write("rejects.csv", &rejects_csv(&read))?;
+        dir.write("rejects.csv", &rejects_csv(&read)?)?;
     }
 
     let subtitle = format!(
