@@ -17,10 +17,10 @@ pub const MAX_ROWS: usize = 10_000_000;
 /// assert_eq!(f["ed"]["ets"].len(), 2);
 /// ```
 pub fn read_forecasts(input: impl std::io::Read, file: &str) -> Result<Forecasts, FormatError> {
-    let mut rdr = csv::Reader::from_reader(crate::LineLimit::new(input));
+    let (mut rdr, lines) = crate::csv_reader(&csv::ReaderBuilder::new(), input);
     let header: Vec<String> = rdr
         .headers()
-        .map_err(|e| crate::csv_error(file, e))?
+        .map_err(|e| crate::csv_error(file, &lines, e))?
         .iter()
         .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
         .collect();
@@ -40,8 +40,8 @@ pub fn read_forecasts(input: impl std::io::Read, file: &str) -> Result<Forecasts
     let mut series = Forecasts::new();
     let mut rows = 0usize;
     for rec in rdr.records() {
-        let rec = rec.map_err(|e| crate::csv_error(file, e))?;
-        let line = rec.position().map_or(0, |p| p.line());
+        let rec = rec.map_err(|e| crate::csv_error(file, &lines, e))?;
+        let line = rec.position().map_or(0, |p| lines.line(Some(p)));
         rows += 1;
         if rows > MAX_ROWS {
             return Err(FormatError::at(

@@ -411,12 +411,10 @@ pub fn read_log(
     opts: ReadOptions,
 ) -> Result<ReadLog, FormatError> {
     let file = file.to_string();
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(crate::LineLimit::new(input));
+    let (mut rdr, lines) = crate::csv_reader(csv::ReaderBuilder::new().flexible(true), input);
     let header: Vec<String> = rdr
         .headers()
-        .map_err(|e| crate::csv_error(&file, e))?
+        .map_err(|e| crate::csv_error(&file, &lines, e))?
         .iter()
         .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
         .collect();
@@ -455,8 +453,8 @@ pub fn read_log(
             col("ENCOUNTERCLASS").unwrap_or(0),
         );
         for rec in rdr.records() {
-            let rec = rec.map_err(|e| crate::csv_error(&file, e))?;
-            let line = rec.position().map_or(0, |p| p.line());
+            let rec = rec.map_err(|e| crate::csv_error(&file, &lines, e))?;
+            let line = rec.position().map_or(0, |p| lines.line(Some(p)));
             b.count_row(line)?;
             let get = |i: usize| rec.get(i).unwrap_or("").trim();
             synthea_row(&mut b, line, get(id), get(class), get(start), get(stop))?;
@@ -489,8 +487,8 @@ pub fn read_log(
     let (ai, ui) = (col("acuity"), col("unit"));
     let n_cols = header.len();
     for rec in rdr.records() {
-        let rec = rec.map_err(|e| crate::csv_error(&file, e))?;
-        let line = rec.position().map_or(0, |p| p.line());
+        let rec = rec.map_err(|e| crate::csv_error(&file, &lines, e))?;
+        let line = rec.position().map_or(0, |p| lines.line(Some(p)));
         b.count_row(line)?;
         let get = |i: usize| rec.get(i).unwrap_or("").trim();
         if rec.len() != n_cols {

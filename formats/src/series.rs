@@ -2,7 +2,7 @@
 //! columns allowed): validation with line numbers, frequency and season
 //! inference, gap handling, and calendar features for regression models.
 
-use crate::FormatError;
+use crate::{FormatError, csv_error};
 use hospsim_forecast::Features;
 use jiff::ToSpan;
 use jiff::civil::{Date, DateTime};
@@ -153,12 +153,11 @@ pub fn read(
     allow_negative: bool,
 ) -> Result<Dataset, FormatError> {
     let shown = file;
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(crate::LineLimit::new(input));
+    let (mut reader, lines) =
+        crate::csv_reader(csv::ReaderBuilder::new().trim(csv::Trim::All), input);
     let header = reader
         .headers()
-        .map_err(|e| crate::csv_error(file, e))?
+        .map_err(|e| crate::csv_error(file, &lines, e))?
         .clone();
     let column = |name: &str| header.iter().position(|h| h == name);
     let (Some(id_col), Some(ds_col)) = (column("unique_id"), column("ds")) else {
@@ -197,7 +196,7 @@ pub fn read(
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = e.position().map_or(0, |p| lines.line(Some(p)));
                 push_problem(
                     &mut problems,
                     &mut n_problems,
@@ -206,7 +205,7 @@ pub fn read(
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record.position().map_or(0, |p| lines.line(Some(p)));
         let id = record.get(id_col).unwrap_or("").to_string();
         if id.is_empty() {
             push_problem(
@@ -502,19 +501,56 @@ pub fn calendar(series: &Series, frequency: Frequency, h: usize, holidays: &[Dat
 /// comments are allowed; the first comma-separated field is used).
 pub fn read_holidays(text: &str, file: &str) -> Result<Vec<Date>, FormatError> {
     let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let field = line.split(',').next().unwrap_or("").trim();
-        if field.is_empty() || field.starts_with('#') || (i == 0 && field.parse::<Date>().is_err())
-        {
+    let (mut reader, lines) = crate::csv_reader(
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .comment(Some(b'#')),
+        text.as_bytes(),
+    );
+    for (i, row) in reader.records().enumerate() {
+        let row = row.map_err(|e| csv_error(file, &lines, e))?;
+        let line = lines.line(row.position());
+        let field = row.get(0).unwrap_or("");
+        if field.is_empty() || (i == 0 && field.parse::<Date>().is_err()) {
             continue;
         }
         out.push(field.parse::<Date>().map_err(|_| {
             FormatError::at(
                 file,
-                i as u64 + 1,
+                line,
                 format!("`{field}` is not an ISO date (expected e.g. 2025-12-25)"),
             )
         })?);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn holidays_take_a_header_comments_blank_lines_and_quotes() {
+        let text = "# bank holidays\ndate,name\n2025-12-25,Christmas\n\n\"2025-12-26\",\"Boxing Day, UK\"\n";
+        let days = read_holidays(text, "h.csv").unwrap();
+        assert_eq!(
+            days,
+            [
+                jiff::civil::date(2025, 12, 25),
+                jiff::civil::date(2025, 12, 26)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_bad_holiday_names_its_line() {
+        let e = read_holidays("date\n2025-12-25\n\n2025-13-01\n", "h.csv").unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.contains("h.csv:4") && msg.contains("2025-13-01"),
+            "{msg}"
+        );
+    }
 }

@@ -25,12 +25,10 @@ pub fn read_snapshot(
     input: impl std::io::Read,
     file: &str,
 ) -> Result<Vec<SnapshotRow>, FormatError> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(crate::LineLimit::new(input));
+    let (mut rdr, lines) = crate::csv_reader(csv::ReaderBuilder::new().flexible(true), input);
     let header: Vec<String> = rdr
         .headers()
-        .map_err(|e| crate::csv_error(file, e))?
+        .map_err(|e| crate::csv_error(file, &lines, e))?
         .iter()
         .map(|h| h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
         .collect();
@@ -48,8 +46,8 @@ pub fn read_snapshot(
     let (acu, adm) = (col("acuity"), col("admitted_at"));
     let mut rows = vec![];
     for rec in rdr.records() {
-        let rec = rec.map_err(|e| crate::csv_error(file, e))?;
-        let line = rec.position().map_or(0, |p| p.line());
+        let rec = rec.map_err(|e| crate::csv_error(file, &lines, e))?;
+        let line = rec.position().map_or(0, |p| lines.line(Some(p)));
         if rows.len() >= MAX_PATIENTS {
             return Err(FormatError::at(
                 file,

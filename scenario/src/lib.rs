@@ -265,6 +265,43 @@ fn load_sources(merged: &str, sources: &[Source], sets: &[String]) -> Result<Loa
     })
 }
 
+/// Line numbers of CSV records in a text. The `csv` crate counts lines wrong
+/// after a blank line and for `\r\n` line ends (rust-csv issues 208 and 395);
+/// records are asked about in order, so counting goes on from the last one.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    at: std::cell::Cell<(usize, u64)>,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a str) -> Self {
+        LineCounter {
+            text: text.as_bytes(),
+            at: std::cell::Cell::new((0, 1)),
+        }
+    }
+
+    /// The line (from 1) where the record at `pos` starts.
+    fn line(&self, pos: Option<&csv::Position>) -> u64 {
+        let Some(pos) = pos else { return 0 };
+        let mut start = (pos.byte() as usize).min(self.text.len());
+        // csv places a record at the blank lines and line ends before it.
+        while start < self.text.len() && matches!(self.text[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        let (from, mut line) = self.at.get();
+        if start < from {
+            return line;
+        }
+        line += self.text[from..start]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count() as u64;
+        self.at.set((start, line));
+        line
+    }
+}
+
 /// Reads every `arrivals.ID.cases` CSV (relative to the scenario file) into
 /// `at`: a theatre list or any other list of planned arrivals. Columns: `time`
 /// (`YYYY-MM-DDTHH:MM`) and optionally `count` (patients at that time, default 1).
@@ -286,18 +323,28 @@ fn read_case_lists(
             };
             ScenarioFileError(format!("{}: cannot read {shown}: {e}{hint}", at_field(id)))
         })?;
-        let mut lines = text
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty());
-        let header: Vec<String> = lines
-            .next()
-            .map(|(_, h)| {
-                h.split(',')
-                    .map(|c| c.trim().to_ascii_lowercase())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(text.as_bytes());
+        let mut rows = reader.records();
+        let lines = LineCounter::new(&text);
+        let bad_csv = |e: csv::Error| {
+            let line = lines.line(e.position());
+            ScenarioFileError(format!(
+                "{}: {shown}:{line}: not readable as CSV: {e}\n  hint: a case list is a CSV file with a `time` column",
+                at_field(id)
+            ))
+        };
+        let header: Vec<String> = match rows.next() {
+            Some(h) => h
+                .map_err(bad_csv)?
+                .iter()
+                .map(str::to_ascii_lowercase)
+                .collect(),
+            None => vec![],
+        };
         let Some(time_col) = header.iter().position(|c| c == "time") else {
             return Err(ScenarioFileError(format!(
                 "{}: {shown}:1: a case list needs a `time` column (YYYY-MM-DDTHH:MM), and may have `count`",
@@ -306,39 +353,39 @@ fn read_case_lists(
         };
         let count_col = header.iter().position(|c| c == "count");
         let mut at = a.at.take().unwrap_or_default();
-        for (i, line) in lines {
-            let cells: Vec<&str> = line.split(',').map(str::trim).collect();
-            let time = cells.get(time_col).copied().unwrap_or("");
+        for row in rows {
+            let row = row.map_err(bad_csv)?;
+            let line = lines.line(row.position());
+            if row.iter().all(str::is_empty) {
+                continue;
+            }
+            let time = row.get(time_col).unwrap_or("");
             if hospsim_sim::compile::parse_timestamp(time).is_err() {
                 return Err(ScenarioFileError(format!(
-                    "{}: {shown}:{}: time `{time}` is not a timestamp\n  hint: write YYYY-MM-DDTHH:MM, e.g. 2025-01-06T08:30",
+                    "{}: {shown}:{line}: time `{time}` is not a timestamp\n  hint: write YYYY-MM-DDTHH:MM, e.g. 2025-01-06T08:30",
                     at_field(id),
-                    i + 1
                 )));
             }
-            let count = match count_col.map(|c| cells.get(c).copied().unwrap_or("")) {
+            let count = match count_col.map(|c| row.get(c).unwrap_or("")) {
                 None | Some("") => 1,
                 Some(c) => c.parse::<u32>().map_err(|_| {
                     ScenarioFileError(format!(
-                        "{}: {shown}:{}: count `{c}` is not a whole number",
+                        "{}: {shown}:{line}: count `{c}` is not a whole number",
                         at_field(id),
-                        i + 1
                     ))
                 })?,
             };
             // Checked before the times are copied: a count is a size the user controls.
             if count > MAX_PATIENTS_PER_SLOT {
                 return Err(ScenarioFileError(format!(
-                    "{}: {shown}:{}: count {count} is more than the {MAX_PATIENTS_PER_SLOT} patients one row may bring\n  hint: one row is one planned time; spread larger lists over several rows",
+                    "{}: {shown}:{line}: count {count} is more than the {MAX_PATIENTS_PER_SLOT} patients one row may bring\n  hint: one row is one planned time; spread larger lists over several rows",
                     at_field(id),
-                    i + 1
                 )));
             }
             if at.len() as u64 + count as u64 > MAX_PLANNED_ARRIVALS {
                 return Err(ScenarioFileError(format!(
-                    "{}: {shown}:{}: the list brings more than the {MAX_PLANNED_ARRIVALS} planned arrivals a class may have\n  hint: use per_day for a steady stream of patients",
+                    "{}: {shown}:{line}: the list brings more than the {MAX_PLANNED_ARRIVALS} planned arrivals a class may have\n  hint: use per_day for a steady stream of patients",
                     at_field(id),
-                    i + 1
                 )));
             }
             at.extend(std::iter::repeat_n(time.to_string(), count as usize));
