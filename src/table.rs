@@ -28,25 +28,49 @@ fn pct(v: f64) -> String {
     }
 }
 
-/// Renders rows as an aligned text table, the first row as the header.
+/// A header row from its titles.
+pub(crate) fn header(titles: &[&str]) -> Vec<String> {
+    titles.iter().map(|t| t.to_string()).collect()
+}
+
+/// Renders rows as an aligned text table, the first row as the header: the
+/// first column left-aligned, the others right-aligned, two spaces between.
+/// Widths are display widths (comfy-table), so Chinese labels, two columns
+/// wide in a terminal, line up.
 pub(crate) fn render(rows: &[Vec<String>]) -> String {
-    let widths: Vec<usize> = (0..rows[0].len())
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-        .collect();
-    let mut out = String::new();
-    for (i, r) in rows.iter().enumerate() {
-        for (c, cell) in r.iter().enumerate() {
-            let pad = widths[c] - cell.chars().count();
-            if c == 0 {
-                let _ = write!(out, "  {cell}{}", " ".repeat(pad));
-            } else {
-                let _ = write!(out, "  {}{cell}", " ".repeat(pad));
+    use comfy_table::{CellAlignment, ContentLineStyle, Table, TableStyle};
+    let Some((header, body)) = rows.split_first() else {
+        return String::new();
+    };
+    let lines = ContentLineStyle::none().left(' ').junction(' ');
+    let mut table = Table::new();
+    table
+        .load_style(TableStyle::new().header_lines(lines).content_lines(lines))
+        .set_header(header.clone())
+        .add_rows(body.iter().cloned());
+    for c in 0..header.len() {
+        if let Some(col) = table.column_mut(c) {
+            col.set_padding((1, 0));
+            if c > 0 {
+                col.set_cell_alignment(CellAlignment::Right);
             }
         }
+    }
+    // The rule under the header is drawn here: comfy-table's would start
+    // under the table's left margin.
+    let width: usize = table
+        .column_max_content_widths()
+        .iter()
+        .map(|w| *w as usize + 2)
+        .sum();
+    let mut out = String::new();
+    for (i, line) in table.lines().enumerate() {
+        out.push_str(line.trim_end());
         out.push('\n');
         if i == 0 {
-            let total: usize = widths.iter().sum::<usize>() + 2 * widths.len();
-            let _ = writeln!(out, "  {}", "-".repeat(total - 2));
+            out.push_str("  ");
+            out.push_str(&"-".repeat(width.saturating_sub(2)));
+            out.push('\n');
         }
     }
     out
@@ -250,4 +274,40 @@ pub(crate) fn summary_tables(s: &Summary) -> String {
         s.run.events, s.run.wall_seconds, s.run.threads
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Terminal columns of a string: CJK ideographs take two.
+    fn columns(s: &str) -> usize {
+        s.chars()
+            .map(|c| {
+                if ('\u{4e00}'..='\u{9fff}').contains(&c) {
+                    2
+                } else {
+                    1
+                }
+            })
+            .sum()
+    }
+
+    #[test]
+    fn chinese_labels_line_up_with_latin_ones() {
+        let rows = vec![
+            header(&["resource", "capacity", "utilisation"]),
+            vec!["急诊床位".into(), "3".into(), "73.0%".into()],
+            vec!["doctor".into(), "12".into(), "8.5%".into()],
+        ];
+        let text = render(&rows);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 4);
+        // Every line, the rule included, ends at the same terminal column...
+        let widths: Vec<usize> = lines.iter().map(|l| columns(l)).collect();
+        assert!(widths.iter().all(|w| *w == widths[0]), "{text}\n{widths:?}");
+        // ...and the numbers are right-aligned under their headers.
+        assert!(lines[2].ends_with("  3        73.0%"), "{text}");
+        assert!(lines[1].starts_with("  ----"), "{text}");
+    }
 }

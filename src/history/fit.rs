@@ -5,6 +5,7 @@ use super::{
     Known, ReadLog, ReadOptions, human_minutes, read_log, reject_preview, rejects_csv, time,
     truncate,
 };
+use crate::table::{self, header};
 use crate::{load, output};
 use anyhow::{Result, anyhow};
 use hospsim_formats::write::{CsvWriter, Field};
@@ -347,35 +348,34 @@ fn fit_table(r: &FitReport, read: &ReadLog) -> String {
         }
     );
     reject_preview(&mut s, read);
-    let _ = writeln!(s, "\n  {:<28} {:>8} {:>14}", "class", "per day", "95% CI");
+    let mut rows = vec![header(&["class", "per day", "95% CI"])];
     for a in &r.arrivals {
-        let _ = writeln!(
-            s,
-            "  {:<28} {:>8.2} [{:>5.2}, {:>5.2}]",
-            a.class,
-            a.per_day,
-            a.per_day - 1.96 * a.per_day_se,
-            a.per_day + 1.96 * a.per_day_se
-        );
+        rows.push(vec![
+            a.class.clone(),
+            format!("{:.2}", a.per_day),
+            format!(
+                "[{:.2}, {:.2}]",
+                a.per_day - 1.96 * a.per_day_se,
+                a.per_day + 1.96 * a.per_day_se
+            ),
+        ]);
     }
-    let _ = writeln!(
-        s,
-        "\n  {:<44} {:>6} {:>11} {:>10} {:>10} {:>7}",
-        "duration", "n", "used", "mean", "sd", "KS"
-    );
+    s.push('\n');
+    s.push_str(&table::render(&rows));
+    let mut rows = vec![header(&["duration", "n", "used", "mean", "sd", "KS"])];
     for d in &r.durations {
         let f = d.fits.first();
-        let _ = writeln!(
-            s,
-            "  {:<44} {:>6} {:>11} {:>10} {:>10} {:>7}",
-            truncate(&d.what, 44),
-            d.n,
-            d.used(),
+        rows.push(vec![
+            truncate(&d.what, 60),
+            d.n.to_string(),
+            d.used().to_string(),
             human_minutes(f.map_or(d.sample_mean, |f| f.mean())),
             human_minutes(f.map_or(d.sample_sd, |f| f.sd())),
-            f.map_or(String::new(), |f| format!("{:.3}", f.ks))
-        );
+            f.map_or(String::new(), |f| format!("{:.3}", f.ks)),
+        ]);
     }
+    s.push('\n');
+    s.push_str(&table::render(&rows));
     let biased: Vec<_> = r.censoring.iter().filter(|c| c.biased()).collect();
     if !biased.is_empty() {
         let _ = writeln!(s);
@@ -392,15 +392,15 @@ fn fit_table(r: &FitReport, read: &ReadLog) -> String {
             );
         }
     }
-    let _ = writeln!(s, "\n  {:<44} {:>8} {:>10}", "routing", "share", "n");
+    let mut rows = vec![header(&["routing", "share", "n"])];
     for x in &r.routes {
-        let _ = writeln!(
-            s,
-            "  {:<44} {:>7.1}% {:>10}",
-            truncate(&format!("{} -> {}", x.from, x.to), 44),
-            100.0 * x.p,
-            x.n
-        );
+        rows.push(vec![
+            truncate(&format!("{} -> {}", x.from, x.to), 60),
+            format!("{:.1}%", 100.0 * x.p),
+            x.n.to_string(),
+        ]);
     }
+    s.push('\n');
+    s.push_str(&table::render(&rows));
     s
 }

@@ -171,7 +171,9 @@ pub(crate) fn project(a: &ProjectArgs) -> Result<()> {
         "p_full",
         "waiting_mean",
     ])?;
-    let mut table = String::new();
+    let mut table = vec![crate::table::header(&[
+        "unit", "ahead", "time", "census", "P5-P95", "P(full)",
+    ])];
     let mut summary = vec![];
     for up in &projection {
         let name = &up.unit;
@@ -195,16 +197,14 @@ pub(crate) fn project(a: &ProjectArgs) -> Result<()> {
             ])?;
             rows_u.push(serde_json::json!({ "hour": k, "capacity": cap, "mean": mean, "p5": p5, "p50": p50, "p95": p95, "p_full": p_full }));
             if k % 24 == 0 || k == hours {
-                let _ = writeln!(
-                    table,
-                    "  {:<18} {:>5} {:>17} {:>9.1} {:>14} {:>7.0}%",
-                    name,
+                table.push(vec![
+                    name.clone(),
                     format!("+{k}h"),
-                    &time::format_minutes(at + 60.0 * k as f64)[..16],
-                    mean,
+                    time::format_minutes(at + 60.0 * k as f64)[..16].to_string(),
+                    format!("{mean:.1}"),
                     format!("[{p5:.0}, {p95:.0}]"),
-                    100.0 * p_full
-                );
+                    format!("{:.0}%", 100.0 * p_full),
+                ]);
             }
         }
         summary.push(serde_json::json!({ "unit": name, "max_p_full": peak_full, "hours": rows_u }));
@@ -315,11 +315,7 @@ pub(crate) fn project(a: &ProjectArgs) -> Result<()> {
             format!("the forecast ({})", replaced.join(", "))
         }
     );
-    let _ = writeln!(
-        s,
-        "\n  {:<18} {:>5} {:>17} {:>9} {:>14} {:>8}",
-        "unit", "ahead", "time", "census", "P5-P95", "P(full)"
-    );
-    s.push_str(&table);
+    s.push('\n');
+    s.push_str(&crate::table::render(&table));
     output::announce(a.quiet, &s, &written)
 }

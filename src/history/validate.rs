@@ -252,18 +252,20 @@ pub(crate) fn validate(a: &ValidateArgs) -> Result<()> {
         }
     );
     reject_preview(&mut s, &read);
-    let _ = writeln!(
-        s,
-        "\n  {:<42} {:>8} {:>10} {:>10} {:>21} {:>21}  inside",
-        "measure", "unit", "history", "simulated", "95% CI of mean", "95% prediction",
-    );
+    let mut table_rows = vec![crate::table::header(&[
+        "measure",
+        "unit",
+        "history",
+        "simulated",
+        "95% CI of mean",
+        "95% prediction",
+        "inside",
+    ])];
     for r in rows.iter().filter(|r| !hourly(r)) {
         let f = |v: f64| fmt(v, r.m.unit);
-        let _ = writeln!(
-            s,
-            "  {:<42} {:>8} {:>10} {:>10} {:>21} {:>21}  {}",
-            super::truncate(&r.m.label, 42),
-            r.m.unit,
+        table_rows.push(vec![
+            super::truncate(&r.m.label, 60),
+            r.m.unit.to_string(),
             f(r.m.value),
             f(r.sim_mean),
             format!("[{}, {}]", f(r.ci.0), f(r.ci.1)),
@@ -273,8 +275,11 @@ pub(crate) fn validate(a: &ValidateArgs) -> Result<()> {
                 Some(false) => "NO",
                 None => "-",
             }
-        );
+            .to_string(),
+        ]);
     }
+    s.push('\n');
+    s.push_str(&crate::table::render(&table_rows));
     for u in &read.visits.units {
         let hrs: Vec<&Row> = rows
             .iter()
