@@ -1,99 +1,115 @@
 //! The pathways of each unit in the learned scenario: its milestones, the rest
 //! of the stay by way out, the routing, the moves to other units.
 
+use super::document::{Pathways, branch, branch_by_route, dist, floor4, inline, num, step};
+use super::fitting::{fit_durations, fit_durations_weighted, hour_pattern, profile_ok};
 use super::observe::{Observed, RestSample};
-use super::{
-    DurationFit, FitReport, RouteFit, dist_toml, fit_durations, fit_durations_weighted, floor4,
-    hour_pattern, profile_ok, write_routes,
-};
+use super::{DurationFit, FitReport, RouteFit};
 use crate::distfit::censoring_weights;
 use crate::visits::Visits;
 use hospsim_sim::history::{Event, UnitKind};
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
+use toml_edit::InlineTable;
 
-/// Writes every unit's pathways; collects the exits they use.
-pub(super) fn write_units(
-    w: &mut String,
+/// One unit of the log, under its made-up identifier.
+struct Unit<'a> {
+    u: usize,
+    id: &'a str,
+    name: &'a str,
+    kind: UnitKind,
+}
+
+/// Adds every unit's pathways; collects the exits they use.
+pub(super) fn unit_pathways(
+    p: &mut Pathways,
     v: &Visits,
     unit_id: &[String],
     o: &Observed,
     report: &mut FitReport,
     exits_used: &mut Vec<Event>,
 ) {
-    let n_units = v.units.len();
-    let Observed {
-        los,
-        censored,
-        rest_to,
-        rest_ft,
-        handover,
-        end_hours,
-        same_day,
-        routes,
-        routes_from,
-        unit_ms,
-        ..
-    } = o;
-    for u in 0..n_units {
-        let uid = &unit_id[u];
-        if routes_from[u].contains_key("start") {
-            let _ = writeln!(
-                w,
-                "[pathways.enter_{uid}]\nsteps = [\n  {{ seize = [\"{uid}\"] }},\n  {{ goto = \"in_{uid}_from_start\" }},\n]\n"
+    for u in 0..v.units.len() {
+        let unit = Unit {
+            u,
+            id: &unit_id[u],
+            name: &v.units[u],
+            kind: v.unit_kinds[u],
+        };
+        let uid = unit.id;
+        if o.routes_from[u].contains_key("start") {
+            p.add(
+                &format!("enter_{uid}"),
+                vec![
+                    step::seize(uid),
+                    step::goto(&format!("in_{uid}_from_start")),
+                ],
             );
         }
-        // The stay's steps, fitted once, written once per place of origin.
-        let um = &unit_ms[u];
-        let mut ms_steps: Vec<(String, f64)> = vec![];
-        for (ev, p, gaps) in &um.order {
-            let d = fit_durations(format!("{}: to {}", v.units[u], ev.name()), gaps);
-            ms_steps.push((
-                format!(
-                    "  {{ activity = \"{uid}_to_{e}\", duration = {} }},\n  {{ mark = \"{e}\" }},\n",
-                    dist_toml(&d),
-                    e = ev.name()
-                ),
-                *p,
-            ));
-            report.durations.push(d);
-        }
-        let d = fit_durations(format!("{}: rest of stay", v.units[u]), &um.rest);
-        // Stays of a day or more that end in leaving the hospital end at the
-        // log's hours of day (the day from the fitted length, the time from the
-        // profile), as wards discharge.
-        let stay_step = |d: &DurationFit, tag: &str, hours: Option<&[u64; 24]>| {
-            let profile = match hours {
-                Some(h) => {
-                    let h: Vec<String> = h.iter().map(|c| c.to_string()).collect();
-                    format!(", until_hour = [{}]", h.join(", "))
-                }
-                _ => String::new(),
+        let stay = StaySteps::fit(&unit, o, &mut report.durations);
+        report_routes(&unit, &o.routes[u], &mut report.routes, exits_used);
+        for (from, routes_after) in &o.routes_from[u] {
+            let origin = Origin {
+                from,
+                // The unit's pooled routing stands in for places seen fewer
+                // than 20 times.
+                routes: if completed(routes_after) >= 20 {
+                    routes_after
+                } else {
+                    &o.routes[u]
+                },
+                completed: completed(routes_after),
+                theatre_after_ward: unit.kind == UnitKind::Theatre
+                    && unit_id
+                        .iter()
+                        .position(|x| x == from)
+                        .is_some_and(|p| v.unit_kinds[p] != UnitKind::Ed),
             };
-            format!(
-                "  {{ activity = \"{uid}_stay{tag}\", duration = {}{profile} }},\n",
-                dist_toml(d)
-            )
-        };
-        let pooled_step = stay_step(&d, "", None);
-        // Fitted once per sample: by (from, to) with 30 stays, else by `to`
-        // with 30, else the unit's pooled stay.
-        // A profile for stays of a day or more ending in leaving the hospital,
-        // where few end the day they began.
-        let profile = |to: &str, sample: &[RestSample]| {
-            let mean = sample.iter().map(|x| x.0).sum::<f64>() / sample.len().max(1) as f64;
-            let hours = end_hours[u].get(to).copied().unwrap_or([0; 24]);
-            (to.starts_with("exit_")
-                && mean >= 1440.0
-                && profile_ok(&same_day[u], to)
-                && hour_pattern(&hours))
-            .then_some(hours)
-        };
+            origin_pathways(p, &unit, &origin, &stay);
+        }
+        let leave_ed = ed_departure(&unit, &o.handover[u], &mut report.durations);
+        move_pathways(p, v, unit_id, &unit, &o.routes[u], &leave_ed);
+    }
+}
+
+/// Completed stays over all ways out.
+fn completed(routes: &BTreeMap<String, [u64; 6]>) -> u64 {
+    routes.values().map(|r| r.iter().sum::<u64>()).sum()
+}
+
+/// The steps of a stay in a unit, fitted once and used by the pathways of
+/// every place of origin.
+struct StaySteps {
+    /// Per milestone: its activity and mark, and the share of stays that pass it.
+    milestones: Vec<(Vec<InlineTable>, f64)>,
+    /// The rest of the stay, whatever the way out.
+    pooled: InlineTable,
+    /// The same by way out, and by origin and way out, where the log has 30 stays.
+    by_to: BTreeMap<String, InlineTable>,
+    by_ft: BTreeMap<(String, String), InlineTable>,
+}
+
+impl StaySteps {
+    fn fit(unit: &Unit, o: &Observed, durations: &mut Vec<DurationFit>) -> StaySteps {
+        let (u, uid) = (unit.u, unit.id);
+        let um = &o.unit_ms[u];
+        let mut milestones = vec![];
+        for (ev, share, gaps) in &um.order {
+            let e = ev.name();
+            let d = fit_durations(format!("{}: to {e}", unit.name), gaps);
+            let steps = vec![
+                step::activity(&format!("{uid}_to_{e}"), dist(&d), None),
+                step::mark(e),
+            ];
+            milestones.push((steps, *share));
+            durations.push(d);
+        }
+        let pooled_fit = fit_durations(format!("{}: rest of stay", unit.name), &um.rest);
+        let pooled = step::activity(&format!("{uid}_stay"), dist(&pooled_fit), None);
         // Completed stays weighted by the inverse chance that the log's end
         // would not have cut a stay that long (see `distfit::censoring_weights`).
-        let weight = censoring_weights(&los[u], &censored[u], 20.0);
+        let weight = censoring_weights(&o.los[u], &o.censored[u], 20.0);
         let fit_rest = |what: String, to: &str, sample: &[RestSample], tag: String| {
-            let hours = profile(to, sample);
+            let hours = discharge_hours(unit, o, to, sample);
             let values: Vec<(f64, f64)> = sample
                 .iter()
                 .map(|x| (if hours.is_some() { x.1 } else { x.0 }, weight(x.2)))
@@ -104,174 +120,245 @@ pub(super) fn write_units(
                 what
             };
             let df = fit_durations_weighted(what, &values);
-            let step = stay_step(&df, &tag, hours.as_ref());
+            let step = step::activity(&format!("{uid}_stay{tag}"), dist(&df), hours.as_ref());
             (df, step)
         };
-        let mut by_to: BTreeMap<String, String> = BTreeMap::new();
-        for (to, sample) in &rest_to[u] {
-            if sample.len() >= 30 {
-                let label = match to.strip_prefix(&format!("move_{uid}_")) {
-                    Some(target) => format!("to {target}"),
-                    None => to.replace("exit_", "exit:"),
-                };
-                let (df, step) = fit_rest(
-                    format!("{} ({label}): rest of stay", v.units[u]),
-                    to,
-                    sample,
-                    format!("_{to}"),
-                );
-                by_to.insert(to.clone(), step);
-                report.durations.push(df);
-            }
-        }
-        let mut by_ft: BTreeMap<(String, String), String> = BTreeMap::new();
-        for ((from, to), sample) in &rest_ft[u] {
-            if sample.len() >= 30 && rest_ft[u].keys().filter(|k| &k.1 == to).count() > 1 {
-                let label = match to.strip_prefix(&format!("move_{uid}_")) {
-                    Some(target) => format!("to {target}"),
-                    None => to.replace("exit_", "exit:"),
-                };
-                let (df, step) = fit_rest(
-                    format!("{} (after {from}, {label}): rest of stay", v.units[u]),
-                    to,
-                    sample,
-                    format!("_{from}_{to}"),
-                );
-                by_ft.insert((from.clone(), to.clone()), step);
-                report.durations.push(df);
-            }
-        }
-        report.durations.push(d);
-        let of: u64 = routes[u].values().map(|r| r.iter().sum::<u64>()).sum();
-        for (to, r) in &routes[u] {
-            let n: u64 = r.iter().sum();
-            let p = n as f64 / of.max(1) as f64;
-            report.routes.push(RouteFit {
-                from: v.units[u].clone(),
-                to: to.strip_prefix("move_").map_or_else(
-                    || to.replace("exit_", "exit:"),
-                    |m| m[uid.len() + 1..].to_string(),
-                ),
-                n,
-                of,
-                p,
-                se: (p * (1.0 - p) / of.max(1) as f64).sqrt(),
-            });
-            if let Some(e) = to.strip_prefix("exit_").and_then(Event::parse) {
-                exits_used.push(e);
-            }
-        }
-        for (from, rf) in &routes_from[u] {
-            let name = format!("in_{uid}_from_{from}");
-            let n_from: u64 = rf.values().map(|r| r.iter().sum::<u64>()).sum();
-            let _ = writeln!(
-                w,
-                "[pathways.{name}]   # {n_from} completed stays after {from}\nsteps = ["
-            );
-            for (i, (step, p)) in ms_steps.iter().enumerate() {
-                if *p >= 0.98 {
-                    let _ = write!(w, "{step}");
-                } else {
-                    // An optional milestone: a branch into it and back.
-                    let after = format!("{name}_after_{i}");
-                    let _ = writeln!(
-                        w,
-                        "  {{ branch = [{{ to = \"{name}_{i}\", p = {} }}, {{ to = \"{after}\" }}] }},\n]\n",
-                        floor4(*p)
-                    );
-                    let _ = writeln!(
-                        w,
-                        "[pathways.{name}_{i}]\nsteps = [\n{step}  {{ goto = \"{after}\" }},\n]\n"
-                    );
-                    let _ = writeln!(w, "[pathways.{after}]\nsteps = [");
-                }
-            }
-            // Where the patient goes next (by acuity when the log gives it; from
-            // places seen fewer than 20 times, the unit's pooled routing), then
-            // the rest of the stay fitted for that way out.
-            let table = if n_from >= 20 { rf } else { &routes[u] };
-            let ed = v.unit_kinds[u] == UnitKind::Ed;
-            let theatre = v.unit_kinds[u] == UnitKind::Theatre
-                && unit_id
-                    .iter()
-                    .position(|x| x == from)
-                    .is_some_and(|p| v.unit_kinds[p] != UnitKind::Ed);
-            if table.is_empty() {
-                let _ = writeln!(w, "{pooled_step}  {{ exit = \"discharged\" }},\n]\n");
-                continue;
-            }
-            let named: BTreeMap<String, [u64; 6]> = table
-                .iter()
-                .map(|(k, r)| (format!("{name}_to_{k}"), *r))
-                .collect();
-            let by_acuity = named.values().map(|r| r[0]).sum::<u64>() == 0;
-            write_routes(w, &named, by_acuity);
-            let _ = writeln!(w, "]\n");
-            for to in table.keys() {
-                let step = by_ft
-                    .get(&(from.clone(), to.clone()))
-                    .or_else(|| by_to.get(to))
-                    .unwrap_or(&pooled_step);
-                // Patients leaving the hospital from the ED leave the ED first.
-                let target = match to.strip_prefix("exit_") {
-                    Some(e) if ed => format!("{uid}_leave_{e}"),
-                    _ => to.clone(),
-                };
-                // Out of theatre: the ward bed kept during the operation is
-                // taken back, or given up for another unit's.
-                let next = match to.strip_prefix(&format!("move_{uid}_")) {
-                    Some(dest) if theatre && dest == from => format!(
-                        "  {{ release = \"{uid}\" }},\n  {{ goto = \"in_{dest}_from_{uid}\" }},\n"
-                    ),
-                    Some(dest) if theatre && from != "start" => format!(
-                        "  {{ seize = [\"{dest}\"] }},\n  {{ release = [\"{uid}\", \"{from}\"] }},\n  {{ goto = \"in_{dest}_from_{uid}\" }},\n"
-                    ),
-                    _ => format!("  {{ goto = \"{target}\" }},\n"),
-                };
-                let _ = writeln!(w, "[pathways.{name}_to_{to}]\nsteps = [\n{step}{next}]\n");
-            }
-        }
-        let ed = v.unit_kinds[u] == UnitKind::Ed;
-        let leave_ed = if ed && !handover[u].is_empty() {
-            let d = fit_durations(
-                format!("{}: ward bed given -> leaves the ED", v.units[u]),
-                &handover[u],
-            );
-            let t = format!(
-                "  {{ activity = \"{uid}_handover\", duration = {} }},\n  {{ mark = \"ed_departure\" }},\n",
-                dist_toml(&d)
-            );
-            report.durations.push(d);
-            t
-        } else if ed {
-            "  { mark = \"ed_departure\" },\n".to_string()
-        } else {
-            String::new()
+        let way_out = |to: &str| match to.strip_prefix(&format!("move_{uid}_")) {
+            Some(target) => format!("to {target}"),
+            None => to.replace("exit_", "exit:"),
         };
-        for to in routes[u].keys() {
-            if let Some(m) = to.strip_prefix("move_") {
-                let target = &m[uid.len() + 1..];
-                // A patient going to theatre keeps its bed for its return.
-                let to_theatre = unit_id
-                    .iter()
-                    .position(|x| x == target)
-                    .is_some_and(|t| v.unit_kinds[t] == UnitKind::Theatre);
-                let release = if to_theatre && !ed {
-                    String::new()
-                } else {
-                    format!("  {{ release = \"{uid}\" }},\n")
-                };
-                let _ = writeln!(
-                    w,
-                    "[pathways.{to}]\nsteps = [\n  {{ seize = [\"{target}\"] }},\n{leave_ed}{release}  {{ goto = \"in_{target}_from_{uid}\" }},\n]\n"
-                );
+        let mut by_to = BTreeMap::new();
+        for (to, sample) in &o.rest_to[u] {
+            if sample.len() >= 30 {
+                let what = format!("{} ({}): rest of stay", unit.name, way_out(to));
+                let (df, step) = fit_rest(what, to, sample, format!("_{to}"));
+                by_to.insert(to.clone(), step);
+                durations.push(df);
             }
-            if let Some(e) = to.strip_prefix("exit_").filter(|_| ed) {
-                let _ = writeln!(
-                    w,
-                    "[pathways.{uid}_leave_{e}]\nsteps = [\n  {{ mark = \"ed_departure\" }},\n  {{ goto = \"exit_{e}\" }},\n]\n"
+        }
+        let mut by_ft = BTreeMap::new();
+        let rest_ft = &o.rest_ft[u];
+        for ((from, to), sample) in rest_ft {
+            // Only where the origin makes a difference: another origin leaves
+            // the same way.
+            if sample.len() >= 30 && rest_ft.keys().filter(|k| &k.1 == to).count() > 1 {
+                let what = format!(
+                    "{} (after {from}, {}): rest of stay",
+                    unit.name,
+                    way_out(to)
                 );
+                let (df, step) = fit_rest(what, to, sample, format!("_{from}_{to}"));
+                by_ft.insert((from.clone(), to.clone()), step);
+                durations.push(df);
             }
+        }
+        durations.push(pooled_fit);
+        StaySteps {
+            milestones,
+            pooled,
+            by_to,
+            by_ft,
+        }
+    }
+
+    /// The rest of the stay of a patient from `from` leaving by `to`: the most
+    /// specific fit there is.
+    fn rest(&self, from: &str, to: &str) -> &InlineTable {
+        self.by_ft
+            .get(&(from.to_string(), to.to_string()))
+            .or_else(|| self.by_to.get(to))
+            .unwrap_or(&self.pooled)
+    }
+}
+
+/// The hours of day at which stays leaving the hospital by `to` end, when they
+/// are of a day or more, few end the day they began and some hours are busier
+/// than others: as wards discharge. The stay's length then picks the day.
+fn discharge_hours(
+    unit: &Unit,
+    o: &Observed,
+    to: &str,
+    sample: &[RestSample],
+) -> Option<[u64; 24]> {
+    let mean = sample.iter().map(|x| x.0).sum::<f64>() / sample.len().max(1) as f64;
+    let hours = o.end_hours[unit.u].get(to).copied().unwrap_or([0; 24]);
+    (to.starts_with("exit_")
+        && mean >= 1440.0
+        && profile_ok(&o.same_day[unit.u], to)
+        && hour_pattern(&hours))
+    .then_some(hours)
+}
+
+/// The routing shares of the fit report; the exits the unit's patients take.
+fn report_routes(
+    unit: &Unit,
+    routes: &BTreeMap<String, [u64; 6]>,
+    report: &mut Vec<RouteFit>,
+    exits_used: &mut Vec<Event>,
+) {
+    let of = completed(routes);
+    for (to, r) in routes {
+        let n: u64 = r.iter().sum();
+        let p = n as f64 / of.max(1) as f64;
+        let target = match to.strip_prefix(&format!("move_{}_", unit.id)) {
+            Some(target) => target.to_string(),
+            None => to.replace("exit_", "exit:"),
+        };
+        report.push(RouteFit {
+            from: unit.name.to_string(),
+            to: target,
+            n,
+            of,
+            p,
+            se: (p * (1.0 - p) / of.max(1) as f64).sqrt(),
+        });
+        if let Some(e) = to.strip_prefix("exit_").and_then(Event::parse) {
+            exits_used.push(e);
+        }
+    }
+}
+
+/// Where the patients of a unit came from: the start of their visit or the
+/// unit before, which changes the routing (back to the ward after theatre).
+struct Origin<'a> {
+    from: &'a str,
+    /// The routing out of the unit used for these patients.
+    routes: &'a BTreeMap<String, [u64; 6]>,
+    completed: u64,
+    /// In theatre from a ward: the ward bed is still held.
+    theatre_after_ward: bool,
+}
+
+/// The pathway of the patients of a unit from one origin: the milestones, the
+/// routing, then per way out the rest of the stay and the move.
+fn origin_pathways(p: &mut Pathways, unit: &Unit, origin: &Origin, stay: &StaySteps) {
+    let (uid, from) = (unit.id, origin.from);
+    let name = format!("in_{uid}_from_{from}");
+    let note = format!("{} completed stays after {from}", origin.completed);
+    let mut note = Some(note.as_str());
+    let mut current = name.clone();
+    let mut steps: Vec<InlineTable> = vec![];
+    for (i, (milestone, share)) in stay.milestones.iter().enumerate() {
+        if *share >= 0.98 {
+            steps.extend(milestone.iter().cloned());
+            continue;
+        }
+        // An optional milestone: a branch into it and back.
+        let (into, after) = (format!("{name}_{i}"), format!("{name}_after_{i}"));
+        steps.push(branch(
+            [
+                inline([("to", into.as_str().into()), ("p", num(floor4(*share)))]),
+                inline([("to", after.as_str().into())]),
+            ],
+            false,
+        ));
+        p.add_noted(&current, note.take(), std::mem::take(&mut steps));
+        let mut detour = milestone.clone();
+        detour.push(step::goto(&after));
+        p.add(&into, detour);
+        current = after;
+    }
+    if origin.routes.is_empty() {
+        steps.push(stay.pooled.clone());
+        steps.push(step::exit("discharged"));
+        p.add_noted(&current, note, steps);
+        return;
+    }
+    let named: BTreeMap<String, [u64; 6]> = origin
+        .routes
+        .iter()
+        .map(|(k, r)| (format!("{name}_to_{k}"), *r))
+        .collect();
+    let by_acuity = named.values().map(|r| r[0]).sum::<u64>() == 0;
+    steps.push(branch_by_route(&named, by_acuity));
+    p.add_noted(&current, note, steps);
+    for to in origin.routes.keys() {
+        let mut steps = vec![stay.rest(from, to).clone()];
+        steps.extend(next_steps(unit, origin, to));
+        p.add(&format!("{name}_to_{to}"), steps);
+    }
+}
+
+/// After the stay, on the way out by `to`.
+fn next_steps(unit: &Unit, origin: &Origin, to: &str) -> Vec<InlineTable> {
+    let (uid, from) = (unit.id, origin.from);
+    // Out of theatre: the ward bed kept during the operation is taken back,
+    // or given up for another unit's.
+    match to.strip_prefix(&format!("move_{uid}_")) {
+        Some(dest) if origin.theatre_after_ward && dest == from => vec![
+            step::release(uid),
+            step::goto(&format!("in_{dest}_from_{uid}")),
+        ],
+        Some(dest) if origin.theatre_after_ward && from != "start" => vec![
+            step::seize(dest),
+            step::release_each(&[uid, from]),
+            step::goto(&format!("in_{dest}_from_{uid}")),
+        ],
+        // Patients leaving the hospital from the ED leave the ED first.
+        _ => match to.strip_prefix("exit_") {
+            Some(e) if unit.kind == UnitKind::Ed => vec![step::goto(&format!("{uid}_leave_{e}"))],
+            _ => vec![step::goto(to)],
+        },
+    }
+}
+
+/// The steps of an admitted patient leaving the ED once the ward bed is given
+/// (the handover, fitted); none outside the ED.
+fn ed_departure(
+    unit: &Unit,
+    handover: &[f64],
+    durations: &mut Vec<DurationFit>,
+) -> Vec<InlineTable> {
+    if unit.kind != UnitKind::Ed {
+        return vec![];
+    }
+    if handover.is_empty() {
+        return vec![step::mark("ed_departure")];
+    }
+    let d = fit_durations(
+        format!("{}: ward bed given -> leaves the ED", unit.name),
+        handover,
+    );
+    let steps = vec![
+        step::activity(&format!("{}_handover", unit.id), dist(&d), None),
+        step::mark("ed_departure"),
+    ];
+    durations.push(d);
+    steps
+}
+
+/// The moves out of a unit into the next (seize there, then let go here), and
+/// the ED's way out of the hospital.
+fn move_pathways(
+    p: &mut Pathways,
+    v: &Visits,
+    unit_id: &[String],
+    unit: &Unit,
+    routes: &BTreeMap<String, [u64; 6]>,
+    leave_ed: &[InlineTable],
+) {
+    let uid = unit.id;
+    let ed = unit.kind == UnitKind::Ed;
+    for to in routes.keys() {
+        if let Some(target) = to.strip_prefix(&format!("move_{uid}_")) {
+            // A patient going to theatre keeps its bed for its return.
+            let to_theatre = unit_id
+                .iter()
+                .position(|x| x == target)
+                .is_some_and(|t| v.unit_kinds[t] == UnitKind::Theatre);
+            let mut steps = vec![step::seize(target)];
+            steps.extend(leave_ed.iter().cloned());
+            if !to_theatre || ed {
+                steps.push(step::release(uid));
+            }
+            steps.push(step::goto(&format!("in_{target}_from_{uid}")));
+            p.add(to, steps);
+        }
+        if let Some(e) = to.strip_prefix("exit_").filter(|_| ed) {
+            p.add(
+                &format!("{uid}_leave_{e}"),
+                vec![step::mark("ed_departure"), step::goto(&format!("exit_{e}"))],
+            );
         }
     }
 }
