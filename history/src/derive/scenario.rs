@@ -74,13 +74,17 @@ pub(super) fn resources(
         beds.decor_mut().set_suffix(comment("    ", &note));
         let mut t = Table::new();
         t.insert("capacity", Item::Value(beds));
+        // Reports show the unit as the log names it.
+        if name != &ids.units[u] {
+            t.insert("label", value(name.as_str()));
+        }
         all.insert(&ids.units[u], Item::Table(t));
     }
     all
 }
 
 /// `[arrivals]`: per class that arrives in the log, its hour-of-week rates
-/// and acuity mix.
+/// and acuity mix, under the class's own name.
 pub(super) fn arrivals(
     v: &Visits,
     ids: &Ids,
@@ -104,7 +108,7 @@ pub(super) fn arrivals(
             if !fit.acuity.is_empty() {
                 t.insert("acuity", value(acuity_mix(&fit.acuity)));
             }
-            all.insert(&ids.classes[c], Item::Table(t));
+            all.insert(class, Item::Table(t));
         }
         fits.push(fit);
     }
@@ -167,11 +171,12 @@ fn acuity_mix(shares: &[f64]) -> InlineTable {
     mix
 }
 
-/// `[history]`: the units, so that the fitted model writes the same log.
+/// `[history]`: the log's own class and unit names, so that the fitted model
+/// writes (and `validate` reads) the same log.
 pub(super) fn history(v: &Visits, ids: &Ids, o: &Observed) -> Table {
     let n_units = v.units.len();
     let mut arrival_unit = InlineTable::new();
-    for c in 0..v.classes.len() {
+    for (c, class) in v.classes.iter().enumerate() {
         let first_event = v
             .visits
             .iter()
@@ -179,11 +184,12 @@ pub(super) fn history(v: &Visits, ids: &Ids, o: &Observed) -> Table {
             .and_then(|x| x.events.first())
             .filter(|e| e.1 == Event::Arrival && (e.2 as usize) < n_units);
         if let Some(e) = first_event {
-            arrival_unit.insert(&ids.classes[c], ids.units[e.2 as usize].as_str().into());
+            arrival_unit.insert(class, v.units[e.2 as usize].as_str().into());
         }
     }
     let mut units = parent_table();
-    for (u, uid) in ids.units.iter().enumerate() {
+    for (u, name) in v.units.iter().enumerate() {
+        let uid = &ids.units[u];
         // A census patient resumes as the most common kind of stay in the unit.
         let from = o.routes_from[u]
             .iter()
@@ -193,7 +199,7 @@ pub(super) fn history(v: &Visits, ids: &Ids, o: &Observed) -> Table {
         t.insert("kind", value(v.unit_kinds[u].name()));
         t.insert("resources", Item::Value(strings([uid.as_str()])));
         t.insert("resume", value(format!("in_{uid}_from_{from}")));
-        units.insert(uid, Item::Table(t));
+        units.insert(name, Item::Table(t));
     }
     let mut t = Table::new();
     t.insert("arrival_unit", value(arrival_unit));
