@@ -236,6 +236,7 @@ pub(super) fn branch(
 pub(super) struct Pathways {
     table: Table,
     marks: BTreeSet<String>,
+    clashes: usize,
 }
 
 impl Pathways {
@@ -243,6 +244,7 @@ impl Pathways {
         Pathways {
             table: parent_table(),
             marks: BTreeSet::new(),
+            clashes: 0,
         }
     }
 
@@ -278,6 +280,13 @@ impl Pathways {
     }
 
     fn insert(&mut self, name: &str, note: Option<&str>, steps: Array) {
+        // Two pathways of one name would be one table: the first is kept and
+        // the clash counted, so that `derive` can start again with names that
+        // cannot clash.
+        if self.table.contains_key(name) {
+            self.clashes += 1;
+            return;
+        }
         let mut t = noted_table(note);
         t.insert("steps", Item::Value(steps.into()));
         self.table.insert(name, Item::Table(t));
@@ -286,6 +295,11 @@ impl Pathways {
     /// Whether some pathway marks this milestone.
     pub(super) fn marks(&self, milestone: &str) -> bool {
         self.marks.contains(milestone)
+    }
+
+    /// Pathways left out because their name was taken.
+    pub(super) fn clashes(&self) -> usize {
+        self.clashes
     }
 
     pub(super) fn into_table(self) -> Table {

@@ -180,7 +180,12 @@ pub fn derive(v: &Visits, opt: &DeriveOptions) -> (String, FitReport) {
     } else {
         v
     };
-    let built = build(v, opt, &Ids::readable(v));
+    let readable = build(v, opt, &Ids::readable(v));
+    let built = if readable.clashes == 0 {
+        readable
+    } else {
+        build(v, opt, &Ids::numbered(v))
+    };
     (built.doc.to_string(), built.report)
 }
 
@@ -200,10 +205,12 @@ fn one_unit_hospital(v: &Visits) -> Visits {
     w
 }
 
-/// A scenario document with its report.
+/// A scenario document with its report, and how many pathways it lost to a
+/// name taken by another.
 struct Built {
     doc: DocumentMut,
     report: FitReport,
+    clashes: usize,
 }
 
 fn build(v: &Visits, opt: &DeriveOptions, ids: &Ids) -> Built {
@@ -230,13 +237,18 @@ fn build(v: &Visits, opt: &DeriveOptions, ids: &Ids) -> Built {
     units::unit_pathways(&mut pathways, v, &ids.units, &o, &mut report, &mut exits);
     scenario::exit_pathways(&mut pathways, exits);
     let kpis = scenario::kpis(v, &pathways);
+    let clashes = pathways.clashes();
     doc.insert("pathways", Item::Table(pathways.into_table()));
     if let Some(k) = kpis {
         doc.insert("kpis", Item::Table(k));
     }
     // A blank line at the end too, as between tables.
     doc.set_trailing("\n");
-    Built { doc, report }
+    Built {
+        doc,
+        report,
+        clashes,
+    }
 }
 
 /// Per unit: completed stays against Kaplan-Meier with the stays the log's

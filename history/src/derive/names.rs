@@ -1,7 +1,9 @@
-//! The identifiers `fit` makes up from the log's class and unit names: the
-//! keys of the scenario and the stems of pathway and activity names.
+//! The identifiers `fit` makes up from the log's class and unit names: resource
+//! keys and the stems of pathway and activity names. The names themselves are
+//! kept as they are (arrival classes, `[history.units]`, resource labels).
 
 use crate::visits::Visits;
+use std::collections::HashSet;
 
 /// Identifier-safe form of a name from a log.
 pub fn ident(name: &str) -> String {
@@ -24,11 +26,42 @@ pub(super) struct Ids {
 }
 
 impl Ids {
-    /// Each name's [`ident`] (the log reader refuses names that give the same one).
+    /// Readable identifiers: each name's [`ident`], with `_2`, `_3`... where two
+    /// names give the same one (the log reader refuses such names, but a
+    /// program may build visits itself). No unit is `start`: that is where a
+    /// patient comes from before its first unit.
     pub(super) fn readable(v: &Visits) -> Ids {
         Ids {
-            units: v.units.iter().map(|u| ident(u)).collect(),
-            classes: v.classes.iter().map(|c| ident(c)).collect(),
+            units: unique(&v.units, &["start"]),
+            classes: unique(&v.classes, &[]),
         }
     }
+
+    /// `u1`, `u2`... and `c1`, `c2`...: names joined from these cannot run
+    /// into one another, as readable ones can (units `a` and `a_b`, or `_`
+    /// and `__` from names in other scripts).
+    pub(super) fn numbered(v: &Visits) -> Ids {
+        let numbered = |prefix: char, n: usize| (1..=n).map(|k| format!("{prefix}{k}")).collect();
+        Ids {
+            units: numbered('u', v.units.len()),
+            classes: numbered('c', v.classes.len()),
+        }
+    }
+}
+
+fn unique(names: &[String], reserved: &[&str]) -> Vec<String> {
+    let mut taken: HashSet<String> = reserved.iter().map(|r| r.to_string()).collect();
+    let mut ids = Vec::with_capacity(names.len());
+    for name in names {
+        let base = ident(name);
+        let mut id = base.clone();
+        let mut k = 1;
+        while taken.contains(&id) {
+            k += 1;
+            id = format!("{base}_{k}");
+        }
+        taken.insert(id.clone());
+        ids.push(id);
+    }
+    ids
 }
