@@ -14,6 +14,8 @@ mod fitting;
 mod names;
 mod observe;
 mod scenario;
+#[cfg(test)]
+mod tests;
 mod units;
 
 pub use names::ident;
