@@ -211,3 +211,69 @@ fn a_log_without_units_or_acuity_still_gives_a_runnable_scenario() {
         "{err}"
     );
 }
+
+/// A CSV field, quoted.
+fn csv_field(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// Eight days of a log whose class and unit names are anything but
+/// identifiers: arrival in the first unit, seen there, a move to the second,
+/// discharge.
+fn log_with_names(classes: &[&str], units: [&str; 2]) -> String {
+    let mut text = String::from("patient_id,class,acuity,unit,event,timestamp\n");
+    let (first, second) = (csv_field(units[0]), csv_field(units[1]));
+    for day in 6..14 {
+        for (c, class) in classes.iter().enumerate() {
+            for (k, hour) in [7, 11, 15, 19].iter().enumerate() {
+                let (id, class) = (format!("p{day}{c}{k}"), csv_field(class));
+                let at = |h: usize, m: usize| format!("2025-01-{day:02}T{h:02}:{m:02}");
+                let (h, m) = (*hour, 10 + 9 * k + 3 * c);
+                for (unit, event, time) in [
+                    (&first, "arrival", at(h, 0)),
+                    (&first, "seen", at(h, m)),
+                    (&second, "admit", at(h + 1, m)),
+                    (&String::new(), "discharge", at(h + 3, m + k)),
+                ] {
+                    text.push_str(&format!("{id},{class},3,{unit},{event},{time}\n"));
+                }
+            }
+        }
+    }
+    text
+}
+
+#[test]
+fn fit_keeps_the_names_of_the_log_whatever_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let classes = ["Walk-in \"A\" \\ 急诊", "<script>alert(1)</script>"];
+    let units = ["急诊", "ICU-1 \\ \"west\"\nwing"];
+    let log = file(d, "names.csv", &log_with_names(&classes, units));
+    let name = "Fitted \"as is\" from C:\\logs\\names.csv";
+    let out = d.join("fit");
+    run_ok(&["fit", &log, "--name", name, "-q"], &out);
+    let fitted = out.join("fitted.toml");
+    let s: toml::Table = toml::from_str(&std::fs::read_to_string(&fitted).unwrap()).unwrap();
+    assert_eq!(s["name"].as_str(), Some(name));
+    let arrivals: Vec<&String> = s["arrivals"].as_table().unwrap().keys().collect();
+    assert_eq!(arrivals, classes);
+    let h = &s["history"];
+    let read: Vec<&String> = h["units"].as_table().unwrap().keys().collect();
+    assert_eq!(read, units);
+    assert_eq!(h["arrival_unit"][classes[0]].as_str(), Some(units[0]));
+    // The fitted scenario holds against the log it came from: every row read.
+    let fitted = fitted.to_str().unwrap();
+    run_ok(
+        &["validate", fitted, "--log", &log, "--reps", "2", "-q"],
+        &d.join("validate"),
+    );
+    assert!(!d.join("validate/rejects.csv").exists());
+    // Two names that would be one identifier are refused, as before.
+    let clash = file(d, "clash.csv", &log_with_names(&["a"], ["ICU-1", "icu_1"]));
+    let err = run_err(&["fit", &clash], &d.join("clash"));
+    assert!(
+        err.contains("unit \"icu_1\" and \"ICU-1\" differ only in case or punctuation"),
+        "{err}"
+    );
+}
