@@ -269,9 +269,16 @@ fn fit_keeps_the_names_of_the_log_whatever_they_are() {
         &d.join("validate"),
     );
     assert!(!d.join("validate/rejects.csv").exists());
-    // Two names that would be one identifier are refused, as before.
+    // Two names that would be one identifier are refused, as before: the
+    // rows of the second are rejects, and --strict stops at the first.
     let clash = file(d, "clash.csv", &log_with_names(&["a"], ["ICU-1", "icu_1"]));
-    let err = run_err(&["fit", &clash], &d.join("clash"));
+    run_ok(&["fit", &clash, "-q"], &d.join("clash"));
+    let rejects = std::fs::read_to_string(d.join("clash/rejects.csv")).unwrap();
+    assert!(
+        rejects.contains("differ only in case or punctuation"),
+        "{rejects}"
+    );
+    let err = run_err(&["fit", &clash, "--strict"], &d.join("clash_strict"));
     assert!(
         err.contains("unit \"icu_1\" and \"ICU-1\" differ only in case or punctuation"),
         "{err}"
