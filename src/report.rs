@@ -90,11 +90,7 @@ pub(crate) fn resource_series(model: &Model, reps: &Replications) -> Vec<Resourc
                 c.chunks(block)
                     .map(|ch| {
                         let xs: Vec<f64> = ch.iter().copied().filter(|x| x.is_finite()).collect();
-                        if xs.is_empty() {
-                            f64::NAN
-                        } else {
-                            xs.iter().sum::<f64>() / xs.len() as f64
-                        }
+                        hospsim_stats::mean(&xs)
                     })
                     .collect()
             };

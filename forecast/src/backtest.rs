@@ -129,11 +129,7 @@ fn score(
 ) -> Scores {
     let avg = |f: &dyn Fn(&Fold) -> f64| {
         let values: Vec<f64> = folds.iter().map(f).filter(|v| v.is_finite()).collect();
-        if values.is_empty() {
-            f64::NAN
-        } else {
-            values.iter().sum::<f64>() / values.len() as f64
-        }
+        crate::numeric::mean(&values)
     };
     let pinball = avg(&|fold: &Fold| {
         if fold.forecast.intervals.is_empty() {

@@ -24,7 +24,7 @@ pub struct Ensemble {
 
 fn combine(values: &mut [f64], how: Combine) -> f64 {
     match how {
-        Combine::Mean => values.iter().sum::<f64>() / values.len() as f64,
+        Combine::Mean => crate::numeric::mean(values),
         Combine::Median => crate::numeric::quantile(values, 0.5),
     }
 }

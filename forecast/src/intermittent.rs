@@ -71,7 +71,7 @@ impl Intermittent {
         let mean_interval = if intervals.is_empty() {
             1.0
         } else {
-            intervals.iter().sum::<f64>() / intervals.len() as f64
+            crate::numeric::mean(&intervals)
         };
         match *self {
             Intermittent::Croston | Intermittent::Sba | Intermittent::CrostonOptimized => {

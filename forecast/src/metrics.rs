@@ -8,14 +8,16 @@
 //! both bounds of every interval level; coverage is the share of actuals
 //! inside the interval.
 
+use hospsim_stats::mean_of;
+
 /// Mean absolute error.
 pub fn mae(actual: &[f64], forecast: &[f64]) -> f64 {
-    mean(actual.iter().zip(forecast).map(|(a, f)| (a - f).abs()))
+    mean_of(actual.iter().zip(forecast).map(|(a, f)| (a - f).abs()))
 }
 
 /// Root mean squared error.
 pub fn rmse(actual: &[f64], forecast: &[f64]) -> f64 {
-    mean(actual.iter().zip(forecast).map(|(a, f)| (a - f).powi(2))).sqrt()
+    mean_of(actual.iter().zip(forecast).map(|(a, f)| (a - f).powi(2))).sqrt()
 }
 
 /// The MASE scale: mean |y_t − y_{t−m}| over the training data (falls back
@@ -29,7 +31,7 @@ pub fn mase_scale(train: &[f64], season_length: usize) -> f64 {
     if train.len() <= m {
         return f64::NAN;
     }
-    let scale = mean((m..train.len()).map(|t| (train[t] - train[t - m]).abs()));
+    let scale = mean_of((m..train.len()).map(|t| (train[t] - train[t - m]).abs()));
     if scale > 0.0 { scale } else { f64::NAN }
 }
 
@@ -41,7 +43,7 @@ pub fn mase(actual: &[f64], forecast: &[f64], scale: f64) -> f64 {
 /// Symmetric MAPE in percent (0–200).
 pub fn smape(actual: &[f64], forecast: &[f64]) -> f64 {
     200.0
-        * mean(actual.iter().zip(forecast).map(|(a, f)| {
+        * mean_of(actual.iter().zip(forecast).map(|(a, f)| {
             let d = a.abs() + f.abs();
             if d == 0.0 { 0.0 } else { (a - f).abs() / d }
         }))
@@ -60,7 +62,7 @@ pub fn wape(actual: &[f64], forecast: &[f64]) -> f64 {
 
 /// Quantile (pinball) loss of forecasts `q_forecast` of quantile `q`.
 pub fn pinball(actual: &[f64], q_forecast: &[f64], q: f64) -> f64 {
-    mean(actual.iter().zip(q_forecast).map(|(a, f)| {
+    mean_of(actual.iter().zip(q_forecast).map(|(a, f)| {
         let d = a - f;
         (q * d).max((q - 1.0) * d)
     }))
@@ -68,21 +70,12 @@ pub fn pinball(actual: &[f64], q_forecast: &[f64], q: f64) -> f64 {
 
 /// Share of actuals inside `[lower, upper]`.
 pub fn coverage(actual: &[f64], lower: &[f64], upper: &[f64]) -> f64 {
-    mean(
+    mean_of(
         actual
             .iter()
             .zip(lower.iter().zip(upper))
             .map(|(a, (l, u))| f64::from(u8::from(*a >= *l && *a <= *u))),
     )
-}
-
-fn mean(values: impl Iterator<Item = f64>) -> f64 {
-    let (sum, count) = values.fold((0.0, 0usize), |(s, c), v| (s + v, c + 1));
-    if count == 0 {
-        f64::NAN
-    } else {
-        sum / count as f64
-    }
 }
 
 #[cfg(test)]

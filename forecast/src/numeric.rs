@@ -11,45 +11,7 @@ pub(crate) fn normal_quantile(p: f64) -> f64 {
     }
 }
 
-/// Linear-interpolated quantile (numpy's default) of unsorted values.
-pub(crate) fn quantile(values: &mut [f64], q: f64) -> f64 {
-    if values.is_empty() {
-        return f64::NAN;
-    }
-    values.sort_by(f64::total_cmp);
-    quantile_sorted(values, q)
-}
-
-/// The same quantile by selection (O(n), reorders `values`).
-pub(crate) fn quantile_select(values: &mut [f64], q: f64) -> f64 {
-    if values.is_empty() {
-        return f64::NAN;
-    }
-    let pos = q.clamp(0.0, 1.0) * (values.len() - 1) as f64;
-    let lo = pos.floor() as usize;
-    let (_, lo_value, above) = values.select_nth_unstable_by(lo, f64::total_cmp);
-    let lo_value = *lo_value;
-    if pos == lo as f64 || above.is_empty() {
-        return lo_value;
-    }
-    let hi_value = above.iter().copied().fold(f64::INFINITY, f64::min);
-    lo_value + (hi_value - lo_value) * (pos - lo as f64)
-}
-
-/// Linear-interpolated quantile of sorted values.
-pub(crate) fn quantile_sorted(values: &[f64], q: f64) -> f64 {
-    if values.is_empty() {
-        return f64::NAN;
-    }
-    let pos = q.clamp(0.0, 1.0) * (values.len() - 1) as f64;
-    let lo = pos.floor() as usize;
-    let hi = pos.ceil() as usize;
-    values[lo] + (values[hi] - values[lo]) * (pos - lo as f64)
-}
-
-pub(crate) fn mean(x: &[f64]) -> f64 {
-    x.iter().sum::<f64>() / x.len() as f64
-}
+pub(crate) use hospsim_stats::{mean, quantile, quantile_select};
 
 /// Seasonal indices of a classical decomposition (centred moving average,
 /// averaged detrended values per season position, normalised to mean 0 or 1),
@@ -250,15 +212,5 @@ mod tests {
         for t in 0..24 {
             assert!((s[t] - season[t % 4]).abs() < 1e-9, "{t}: {}", s[t]);
         }
-    }
-
-    #[test]
-    fn quantile_interpolates_like_numpy() {
-        let mut v = vec![4.0, 1.0, 3.0, 2.0];
-        assert!((quantile(&mut v, 0.5) - 2.5).abs() < 1e-12);
-        assert!((quantile(&mut v, 0.9) - 3.7).abs() < 1e-12);
-        let mut w = vec![4.0, 1.0, 3.0, 2.0];
-        assert!((quantile_select(&mut w, 0.9) - 3.7).abs() < 1e-12);
-        assert!((quantile_select(&mut w, 0.5) - 2.5).abs() < 1e-12);
     }
 }

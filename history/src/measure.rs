@@ -3,6 +3,7 @@
 
 use crate::visits::{StayEnd, Visits};
 use hospsim_sim::history::{Event, UnitKind};
+use hospsim_stats::mean;
 
 /// One measured quantity.
 #[derive(Clone, Debug, PartialEq)]
@@ -22,14 +23,6 @@ pub struct Measure {
 }
 
 const DAY_NAMES: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-
-fn mean(v: &[f64]) -> f64 {
-    if v.is_empty() {
-        f64::NAN
-    } else {
-        v.iter().sum::<f64>() / v.len() as f64
-    }
-}
 
 /// Takes every measure of a log: ED times, lengths of stay by unit, admissions
 /// and arrivals per day, left-without-being-seen, occupancy by hour of week.

@@ -5,6 +5,7 @@
 //! both share: its variance is smaller than the sum of the two variances, and
 //! the interval of the difference is narrower than independent runs would give.
 
+use hospsim_stats::mean_variance;
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
@@ -27,17 +28,6 @@ pub struct Difference {
     /// variance of the difference that common random numbers removed compared
     /// with independent runs (0 for independent runs, up to 1).
     pub variance_reduction: f64,
-}
-
-fn mean_var(xs: &[f64]) -> (f64, f64) {
-    let n = xs.len() as f64;
-    let m = xs.iter().sum::<f64>() / n;
-    let v = if xs.len() > 1 {
-        xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0)
-    } else {
-        f64::NAN
-    };
-    (m, v)
 }
 
 fn t_quantile_and_p(df: f64, t: f64) -> (f64, f64) {
@@ -69,10 +59,10 @@ pub fn paired(base: &[f64], variant: &[f64]) -> Difference {
         return NAN_DIFF;
     }
     let d: Vec<f64> = pairs.iter().map(|(b, v)| v - b).collect();
-    let (mean, var) = mean_var(&d);
+    let (mean, var) = mean_variance(&d);
     let sd = var.sqrt();
-    let (_, vb) = mean_var(&pairs.iter().map(|p| p.0).collect::<Vec<_>>());
-    let (_, vv) = mean_var(&pairs.iter().map(|p| p.1).collect::<Vec<_>>());
+    let (_, vb) = mean_variance(&pairs.iter().map(|p| p.0).collect::<Vec<_>>());
+    let (_, vv) = mean_variance(&pairs.iter().map(|p| p.1).collect::<Vec<_>>());
     let variance_reduction = if vb + vv > 0.0 {
         1.0 - var / (vb + vv)
     } else {
@@ -119,8 +109,8 @@ pub fn independent(base: &[f64], variant: &[f64]) -> Difference {
     if b.len() < 2 || v.len() < 2 {
         return NAN_DIFF;
     }
-    let (mb, vb) = mean_var(&b);
-    let (mv, vv) = mean_var(&v);
+    let (mb, vb) = mean_variance(&b);
+    let (mv, vv) = mean_variance(&v);
     let (nb, nv) = (b.len() as f64, v.len() as f64);
     let mean = mv - mb;
     let se2 = vb / nb + vv / nv;

@@ -122,7 +122,7 @@ impl Histogram {
             if next >= target {
                 let (lo, hi) = Self::bin_bounds(b);
                 let frac = ((target - acc) / c as f64).clamp(0.0, 1.0);
-                return lo + (hi - lo) * frac;
+                return hospsim_stats::lerp(lo, hi, frac);
             }
             acc = next;
         }
@@ -159,7 +159,7 @@ pub fn estimate(values: &[f64]) -> Estimate {
             n,
         };
     }
-    let mean = xs.iter().sum::<f64>() / n as f64;
+    let (mean, var) = hospsim_stats::mean_variance(&xs);
     if n == 1 {
         return Estimate {
             mean,
@@ -169,7 +169,6 @@ pub fn estimate(values: &[f64]) -> Estimate {
             n,
         };
     }
-    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
     let sd = var.sqrt();
     let t = StudentsT::new(0.0, 1.0, (n - 1) as f64)
         .map(|d| d.inverse_cdf(0.975))
@@ -184,20 +183,9 @@ pub fn estimate(values: &[f64]) -> Estimate {
     }
 }
 
-/// The `q`-th percentile (0-100) of a small sample by linear interpolation.
-pub fn sample_percentile(values: &mut [f64], q: f64) -> f64 {
-    if values.is_empty() {
-        return f64::NAN;
-    }
-    values.sort_by(|a, b| a.total_cmp(b));
-    let pos = (q / 100.0).clamp(0.0, 1.0) * (values.len() - 1) as f64;
-    let (i, frac) = (pos.floor() as usize, pos - pos.floor());
-    if i + 1 < values.len() {
-        values[i] * (1.0 - frac) + values[i + 1] * frac
-    } else {
-        values[i]
-    }
-}
+/// The `q`-th percentile (0-100) of a small sample by linear interpolation
+/// ([`hospsim_stats::percentile`]).
+pub use hospsim_stats::percentile as sample_percentile;
 
 /// An exact multiset of whole numbers: each value seen and how often, sorted
 /// by value (`value << 32 | count`). Its memory grows with the number of
@@ -241,10 +229,10 @@ impl ValueCounts {
         if n == 0 {
             return f64::NAN;
         }
-        let pos = (q / 100.0).clamp(0.0, 1.0) * (n - 1) as f64;
-        let (i, frac) = (pos.floor() as u64, pos - pos.floor());
-        if i + 1 < n {
-            self.nth(i) * (1.0 - frac) + self.nth(i + 1) * frac
+        let (i, frac) = hospsim_stats::quantile_position(n as usize, q / 100.0);
+        let i = i as u64;
+        if i + 1 < n && frac > 0.0 {
+            hospsim_stats::lerp(self.nth(i), self.nth(i + 1), frac)
         } else {
             self.nth(i)
         }

@@ -333,11 +333,7 @@ impl ModelSummary {
             .collect();
         let mean = |f: &dyn Fn(&Scores) -> f64| {
             let v: Vec<f64> = ok.iter().map(|s| f(s)).filter(|x| x.is_finite()).collect();
-            if v.is_empty() {
-                f64::NAN
-            } else {
-                v.iter().sum::<f64>() / v.len() as f64
-            }
+            hospsim_stats::mean(&v)
         };
         let mut mases: Vec<f64> = ok
             .iter()

@@ -5,14 +5,17 @@ use super::DurationFit;
 use crate::distfit::{fit_all, fit_weighted};
 use std::collections::BTreeMap;
 
+/// Mean and sample standard deviation; one value has a spread of 0 (a fit
+/// report shows "sd 0" for a single stay rather than no number).
 pub(super) fn mean_sd(x: &[f64]) -> (f64, f64) {
-    let n = x.len() as f64;
-    if x.is_empty() {
-        return (f64::NAN, f64::NAN);
+    match x.len() {
+        0 => (f64::NAN, f64::NAN),
+        1 => (x[0], 0.0),
+        _ => {
+            let (m, v) = hospsim_stats::mean_variance(x);
+            (m, v.sqrt())
+        }
     }
-    let m = x.iter().sum::<f64>() / n;
-    let v = x.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
-    (m, v.sqrt())
 }
 
 /// [`fit_durations`] with a weight per observation (censoring weights): the

@@ -7,7 +7,8 @@ use hospsim_sim::engine::ItemRep;
 use hospsim_sim::model::KpiKind;
 use hospsim_sim::results::ReplicationTable;
 use hospsim_sim::runner::RepRow;
-use hospsim_sim::stats::{estimate, sample_percentile};
+use hospsim_sim::stats::estimate;
+use hospsim_stats::percentile;
 
 pub(super) fn supplies(m: &Model, drill: &[RepRow], base: &[RepRow]) -> Vec<SupplyStory> {
     m.items
@@ -76,7 +77,7 @@ pub(super) fn median(mut xs: Vec<f64>) -> Option<f64> {
     if xs.is_empty() {
         None
     } else {
-        Some(sample_percentile(&mut xs, 50.0))
+        Some(percentile(&mut xs, 50.0))
     }
 }
 
@@ -250,7 +251,7 @@ pub(super) fn stories(
             recovered,
             affected,
             peak_demand_mean: peak_mean,
-            peak_demand_p95: sample_percentile(&mut per_rep, 95.0),
+            peak_demand_p95: percentile(&mut per_rep, 95.0),
             baseline_peak_demand_mean: base_peak,
             capacity_mean: caps.iter().sum::<f64>() / caps.len().max(1) as f64,
         });
