@@ -101,9 +101,8 @@ impl<'s> Compiler<'s> {
         self.program.push(Op::Branch { table: at as u32 });
     }
 
-    pub(super) fn route_by(&mut self, p: &FieldPath, st: &StepSpec) {
-        let attr = st.route_by.clone().unwrap_or_default();
-        let by_class = match attr.as_str() {
+    pub(super) fn route_by(&mut self, p: &FieldPath, st: &RouteBy) {
+        let by_class = match st.attribute {
             "class" => true,
             "acuity" => false,
             other => {
@@ -122,7 +121,7 @@ impl<'s> Compiler<'s> {
             targets: vec![NONE; n],
         });
         let mut covered = vec![false; n];
-        for (k, target) in st.routes.iter().flatten() {
+        for (k, target) in st.routes.into_iter().flatten() {
             let slot = if by_class {
                 match self.class_ix.get(k.as_str()) {
                     Some(&c) => Some(c),
@@ -145,12 +144,12 @@ impl<'s> Compiler<'s> {
                     .push(Fixup::Route(at, sl, target.clone(), p.key("routes").key(k)));
             }
         }
-        match &st.default {
+        match st.default {
             Some(d) => {
                 for (sl, cov) in covered.iter().enumerate() {
                     if !cov {
                         self.fixups
-                            .push(Fixup::Route(at, sl, d.clone(), p.key("default")));
+                            .push(Fixup::Route(at, sl, d.to_string(), p.key("default")));
                     }
                 }
             }

@@ -2,7 +2,6 @@
 //! can still lead out of the hospital, and no loop can go round without time
 //! passing (a run that would never end).
 
-use super::pathways::step_kinds;
 use super::*;
 
 /// How a move from one op to the next spends time.
@@ -220,7 +219,7 @@ impl Compiler<'_> {
             };
             match spec.steps.get(st as usize) {
                 Some(step) => {
-                    let kind = step_kinds(step).first().copied().unwrap_or("mark");
+                    let kind = step.kind_name();
                     let p = path!["pathways", name].key("steps").index(st as usize);
                     let text = format!("{p} ({kind})");
                     (p, text)

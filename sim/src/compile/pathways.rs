@@ -42,19 +42,7 @@ impl<'s> Compiler<'s> {
                 }
             }
             for st in &p.steps {
-                let targets = st
-                    .goto
-                    .iter()
-                    .chain(st.branch.iter().flatten().map(|b| &b.to))
-                    .chain(st.routes.iter().flat_map(|r| r.values()))
-                    .chain(st.default.iter())
-                    .chain(st.on_limit.iter())
-                    .chain(
-                        st.on_renege
-                            .iter()
-                            .filter(|r| !ROUTE_NAMES.contains(&r.as_str())),
-                    );
-                for t in targets {
+                for t in st.pathway_targets(&ROUTE_NAMES) {
                     stack.push((t.as_str(), c));
                 }
             }
@@ -119,84 +107,30 @@ impl<'s> Compiler<'s> {
 
     /// Emits one step; returns true when the step leaves the pathway.
     pub(super) fn step(&mut self, p: &FieldPath, st: &StepSpec, ctx: Context) -> bool {
-        let kinds = step_kinds(st);
-        if kinds.len() > 1 {
-            self.err_hint(
-                p.clone(),
-                format!(
-                    "a step does one thing, but this one has {}",
-                    kinds.join(" and ")
-                ),
-                "split it into consecutive steps",
-            );
-            return false;
-        }
-        let kind = kinds
-            .first()
-            .copied()
-            .unwrap_or(if st.mark.is_some() { "mark" } else { "" });
-        let allowed: &[&str] = match kind {
-            "seize" => &[
-                "priority",
-                "patience",
-                "patience_by_acuity",
-                "on_renege",
-                "mark",
-                "alternatives",
-                "mark_alternative",
-            ],
-            "count" => &["limit", "on_limit", "mark"],
-            "batch" => &["use", "size", "every", "duration", "mark"],
-            "consume" => &["quantity", "quantity_mean", "mark"],
-            "activity" => &[
-                "use",
-                "duration",
-                "duration_by_acuity",
-                "duration_by_class",
-                "until_hour",
-                "priority",
-                "patience",
-                "patience_by_acuity",
-                "on_renege",
-                "mark",
-            ],
-            "route_by" => &["routes", "default", "mark"],
-            "fork" => &["wait", "mark"],
-            _ => &["mark"],
-        };
-        let present = [
-            ("use", st.use_.is_some()),
-            ("duration", st.duration.is_some()),
-            ("duration_by_acuity", st.duration_by_acuity.is_some()),
-            ("duration_by_class", st.duration_by_class.is_some()),
-            ("until_hour", st.until_hour.is_some()),
-            ("priority", st.priority.is_some()),
-            ("patience", st.patience.is_some()),
-            ("patience_by_acuity", st.patience_by_acuity.is_some()),
-            ("on_renege", st.on_renege.is_some()),
-            ("routes", st.routes.is_some()),
-            ("default", st.default.is_some()),
-            ("wait", st.wait.is_some()),
-            ("alternatives", st.alternatives.is_some()),
-            ("mark_alternative", st.mark_alternative.is_some()),
-            ("limit", st.limit.is_some()),
-            ("size", st.size.is_some()),
-            ("quantity", st.quantity.is_some()),
-            ("quantity_mean", st.quantity_mean.is_some()),
-            ("every", st.every.is_some()),
-            ("on_limit", st.on_limit.is_some()),
-        ];
-        if kind.is_empty() {
-            self.err_hint(p.clone(), "this step does nothing", "give it one of: seize, release, activity, branch, route_by, fork, join, goto, exit, count, batch, consume, mark");
-            return false;
-        }
-        for (field, on) in present {
-            if on && !allowed.contains(&field) {
-                self.err(
-                    p.key(field),
-                    format!("`{field}` has no meaning in a {kind} step"),
+        let (step, misplaced) = match st.typed() {
+            Ok(typed) => typed,
+            Err(StepShape::Several(kinds)) => {
+                self.err_hint(
+                    p.clone(),
+                    format!(
+                        "a step does one thing, but this one has {}",
+                        kinds.join(" and ")
+                    ),
+                    "split it into consecutive steps",
                 );
+                return false;
             }
+            Err(StepShape::Nothing) => {
+                self.err_hint(p.clone(), "this step does nothing", "give it one of: seize, release, activity, branch, route_by, fork, join, goto, exit, count, batch, consume, mark");
+                return false;
+            }
+        };
+        for field in misplaced {
+            let kind = st.kind_name();
+            self.err(
+                p.key(field),
+                format!("`{field}` has no meaning in a {kind} step"),
+            );
         }
         let mark_now = |c: &mut Self| {
             if let Some(m) = &st.mark
@@ -205,79 +139,41 @@ impl<'s> Compiler<'s> {
                 c.program.push(Op::Mark { ms });
             }
         };
-        match kind {
-            "mark" => {
+        match step {
+            Step::Mark => {
                 mark_now(self);
                 false
             }
-            "seize" => {
-                let set =
-                    self.resource_set(p.key("seize"), st.seize.as_deref().unwrap_or_default());
-                let mut alternatives = NONE;
-                if let Some(alts) = &st.alternatives {
-                    if st.seize.as_ref().is_some_and(|s| s.len() != 1) {
-                        self.err_hint(
-                            p.key("alternatives"),
-                            "alternatives stand in for one resource: the seize must name exactly one",
-                            "seize = [\"medical_bed\"], alternatives = [\"surgical_bed\"]",
-                        );
-                    }
-                    if alts.is_empty() {
-                        self.err(
-                            p.key("alternatives"),
-                            "give at least one alternative resource",
-                        );
-                    }
-                    let sets = alts
-                        .iter()
-                        .enumerate()
-                        .map(|(i, a)| {
-                            self.resource_set(
-                                p.key("alternatives").index(i),
-                                std::slice::from_ref(a),
-                            )
-                        })
-                        .collect();
-                    let mark = match &st.mark_alternative {
-                        Some(n) => self.ms_index(n).unwrap_or(NONE as u16),
-                        None => NONE as u16,
-                    };
-                    self.alternatives.push(Alternatives { sets, mark });
-                    alternatives = (self.alternatives.len() - 1) as u32;
-                } else if st.mark_alternative.is_some() {
-                    self.err(
-                        p.key("mark_alternative"),
-                        "`mark_alternative` needs `alternatives`",
-                    );
-                }
-                self.emit_seize(p, st, set, alternatives);
+            Step::Seize(seize) => {
+                let set = self.resource_set(p.key("seize"), seize.resources);
+                let alternatives = self.alternatives(p, &seize);
+                self.emit_seize(p, &seize.queue, set, alternatives);
                 mark_now(self);
                 false
             }
-            "release" => {
+            Step::Release(release) => {
                 mark_now(self);
-                match &st.release {
-                    Some(ReleaseSpec::One(n)) if n == "all" => self.program.push(Op::ReleaseAll),
-                    Some(ReleaseSpec::One(n)) => {
+                match release {
+                    ReleaseSpec::One(n) if n == "all" => self.program.push(Op::ReleaseAll),
+                    ReleaseSpec::One(n) => {
                         let set = self.resource_set(p.key("release"), std::slice::from_ref(n));
                         self.program.push(Op::Release { set });
                     }
-                    Some(ReleaseSpec::Many(v)) => {
+                    ReleaseSpec::Many(v) => {
                         let set = self.resource_set(p.key("release"), v);
                         self.program.push(Op::Release { set });
                     }
-                    None => {}
                 }
                 false
             }
-            "activity" => {
-                let dur = self.duration(p, st);
-                let activity = self.activity_index(st.activity.as_deref().unwrap_or_default());
-                match &st.use_ {
+            Step::Activity(a) => {
+                let dur = self.duration(p, &a.durations);
+                let activity = self.activity_index(a.name);
+                match a.uses {
                     Some(names) => {
                         let set = self.resource_set(p.key("use"), names);
                         let seize_pc = self.program.len() as u32;
-                        self.emit_seize(p, st, set, NONE);
+                        self.emit_seize(p, &a.queue, set, NONE);
                         mark_now(self);
                         self.program.push(Op::Delay {
                             dur,
@@ -287,11 +183,20 @@ impl<'s> Compiler<'s> {
                         self.program.push(Op::Release { set });
                     }
                     None => {
-                        for f in ["priority", "patience", "patience_by_acuity", "on_renege"] {
-                            let on = present.iter().any(|(k, v)| *k == f && *v);
-                            if on {
-                                self.err(p.key(f), format!("`{f}` needs `use` (an activity without resources never waits)"));
-                            }
+                        let q = a.queue;
+                        let queueing = [
+                            ("priority", q.priority.is_some()),
+                            ("patience", q.patience.is_some()),
+                            ("patience_by_acuity", q.patience_by_acuity.is_some()),
+                            ("on_renege", q.on_renege.is_some()),
+                        ];
+                        for (f, _) in queueing.iter().filter(|(_, on)| *on) {
+                            self.err(
+                                p.key(f),
+                                format!(
+                                    "`{f}` needs `use` (an activity without resources never waits)"
+                                ),
+                            );
                         }
                         mark_now(self);
                         self.program.push(Op::Delay {
@@ -303,77 +208,54 @@ impl<'s> Compiler<'s> {
                 }
                 false
             }
-            "branch" => {
+            Step::Branch(options) => {
                 mark_now(self);
-                self.branch(p, st.branch.as_deref().unwrap_or_default());
+                self.branch(p, options);
                 true
             }
-            "route_by" => {
+            Step::RouteBy(route) => {
                 mark_now(self);
-                self.route_by(p, st);
+                self.route_by(p, &route);
                 true
             }
-            "fork" => {
+            Step::Fork(fork) => {
                 mark_now(self);
-                let list = st.fork.clone().unwrap_or_default();
-                if list.is_empty() {
-                    self.err(p.key("fork"), "fork needs at least one pathway");
-                }
-                if list.len() > MAX_FORK_BRANCHES {
-                    self.err_hint(
-                        p.key("fork"),
-                        format!(
-                            "a fork starts at most {MAX_FORK_BRANCHES} parallel branches, this one {}",
-                            list.len()
-                        ),
-                        "group the work into fewer branch pathways",
-                    );
-                }
-                let at = self.forks.len();
-                self.forks.push(vec![NONE; list.len()]);
-                for (i, t) in list.iter().enumerate() {
-                    self.fixups
-                        .push(Fixup::Fork(at, i, t.clone(), p.key("fork").index(i)));
-                }
-                self.program.push(Op::Fork { list: at as u32 });
-                if st.wait.unwrap_or(true) {
-                    self.program.push(Op::AwaitBranches);
-                }
+                self.fork(p, &fork);
                 false
             }
-            "join" => {
-                if st.join == Some(false) {
+            Step::Join(join) => {
+                if !join {
                     self.err_hint(p.key("join"), "`join = false` does nothing", "write `join = true` to wait for the branches started by `fork` with `wait = false`");
                 }
                 mark_now(self);
                 self.program.push(Op::AwaitBranches);
                 false
             }
-            "consume" => {
+            Step::Consume(consume) => {
                 mark_now(self);
-                self.consume_step(p, st);
+                self.consume_step(p, &consume);
                 false
             }
-            "batch" => {
+            Step::Batch(batch) => {
                 mark_now(self);
-                let point = self.batch_point(p, st);
+                let point = self.batch_point(p, &batch);
                 self.program.push(Op::Batch { point });
                 false
             }
-            "count" => {
+            Step::Count(count) => {
                 mark_now(self);
-                self.count_step(p, st);
+                self.count_step(p, &count);
                 false
             }
-            "goto" => {
+            Step::Goto(target) => {
                 mark_now(self);
                 let pc = self.program.len();
                 self.program.push(Op::Jump { pc: NONE });
-                let t = st.goto.clone().unwrap_or_default();
-                self.fixups.push(Fixup::Jump(pc, t, p.key("goto")));
+                self.fixups
+                    .push(Fixup::Jump(pc, target.to_string(), p.key("goto")));
                 true
             }
-            "exit" => {
+            Step::Exit(route) => {
                 if ctx == Context::Branch {
                     self.err_hint(
                         p.key("exit"),
@@ -382,16 +264,83 @@ impl<'s> Compiler<'s> {
                     );
                 }
                 mark_now(self);
-                let route = self.route_index(p.key("exit"), st.exit.as_deref().unwrap_or_default());
+                let route = self.route_index(p.key("exit"), route);
                 self.program.push(Op::Exit { route });
                 true
             }
-            _ => false,
         }
     }
 
-    pub(super) fn emit_seize(&mut self, p: &FieldPath, st: &StepSpec, set: u32, alternatives: u32) {
-        let prio = match &st.priority {
+    /// The alternatives of a seize, registered; `NONE` without any.
+    fn alternatives(&mut self, p: &FieldPath, seize: &Seize) -> u32 {
+        let Some(alts) = seize.alternatives else {
+            if seize.mark_alternative.is_some() {
+                self.err(
+                    p.key("mark_alternative"),
+                    "`mark_alternative` needs `alternatives`",
+                );
+            }
+            return NONE;
+        };
+        if seize.resources.len() != 1 {
+            self.err_hint(
+                p.key("alternatives"),
+                "alternatives stand in for one resource: the seize must name exactly one",
+                "seize = [\"medical_bed\"], alternatives = [\"surgical_bed\"]",
+            );
+        }
+        if alts.is_empty() {
+            self.err(
+                p.key("alternatives"),
+                "give at least one alternative resource",
+            );
+        }
+        let sets = alts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                self.resource_set(p.key("alternatives").index(i), std::slice::from_ref(a))
+            })
+            .collect();
+        let mark = match seize.mark_alternative {
+            Some(n) => self.ms_index(n).unwrap_or(NONE as u16),
+            None => NONE as u16,
+        };
+        self.alternatives.push(Alternatives { sets, mark });
+        (self.alternatives.len() - 1) as u32
+    }
+
+    /// A fork: its table of branch pathways (resolved later) and, unless
+    /// `wait = false`, the wait for them.
+    fn fork(&mut self, p: &FieldPath, fork: &Fork) {
+        let list = fork.pathways;
+        if list.is_empty() {
+            self.err(p.key("fork"), "fork needs at least one pathway");
+        }
+        if list.len() > MAX_FORK_BRANCHES {
+            self.err_hint(
+                p.key("fork"),
+                format!(
+                    "a fork starts at most {MAX_FORK_BRANCHES} parallel branches, this one {}",
+                    list.len()
+                ),
+                "group the work into fewer branch pathways",
+            );
+        }
+        let at = self.forks.len();
+        self.forks.push(vec![NONE; list.len()]);
+        for (i, t) in list.iter().enumerate() {
+            self.fixups
+                .push(Fixup::Fork(at, i, t.clone(), p.key("fork").index(i)));
+        }
+        self.program.push(Op::Fork { list: at as u32 });
+        if fork.wait {
+            self.program.push(Op::AwaitBranches);
+        }
+    }
+
+    pub(super) fn emit_seize(&mut self, p: &FieldPath, q: &Queueing, set: u32, alternatives: u32) {
+        let prio = match q.priority {
             None => Prio::Acuity,
             Some(PrioritySpec::Named(n)) if n == "acuity" => Prio::Acuity,
             Some(PrioritySpec::Fixed(v)) if (1..=15).contains(v) => Prio::Fixed(*v),
@@ -404,7 +353,7 @@ impl<'s> Compiler<'s> {
                 Prio::Acuity
             }
         };
-        let patience = match (&st.patience, &st.patience_by_acuity) {
+        let patience = match (q.patience, q.patience_by_acuity) {
             (None, None) => NONE,
             (Some(d), None) => {
                 let id = self.dist(p.key("patience"), d);
@@ -419,11 +368,11 @@ impl<'s> Compiler<'s> {
                 self.acuity_table(p.key("patience_by_acuity"), t, fb)
             }
         };
-        let renege = match &st.on_renege {
-            Some(r) if !ROUTE_NAMES.contains(&r.as_str()) && self.s.pathways.contains_key(r) => {
+        let renege = match q.on_renege {
+            Some(r) if !ROUTE_NAMES.contains(&r) && self.s.pathways.contains_key(r) => {
                 let at = self.program.len();
                 self.fixups
-                    .push(Fixup::Renege(at, r.clone(), p.key("on_renege")));
+                    .push(Fixup::Renege(at, r.to_string(), p.key("on_renege")));
                 Renege::Pathway(NONE)
             }
             Some(r) => Renege::Exit(self.route_index(p.key("on_renege"), r)),
@@ -438,9 +387,9 @@ impl<'s> Compiler<'s> {
         });
     }
 
-    pub(super) fn duration(&mut self, p: &FieldPath, st: &StepSpec) -> DurRef {
-        if let Some(w) = &st.until_hour {
-            if st.duration_by_acuity.is_some() || st.duration_by_class.is_some() {
+    pub(super) fn duration(&mut self, p: &FieldPath, d: &Durations) -> DurRef {
+        if let Some(w) = d.until_hour {
+            if d.by_acuity.is_some() || d.by_class.is_some() {
                 self.err(p.key("until_hour"), "`until_hour` goes with a plain `duration` (or none), not with durations by acuity or class");
             }
             let total: f64 = w.iter().sum();
@@ -457,19 +406,16 @@ impl<'s> Compiler<'s> {
             cumulative[23] = f64::INFINITY;
             self.hour_profiles.push(cumulative);
             let profile = (self.hour_profiles.len() - 1) as u32;
-            return match &st.duration {
-                Some(d) => DurRef::DayThenHour {
-                    dist: self.dist(p.key("duration"), d),
+            return match d.duration {
+                Some(dist) => DurRef::DayThenHour {
+                    dist: self.dist(p.key("duration"), dist),
                     profile,
                 },
                 None => DurRef::UntilHour(profile),
             };
         }
-        let fallback = st
-            .duration
-            .as_ref()
-            .map(|d| self.dist(p.key("duration"), d));
-        match (&st.duration_by_acuity, &st.duration_by_class) {
+        let fallback = d.duration.map(|dist| self.dist(p.key("duration"), dist));
+        match (d.by_acuity, d.by_class) {
             (Some(_), Some(_)) => {
                 self.err(
                     p.clone(),
@@ -497,9 +443,9 @@ impl<'s> Compiler<'s> {
             }
             (None, Some(t)) => {
                 let mut row = vec![fallback.unwrap_or(NONE); self.n_classes];
-                for (k, d) in t {
+                for (k, dist) in t {
                     match self.class_ix.get(k.as_str()) {
-                        Some(&c) => row[c] = self.dist(p.key("duration_by_class").key(k), d),
+                        Some(&c) => row[c] = self.dist(p.key("duration_by_class").key(k), dist),
                         None => {
                             let hint = closest(k, self.s.arrivals.keys());
                             self.err_hint(
@@ -567,26 +513,4 @@ impl<'s> Compiler<'s> {
             }
         }
     }
-}
-
-/// What a step does: its kind fields that are set (one for a well-formed step).
-pub(super) fn step_kinds(st: &StepSpec) -> Vec<&'static str> {
-    [
-        ("seize", st.seize.is_some()),
-        ("release", st.release.is_some()),
-        ("activity", st.activity.is_some()),
-        ("branch", st.branch.is_some()),
-        ("route_by", st.route_by.is_some()),
-        ("fork", st.fork.is_some()),
-        ("join", st.join.is_some()),
-        ("goto", st.goto.is_some()),
-        ("exit", st.exit.is_some()),
-        ("count", st.count.is_some()),
-        ("batch", st.batch.is_some()),
-        ("consume", st.consume.is_some()),
-    ]
-    .iter()
-    .filter(|(_, on)| *on)
-    .map(|(k, _)| *k)
-    .collect()
 }

@@ -4,12 +4,12 @@ use super::*;
 
 impl Compiler<'_> {
     /// A `consume` step: the item and a fixed or Poisson quantity.
-    pub(super) fn consume_step(&mut self, p: &FieldPath, st: &StepSpec) {
-        let name = st.consume.clone().unwrap_or_default();
-        let item = match self.item_ix.get(name.as_str()) {
+    pub(super) fn consume_step(&mut self, p: &FieldPath, st: &Consume) {
+        let name = st.item;
+        let item = match self.item_ix.get(name) {
             Some(&i) => i,
             None => {
-                let hint = closest(&name, self.s.items.keys());
+                let hint = closest(name, self.s.items.keys());
                 self.err_hint(p.key("consume"), format!("unknown item \"{name}\""), hint);
                 0
             }
@@ -41,12 +41,12 @@ impl Compiler<'_> {
     }
 
     /// A `count` step: the counter, its limit and the pathway taken there.
-    pub(super) fn count_step(&mut self, p: &FieldPath, st: &StepSpec) {
-        let name = st.count.clone().unwrap_or_default();
-        let counter = match self.counters.iter().position(|c| *c == name) {
+    pub(super) fn count_step(&mut self, p: &FieldPath, st: &Count) {
+        let name = st.counter;
+        let counter = match self.counters.iter().position(|c| c == name) {
             Some(i) => i,
             None => {
-                self.counters.push(name.clone());
+                self.counters.push(name.to_string());
                 self.counters.len() - 1
             }
         };
@@ -80,10 +80,10 @@ impl Compiler<'_> {
             limit,
             pc: NONE,
         });
-        match &st.on_limit {
+        match st.on_limit {
             Some(t) => self
                 .fixups
-                .push(Fixup::Count(pc, t.clone(), p.key("on_limit"))),
+                .push(Fixup::Count(pc, t.to_string(), p.key("on_limit"))),
             None => {
                 if st.limit.is_some() {
                     self.err(
@@ -97,9 +97,9 @@ impl Compiler<'_> {
 
     /// The batch point a `batch` step names: created by its first step, and
     /// every later step naming it must agree on its settings.
-    pub(super) fn batch_point(&mut self, p: &FieldPath, st: &StepSpec) -> u32 {
-        let name = st.batch.clone().unwrap_or_default();
-        let resource = match st.use_.as_deref() {
+    pub(super) fn batch_point(&mut self, p: &FieldPath, st: &Batch) -> u32 {
+        let name = st.point.to_string();
+        let resource = match st.uses {
             None => u16::MAX,
             Some([one]) => match self.resource_ix.get(one.as_str()) {
                 Some(&r) => r,
@@ -137,7 +137,7 @@ impl Compiler<'_> {
         if st.size.is_none() && every <= 0.0 {
             self.err_hint(p.key("batch"), "a batch needs `size` (start when full), `every` (start on a clock tick) or both", "e.g. { batch = \"porter_round\", every = \"30 min\", duration = { fixed = \"10 min\" } }");
         }
-        let Some(d) = &st.duration else {
+        let Some(d) = st.duration else {
             self.err_hint(
                 p.key("batch"),
                 "a batch needs the `duration` of a run",

@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 mod drill;
+mod step;
 pub use drill::*;
+pub use step::*;
 
 /// A whole scenario: a hospital, its patients and what to measure.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -297,152 +299,6 @@ pub struct PathwaySpec {
     pub label: Option<String>,
     /// The steps, run in order.
     pub steps: Vec<StepSpec>,
-}
-
-/// A request priority: `"acuity"` (the patient's acuity) or a fixed number.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum PrioritySpec {
-    /// A fixed priority, 1 most urgent.
-    Fixed(u8),
-    /// The word `acuity`.
-    Named(String),
-}
-
-/// Resources to release: a list of names, or the word `"all"`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum ReleaseSpec {
-    /// A single name or `"all"`.
-    One(String),
-    /// Several names.
-    Many(Vec<String>),
-}
-
-/// One way out of a `branch` step.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BranchOption {
-    /// Pathway to continue in.
-    pub to: String,
-    /// Probability for every patient.
-    #[serde(default)]
-    pub p: Option<f64>,
-    /// Probability by acuity 1..5 (five values).
-    #[serde(default)]
-    pub p_by_acuity: Option<Vec<f64>>,
-}
-
-/// One step of a pathway. Exactly one of the *kind* keys is set: `seize`, `release`,
-/// `activity`, `branch`, `route_by`, `fork`, `join`, `goto`, `exit`, or only `mark`.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StepSpec {
-    /// Take these resources and keep them until released (waits until all are free).
-    #[serde(default)]
-    pub seize: Option<Vec<String>>,
-    /// Give back held resources; releasing one not held does nothing.
-    #[serde(default)]
-    pub release: Option<ReleaseSpec>,
-    /// An activity: seize `use`, spend `duration`, release `use`.
-    #[serde(default)]
-    pub activity: Option<String>,
-    /// Resources the activity needs for its duration.
-    #[serde(default, rename = "use")]
-    pub use_: Option<Vec<String>>,
-    /// Duration of the activity.
-    #[serde(default)]
-    pub duration: Option<DistSpec>,
-    /// Duration by acuity, keys "1".."5"; `duration` is the fallback.
-    #[serde(default)]
-    pub duration_by_acuity: Option<BTreeMap<String, DistSpec>>,
-    /// Duration by patient class; `duration` is the fallback.
-    #[serde(default)]
-    pub duration_by_class: Option<BTreeMap<String, DistSpec>>,
-    /// Instead of a duration: wait until a clock time drawn from these 24 relative
-    /// weights of the hours 00:00..23:00 (today if still ahead, else tomorrow);
-    /// e.g. the discharge time of day.
-    #[serde(default)]
-    pub until_hour: Option<Vec<f64>>,
-    /// Queue priority for `seize`/`use`: "acuity" (default) or a number.
-    #[serde(default)]
-    pub priority: Option<PrioritySpec>,
-    /// How long a patient waits for the resources before leaving.
-    #[serde(default)]
-    pub patience: Option<DistSpec>,
-    /// Patience by acuity, keys "1".."5"; acuities not listed wait forever.
-    #[serde(default)]
-    pub patience_by_acuity: Option<BTreeMap<String, DistSpec>>,
-    /// Exit route of a patient whose patience runs out (default `left_unseen`).
-    #[serde(default)]
-    pub on_renege: Option<String>,
-    /// Milestone recorded when the step starts (first time only).
-    #[serde(default)]
-    pub mark: Option<String>,
-    /// Random choice of the next pathway.
-    #[serde(default)]
-    pub branch: Option<Vec<BranchOption>>,
-    /// Attribute to route on: "acuity" or "class".
-    #[serde(default)]
-    pub route_by: Option<String>,
-    /// With `route_by`: attribute value -> pathway.
-    #[serde(default)]
-    pub routes: Option<BTreeMap<String, String>>,
-    /// With `route_by`: pathway for values not listed.
-    #[serde(default)]
-    pub default: Option<String>,
-    /// Run these pathways in parallel and continue when all are done.
-    #[serde(default)]
-    pub fork: Option<Vec<String>>,
-    /// With `fork`: false lets the patient go on at once; a later `join` waits.
-    #[serde(default)]
-    pub wait: Option<bool>,
-    /// `join = true`: wait until every branch started by earlier forks is back.
-    #[serde(default)]
-    pub join: Option<bool>,
-    /// Continue in another pathway.
-    #[serde(default)]
-    pub goto: Option<String>,
-    /// Leave the hospital by this route.
-    #[serde(default)]
-    pub exit: Option<String>,
-    /// For `seize`: resources to take instead when the first choice is full
-    /// (a medical patient in a surgical bed); the patient queues for the first
-    /// choice only when every alternative is full too.
-    #[serde(default)]
-    pub alternatives: Option<Vec<String>>,
-    /// Milestone recorded when an alternative was taken (e.g. "outlier").
-    #[serde(default)]
-    pub mark_alternative: Option<String>,
-    /// Join a batch (an analyser run, a porter's round): patients wait at the
-    /// named batch point until a run starts, then spend `duration` together.
-    #[serde(default)]
-    pub batch: Option<String>,
-    /// With `batch`: a run starts as soon as this many wait (and takes at most this many).
-    #[serde(default)]
-    pub size: Option<u32>,
-    /// With `batch`: a run also starts at every multiple of this period (from
-    /// Monday 00:00) when anyone waits.
-    #[serde(default)]
-    pub every: Option<Duration>,
-    /// Use units of a stocked item (see `[items]`).
-    #[serde(default)]
-    pub consume: Option<String>,
-    /// With `consume`: a fixed number of units (default 1).
-    #[serde(default)]
-    pub quantity: Option<u32>,
-    /// With `consume`: a Poisson number of units with this mean, instead of `quantity`.
-    #[serde(default)]
-    pub quantity_mean: Option<f64>,
-    /// Count a per-patient counter up by one (retry loops: call attempts).
-    #[serde(default)]
-    pub count: Option<String>,
-    /// With `count`: the count at which the patient goes to `on_limit`.
-    #[serde(default)]
-    pub limit: Option<u32>,
-    /// With `count`: the pathway taken when the count reaches `limit`.
-    #[serde(default)]
-    pub on_limit: Option<String>,
 }
 
 /// An indicator to report. Durations use `from`/`to`; counts use one of
