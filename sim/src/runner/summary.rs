@@ -192,9 +192,67 @@ pub fn summarize(
     threads: usize,
 ) -> (Summary, ReplicationTable) {
     let reps = &folded.rows;
+    let mut columns = Columns::new(reps.len());
+    let kpis = kpi_summaries(model, reps, &mut columns);
+    let resources = resource_summaries(model, reps, &mut columns);
+    let items = item_summaries(model, reps, &mut columns);
+    let summary = Summary {
+        schema_version: SCHEMA_VERSION,
+        scenario: ScenarioEcho {
+            name: model.name.clone(),
+            seed: model.seed,
+            replications: model.replications,
+            start: model.start.strftime("%Y-%m-%dT%H:%M").to_string(),
+            horizon_days: model.horizon / 1440.0,
+            warmup_days: model.warmup / 1440.0,
+        },
+        kpis,
+        resources,
+        items,
+        flow: flow_summary(model, reps),
+        run: RunInfo {
+            wall_seconds: 0.0,
+            events: reps.iter().map(|r| r.events).sum(),
+            threads,
+        },
+    };
+    (
+        summary,
+        ReplicationTable {
+            columns: columns.names,
+            rows: columns.rows,
+        },
+    )
+}
+
+/// The replication table built beside the summary (what compare and sweep
+/// difference): a named column per measure, a row per replication.
+struct Columns {
+    names: Vec<String>,
+    rows: Vec<Vec<f64>>,
+}
+
+impl Columns {
+    fn new(replications: usize) -> Columns {
+        Columns {
+            names: vec![],
+            rows: vec![vec![]; replications],
+        }
+    }
+
+    /// Adds a column: one value per replication, in replication order.
+    fn push(&mut self, name: String, values: impl IntoIterator<Item = f64>) {
+        self.names.push(name);
+        for (row, v) in self.rows.iter_mut().zip(values) {
+            row.push(v);
+        }
+    }
+}
+
+/// Every KPI across replications; columns: the KPI, then its percentiles and
+/// share within target for a duration.
+fn kpi_summaries(model: &Model, reps: &[RepRow], columns: &mut Columns) -> Vec<KpiSummary> {
     let span_days = (model.horizon - model.warmup) / 1440.0;
-    let mut columns = vec![];
-    let mut cols_by_rep: Vec<Vec<f64>> = vec![vec![]; reps.len()];
     let mut kpis = vec![];
     for (k, def) in model.kpis.iter().enumerate() {
         let vals: Vec<(f64, Vec<f64>, f64)> = reps
@@ -203,10 +261,7 @@ pub fn summarize(
             .collect();
         let main: Vec<f64> = vals.iter().map(|v| v.0).collect();
         let est = estimate(&main);
-        columns.push(def.name.clone());
-        for (i, v) in vals.iter().enumerate() {
-            cols_by_rep[i].push(v.0);
-        }
+        columns.push(def.name.clone(), main.iter().copied());
         let obs = reps.iter().map(|r| r.kpis[k].n as f64).sum::<f64>() / reps.len() as f64;
         let (kind, percentiles, target) = match &def.kind {
             KpiKind::Duration {
@@ -221,22 +276,14 @@ pub fn summarize(
                     .enumerate()
                     .map(|(j, q)| {
                         let xs: Vec<f64> = vals.iter().map(|v| v.1[j]).collect();
-                        columns.push(format!("{}_p{}", def.name, q));
-                        for (i, v) in vals.iter().enumerate() {
-                            cols_by_rep[i].push(v.1[j]);
-                        }
-                        PercentileSummary {
-                            p: *q,
-                            est: estimate(&xs).into(),
-                        }
+                        let est = estimate(&xs).into();
+                        columns.push(format!("{}_p{}", def.name, q), xs);
+                        PercentileSummary { p: *q, est }
                     })
                     .collect();
                 let target = within.map(|w| {
                     let shares: Vec<f64> = vals.iter().map(|v| v.2).collect();
-                    columns.push(format!("{}_share_within", def.name));
-                    for (i, v) in vals.iter().enumerate() {
-                        cols_by_rep[i].push(v.2);
-                    }
+                    columns.push(format!("{}_share_within", def.name), shares.iter().copied());
                     let goal = target_share.unwrap_or(f64::NAN);
                     let meeting = shares
                         .iter()
@@ -296,6 +343,15 @@ pub fn summarize(
             target,
         });
     }
+    kpis
+}
+
+/// Every resource across replications; columns: its utilisation.
+fn resource_summaries(
+    model: &Model,
+    reps: &[RepRow],
+    columns: &mut Columns,
+) -> Vec<ResourceSummary> {
     let mut resources = vec![];
     for (j, def) in model.resources.iter().enumerate() {
         let get = |f: &dyn Fn(&ResourceRep) -> f64| -> Vec<f64> {
@@ -319,10 +375,7 @@ pub fn summarize(
         });
         let board = get(&|r| r.boarding_area / r.span);
         let cap = get(&|r| r.capacity_area / r.span);
-        columns.push(format!("util_{}", def.name));
-        for (i, u) in util.iter().enumerate() {
-            cols_by_rep[i].push(*u);
-        }
+        columns.push(format!("util_{}", def.name), util.iter().copied());
         resources.push(ResourceSummary {
             id: def.name.clone(),
             label: def.label.clone(),
@@ -356,6 +409,12 @@ pub fn summarize(
                 .unwrap_or(0),
         });
     }
+    resources
+}
+
+/// Patients in and out, summed over replications, and whether every
+/// replication accounts for each patient who arrived.
+fn flow_summary(model: &Model, reps: &[RepRow]) -> FlowSummary {
     let mut departed = BTreeMap::new();
     for (i, name) in ROUTE_NAMES.iter().enumerate() {
         departed.insert(name.to_string(), reps.iter().map(|r| r.departed[i]).sum());
@@ -368,7 +427,7 @@ pub fn summarize(
         );
     }
     let arrived: u64 = reps.iter().map(|r| r.arrived).sum();
-    let flow = FlowSummary {
+    FlowSummary {
         arrived,
         departed,
         in_system_at_end: reps.iter().map(|r| r.in_system).sum(),
@@ -377,12 +436,15 @@ pub fn summarize(
         conservation_holds: reps
             .iter()
             .all(|r| r.arrived == r.departed.iter().sum::<u64>() + r.in_system),
-    };
+    }
+}
+
+/// Every stocked item across replications; columns: fill rate, stock-out
+/// hours a year, missed units a day, expired units a year, mean stock.
+fn item_summaries(model: &Model, reps: &[RepRow], columns: &mut Columns) -> Vec<ItemSummary> {
+    let span_days = (model.horizon - model.warmup) / 1440.0;
     let mut items = vec![];
     for (j, def) in model.items.iter().enumerate() {
-        let span_days = (model.horizon - model.warmup) / 1440.0;
-        // Replication columns (for compare and sweep): fill rate, stock-out
-        // hours a year, missed units a day, expired units a year, mean stock.
         let per_rep: [(&str, ItemColumn); 5] = [
             (
                 "fill",
@@ -409,16 +471,16 @@ pub fn summarize(
             ),
         ];
         for (prefix, f) in &per_rep {
-            columns.push(format!("{prefix}_{}", def.name));
-            for (i, r) in reps.iter().enumerate() {
-                cols_by_rep[i].push(f(&r.items[j]));
-            }
+            columns.push(
+                format!("{prefix}_{}", def.name),
+                reps.iter().map(|r| f(&r.items[j])),
+            );
         }
         let get = |f: &dyn Fn(&ItemRep) -> f64| -> crate::results::Est {
             estimate(&reps.iter().map(|r| f(&r.items[j])).collect::<Vec<_>>()).into()
         };
         let ratio = |a: u64, b: u64| if b > 0 { a as f64 / b as f64 } else { f64::NAN };
-        items.push(crate::results::ItemSummary {
+        items.push(ItemSummary {
             id: def.name.clone(),
             label: def.label.clone(),
             demand_per_day: get(&|r| r.demand as f64 / span_days),
@@ -441,33 +503,7 @@ pub fn summarize(
             }),
         });
     }
-    let summary = Summary {
-        schema_version: SCHEMA_VERSION,
-        scenario: ScenarioEcho {
-            name: model.name.clone(),
-            seed: model.seed,
-            replications: model.replications,
-            start: model.start.strftime("%Y-%m-%dT%H:%M").to_string(),
-            horizon_days: model.horizon / 1440.0,
-            warmup_days: model.warmup / 1440.0,
-        },
-        kpis,
-        resources,
-        items,
-        flow,
-        run: RunInfo {
-            wall_seconds: 0.0,
-            events: reps.iter().map(|r| r.events).sum(),
-            threads,
-        },
-    };
-    (
-        summary,
-        ReplicationTable {
-            columns,
-            rows: cols_by_rep,
-        },
-    )
+    items
 }
 
 /// The distribution of duration KPI `k` over all replications, as `n_bins` equal
