@@ -10,6 +10,7 @@ mod history;
 mod history_inputs;
 mod report;
 mod results_folders;
+mod studies;
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
