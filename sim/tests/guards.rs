@@ -199,7 +199,7 @@ fn sizes_are_refused_with_the_limit() {
         "[arrivals.a]\npathway = \"p\"\nper_day = 1\n[pathways.p]\nsteps = [ { exit = \"discharged\" } ]\n",
     ));
     s.sim.replications = 1_000_000_000;
-    let e = compile(&s).err().expect("refused");
+    let e = compile(&s).expect_err("refused");
     assert!(
         e.0[0].message.contains("at most 100000 replications"),
         "{:?}",

@@ -514,3 +514,49 @@ impl StepSpec {
             )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(text: &str) -> StepSpec {
+        toml::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn each_kind_gets_its_own_fields_and_the_others_are_named() {
+        let st = step(
+            "seize = [\"bed\"]\npatience = { fixed = \"2 h\" }\nduration = { fixed = \"1 h\" }\nsize = 3",
+        );
+        let (typed, misplaced) = st.typed().unwrap();
+        let Step::Seize(seize) = typed else {
+            panic!("{typed:?}")
+        };
+        assert_eq!(seize.resources, ["bed".to_string()]);
+        assert!(seize.queue.patience.is_some() && seize.alternatives.is_none());
+        assert_eq!(misplaced, ["duration", "size"]);
+        let fork = step("fork = [\"a\", \"b\"]\nwait = false");
+        let (typed, misplaced) = fork.typed().unwrap();
+        assert!(matches!(typed, Step::Fork(Fork { wait: false, pathways }) if pathways.len() == 2));
+        assert!(misplaced.is_empty());
+        let mark = step("mark = \"seen\"");
+        let (typed, _) = mark.typed().unwrap();
+        assert!(matches!(typed, Step::Mark));
+    }
+
+    #[test]
+    fn a_step_is_one_thing() {
+        assert_eq!(
+            step("seize = [\"bed\"]\nexit = \"home\"")
+                .typed()
+                .unwrap_err(),
+            StepShape::Several(vec!["seize", "exit"])
+        );
+        assert_eq!(
+            step("priority = 1").typed().unwrap_err(),
+            StepShape::Nothing
+        );
+        assert_eq!(step("goto = \"ward\"").kind_name(), "goto");
+        assert_eq!(step("mark = \"x\"").kind_name(), "mark");
+    }
+}

@@ -45,7 +45,7 @@ fn base_stock_fill_rate_and_stock_match_the_poisson_lead_time_demand() {
         .iter()
         .map(|r| r.items[0].filled_from_stock as f64 / r.items[0].demand as f64)
         .collect();
-    let span = (m.horizon - m.warmup) as f64;
+    let span = m.horizon - m.warmup;
     let stock: Vec<f64> = out.iter().map(|r| r.items[0].stock_area / span).collect();
     let out_share: Vec<f64> = out
         .iter()
