@@ -21,6 +21,7 @@ pub mod model;
 pub mod plan;
 pub mod runner;
 pub mod scenario;
+pub mod timestamp;
 
 pub use hospsim_results::summary as results;
 pub use hospsim_results::{compare, stats};
