@@ -311,6 +311,13 @@ fn read_case_lists(
     at_field: &dyn Fn(&str) -> String,
 ) -> Result<()> {
     let base = Path::new(origin).parent().unwrap_or(Path::new("."));
+    // An unknown zone is the compiler's to report, at sim.time_zone; the
+    // lists are checked here only for what a zone cannot fix.
+    let zone = scenario
+        .sim
+        .time_zone
+        .as_deref()
+        .map(|n| hospsim_sim::timestamp::time_zone(n).unwrap_or(hospsim_sim::timestamp::UTC));
     for (id, a) in scenario.arrivals.iter_mut() {
         let Some(file) = a.cases.take() else { continue };
         let path = base.join(&file);
@@ -360,11 +367,20 @@ fn read_case_lists(
                 continue;
             }
             let time = row.get(time_col).unwrap_or("");
-            if hospsim_sim::compile::parse_timestamp(time).is_err() {
-                return Err(ScenarioFileError(format!(
-                    "{}: {shown}:{line}: time `{time}` is not a timestamp\n  hint: write YYYY-MM-DDTHH:MM, e.g. 2025-01-06T08:30",
-                    at_field(id),
-                )));
+            match hospsim_sim::compile::parse_timestamp(time, zone.as_ref()) {
+                Ok(_) => {}
+                Err(e) if e.needs_zone() => {
+                    return Err(ScenarioFileError(format!(
+                        "{}: {shown}:{line}: time: {e}\n  hint: set sim.time_zone in the scenario (or give --time-zone), e.g. \"Europe/London\"",
+                        at_field(id),
+                    )));
+                }
+                Err(_) => {
+                    return Err(ScenarioFileError(format!(
+                        "{}: {shown}:{line}: time `{time}` is not a timestamp\n  hint: write YYYY-MM-DDTHH:MM, e.g. 2025-01-06T08:30 (with Z or an offset such as +02:00 when sim.time_zone is set)",
+                        at_field(id),
+                    )));
+                }
             }
             let count = match count_col.map(|c| row.get(c).unwrap_or("")) {
                 None | Some("") => 1,

@@ -173,24 +173,21 @@ impl<'s> Compiler<'s> {
                 return ArrivalProcess::At(vec![]);
             }
             let mut out = vec![];
+            // A bad sim.start is reported once, at sim.start.
+            let start = parse_timestamp(&self.s.sim.start, self.zone.as_ref()).ok();
             for (i, t) in a.at.iter().flatten().enumerate() {
-                match parse_timestamp(t) {
-                    Ok(ts) => {
-                        let start = match parse_timestamp(&self.s.sim.start) {
-                            Ok(s) => s,
-                            Err(_) => continue,
-                        };
-                        let mins = ts.duration_since(start).as_secs_f64() / 60.0;
-                        if mins < 0.0 || mins > horizon {
-                            self.err(
-                                p.key("at").index(i),
-                                format!("{t} lies outside the simulated period"),
-                            );
-                        } else {
-                            out.push((mins, 1));
-                        }
-                    }
-                    Err(e) => self.err(p.key("at").index(i), e),
+                let Some(ts) = self.timestamp(p.key("at").index(i), t) else {
+                    continue;
+                };
+                let Some(start) = start else { continue };
+                let mins = ts.duration_since(start).as_secs_f64() / 60.0;
+                if mins < 0.0 || mins > horizon {
+                    self.err(
+                        p.key("at").index(i),
+                        format!("{t} lies outside the simulated period"),
+                    );
+                } else {
+                    out.push((mins, 1));
                 }
             }
             out.sort_by(|x, y| x.0.total_cmp(&y.0));

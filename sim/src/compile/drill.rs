@@ -62,8 +62,8 @@ impl<'s> Compiler<'s> {
         start: jiff::civil::DateTime,
         horizon: f64,
     ) -> f64 {
-        match parse_timestamp(text) {
-            Ok(ts) => {
+        match self.timestamp(p.clone(), text) {
+            Some(ts) => {
                 let mins = ts.duration_since(start).as_secs_f64() / 60.0;
                 if !(0.0..horizon).contains(&mins) {
                     self.err_hint(
@@ -74,10 +74,7 @@ impl<'s> Compiler<'s> {
                 }
                 mins
             }
-            Err(e) => {
-                self.err(p, e);
-                0.0
-            }
+            None => 0.0,
         }
     }
 

@@ -38,11 +38,13 @@ pub fn compile(s: &Scenario) -> Result<Model, ScenarioErrors> {
     }
 }
 
-/// Parses `YYYY-MM-DDTHH:MM` (seconds optional).
-pub fn parse_timestamp(text: &str) -> Result<jiff::civil::DateTime, String> {
-    text.trim()
-        .parse::<jiff::civil::DateTime>()
-        .map_err(|e| format!("\"{text}\" is not a timestamp like \"2025-01-06T08:00\" ({e})"))
+/// Parses a scenario timestamp (the forms of [`crate::timestamp::parse`]) into
+/// the hospital's wall-clock time; one with an offset needs `zone`.
+pub fn parse_timestamp(
+    text: &str,
+    zone: Option<&jiff::tz::TimeZone>,
+) -> Result<jiff::civil::DateTime, crate::timestamp::TimestampError> {
+    crate::timestamp::parse(text, zone).map(|s| s.wall)
 }
 
 fn closest<'a>(name: &str, options: impl Iterator<Item = &'a String>) -> String {
@@ -119,6 +121,8 @@ struct Compiler<'s> {
     dist_means: Vec<f64>,
     /// Pathway (index into the scenario's) and step of each op.
     step_of_pc: Vec<(u16, u16)>,
+    /// `sim.time_zone`, once looked up.
+    zone: Option<jiff::tz::TimeZone>,
 }
 
 impl<'s> Compiler<'s> {
@@ -148,6 +152,20 @@ impl<'s> Compiler<'s> {
             hour_profiles: vec![],
             dist_means: vec![],
             step_of_pc: vec![],
+            zone: None,
+        }
+    }
+
+    /// A scenario timestamp in the wall-clock time of `sim.time_zone`, or
+    /// the problem recorded at `path`.
+    fn timestamp(&mut self, path: FieldPath, text: &str) -> Option<jiff::civil::DateTime> {
+        match parse_timestamp(text, self.zone.as_ref()) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                let hint = e.hint();
+                self.err_hint(path, e.to_string(), hint);
+                None
+            }
         }
     }
 
@@ -161,13 +179,20 @@ impl<'s> Compiler<'s> {
 
     fn run(&mut self) -> Option<Model> {
         let s = self.s;
-        let start = match parse_timestamp(&s.sim.start) {
-            Ok(t) => t,
-            Err(e) => {
-                self.err(path!["sim", "start"], e);
-                jiff::civil::date(2025, 1, 6).at(0, 0, 0, 0)
+        if let Some(name) = &s.sim.time_zone {
+            match crate::timestamp::time_zone(name) {
+                Ok(tz) => self.zone = Some(tz),
+                Err(e) => {
+                    self.err_hint(path!["sim", "time_zone"], e.to_string(), e.hint.clone());
+                    // UTC stands in, so that every offset timestamp is not
+                    // also reported as lacking a zone.
+                    self.zone = Some(jiff::tz::TimeZone::UTC);
+                }
             }
-        };
+        }
+        let start = self
+            .timestamp(path!["sim", "start"], &s.sim.start)
+            .unwrap_or(jiff::civil::date(2025, 1, 6).at(0, 0, 0, 0));
         let horizon = s.sim.horizon.minutes();
         let warmup = s.sim.warmup.minutes();
         if horizon <= 0.0 {
@@ -316,6 +341,7 @@ impl<'s> Compiler<'s> {
         Some(Model {
             name: s.name.clone(),
             start,
+            time_zone: self.zone.clone(),
             start_minute_of_week,
             horizon,
             warmup,

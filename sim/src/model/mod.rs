@@ -426,8 +426,11 @@ pub struct KpiDef {
 pub struct Model {
     /// Scenario name.
     pub name: String,
-    /// Calendar start.
+    /// Calendar start, in wall-clock time.
     pub start: jiff::civil::DateTime,
+    /// `sim.time_zone`: the zone whose wall clock timestamps with an offset
+    /// are read in (none: such timestamps are refused).
+    pub time_zone: Option<jiff::tz::TimeZone>,
     /// Minutes from Monday 00:00 to the start.
     pub start_minute_of_week: f64,
     /// Horizon in minutes.

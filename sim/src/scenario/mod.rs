@@ -112,6 +112,11 @@ pub struct SimSpec {
     /// Calendar start, `YYYY-MM-DDTHH:MM`; fixes hour of day and day of week.
     #[serde(default = "default_start")]
     pub start: String,
+    /// IANA time zone of the hospital (`Europe/London`): timestamps with `Z` or
+    /// an offset are turned into its wall-clock time. None: every timestamp is
+    /// wall-clock time as written, and one with an offset is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
     /// Simulated time per replication, warm-up included.
     pub horizon: Duration,
     /// Initial period excluded from statistics.
