@@ -36,7 +36,8 @@ pub(crate) use hospsim_scenario as load;
 
 mod compare;
 pub(crate) use run::{
-    check_reps, output_dir, planned, progress_bar, run_plan, simulate, thread_count,
+    check_reps, output_dir, planned, progress_bar, run_plan, sets_with_zone, simulate,
+    thread_count, time_zone_flag,
 };
 mod drill;
 mod forecasting;
@@ -69,6 +70,7 @@ Examples:
   hospsim backtest data/nhs_ae_monthly.csv --models snaive,ets,theta,ensemble --horizon 12 --folds 1 --fill interpolate
   hospsim generate-history scenarios/general_hospital.toml --days 365 --out history.csv --census census.csv
   hospsim fit data/history.csv --out out/fitted
+  hospsim fit data/synthea/encounters.csv --time-zone America/New_York --out out/synthea
   hospsim validate scenarios/general_hospital.toml --log history.csv --reps 20
   hospsim project scenarios/general_hospital.toml --snapshot data/census.csv --hours 72
 
@@ -218,7 +220,7 @@ enum Command {
     },
     /// Learn a runnable scenario from an event log: arrival profiles, routing, fitted durations.
     #[command(
-        after_help = "Examples:\n  hospsim fit data/history.csv --out out/fitted\n  hospsim fit data/synthea/encounters.csv --out out/synthea\n  hospsim run out/fitted/fitted.toml"
+        after_help = "Examples:\n  hospsim fit data/history.csv --out out/fitted\n  hospsim fit data/synthea/encounters.csv --time-zone America/New_York --out out/synthea\n  hospsim run out/fitted/fitted.toml\n\nTimestamps with Z or an offset (Synthea's are UTC) need --time-zone: they are turned into the zone's wall-clock time, DST included. Without offsets, times are read as written."
     )]
     Fit {
         /// Event log (CSV) or Synthea encounters.csv.
@@ -241,6 +243,9 @@ enum Command {
         /// Accept a log with no events for more than 30 days (refused otherwise).
         #[arg(long)]
         allow_gaps: bool,
+        /// The hospital's IANA time zone (e.g. Europe/London): timestamps with Z or an offset are read in its wall clock; written to the fitted scenario's sim.time_zone.
+        #[arg(long, value_name = "ZONE")]
+        time_zone: Option<String>,
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
@@ -336,6 +341,9 @@ struct RunArgs {
     /// With --replay: accept a log with no events for more than 30 days.
     #[arg(long)]
     allow_gaps: bool,
+    /// The hospital's IANA time zone (e.g. Europe/London), as sim.time_zone: timestamps with Z or an offset, in the scenario and the --replay log, are read in its wall clock.
+    #[arg(long, value_name = "ZONE")]
+    time_zone: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -348,8 +356,8 @@ fn main() -> ExitCode {
         )),
         Command::Demo(args) => {
             let origin = "general_hospital.toml (built in)";
-            load::load_text(origin, load::DEFAULT_HOSPITAL, &args.sets)
-                .map_err(anyhow::Error::from)
+            sets_with_zone(&args.sets, args.time_zone.as_deref())
+                .and_then(|sets| Ok(load::load_text(origin, load::DEFAULT_HOSPITAL, &sets)?))
                 .and_then(|l| {
                     let plan = run_plan(args.reps, args.seed)?;
                     simulate(l, &args, staging::Provenance::new(&args.sets), plan)
@@ -362,8 +370,10 @@ fn main() -> ExitCode {
                 history::ReadOptions {
                     strict: args.strict,
                     allow_gaps: args.allow_gaps,
+                    time_zone: None,
                 },
                 &args.sets,
+                args.time_zone.as_deref(),
             )
             .and_then(|(l, read)| {
                 let mut plan = run_plan(args.reps, args.seed)?;
@@ -392,8 +402,8 @@ fn main() -> ExitCode {
                 simulate(l, &args, prov, plan)
             }),
             None if args.replay_durations => Err(anyhow!("--replay-durations needs --replay LOG")),
-            None => load::load_file(&scenario, &args.sets)
-                .map_err(anyhow::Error::from)
+            None => sets_with_zone(&args.sets, args.time_zone.as_deref())
+                .and_then(|sets| Ok(load::load_file(&scenario, &sets)?))
                 .and_then(|l| {
                     let plan = run_plan(args.reps, args.seed)?;
                     simulate(l, &args, staging::Provenance::new(&args.sets), plan)
@@ -418,16 +428,23 @@ fn main() -> ExitCode {
             headroom,
             strict,
             allow_gaps,
+            time_zone,
             quiet,
-        } => history::fit(
-            &log,
-            &out,
-            name,
-            min_share,
-            headroom,
-            history::ReadOptions { strict, allow_gaps },
-            quiet,
-        ),
+        } => time_zone_flag(time_zone.as_deref()).and_then(|time_zone| {
+            history::fit(
+                &log,
+                &out,
+                name,
+                min_share,
+                headroom,
+                history::ReadOptions {
+                    strict,
+                    allow_gaps,
+                    time_zone,
+                },
+                quiet,
+            )
+        }),
         Command::Validate(a) => history::validate(&a),
         Command::Project(a) => history::project(&a),
         Command::Check { scenarios, sets } => check(&scenarios, &sets),

@@ -42,6 +42,32 @@ pub(crate) fn thread_count(threads: Option<usize>) -> Result<usize> {
     }
 }
 
+/// `--time-zone`: the zone looked up in the bundled IANA database, or an
+/// error naming the flag, what it expects and a close name.
+pub(crate) fn time_zone_flag(
+    name: Option<&str>,
+) -> Result<Option<hospsim_sim::timestamp::TimeZone>> {
+    match name {
+        None => Ok(None),
+        Some(n) => hospsim_sim::timestamp::time_zone(n)
+            .map(Some)
+            .map_err(|e| anyhow!("--time-zone: {e}\n  hint: {}", e.hint)),
+    }
+}
+
+/// The user's `--set`s with `--time-zone` as `sim.time_zone` (checked first,
+/// so that a wrong name is said at the flag, not at a field of the file).
+pub(crate) fn sets_with_zone(sets: &[String], zone: Option<&str>) -> Result<Vec<String>> {
+    let mut sets = sets.to_vec();
+    if let Some(tz) = time_zone_flag(zone)? {
+        sets.push(format!(
+            "sim.time_zone=\"{}\"",
+            hospsim_sim::timestamp::zone_name(&tz)
+        ));
+    }
+    Ok(sets)
+}
+
 /// A run plan with `--reps` and `--seed`.
 pub(crate) fn run_plan(reps: Option<u32>, seed: Option<u64>) -> Result<hospsim_sim::plan::RunPlan> {
     if let Some(r) = reps {

@@ -8,8 +8,23 @@ use std::path::Path;
 fn synthea_encounters_are_read_as_visits() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("fit");
-    let stdout = run_ok(&["fit", "data/synthea/encounters.csv"], &out);
+    // Synthea's times are UTC: read in the wall clock of the synthetic
+    // patients' Massachusetts.
+    let stdout = run_ok(
+        &[
+            "fit",
+            "data/synthea/encounters.csv",
+            "--time-zone",
+            "America/New_York",
+        ],
+        &out,
+    );
     assert!(stdout.contains("Synthea encounters"), "{stdout}");
+    let fitted = std::fs::read_to_string(out.join("fitted.toml")).unwrap();
+    assert!(
+        fitted.contains("time_zone = \"America/New_York\""),
+        "{fitted}"
+    );
     let fit = read_json(&out.join("fit.json"));
     let classes: Vec<&str> = fit["arrivals"]
         .as_array()
@@ -139,7 +154,10 @@ fn every_broken_log_is_refused_with_its_line_and_reason() {
         let (file, command, want) = (parts[0], parts[1], parts[2]);
         let path = dir.join(file);
         let path = path.to_str().unwrap();
-        let args: Vec<&str> = match command {
+        // Words after the command are extra flags (`fit --time-zone UTC`).
+        let mut words = command.split_whitespace();
+        let command = words.next().unwrap_or("");
+        let mut args: Vec<&str> = match command {
             "fit" => vec!["fit", path, "--strict"],
             "validate" => vec![
                 "validate",
@@ -158,6 +176,7 @@ fn every_broken_log_is_refused_with_its_line_and_reason() {
             ],
             other => panic!("unknown command {other} in EXPECT"),
         };
+        args.extend(words);
         let err = run_err(&args, &out.path().join(file));
         assert!(err.contains(want), "{file}: expected '{want}' in:\n{err}");
         cases += 1;

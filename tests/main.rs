@@ -11,6 +11,7 @@ mod history_inputs;
 mod report;
 mod results_folders;
 mod studies;
+mod time_zones;
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};

@@ -2,21 +2,27 @@
 //! model, mean, ...`), read back as arrivals for a projection.
 
 use crate::FormatError;
-use crate::time::parse_minutes;
+use crate::time::parse_in;
 use hospsim_history::project::Forecasts;
+use hospsim_sim::timestamp::TimeZone;
 
 /// Most rows a forecasts file may have.
 pub const MAX_ROWS: usize = 10_000_000;
 
 /// Reads forecasts by class (`unique_id`) and model, each row's time in
-/// minutes since 1970, its mean (negative means read as 0) and its line.
+/// wall-clock minutes since 1970 (a `ds` with an offset in `zone`'s wall
+/// clock), its mean (negative means read as 0) and its line.
 ///
 /// ```
 /// let text = "unique_id,ds,model,mean,lo-95,hi-95\ned,2025-01-06,ets,251.5,220,283\ned,2025-01-07,ets,240.2,209,271\n";
-/// let f = hospsim_formats::forecasts::read_forecasts(text.as_bytes(), "forecasts.csv").unwrap();
+/// let f = hospsim_formats::forecasts::read_forecasts(text.as_bytes(), "forecasts.csv", None).unwrap();
 /// assert_eq!(f["ed"]["ets"].len(), 2);
 /// ```
-pub fn read_forecasts(input: impl std::io::Read, file: &str) -> Result<Forecasts, FormatError> {
+pub fn read_forecasts(
+    input: impl std::io::Read,
+    file: &str,
+    zone: Option<&TimeZone>,
+) -> Result<Forecasts, FormatError> {
     let (mut rdr, lines) = crate::csv_reader(&csv::ReaderBuilder::new(), input);
     let header: Vec<String> = rdr
         .headers()
@@ -51,8 +57,9 @@ pub fn read_forecasts(input: impl std::io::Read, file: &str) -> Result<Forecasts
             ));
         }
         let get = |i: usize| rec.get(i).unwrap_or("").trim();
-        let ds =
-            parse_minutes(get(di)).map_err(|e| FormatError::at(file, line, format!("ds: {e}")))?;
+        let ds = parse_in(get(di), zone)
+            .map_err(|e| FormatError::at(file, line, format!("ds: {e}")).hint(e.hint()))?
+            .wall;
         let mean: f64 = get(vi)
             .parse()
             .ok()

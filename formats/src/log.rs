@@ -2,9 +2,10 @@
 //! rejected row kept with its line number and reason.
 
 use crate::FormatError;
-use crate::time::{midnight, minute_of_week, parse_minutes};
+use crate::time::{Minutes, midnight, minute_of_week, parse_in};
 use hospsim_history::{Visit, Visits};
 use hospsim_sim::history::{Event, NO_UNIT, UnitKind, event_names};
+use hospsim_sim::timestamp::TimeZone;
 use std::collections::HashMap;
 
 /// A row that was not taken, and why.
@@ -37,8 +38,8 @@ impl Known {
     }
 }
 
-/// How strictly a log is read.
-#[derive(Clone, Copy, Debug, Default)]
+/// How a log is read.
+#[derive(Clone, Debug, Default)]
 pub struct ReadOptions {
     /// Stop at the first bad row (else bad rows are listed and the rest read).
     pub strict: bool,
@@ -46,6 +47,9 @@ pub struct ReadOptions {
     /// such a gap is most often a typo in a year, and a replay over it would
     /// simulate the empty years).
     pub allow_gaps: bool,
+    /// The hospital's time zone: timestamps with `Z` or an offset are read in
+    /// its wall clock (none: such a timestamp stops the read with a hint).
+    pub time_zone: Option<TimeZone>,
 }
 
 /// Most rows a log may have (20 million events is about a gigabyte of visits).
@@ -75,6 +79,7 @@ struct Builder {
     known: Known,
     strict: bool,
     allow_gaps: bool,
+    zone: Option<TimeZone>,
     /// Time and line of every event taken, for the check on gaps.
     times: Vec<(f64, u64)>,
     file: String,
@@ -83,10 +88,18 @@ struct Builder {
     kinds: Vec<UnitKind>,
     index: HashMap<String, usize>,
     visits: Vec<Visit>,
-    /// Per visit: absolute time of its last event, line of it, closed.
-    state: Vec<(f64, u64, bool)>,
+    /// Per visit: its last event's time and line, and whether it closed it.
+    state: Vec<Last>,
     rejects: Vec<Reject>,
     rows: u64,
+}
+
+/// A visit's latest event, for the checks on the next.
+#[derive(Clone, Copy)]
+struct Last {
+    time: Minutes,
+    line: u64,
+    closed: bool,
 }
 
 /// Event-log columns (lower case); extra columns are allowed and ignored.
@@ -120,6 +133,27 @@ impl Builder {
             reason,
         });
         Ok(())
+    }
+
+    /// Reads a timestamp; a bad one rejects the row (`None`), one that needs a
+    /// time zone when none is set stops the read: every such row would fail.
+    fn stamp(
+        &mut self,
+        line: u64,
+        patient: &str,
+        field: &str,
+        text: &str,
+    ) -> Result<Option<Minutes>, FormatError> {
+        match parse_in(text, self.zone.as_ref()) {
+            Ok(m) => Ok(Some(m)),
+            Err(e) if e.needs_zone() => {
+                Err(FormatError::at(&self.file, line, format!("{field}: {e}")).hint(e.hint()))
+            }
+            Err(e) => {
+                self.reject(line, patient, format!("{field}: {e}"))?;
+                Ok(None)
+            }
+        }
     }
 
     fn class_index(&mut self, name: &str) -> Result<u16, String> {
@@ -166,15 +200,9 @@ impl Builder {
         acuity: &str,
         unit: &str,
         event: &str,
-        timestamp: &str,
+        stamp: Minutes,
     ) -> Result<(), FormatError> {
-        if patient.is_empty() {
-            return self.reject(line, patient, "patient_id is empty".into());
-        }
-        let t = match parse_minutes(timestamp) {
-            Ok(t) => t,
-            Err(e) => return self.reject(line, patient, format!("timestamp: {e}")),
-        };
+        let mut t = stamp.wall;
         let Some(ev) = Event::parse(event) else {
             return self.reject(
                 line,
@@ -230,10 +258,24 @@ impl Builder {
                     acuity,
                     events: vec![(t, ev, unit)],
                 });
-                self.state.push((t, line, ev.is_final()));
+                self.state.push(Last {
+                    time: stamp,
+                    line,
+                    closed: ev.is_final(),
+                });
             }
             Some(i) => {
-                let (last, last_line, closed) = self.state[i];
+                let Last {
+                    time: last,
+                    line: last_line,
+                    closed,
+                } = self.state[i];
+                // Two instants are ordered by UTC: at an autumn DST change the
+                // wall clock runs the repeated hour twice.
+                let earlier = match (stamp.utc, last.utc) {
+                    (Some(a), Some(b)) => a < b,
+                    _ => t < last.wall,
+                };
                 let reason = if ev == Event::Arrival {
                     Some(format!(
                         "a second arrival for patient \"{patient}\" (its latest event is at line {last_line})"
@@ -243,11 +285,11 @@ impl Builder {
                         "\"{}\" after the patient's departure (line {last_line})",
                         ev.name()
                     ))
-                } else if t < last {
+                } else if earlier {
                     Some(format!(
                         "out of order: {} is before the patient's previous event at {} (line {last_line})",
                         crate::time::format_minutes(t),
-                        crate::time::format_minutes(last)
+                        crate::time::format_minutes(last.wall)
                     ))
                 } else if self.visits[i].class != class {
                     Some(format!(
@@ -263,9 +305,20 @@ impl Builder {
                 if self.visits[i].acuity == 0 {
                     self.visits[i].acuity = acuity;
                 }
+                // Later in fact but earlier on the wall clock (the repeated
+                // hour): the event is kept at the previous one's time, so that
+                // a visit's wall-clock times never run backwards.
+                t = t.max(last.wall);
                 self.times.push((t, line));
                 self.visits[i].events.push((t, ev, unit));
-                self.state[i] = (t, line, ev.is_final());
+                self.state[i] = Last {
+                    time: Minutes {
+                        wall: t,
+                        utc: stamp.utc,
+                    },
+                    line,
+                    closed: ev.is_final(),
+                };
             }
         }
         Ok(())
@@ -430,6 +483,7 @@ pub fn read_log(
         known: known.clone(),
         strict: opts.strict,
         allow_gaps: opts.allow_gaps,
+        zone: opts.time_zone.clone(),
         times: vec![],
         file: file.clone(),
         classes,
@@ -503,6 +557,13 @@ pub fn read_log(
         let (p, c, e, t) = (get(pi), get(ci), get(ei), get(ti));
         let a = ai.map_or("", |i| get(i));
         let u = ui.map_or("", |i| get(i));
+        if p.is_empty() {
+            b.reject(line, p, "patient_id is empty".into())?;
+            continue;
+        }
+        let Some(t) = b.stamp(line, p, "timestamp", t)? else {
+            continue;
+        };
         b.event(line, p, c, a, u, e, t)?;
     }
     b.finish("event log")
@@ -525,26 +586,43 @@ fn synthea_row(
         "urgentcare" => ("urgent_care", None),
         other => (other, None),
     };
-    if let (Ok(a), Ok(s)) = (parse_minutes(start), parse_minutes(stop))
-        && s < a
-    {
-        return b.reject(line, id, format!("STOP {stop} is before START {start}"));
+    if id.is_empty() {
+        return b.reject(line, id, "patient_id is empty".into());
+    }
+    let Some(a) = b.stamp(line, id, "START", start)? else {
+        return Ok(());
+    };
+    let s = match stop {
+        "" => None,
+        _ => match b.stamp(line, id, "STOP", stop)? {
+            Some(s) => Some(s),
+            None => return Ok(()),
+        },
+    };
+    if let Some(s) = s {
+        let before = match (s.utc, a.utc) {
+            (Some(x), Some(y)) => x < y,
+            _ => s.wall < a.wall,
+        };
+        if before {
+            return b.reject(line, id, format!("STOP {stop} is before START {start}"));
+        }
     }
     let n = b.rejects.len();
-    b.event(line, id, &class, "", arrival_unit, "arrival", start)?;
+    b.event(line, id, &class, "", arrival_unit, "arrival", a)?;
     if b.rejects.len() > n {
         return Ok(());
     }
     if let Some(u) = admit_unit {
-        b.event(line, id, &class, "", u, "admit", start)?;
+        b.event(line, id, &class, "", u, "admit", a)?;
     }
-    if stop.is_empty() {
+    let Some(s) = s else {
         return Ok(()); // still in hospital
-    }
+    };
     if class == "emergency" {
-        b.event(line, id, &class, "", "ed", "ed_departure", stop)?;
+        b.event(line, id, &class, "", "ed", "ed_departure", s)?;
     }
-    b.event(line, id, &class, "", "", "discharge", stop)
+    b.event(line, id, &class, "", "", "discharge", s)
 }
 
 /// A new class or unit name that would be the same identifier in a fitted

@@ -4,6 +4,7 @@
 
 use crate::{FormatError, csv_error};
 use hospsim_forecast::Features;
+use hospsim_sim::timestamp::{TimeZone, TimestampError};
 use jiff::ToSpan;
 use jiff::civil::{Date, DateTime};
 use std::collections::HashMap;
@@ -108,15 +109,9 @@ pub struct Dataset {
 /// Rows of one series as read: timestamp, value, line number.
 type RawSeries = (String, Vec<(DateTime, f64, u64)>);
 
-fn parse_ds(text: &str) -> Option<(DateTime, bool)> {
-    let t = text.trim();
-    if let Ok(d) = t.parse::<Date>() {
-        return Some((d.to_datetime(jiff::civil::Time::midnight()), false));
-    }
-    t.replacen(' ', "T", 1)
-        .parse::<DateTime>()
-        .ok()
-        .map(|d| (d, true))
+/// A `ds` as wall-clock time, and whether it had a time of day.
+fn parse_ds(text: &str, zone: Option<&TimeZone>) -> Result<(DateTime, bool), TimestampError> {
+    hospsim_sim::timestamp::parse(text, zone).map(|s| (s.wall, s.has_time))
 }
 
 /// Formats a timestamp as the input did.
@@ -136,12 +131,13 @@ pub const MAX_ROWS: usize = 10_000_000;
 pub const MAX_STEPS: usize = 1_000_000;
 
 /// Reads and validates a long CSV from `input` (`file` names it in errors).
-/// `target` names the value column (`y`).
+/// `target` names the value column (`y`). A `ds` with `Z` or an offset is
+/// read in `zone`'s wall clock (refused without one).
 ///
 /// ```
 /// use hospsim_formats::series::{read, Fill, Frequency};
 /// let text = "unique_id,ds,y\ned,2025-01-01,210\ned,2025-01-02,198\ned,2025-01-03,225\n";
-/// let data = read(text.as_bytes(), "ed.csv", "y", Fill::None, false).unwrap();
+/// let data = read(text.as_bytes(), "ed.csv", "y", Fill::None, false, None).unwrap();
 /// assert_eq!(data.frequency, Frequency::Daily);
 /// assert_eq!(data.series[0].y, vec![210.0, 198.0, 225.0]);
 /// ```
@@ -151,6 +147,7 @@ pub fn read(
     target: &str,
     fill: Fill,
     allow_negative: bool,
+    zone: Option<&TimeZone>,
 ) -> Result<Dataset, FormatError> {
     let shown = file;
     let (mut reader, lines) =
@@ -216,15 +213,22 @@ pub fn read(
             continue;
         }
         let ds_text = record.get(ds_col).unwrap_or("");
-        let Some((ds, has_time)) = parse_ds(ds_text) else {
-            push_problem(
-                &mut problems,
-                &mut n_problems,
-                format!(
-                    "{shown}:{line}: ds `{ds_text}` is not an ISO date or datetime (expected e.g. 2024-03-01 or 2024-03-01T14:00)"
-                ),
-            );
-            continue;
+        let (ds, has_time) = match parse_ds(ds_text, zone) {
+            Ok(d) => d,
+            // Not a bad row but a missing setting: every such row would fail.
+            Err(e) if e.needs_zone() => {
+                return Err(FormatError::at(file, line, format!("ds: {e}")).hint(e.hint()));
+            }
+            Err(_) => {
+                push_problem(
+                    &mut problems,
+                    &mut n_problems,
+                    format!(
+                        "{shown}:{line}: ds `{ds_text}` is not an ISO date or datetime (expected e.g. 2024-03-01 or 2024-03-01T14:00)"
+                    ),
+                );
+                continue;
+            }
         };
         with_time |= has_time;
         let y_text = record.get(y_col).unwrap_or("");
@@ -292,7 +296,7 @@ pub fn read(
         points.sort_by_key(|p| p.0);
         for pair in points.windows(2) {
             if pair[0].0 == pair[1].0 {
-                return Err(FormatError::at(
+                let e = FormatError::at(
                     file,
                     pair[1].2,
                     format!(
@@ -300,7 +304,13 @@ pub fn read(
                         format_ds(pair[1].0, with_time),
                         pair[0].2
                     ),
-                ));
+                );
+                // UTC hours read in a zone with DST: the autumn change
+                // repeats an hour of the wall clock.
+                return Err(match zone {
+                    Some(_) if with_time => e.hint("in the wall clock of the time zone, the hour the clocks go back comes twice; sum the two rows, or give the series in wall-clock time"),
+                    _ => e,
+                });
             }
         }
         series.push(complete(file, id, points, frequency, fill, with_time)?);

@@ -2,7 +2,8 @@
 //! optionally `patient_id, acuity, admitted_at`), the start of a projection.
 
 use crate::FormatError;
-use crate::time::parse_minutes;
+use crate::time::{Minutes, parse_in};
+use hospsim_sim::timestamp::TimeZone;
 
 /// Most patients one snapshot may list (more than any hospital holds).
 pub const MAX_PATIENTS: usize = 1_000_000;
@@ -11,19 +12,21 @@ pub const MAX_PATIENTS: usize = 1_000_000;
 pub use hospsim_history::project::CensusEntry as SnapshotRow;
 
 /// Reads a census snapshot from `input` (`file` names it in errors); the
-/// first bad row is an error.
+/// first bad row is an error. Timestamps with `Z` or an offset are read in
+/// `zone`'s wall clock (refused without one).
 ///
 /// ```
 /// use hospsim_formats::snapshot::read_snapshot;
 /// let text = "patient_id,unit,class,acuity,arrived_at,admitted_at\n\
 ///             p1,medical_ward,ed,3,2025-01-05T10:00,2025-01-05T16:00\n";
-/// let rows = read_snapshot(text.as_bytes(), "census.csv").unwrap();
+/// let rows = read_snapshot(text.as_bytes(), "census.csv", None).unwrap();
 /// assert_eq!(rows[0].unit, "medical_ward");
 /// assert_eq!(rows[0].admitted - rows[0].arrived, 360.0);
 /// ```
 pub fn read_snapshot(
     input: impl std::io::Read,
     file: &str,
+    zone: Option<&TimeZone>,
 ) -> Result<Vec<SnapshotRow>, FormatError> {
     let (mut rdr, lines) = crate::csv_reader(csv::ReaderBuilder::new().flexible(true), input);
     let header: Vec<String> = rdr
@@ -56,14 +59,20 @@ pub fn read_snapshot(
             ));
         }
         let get = |i: usize| rec.get(i).unwrap_or("").trim();
-        let arrived = parse_minutes(get(ai))
-            .map_err(|e| FormatError::at(file, line, format!("arrived_at: {e}")))?;
+        let stamp = |field: &str, text: &str| -> Result<Minutes, FormatError> {
+            parse_in(text, zone)
+                .map_err(|e| FormatError::at(file, line, format!("{field}: {e}")).hint(e.hint()))
+        };
+        let arrived = stamp("arrived_at", get(ai))?;
         let admitted = match adm.map(get).filter(|s| !s.is_empty()) {
-            Some(s) => parse_minutes(s)
-                .map_err(|e| FormatError::at(file, line, format!("admitted_at: {e}")))?,
+            Some(s) => stamp("admitted_at", s)?,
             None => arrived,
         };
-        if admitted < arrived {
+        let before = match (admitted.utc, arrived.utc) {
+            (Some(a), Some(b)) => a < b,
+            _ => admitted.wall < arrived.wall,
+        };
+        if before {
             return Err(FormatError::at(
                 file,
                 line,
@@ -92,8 +101,9 @@ pub fn read_snapshot(
             unit: get(ui).to_string(),
             class: get(ci).to_string(),
             acuity,
-            arrived,
-            admitted,
+            arrived: arrived.wall,
+            // Kept from running backwards in an autumn DST change's repeated hour.
+            admitted: admitted.wall.max(arrived.wall),
         });
     }
     Ok(rows)

@@ -14,7 +14,9 @@ fuzz_target!(|data: &[u8]| {
         1 => Fill::Zero,
         _ => Fill::Interpolate,
     };
-    let Ok(d) = read(text, "fuzz.csv", "y", fill, flags & 4 != 0) else {
+    let zone = hospsim_sim::timestamp::UTC;
+    let zone = (flags & 8 != 0).then_some(&zone);
+    let Ok(d) = read(text, "fuzz.csv", "y", fill, flags & 4 != 0, zone) else {
         return;
     };
     for s in d.series.iter().take(4) {

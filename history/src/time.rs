@@ -1,5 +1,9 @@
-//! Calendar timestamps as minutes since 1970-01-01 00:00, read and written by
-//! hand: a million-row log is parsed in well under a second this way.
+//! Calendar timestamps as minutes since 1970-01-01 00:00 of the wall clock:
+//! read with jiff (the shared parser of `hospsim_sim::timestamp`), turned into
+//! minutes and written back by hand, so that a million-row log is read in
+//! about a second.
+
+use hospsim_sim::timestamp::{TimeZone, TimestampError};
 
 /// Days from 1970-01-01 to a civil date (proleptic Gregorian; H. Hinnant's algorithm).
 fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
@@ -33,58 +37,45 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     )
 }
 
-fn days_in_month(y: i64, m: u32) -> u32 {
-    match m {
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
+/// A timestamp read: minutes since 1970-01-01 00:00 of the hospital's wall
+/// clock, and for a timestamp with `Z` or an offset, of UTC (the instant).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Minutes {
+    /// Wall-clock minutes: what rosters, profiles and hours of the week use.
+    pub wall: f64,
+    /// Minutes of the instant since the Unix epoch, when the text gave one:
+    /// events across an autumn DST change are ordered by it.
+    pub utc: Option<f64>,
 }
 
-/// Parses `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM`, `YYYY-MM-DD HH:MM:SS(.fff)`, with an
-/// optional trailing `Z` or UTC offset, which is ignored: times are read as the
-/// hospital's wall-clock time. Returns minutes since 1970-01-01 00:00.
+/// Reads a timestamp (the forms of [`hospsim_sim::timestamp::parse`]): a
+/// civil one as written, one with `Z` or an offset in `zone`'s wall clock
+/// (refused without a zone).
+///
+/// ```
+/// use hospsim_history::time::{parse_in, format_minutes};
+/// let tz = hospsim_sim::timestamp::time_zone("Asia/Shanghai").unwrap();
+/// let m = parse_in("2019-02-17T05:07:38Z", Some(&tz)).unwrap();
+/// assert_eq!(format_minutes(m.wall), "2019-02-17T13:07:38");
+/// assert!(parse_in("2019-02-17T05:07:38Z", None).is_err());
+/// ```
+pub fn parse_in(text: &str, zone: Option<&TimeZone>) -> Result<Minutes, TimestampError> {
+    let s = hospsim_sim::timestamp::parse(text, zone)?;
+    Ok(Minutes {
+        wall: civil_minutes(s.wall),
+        utc: s
+            .instant
+            .map(|t| t.as_second() as f64 / 60.0 + t.subsec_nanosecond() as f64 / 6e10),
+    })
+}
+
+/// Reads a civil timestamp (`YYYY-MM-DD`, `YYYY-MM-DDTHH:MM`, `YYYY-MM-DD
+/// HH:MM:SS(.fff)`) as wall-clock minutes since 1970-01-01 00:00. One with
+/// `Z` or an offset is refused: it needs a zone ([`parse_in`]).
 pub fn parse_minutes(text: &str) -> Result<f64, String> {
-    let t = text.trim();
-    let bad = || format!("\"{t}\" is not a timestamp like 2025-01-06T08:30 or 2025-01-06 08:30:15");
-    let b = t.as_bytes();
-    // Byte offsets below are only safe (and only meaningful) on ASCII text.
-    if !t.is_ascii() || b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
-        return Err(bad());
-    }
-    let num = |s: &str| s.parse::<u32>().map_err(|_| bad());
-    let y = num(&t[0..4])? as i64;
-    let mo = num(&t[5..7])?;
-    let d = num(&t[8..10])?;
-    if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) {
-        return Err(format!("{}: no such date", bad()));
-    }
-    let (mut h, mut mi, mut sec) = (0u32, 0u32, 0.0f64);
-    if b.len() > 10 {
-        if b[10] != b'T' && b[10] != b' ' {
-            return Err(bad());
-        }
-        let rest = &t[11..];
-        // Drop a zone designator: Z, +hh:mm or -hh:mm after the time of day.
-        let mut time = rest.strip_suffix('Z').unwrap_or(rest);
-        if let Some(i) = time.get(1..).and_then(|x| x.find(['+', '-'])) {
-            time = &time[..i + 1];
-        }
-        let parts: Vec<&str> = time.split(':').collect();
-        if parts.len() < 2 || parts.len() > 3 || parts[0].len() != 2 || parts[1].len() != 2 {
-            return Err(bad());
-        }
-        h = num(parts[0])?;
-        mi = num(parts[1])?;
-        if let Some(s) = parts.get(2) {
-            sec = s.parse::<f64>().map_err(|_| bad())?;
-        }
-        if h > 23 || mi > 59 || !(0.0..61.0).contains(&sec) {
-            return Err(format!("{}: hour, minute or second out of range", bad()));
-        }
-    }
-    Ok(days_from_civil(y, mo, d) as f64 * 1440.0 + h as f64 * 60.0 + mi as f64 + sec / 60.0)
+    parse_in(text, None)
+        .map(|m| m.wall)
+        .map_err(|e| e.to_string())
 }
 
 /// Formats minutes since 1970 as `YYYY-MM-DDTHH:MM:SS` (rounded to the second).
@@ -103,10 +94,13 @@ pub fn format_minutes(minutes: f64) -> String {
 
 /// Minutes since 1970 of a civil date-time.
 pub fn civil_minutes(dt: jiff::civil::DateTime) -> f64 {
+    // Whole nanoseconds over 1e9 is the double nearest the decimal seconds,
+    // as reading "15.25" as a number gives.
+    let seconds = (dt.second() as i64 * 1_000_000_000 + dt.subsec_nanosecond() as i64) as f64 / 1e9;
     days_from_civil(dt.year() as i64, dt.month() as u32, dt.day() as u32) as f64 * 1440.0
         + dt.hour() as f64 * 60.0
         + dt.minute() as f64
-        + dt.second() as f64 / 60.0
+        + seconds / 60.0
 }
 
 /// Minute of the week (Monday 00:00 = 0) of minutes since 1970 (a Thursday).
@@ -132,13 +126,19 @@ mod tests {
             parse_minutes("2024-02-29 23:59:30").unwrap() % 1440.0,
             1439.5
         );
+        // An offset is no longer dropped: without a zone it is refused, with
+        // one the instant is read in its wall clock.
+        assert!(parse_minutes("2019-02-17T04:32:18Z").is_err());
+        assert!(parse_minutes("2019-02-17T04:32:18+01:00").is_err());
+        let utc = hospsim_sim::timestamp::UTC;
+        let z = parse_in("2019-02-17T04:32:18Z", Some(&utc)).unwrap();
+        assert_eq!(z.wall, parse_minutes("2019-02-17 04:32:18").unwrap());
+        assert_eq!(z.utc, Some(z.wall));
+        let plus = parse_in("2019-02-17T04:32:18+01:00", Some(&utc)).unwrap();
+        assert_eq!(plus.wall, z.wall - 60.0);
         assert_eq!(
-            parse_minutes("2019-02-17T04:32:18Z").unwrap(),
-            parse_minutes("2019-02-17 04:32:18").unwrap()
-        );
-        assert_eq!(
-            parse_minutes("2019-02-17T04:32:18+01:00").unwrap(),
-            parse_minutes("2019-02-17 04:32:18").unwrap()
+            parse_minutes("2025-01-06T08:30:15.25").unwrap(),
+            parse_minutes("2025-01-06T08:30").unwrap() + 15.25 / 60.0
         );
         assert_eq!(parse_minutes("2019-02-17").unwrap() % 1440.0, 0.0);
         for bad in [

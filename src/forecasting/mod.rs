@@ -79,6 +79,9 @@ pub(crate) struct SeriesArgs {
     /// Skip report.html.
     #[arg(long)]
     pub(crate) no_report: bool,
+    /// IANA time zone (e.g. Europe/London) to read ds values with Z or an offset in: they become its wall-clock times.
+    #[arg(long, value_name = "ZONE")]
+    pub(crate) time_zone: Option<String>,
 }
 
 struct Prepared {
@@ -109,6 +112,7 @@ fn prepare(args: &SeriesArgs) -> Result<Prepared> {
     }
     levels.sort_by(f64::total_cmp);
     levels.dedup();
+    let zone = crate::time_zone_flag(args.time_zone.as_deref())?;
     let file = std::fs::File::open(&args.data)
         .with_context(|| format!("cannot read {}", args.data.display()))?;
     let mut data = data::read(
@@ -117,6 +121,7 @@ fn prepare(args: &SeriesArgs) -> Result<Prepared> {
         &args.target,
         args.fill.into(),
         args.allow_negative,
+        zone.as_ref(),
     )?;
     if !args.ids.is_empty() {
         let unknown: Vec<&String> = args

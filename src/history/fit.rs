@@ -34,6 +34,10 @@ pub(crate) fn fit(
             "--min-share must be a share from 0 up to (not including) 1, got {min_share}\n  hint: 0.02 leaves out milestones seen in fewer than 2% of a unit's stays"
         ));
     }
+    let zone = opts
+        .time_zone
+        .as_ref()
+        .map(|z| hospsim_sim::timestamp::zone_name(z).to_string());
     let read = read_log(log, &Known::default(), opts)?;
     if read.visits.days() < 1.0 {
         return Err(anyhow!(
@@ -53,6 +57,7 @@ pub(crate) fn fit(
     let opt = DeriveOptions {
         name,
         start: time::format_minutes(read.origin)[..16].to_string(),
+        time_zone: zone,
         replications: 20,
         min_share,
         headroom,

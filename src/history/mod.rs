@@ -209,17 +209,21 @@ pub(crate) fn rejects_csv(read: &ReadLog) -> std::io::Result<Vec<u8>> {
 }
 
 /// Loads a scenario for a log's period: starts `warm-up` before the log's first
-/// midnight, runs to the log's end; `sets` are the user's `--set`s.
+/// midnight, runs to the log's end; `sets` are the user's `--set`s, `zone` the
+/// `--time-zone` (else the scenario's `sim.time_zone` reads the log).
 pub(crate) fn load_for_log(
     scenario: &Path,
     log: &Path,
-    opts: ReadOptions,
+    mut opts: ReadOptions,
     sets: &[String],
+    zone: Option<&str>,
 ) -> Result<(load::Loaded, ReadLog)> {
-    let probe = load::load_file(scenario, sets)?;
+    let sets = crate::sets_with_zone(sets, zone)?;
+    let probe = load::load_file(scenario, &sets)?;
+    opts.time_zone = probe.model.time_zone.clone();
     let read = read_log(log, &Known::of_model(&probe.model), opts)?;
     let warm = probe.model.warmup;
-    let mut sets = sets.to_vec();
+    let mut sets = sets;
     sets.push(format!(
         "sim.start=\"{}\"",
         &time::format_minutes(read.origin - warm)[..16]

@@ -1,11 +1,12 @@
 //! `hospsim project`: census projection from the patients in the hospital now.
 
-use super::time::{self, parse_minutes};
+use super::time::{self, parse_in};
 use crate::{load, output};
 use anyhow::{Context, Result, anyhow};
 use clap::Args;
 use hospsim_formats::snapshot::SnapshotRow;
 use hospsim_formats::write::CsvWriter;
+use hospsim_sim::timestamp::TimeZone;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -20,7 +21,7 @@ pub(crate) struct ProjectArgs {
     /// Hours to project.
     #[arg(long, default_value_t = 72)]
     pub(crate) hours: u32,
-    /// Time of the snapshot, YYYY-MM-DDTHH:MM (default: its latest timestamp).
+    /// Time of the snapshot, YYYY-MM-DDTHH:MM, or with Z or an offset given a time zone (default: its latest timestamp).
     #[arg(long)]
     pub(crate) at: Option<String>,
     /// Arrivals from a `hospsim forecast` forecasts.csv (unique_id = class) instead of the profile.
@@ -44,17 +45,21 @@ pub(crate) struct ProjectArgs {
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long)]
     pub(crate) threads: Option<usize>,
+    /// The hospital's IANA time zone (e.g. Europe/London), as sim.time_zone: timestamps with Z or an offset (snapshot, --at, forecasts) are read in its wall clock.
+    #[arg(long, value_name = "ZONE")]
+    pub(crate) time_zone: Option<String>,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub(crate) quiet: bool,
 }
 
-fn read_snapshot(path: &Path) -> Result<Vec<SnapshotRow>> {
+fn read_snapshot(path: &Path, zone: Option<&TimeZone>) -> Result<Vec<SnapshotRow>> {
     let f = std::fs::File::open(path)
         .with_context(|| format!("cannot open the snapshot {}", path.display()))?;
     Ok(hospsim_formats::snapshot::read_snapshot(
         f,
         &path.display().to_string(),
+        zone,
     )?)
 }
 
@@ -65,10 +70,17 @@ pub(crate) fn project(a: &ProjectArgs) -> Result<()> {
     if a.hours == 0 || a.hours > 24 * 366 {
         return Err(anyhow!("--hours must be between 1 and 8784"));
     }
-    let rows = read_snapshot(&a.snapshot)?;
+    // The scenario's zone (or --time-zone's) reads the snapshot and --at.
+    let user_sets = crate::sets_with_zone(&a.sets, a.time_zone.as_deref())?;
+    let zone = load::load_file(&a.scenario, &user_sets)?.model.time_zone;
+    let rows = read_snapshot(&a.snapshot, zone.as_ref())?;
     let file = a.snapshot.display().to_string();
     let at = match &a.at {
-        Some(s) => parse_minutes(s).map_err(|e| anyhow!("--at: {e}"))?,
+        Some(s) => {
+            parse_in(s, zone.as_ref())
+                .map_err(|e| anyhow!("--at: {e}\n  hint: {}", e.hint()))?
+                .wall
+        }
         None => rows
             .iter()
             .map(|r| r.admitted.max(r.arrived))
@@ -101,7 +113,7 @@ pub(crate) fn project(a: &ProjectArgs) -> Result<()> {
             (at - latest) / 1440.0
         );
     }
-    let mut sets = a.sets.clone();
+    let mut sets = user_sets;
     sets.push(format!("sim.start=\"{}\"", &time::format_minutes(at)[..16]));
     sets.push(format!("sim.horizon=\"{} h\"", a.hours));
     sets.push("sim.warmup=\"0 min\"".into());
@@ -124,7 +136,7 @@ pub(crate) fn project(a: &ProjectArgs) -> Result<()> {
     if let Some(f) = &a.arrivals {
         let shown = f.display().to_string();
         let input = std::fs::File::open(f).with_context(|| format!("cannot open {shown}"))?;
-        let forecasts = hospsim_formats::forecasts::read_forecasts(input, &shown)?;
+        let forecasts = hospsim_formats::forecasts::read_forecasts(input, &shown, zone.as_ref())?;
         let rates = hospsim_history::project::hourly_rates(
             compiled,
             &forecasts,

@@ -39,6 +39,9 @@ pub(crate) struct ValidateArgs {
     /// Accept a log with no events for more than 30 days (refused otherwise).
     #[arg(long)]
     pub(crate) allow_gaps: bool,
+    /// The hospital's IANA time zone (e.g. Europe/London), as sim.time_zone: timestamps with Z or an offset are read in its wall clock.
+    #[arg(long, value_name = "ZONE")]
+    pub(crate) time_zone: Option<String>,
     /// Output folder (default: out/validate_<scenario name>).
     #[arg(long)]
     pub(crate) out: Option<PathBuf>,
@@ -63,8 +66,9 @@ pub(crate) fn validate(a: &ValidateArgs) -> Result<()> {
     let opts = super::ReadOptions {
         strict: a.strict,
         allow_gaps: a.allow_gaps,
+        time_zone: None,
     };
-    let (loaded, read) = load_for_log(&a.scenario, &a.log, opts, &a.sets)?;
+    let (loaded, read) = load_for_log(&a.scenario, &a.log, opts, &a.sets, a.time_zone.as_deref())?;
     let mut plan = crate::run_plan(a.reps, a.seed)?;
     if a.replay_durations && !a.replay {
         return Err(anyhow::anyhow!("--replay-durations needs --replay"));

@@ -153,6 +153,9 @@ pub struct DeriveOptions {
     pub name: String,
     /// Calendar time of the log's origin, `YYYY-MM-DDTHH:MM`.
     pub start: String,
+    /// The time zone the log was read in, kept as `sim.time_zone` so that
+    /// `validate` and `run --replay` read it the same way.
+    pub time_zone: Option<String>,
     /// Replications of the fitted scenario.
     pub replications: u32,
     /// Milestones seen in fewer than this share of a unit's stays are left out.

@@ -35,6 +35,9 @@ pub(super) fn sim(opt: &DeriveOptions, o: &Observed, days: f64) -> Table {
     let warm_days = ((3.0 * longest / 1440.0).ceil()).clamp(7.0, 60.0);
     let mut t = Table::new();
     t.insert("start", value(opt.start.as_str()));
+    if let Some(tz) = &opt.time_zone {
+        t.insert("time_zone", value(tz.as_str()));
+    }
     t.insert("warmup", value(format!("{warm_days} d")));
     t.insert("horizon", value(format!("{} d", warm_days + days.ceil())));
     t.insert("replications", value(i64::from(opt.replications)));

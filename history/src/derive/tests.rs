@@ -58,6 +58,7 @@ fn options(name: &str) -> DeriveOptions {
     DeriveOptions {
         name: name.to_string(),
         start: "2025-01-06T00:00".into(),
+        time_zone: None,
         replications: 2,
         min_share: 0.02,
         headroom: 0.05,
