@@ -146,6 +146,10 @@ fn unknown_zones_are_refused_at_the_flag_or_the_field() {
         err.contains("sim.time_zone: \"CEST\" is not a time zone"),
         "{err}"
     );
+    assert!(
+        err.contains("hint: an abbreviation such as CEST is not a zone"),
+        "{err}"
+    );
     assert!(err.contains("Europe/London, Asia/Shanghai"), "{err}");
     let err = run_err(
         &[

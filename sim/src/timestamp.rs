@@ -249,9 +249,18 @@ pub fn time_zone(name: &str) -> Result<TimeZone, ZoneError> {
         })
         .take(3)
         .collect::<Vec<_>>();
+    // CEST, BST, IST: an abbreviation names no one zone (IST is India's,
+    // Ireland's and Israel's), so the close names are only a second guess.
+    let abbreviation =
+        (2..=5).contains(&trimmed.len()) && trimmed.bytes().all(|c| c.is_ascii_uppercase());
     let hint = if near.is_empty() {
         format!(
             "IANA names such as {ZONE_EXAMPLES} (a region and a city, not an offset such as +02:00)"
+        )
+    } else if abbreviation {
+        format!(
+            "an abbreviation such as {trimmed} is not a zone: write the region and city, such as {ZONE_EXAMPLES} (or did you mean {}?)",
+            near.join(" or ")
         )
     } else {
         format!("did you mean {}?", near.join(" or "))

@@ -124,6 +124,19 @@ fn zone_names() {
     );
     let e = time_zone("Shanghai").unwrap_err();
     assert!(e.hint.contains("Asia/Shanghai"), "{}", e.hint);
+    // An abbreviation is said to be one, with the close names second.
+    let e = time_zone("CEST").unwrap_err();
+    assert!(
+        e.hint
+            .starts_with("an abbreviation such as CEST is not a zone"),
+        "{}",
+        e.hint
+    );
+    assert!(
+        e.hint.contains("Europe/London") && e.hint.contains("did you mean CET"),
+        "{}",
+        e.hint
+    );
     for bad in ["", "+02:00", "Mars/Olympus_Mons"] {
         let e = time_zone(bad).unwrap_err();
         assert!(
