@@ -60,10 +60,9 @@ pub(crate) fn time_zone_flag(
 pub(crate) fn sets_with_zone(sets: &[String], zone: Option<&str>) -> Result<Vec<String>> {
     let mut sets = sets.to_vec();
     if let Some(tz) = time_zone_flag(zone)? {
-        sets.push(format!(
-            "sim.time_zone=\"{}\"",
-            hospsim_sim::timestamp::zone_name(&tz)
-        ));
+        // A TOML string, quoted and escaped as --set reads values.
+        let name = hospsim_sim::timestamp::zone_name(&tz);
+        sets.push(format!("sim.time_zone={}", toml_edit::Value::from(name)));
     }
     Ok(sets)
 }
