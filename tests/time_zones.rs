@@ -117,7 +117,7 @@ fn a_utc_log_fitted_in_shanghai_is_the_local_log() {
         &out,
     );
     let v = read_json(&out.join("validation.json"));
-    assert_eq!(v["start"], "2025-02-03T00:00:00", "{v}");
+    assert_eq!(v["log"]["start"], "2025-02-03T00:00:00", "{v}");
 }
 
 #[test]
@@ -280,6 +280,147 @@ fn a_series_with_offsets_forecasts_as_the_local_series() {
     );
     assert!(
         err.contains("ed.csv:2: ds: \"2024-01-01T00:00+05:30\" has a UTC offset"),
+        "{err}"
+    );
+}
+
+/// data/history.csv moved seven weeks on (the same weekdays), to the week of
+/// London's spring change (2025-03-30, 01:00 GMT becomes 02:00 BST), as
+/// London wall-clock time and as the same instants in UTC. Visits with an
+/// event in the hour the clocks skip are left out: no instant shows it.
+fn history_in_march() -> (String, String) {
+    let london = hospsim_sim::timestamp::time_zone("Europe/London").unwrap();
+    let text = std::fs::read_to_string(repo("data/history.csv")).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let moved = |t: &str| t.parse::<DateTime>().unwrap() + SignedDuration::from_hours(49 * 24);
+    let gap_start: DateTime = "2025-03-30T01:00".parse().unwrap();
+    let gap_end: DateTime = "2025-03-30T02:00".parse().unwrap();
+    let rows: Vec<(&str, &str, DateTime)> = lines
+        .map(|l| {
+            let (head, t) = l.rsplit_once(',').unwrap();
+            (l.split(',').next().unwrap(), head, moved(t))
+        })
+        .collect();
+    let in_gap: std::collections::HashSet<&str> = rows
+        .iter()
+        .filter(|r| (gap_start..gap_end).contains(&r.2))
+        .map(|r| r.0)
+        .collect();
+    assert!(!in_gap.is_empty(), "the week should cross the skipped hour");
+    let (mut local, mut utc) = (format!("{header}\n"), format!("{header}\n"));
+    let mut summer = 0;
+    for (_, head, t) in rows.iter().filter(|r| !in_gap.contains(r.0)) {
+        let instant = london.to_timestamp(*t).unwrap();
+        summer += usize::from(*t >= gap_end);
+        local.push_str(&format!("{head},{t}\n"));
+        utc.push_str(&format!("{head},{instant}\n"));
+    }
+    assert!(
+        summer > 1000,
+        "a day of the week is on summer time: {summer}"
+    );
+    (local, utc)
+}
+
+#[test]
+fn a_utc_log_across_the_spring_change_fits_as_london_s_wall_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (local, utc) = history_in_march();
+    let local_log = write(d, "local.csv", &local);
+    let utc_log = write(d, "utc.csv", &utc);
+    // The evening of the 30th is on summer time: 23:00 BST is 22:00 UTC.
+    assert!(local.contains(",2025-03-30T23:") && !utc.contains(",2025-03-30T23:"));
+    let name = ["--name", "h", "-q"];
+    let a = d.join("local");
+    run_ok(&[&["fit", &local_log][..], &name].concat(), &a);
+    let b = d.join("london");
+    run_ok(
+        &[
+            &["fit", &utc_log, "--time-zone", "Europe/London"][..],
+            &name,
+        ]
+        .concat(),
+        &b,
+    );
+    // The hour-of-week profile, the daily counts, durations and routing are
+    // those of the wall-clock log: summer instants sit an hour later on the
+    // clock than in UTC, winter ones where UTC puts them.
+    for f in ["fit_report.csv", "arrivals_daily.csv"] {
+        assert_eq!(read(&a.join(f)), read(&b.join(f)), "{f}");
+    }
+    let fitted = read(&b.join("fitted.toml"));
+    assert_eq!(
+        fitted.replace("time_zone = \"Europe/London\"\n", ""),
+        read(&a.join("fitted.toml"))
+    );
+    // Read as UTC's own clock, the summer days' profile is an hour early.
+    let c = d.join("utc");
+    run_ok(
+        &[&["fit", &utc_log, "--time-zone", "UTC"][..], &name].concat(),
+        &c,
+    );
+    assert_ne!(
+        read(&a.join("fit_report.csv")),
+        read(&c.join("fit_report.csv"))
+    );
+}
+
+#[test]
+fn time_zone_flag_is_kept_in_the_resolved_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let quick = [
+        "--reps",
+        "2",
+        "--set",
+        "sim.horizon=\"10 d\"",
+        "--set",
+        "sim.warmup=\"1 d\"",
+        "--no-report",
+        "-q",
+    ];
+    let plain = d.join("plain");
+    run_ok(&[&["demo"][..], &quick].concat(), &plain);
+    // 16:00 UTC is midnight in Shanghai: the demo's own start, 2025-01-06T00:00.
+    let zoned = d.join("zoned");
+    run_ok(
+        &[
+            &["demo", "--time-zone", "asia/shanghai"][..],
+            &["--set", "sim.start=\"2025-01-05T16:00Z\""],
+            &quick,
+        ]
+        .concat(),
+        &zoned,
+    );
+    for f in ["replications.csv", "timeseries.csv"] {
+        assert_eq!(read(&plain.join(f)), read(&zoned.join(f)), "{f}");
+    }
+    // The resolved scenario has the zone under its database name, so the
+    // TOML alone repeats the run.
+    let run = read_json(&zoned.join("run.json"));
+    let resolved = run["scenarios"][0]["resolved_toml"].as_str().unwrap();
+    let parsed: toml::Value = toml::from_str(resolved).unwrap();
+    assert_eq!(parsed["sim"]["time_zone"].as_str(), Some("Asia/Shanghai"));
+    assert_eq!(parsed["sim"]["start"].as_str(), Some("2025-01-05T16:00Z"));
+    let again = write(d, "resolved.toml", resolved);
+    let out = d.join("again");
+    run_ok(&["run", &again, "--no-report", "-q"], &out);
+    for f in ["replications.csv", "timeseries.csv"] {
+        assert_eq!(read(&zoned.join(f)), read(&out.join(f)), "{f}");
+    }
+    // Without the zone, the same start is refused at its field.
+    let err = run_err(
+        &[
+            &["demo", "--set", "sim.start=\"2025-01-05T16:00Z\""][..],
+            &quick,
+        ]
+        .concat(),
+        &d.join("none"),
+    );
+    assert!(
+        err.contains("sim.start: \"2025-01-05T16:00Z\" has a UTC offset"),
         "{err}"
     );
 }

@@ -223,3 +223,46 @@ fn utc_hours_in_london_repeat_the_autumn_hour() {
     );
     assert!(e.hint.unwrap().contains("go back"));
 }
+
+#[test]
+fn civil_times_in_the_skipped_and_repeated_hours_are_read_as_written() {
+    // London: 01:00-02:00 does not exist on 2025-03-30 and comes twice on
+    // 2025-10-26. A time without an offset is the wall clock already: never
+    // moved, zone or not, and ordered as written.
+    let text = format!(
+        "{HEAD}a,ed,3,ed,arrival,2025-03-30T00:50\n\
+         a,ed,3,ed,seen,2025-03-30T01:30\n\
+         a,ed,3,,discharge,2025-03-30T02:10\n\
+         b,ed,3,ed,arrival,2025-10-26T01:20\n\
+         b,ed,3,ed,seen,2025-10-26T01:40\n\
+         b,ed,3,,discharge,2025-10-26T01:10\n"
+    );
+    // The two days are seven months apart: a gap the reader would refuse.
+    let read = |zone: Option<&str>| {
+        let opts = ReadOptions {
+            allow_gaps: true,
+            time_zone: zone.map(|z| time_zone(z).unwrap()),
+            ..Default::default()
+        };
+        read_log(text.as_bytes(), "log.csv", &Known::default(), opts).unwrap()
+    };
+    let with = read(Some("Europe/London"));
+    let without = read(None);
+    assert_eq!(events(&with), events(&without));
+    let got: Vec<String> = events(&with).into_iter().map(|e| e.1).collect();
+    assert_eq!(
+        got,
+        [
+            "2025-03-30T00:50:00",
+            "2025-03-30T01:30:00",
+            "2025-03-30T02:10:00",
+            "2025-10-26T01:20:00",
+            "2025-10-26T01:40:00",
+        ]
+    );
+    // Without instants the wall clock is all there is: 01:10 after 01:40 is
+    // out of order, even though it may have been the second 01:10.
+    assert_eq!(with.rejects.len(), 1, "{:?}", with.rejects);
+    assert_eq!(with.rejects[0].line, 7);
+    assert!(with.rejects[0].reason.contains("out of order"));
+}
