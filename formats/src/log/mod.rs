@@ -8,6 +8,9 @@ use hospsim_sim::history::{Event, NO_UNIT, UnitKind, event_names};
 use hospsim_sim::timestamp::TimeZone;
 use std::collections::HashMap;
 
+mod gaps;
+mod synthea;
+
 /// A row that was not taken, and why.
 #[derive(Clone, Debug)]
 pub struct Reject {
@@ -324,75 +327,6 @@ impl Builder {
         Ok(())
     }
 
-    /// A log whose events leave a long stretch empty is refused (unless
-    /// allowed), naming the first row on the smaller side of the gap: a
-    /// one-character typo in a year puts one row a century away.
-    fn check_gaps(&mut self) -> Result<(), FormatError> {
-        let mut times = std::mem::take(&mut self.times);
-        times.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        let (Some(&(t0, _)), Some(&(t1, _))) = (times.first(), times.last()) else {
-            return Ok(());
-        };
-        let Some((k, gap)) = times
-            .windows(2)
-            .enumerate()
-            .map(|(k, w)| (k, w[1].0 - w[0].0))
-            .max_by(|a, b| a.1.total_cmp(&b.1))
-        else {
-            return Ok(());
-        };
-        let span = (t1 - t0) / 1440.0;
-        if gap / 1440.0 <= MAX_GAP_DAYS && span <= MAX_SPAN_DAYS {
-            return Ok(());
-        }
-        if self.allow_gaps && span <= MAX_SPAN_DAYS {
-            return Ok(());
-        }
-        let f = crate::time::format_minutes;
-        let (before, after) = (&times[..=k], &times[k + 1..]);
-        // The smaller side is the suspect; of a tie, the later one.
-        let (suspect, few, others, direction) = if before.len() < after.len() {
-            (before[0], before.len(), after, "before")
-        } else {
-            (after[0], after.len(), before, "after")
-        };
-        let (lo, hi) = (others[0].0, others[others.len() - 1].0);
-        let hint = if span > MAX_SPAN_DAYS {
-            "a log spans at most 100 years; fix that row (a typo in the year?)"
-        } else {
-            "fix that row (a typo in the year?); if the log really has no events for so long, give --allow-gaps"
-        };
-        if few > 10.max(times.len() / 100) {
-            // Two large parts: a real stretch without data, not one stray row.
-            return Err(FormatError::at(
-                &self.file,
-                times[k + 1].1,
-                format!(
-                    "the log has no events for {:.0} days, from {} (line {}) to {} (line {}); the simulation would run through the empty days",
-                    gap / 1440.0,
-                    f(times[k].0),
-                    times[k].1,
-                    f(times[k + 1].0),
-                    times[k + 1].1,
-                ),
-            )
-            .hint("give the two parts separately, or --allow-gaps if the hospital really had no patients"));
-        }
-        Err(FormatError::at(
-            &self.file,
-            suspect.1,
-            format!(
-                "timestamp {} is {:.0} days {direction} the log's other {} events ({} to {}), with nothing between",
-                f(suspect.0),
-                gap / 1440.0,
-                others.len(),
-                f(lo),
-                f(hi),
-            ),
-        )
-        .hint(hint))
-    }
-
     fn finish(mut self, format: &'static str) -> Result<ReadLog, FormatError> {
         if self.visits.is_empty() {
             return Err(FormatError::file(
@@ -511,7 +445,7 @@ pub fn read_log(
             let line = rec.position().map_or(0, |p| lines.line(Some(p)));
             b.count_row(line)?;
             let get = |i: usize| rec.get(i).unwrap_or("").trim();
-            synthea_row(&mut b, line, get(id), get(class), get(start), get(stop))?;
+            synthea::row(&mut b, line, get(id), get(class), get(start), get(stop))?;
         }
         return b.finish("Synthea encounters");
     }
@@ -567,62 +501,6 @@ pub fn read_log(
         b.event(line, p, c, a, u, e, t)?;
     }
     b.finish("event log")
-}
-
-/// One Synthea encounter as events: arrival at START, departure at STOP; an
-/// emergency encounter is an ED visit, an inpatient one an admission to `ward`.
-fn synthea_row(
-    b: &mut Builder,
-    line: u64,
-    id: &str,
-    class: &str,
-    start: &str,
-    stop: &str,
-) -> Result<(), FormatError> {
-    let class = class.to_ascii_lowercase();
-    let (arrival_unit, admit_unit) = match class.as_str() {
-        "emergency" => ("ed", None),
-        "inpatient" => ("", Some("ward")),
-        "urgentcare" => ("urgent_care", None),
-        other => (other, None),
-    };
-    if id.is_empty() {
-        return b.reject(line, id, "patient_id is empty".into());
-    }
-    let Some(a) = b.stamp(line, id, "START", start)? else {
-        return Ok(());
-    };
-    let s = match stop {
-        "" => None,
-        _ => match b.stamp(line, id, "STOP", stop)? {
-            Some(s) => Some(s),
-            None => return Ok(()),
-        },
-    };
-    if let Some(s) = s {
-        let before = match (s.utc, a.utc) {
-            (Some(x), Some(y)) => x < y,
-            _ => s.wall < a.wall,
-        };
-        if before {
-            return b.reject(line, id, format!("STOP {stop} is before START {start}"));
-        }
-    }
-    let n = b.rejects.len();
-    b.event(line, id, &class, "", arrival_unit, "arrival", a)?;
-    if b.rejects.len() > n {
-        return Ok(());
-    }
-    if let Some(u) = admit_unit {
-        b.event(line, id, &class, "", u, "admit", a)?;
-    }
-    let Some(s) = s else {
-        return Ok(()); // still in hospital
-    };
-    if class == "emergency" {
-        b.event(line, id, &class, "", "ed", "ed_departure", s)?;
-    }
-    b.event(line, id, &class, "", "", "discharge", s)
 }
 
 /// A new class or unit name that would be the same identifier in a fitted
