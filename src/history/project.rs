@@ -6,6 +6,9 @@ use anyhow::{Context, Result, anyhow};
 use clap::Args;
 use hospsim_formats::snapshot::SnapshotRow;
 use hospsim_formats::write::CsvWriter;
+use hospsim_history::project::{
+    MAX_CENSUS_AGE_DAYS, MAX_PROJECTION_HOURS, ProjectionReport, StartError, UnitProjection,
+};
 use hospsim_sim::timestamp::TimeZone;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -63,61 +66,48 @@ fn read_snapshot(path: &Path, zone: Option<&TimeZone>) -> Result<Vec<SnapshotRow
     )?)
 }
 
-/// Longest a census may be older than the projection's start.
-const MAX_CENSUS_AGE_DAYS: f64 = 7.0;
-
+/// `hospsim project`: the start and the census, the projection run, then its
+/// files and table.
 pub(crate) fn project(a: &ProjectArgs) -> Result<()> {
-    if a.hours == 0 || a.hours > 24 * 366 {
-        return Err(anyhow!("--hours must be between 1 and 8784"));
-    }
+    hospsim_history::project::check_hours(a.hours)
+        .map_err(|_| anyhow!("--hours must be between 1 and {MAX_PROJECTION_HOURS}"))?;
     // The scenario's zone (or --time-zone's) reads the snapshot and --at.
     let user_sets = crate::sets_with_zone(&a.sets, a.time_zone.as_deref())?;
     let zone = load::load_file(&a.scenario, &user_sets)?.model.time_zone;
     let rows = read_snapshot(&a.snapshot, zone.as_ref())?;
     let file = a.snapshot.display().to_string();
     let at = match &a.at {
-        Some(s) => {
+        Some(s) => Some(
             parse_in(s, zone.as_ref())
                 .map_err(|e| anyhow!("--at: {e}\n  hint: {}", e.hint()))?
-                .wall
-        }
-        None => rows
-            .iter()
-            .map(|r| r.admitted.max(r.arrived))
-            .fold(f64::NEG_INFINITY, f64::max),
+                .wall,
+        ),
+        None => None,
     };
-    if !at.is_finite() {
-        return Err(anyhow!(
+    let start = hospsim_history::project::projection_start(&rows, at).map_err(|e| match e {
+        StartError::NoPatients => anyhow!(
             "{file}: the snapshot has no patients; give --at to project from an empty hospital"
-        ));
-    }
-    let at = at.ceil();
-    // A projection starts from the patients in hospital now: a census far older
-    // than --at says nothing about who is in then.
-    let latest = rows
-        .iter()
-        .map(|r| r.admitted.max(r.arrived))
-        .fold(f64::NEG_INFINITY, f64::max);
-    if latest.is_finite() && at - latest > MAX_CENSUS_AGE_DAYS * 1440.0 {
-        return Err(anyhow!(
+        ),
+        StartError::CensusTooOld { at, latest } => anyhow!(
             "--at {}: the snapshot's latest event is at {}, {:.0} days earlier; a projection starts from the patients in hospital at --at\n  hint: take a census nearer the time (at most {MAX_CENSUS_AGE_DAYS:.0} days before --at), or leave --at out to project from the snapshot's own time",
             time::format_minutes(at),
             time::format_minutes(latest),
             (at - latest) / 1440.0
-        ));
-    }
-    if latest.is_finite() && at - latest > 1440.0 && !a.quiet {
+        ),
+    })?;
+    let at = start.at;
+    if let Some(latest) = start.latest
+        && start.census_age_days() > 1.0
+        && !a.quiet
+    {
         note!(
             "warning: the snapshot's latest event is at {}, {:.1} days before --at; patients who came or left since are not in it",
             time::format_minutes(latest),
-            (at - latest) / 1440.0
+            start.census_age_days()
         );
     }
     let mut sets = user_sets;
-    sets.push(format!("sim.start=\"{}\"", &time::format_minutes(at)[..16]));
-    sets.push(format!("sim.horizon=\"{} h\"", a.hours));
-    sets.push("sim.warmup=\"0 min\"".into());
-    sets.push("sim.sample_interval=\"1 h\"".into());
+    sets.extend(hospsim_history::project::projection_overrides(at, a.hours));
     let loaded = load::load_file(&a.scenario, &sets)?;
     let compiled = &loaded.model;
     let mut plan = crate::run_plan(Some(a.reps), a.seed)?;
@@ -127,17 +117,15 @@ pub(crate) fn project(a: &ProjectArgs) -> Result<()> {
             a.scenario.display()
         ));
     }
-    let census = hospsim_history::project::census(compiled, &rows, at)
+    plan.census = hospsim_history::project::census(compiled, &rows, at)
         .map_err(|(line, e)| anyhow!("{file}:{line}: {e}"))?;
-    let n_census = census.len();
-    plan.census = census;
+    let n_census = plan.census.len();
     let hours = a.hours as usize;
-    let mut replaced = vec![];
     if let Some(f) = &a.arrivals {
         let shown = f.display().to_string();
         let input = std::fs::File::open(f).with_context(|| format!("cannot open {shown}"))?;
         let forecasts = hospsim_formats::forecasts::read_forecasts(input, &shown, zone.as_ref())?;
-        let rates = hospsim_history::project::hourly_rates(
+        plan.arrivals = hospsim_history::project::forecast_arrivals(
             compiled,
             &forecasts,
             a.model.as_deref(),
@@ -145,19 +133,8 @@ pub(crate) fn project(a: &ProjectArgs) -> Result<()> {
             hours,
         )
         .map_err(|e| anyhow!("{shown}: {e}"))?;
-        for (c, rates) in rates {
-            let name = compiled.classes[c].name.clone();
-            replaced.push(name.clone());
-            plan.arrivals.push((
-                name,
-                hospsim_sim::plan::Arrivals::Rates {
-                    start: 0.0,
-                    step: 60.0,
-                    per_minute: rates,
-                },
-            ));
-        }
     }
+    let replaced: Vec<String> = plan.arrivals.iter().map(|(c, _)| c.clone()).collect();
     let model = crate::planned(compiled, &plan)?;
     let threads = crate::thread_count(a.threads)?;
     let mut dir = crate::output_dir(&a.out, &format!("project_{}", loaded.scenario.name))?;
@@ -170,134 +147,23 @@ pub(crate) fn project(a: &ProjectArgs) -> Result<()> {
         &|| bar.inc(1),
     )?;
     bar.finish_and_clear();
-    let mut csv = CsvWriter::in_memory();
-    csv.row([
-        "hour",
-        "time",
-        "unit",
-        "capacity",
-        "mean",
-        "p5",
-        "p50",
-        "p95",
-        "p_full",
-        "waiting_mean",
-    ])?;
-    let mut table = vec![crate::table::header(&[
-        "unit", "ahead", "time", "census", "P5-P95", "P(full)",
-    ])];
-    let mut summary = vec![];
-    for up in &projection {
-        let name = &up.unit;
-        let mut peak_full: f64 = 0.0;
-        let mut rows_u = vec![];
-        for (k, c) in up.hours.iter().enumerate() {
-            let (cap, wait, mean, p_full) = (c.capacity, c.waiting_mean, c.mean, c.p_full);
-            peak_full = peak_full.max(p_full);
-            let (p5, p50, p95) = (c.p5, c.p50, c.p95);
-            csv.record(&[
-                &k,
-                &time::format_minutes(at + 60.0 * k as f64),
-                name,
-                &cap,
-                &mean,
-                &p5,
-                &p50,
-                &p95,
-                &p_full,
-                &wait,
-            ])?;
-            rows_u.push(serde_json::json!({ "hour": k, "capacity": cap, "mean": mean, "p5": p5, "p50": p50, "p95": p95, "p_full": p_full }));
-            if k % 24 == 0 || k == hours {
-                table.push(vec![
-                    name.clone(),
-                    format!("+{k}h"),
-                    time::format_minutes(at + 60.0 * k as f64)[..16].to_string(),
-                    format!("{mean:.1}"),
-                    format!("[{p5:.0}, {p95:.0}]"),
-                    format!("{:.0}%", 100.0 * p_full),
-                ]);
-            }
-        }
-        summary.push(serde_json::json!({ "unit": name, "max_p_full": peak_full, "hours": rows_u }));
-    }
-    let json = serde_json::json!({
-        "schema_version": 1,
-        "scenario": model.name,
-        "at": time::format_minutes(at),
-        "hours": hours,
-        "replications": model.replications,
-        "census_patients": n_census,
-        "arrivals": if replaced.is_empty() { "the scenario's profile".to_string() } else { format!("forecast for {}", replaced.join(", ")) },
-        "units": summary,
-    });
-    dir.write("projection.csv", &csv.into_bytes()?)?;
-    dir.write("projection.json", &output::json_bytes(&json)?)?;
-    let mut charts = vec![];
-    let mut tiles = vec![];
-    let mut rows_t = vec![];
-    for u in &summary {
-        let hours_v = u["hours"].as_array().cloned().unwrap_or_default();
-        let get = |k: &str| -> Vec<f64> {
-            hours_v
-                .iter()
-                .map(|h| h[k].as_f64().unwrap_or(f64::NAN))
-                .collect()
-        };
-        let name = u["unit"].as_str().unwrap_or("").to_string();
-        let max_full = u["max_p_full"].as_f64().unwrap_or(0.0);
-        tiles.push((
-            format!("{name}: highest chance of being full"),
-            format!("{:.0}%", 100.0 * max_full),
-            Some(max_full < 0.1),
-        ));
-        for h in hours_v
-            .iter()
-            .filter(|h| h["hour"].as_u64().is_some_and(|k| k % 12 == 0))
-        {
-            let f = |k: &str| h[k].as_f64().unwrap_or(f64::NAN);
-            rows_t.push(vec![
-                name.clone(),
-                format!("+{} h", h["hour"]),
-                format!("{:.1}", f("mean")),
-                format!("[{:.0}, {:.0}]", f("p5"), f("p95")),
-                format!("{:.0}", f("capacity")),
-                format!("{:.0}%", 100.0 * f("p_full")),
-            ]);
-        }
-        charts.push(hospsim_reports::pages::HourlySeries {
-            caption: format!("{name}: patients in the next {hours} hours"),
-            x: (0..=hours).map(|h| h as f64).collect(),
-            mean: get("mean"),
-            lo: get("p5"),
-            hi: get("p95"),
-            second: None,
-            reference: Some(get("capacity")),
-            x_label: "hours from now".into(),
-            y_label: "patients".into(),
-        });
-    }
-    let mut view = hospsim_reports::pages::HistoryView {
-        title: format!("{}: census projection", model.name),
-        subtitle: vec![format!(
-            "{n_census} patients in hospital at {}; {} replications; arrivals from {}",
-            &time::format_minutes(at)[..16],
-            model.replications,
-            if replaced.is_empty() { "the scenario's profile".to_string() } else { format!("the forecast ({})", replaced.join(", ")) }
-        )],
-        tiles,
-        tables: vec![hospsim_reports::pages::TableSection {
-            id: "census".into(),
-            heading: "Census every 12 hours".into(),
-            note: "Patients holding the unit's beds or places; P5-P95 across replications; full = every available bed taken.".into(),
-            head: ["unit", "ahead", "mean", "P5-P95", "beds", "P(full)"].iter().map(|s| s.to_string()).collect(),
-            rows: rows_t,
-        }],
-        charts_heading: "Projected census by unit".into(),
-        charts_note: "Line: mean; band: 5%-95% of replications; dashed: beds available.".into(),
-        charts,
-        files: vec!["projection.csv".into(), "projection.json".into()],
+    let report = ProjectionReport::new(
+        &model.name,
+        model.replications,
+        at,
+        hours,
+        n_census,
+        &replaced,
+        &projection,
+    );
+    dir.write("projection.csv", &projection_csv(&projection, at)?)?;
+    dir.write("projection.json", &output::json_bytes(&report)?)?;
+    let arrivals_from = if replaced.is_empty() {
+        "the scenario's profile".to_string()
+    } else {
+        format!("the forecast ({})", replaced.join(", "))
     };
+    let mut view = projection_view(&report, &arrivals_from);
     view.subtitle.extend(hospsim_reports::html::changes_line(
         hospsim_reports::Lang::En,
         &a.sets,
@@ -316,18 +182,135 @@ pub(crate) fn project(a: &ProjectArgs) -> Result<()> {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{}: {n_census} patients in hospital at {}, {} h ahead, {} replications, arrivals from {}",
+        "{}: {n_census} patients in hospital at {}, {} h ahead, {} replications, arrivals from {arrivals_from}",
         model.name,
         &time::format_minutes(at)[..16],
         hours,
         model.replications,
-        if replaced.is_empty() {
-            "the scenario's profile".to_string()
-        } else {
-            format!("the forecast ({})", replaced.join(", "))
-        }
     );
     s.push('\n');
-    s.push_str(&crate::table::render(&table));
+    s.push_str(&crate::table::render(&census_table(&report, at)));
     output::announce(a.quiet, &s, &written)
+}
+
+/// `projection.csv`: every unit at every hour.
+fn projection_csv(projection: &[UnitProjection], at: f64) -> Result<Vec<u8>> {
+    let mut csv = CsvWriter::in_memory();
+    csv.row([
+        "hour",
+        "time",
+        "unit",
+        "capacity",
+        "mean",
+        "p5",
+        "p50",
+        "p95",
+        "p_full",
+        "waiting_mean",
+    ])?;
+    for up in projection {
+        for (k, c) in up.hours.iter().enumerate() {
+            csv.record(&[
+                &k,
+                &time::format_minutes(at + 60.0 * k as f64),
+                &up.unit,
+                &c.capacity,
+                &c.mean,
+                &c.p5,
+                &c.p50,
+                &c.p95,
+                &c.p_full,
+                &c.waiting_mean,
+            ])?;
+        }
+    }
+    Ok(csv.into_bytes()?)
+}
+
+/// The terminal table: each unit every 24 hours and at the end.
+fn census_table(report: &ProjectionReport, at: f64) -> Vec<Vec<String>> {
+    let mut table = vec![crate::table::header(&[
+        "unit", "ahead", "time", "census", "P5-P95", "P(full)",
+    ])];
+    for u in &report.units {
+        for h in u
+            .hours
+            .iter()
+            .filter(|h| h.hour % 24 == 0 || h.hour == report.hours)
+        {
+            table.push(vec![
+                u.unit.clone(),
+                format!("+{}h", h.hour),
+                time::format_minutes(at + 60.0 * h.hour as f64)[..16].to_string(),
+                format!("{:.1}", h.mean),
+                format!("[{:.0}, {:.0}]", h.p5, h.p95),
+                format!("{:.0}%", 100.0 * h.p_full),
+            ]);
+        }
+    }
+    table
+}
+
+/// The report page: a tile per unit, the census every 12 hours, a chart per unit.
+fn projection_view(
+    report: &ProjectionReport,
+    arrivals_from: &str,
+) -> hospsim_reports::pages::HistoryView {
+    let hours = report.hours;
+    let mut charts = vec![];
+    let mut tiles = vec![];
+    let mut rows = vec![];
+    for u in &report.units {
+        let name = &u.unit;
+        tiles.push((
+            format!("{name}: highest chance of being full"),
+            format!("{:.0}%", 100.0 * u.max_p_full),
+            Some(u.max_p_full < 0.1),
+        ));
+        for h in u.hours.iter().filter(|h| h.hour % 12 == 0) {
+            rows.push(vec![
+                name.clone(),
+                format!("+{} h", h.hour),
+                format!("{:.1}", h.mean),
+                format!("[{:.0}, {:.0}]", h.p5, h.p95),
+                format!("{:.0}", h.capacity),
+                format!("{:.0}%", 100.0 * h.p_full),
+            ]);
+        }
+        let series = |f: fn(&hospsim_history::project::HourReport) -> f64| -> Vec<f64> {
+            u.hours.iter().map(f).collect()
+        };
+        charts.push(hospsim_reports::pages::HourlySeries {
+            caption: format!("{name}: patients in the next {hours} hours"),
+            x: (0..=hours).map(|h| h as f64).collect(),
+            mean: series(|h| h.mean),
+            lo: series(|h| h.p5),
+            hi: series(|h| h.p95),
+            second: None,
+            reference: Some(series(|h| h.capacity)),
+            x_label: "hours from now".into(),
+            y_label: "patients".into(),
+        });
+    }
+    hospsim_reports::pages::HistoryView {
+        title: format!("{}: census projection", report.scenario),
+        subtitle: vec![format!(
+            "{} patients in hospital at {}; {} replications; arrivals from {arrivals_from}",
+            report.census_patients,
+            &report.at[..16.min(report.at.len())],
+            report.replications,
+        )],
+        tiles,
+        tables: vec![hospsim_reports::pages::TableSection {
+            id: "census".into(),
+            heading: "Census every 12 hours".into(),
+            note: "Patients holding the unit's beds or places; P5-P95 across replications; full = every available bed taken.".into(),
+            head: ["unit", "ahead", "mean", "P5-P95", "beds", "P(full)"].iter().map(|s| s.to_string()).collect(),
+            rows,
+        }],
+        charts_heading: "Projected census by unit".into(),
+        charts_note: "Line: mean; band: 5%-95% of replications; dashed: beds available.".into(),
+        charts,
+        files: vec!["projection.csv".into(), "projection.json".into()],
+    }
 }

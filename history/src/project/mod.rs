@@ -2,6 +2,15 @@
 //! hour, with arrivals from the scenario's profile or a forecast; per unit
 //! and hour the occupancy across replications and the chance it is full.
 
+mod report;
+mod start;
+
+pub use report::{HourReport, ProjectionReport, UnitReport};
+pub use start::{
+    MAX_CENSUS_AGE_DAYS, MAX_PROJECTION_HOURS, ProjectionStart, StartError, check_hours,
+    forecast_arrivals, projection_overrides, projection_start,
+};
+
 use hospsim_sim::history::CensusPatient;
 use hospsim_sim::model::ArrivalProcess;
 use hospsim_sim::runner::{one, replicate};
