@@ -88,3 +88,151 @@ pub fn validate(
         })
         .collect())
 }
+
+impl Judged {
+    /// Whether this is the occupancy of a unit at one hour of the week (168
+    /// such measures per unit, told apart from the headline measures).
+    pub fn is_hourly(&self) -> bool {
+        self.measure.group == "occupancy" && !self.measure.key.ends_with(".mean")
+    }
+
+    /// Whether this is `unit`'s occupancy at one hour of the week.
+    pub fn is_hour_of(&self, unit: &str) -> bool {
+        self.is_hourly()
+            && self
+                .measure
+                .key
+                .strip_prefix("occupancy.")
+                .and_then(|k| k.strip_prefix(unit))
+                .is_some_and(|k| k.starts_with(".h"))
+    }
+}
+
+/// How many measures could be judged and how many lie inside their 95%
+/// prediction interval (about 95% of a faithful model's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    /// Measures that could be judged.
+    pub judged: usize,
+    /// Of those, the ones inside.
+    pub inside: usize,
+}
+
+impl Verdict {
+    /// The verdict over `rows`.
+    pub fn of<'a>(rows: impl IntoIterator<Item = &'a Judged>) -> Verdict {
+        let mut v = Verdict {
+            judged: 0,
+            inside: 0,
+        };
+        for r in rows {
+            if let Some(inside) = r.inside {
+                v.judged += 1;
+                v.inside += usize::from(inside);
+            }
+        }
+        v
+    }
+}
+
+/// `validation.json`: a validation as front ends read it. Fields are in
+/// alphabetical order, the order of the file's keys.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ValidationReport {
+    /// Where arrivals came from.
+    pub arrivals: &'static str,
+    /// Where durations came from.
+    pub durations: &'static str,
+    /// Measures inside their prediction interval.
+    pub inside: usize,
+    /// Measures judged.
+    pub judged: usize,
+    /// The log read.
+    pub log: LogSummary,
+    /// The headline measures outside their interval (hourly ones left out).
+    pub outside: Vec<Outside>,
+    /// Replications simulated.
+    pub replications: u32,
+    /// The scenario's name.
+    pub scenario: String,
+    /// Version of this layout.
+    pub schema_version: u32,
+}
+
+/// The log a validation read.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct LogSummary {
+    /// Days the visits span.
+    pub days: f64,
+    /// `event log` or `Synthea encounters`.
+    pub format: &'static str,
+    /// The file, as the user named it.
+    pub path: String,
+    /// Rows not taken.
+    pub rejected: usize,
+    /// Data rows read.
+    pub rows: u64,
+    /// Time 0 of the visits, `YYYY-MM-DDTHH:MM:SS`.
+    pub start: String,
+    /// Visits read.
+    pub visits: usize,
+}
+
+/// A headline measure outside its interval.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Outside {
+    /// The log's value.
+    pub history: f64,
+    /// The measure's key.
+    pub key: String,
+    /// Simulated mean.
+    pub sim_mean: f64,
+    /// Upper end of the prediction interval.
+    pub sim_pred_hi: f64,
+    /// Lower end of the prediction interval.
+    pub sim_pred_lo: f64,
+}
+
+impl ValidationReport {
+    /// The report of `rows` judged against `log`, arrivals replayed from the
+    /// log or not, stays replayed or not.
+    pub fn new(
+        scenario: &str,
+        replications: u32,
+        log: LogSummary,
+        replay: bool,
+        replay_durations: bool,
+        rows: &[Judged],
+    ) -> ValidationReport {
+        let verdict = Verdict::of(rows);
+        ValidationReport {
+            arrivals: if replay {
+                "replayed from the log"
+            } else {
+                "the scenario's profile"
+            },
+            durations: if replay_durations {
+                "unit stays replayed from the log"
+            } else {
+                "the scenario's"
+            },
+            inside: verdict.inside,
+            judged: verdict.judged,
+            log,
+            outside: rows
+                .iter()
+                .filter(|r| r.inside == Some(false) && !r.is_hourly())
+                .map(|r| Outside {
+                    history: r.measure.value,
+                    key: r.measure.key.clone(),
+                    sim_mean: r.sim_mean,
+                    sim_pred_hi: r.range.1,
+                    sim_pred_lo: r.range.0,
+                })
+                .collect(),
+            replications,
+            scenario: scenario.to_string(),
+            schema_version: 1,
+        }
+    }
+}

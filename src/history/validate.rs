@@ -6,7 +6,7 @@ use crate::output;
 use anyhow::Result;
 use clap::Args;
 use hospsim_formats::write::CsvWriter;
-use hospsim_history::measure::Measure;
+use hospsim_history::validate::{Judged, LogSummary, ValidationReport, Verdict};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -53,15 +53,6 @@ pub(crate) struct ValidateArgs {
     pub(crate) quiet: bool,
 }
 
-/// One measure, history beside simulation.
-struct Row {
-    m: Measure,
-    sim_mean: f64,
-    ci: (f64, f64),
-    range: (f64, f64),
-    inside: Option<bool>,
-}
-
 pub(crate) fn validate(a: &ValidateArgs) -> Result<()> {
     let opts = super::ReadOptions {
         strict: a.strict,
@@ -79,22 +70,55 @@ pub(crate) fn validate(a: &ValidateArgs) -> Result<()> {
     let model = crate::planned(&loaded.model, &plan)?;
     let threads = crate::thread_count(a.threads)?;
     let mut dir = crate::output_dir(&a.out, &format!("validate_{}", loaded.scenario.name))?;
-    let rows: Vec<Row> = hospsim_history::validate::validate(
+    let rows: Vec<Judged> = hospsim_history::validate::validate(
         &model,
         &read.visits,
         threads,
         Some(crate::interrupt::flag()),
-    )?
-    .into_iter()
-    .map(|j| Row {
-        m: j.measure,
-        sim_mean: j.sim_mean,
-        ci: j.ci,
-        range: j.range,
-        inside: j.inside,
-    })
-    .collect();
+    )?;
 
+    let csv = validation_csv(&rows)?;
+    let log = LogSummary {
+        days: read.visits.days(),
+        format: read.format,
+        path: a.log.display().to_string(),
+        rejected: read.rejects.len(),
+        rows: read.rows,
+        start: time::format_minutes(read.origin),
+        visits: read.visits.visits.len(),
+    };
+    let report = ValidationReport::new(
+        &model.name,
+        model.replications,
+        log,
+        a.replay,
+        a.replay_durations,
+        &rows,
+    );
+    let (judged, inside) = (report.judged, report.inside);
+    dir.write("validation.csv", &csv)?;
+    dir.write("validation.json", &output::json_bytes(&report)?)?;
+    if !read.rejects.is_empty() {
+        dir.write("rejects.csv", &rejects_csv(&read)?)?;
+    }
+
+    let view = validation_page(a, &model, &read, &rows, (judged, inside));
+    dir.write(
+        "report.html",
+        hospsim_reports::pages::history_page(&view)?.as_bytes(),
+    )?;
+    let prov = crate::staging::Provenance::new(&a.sets)
+        .scenario(&loaded, &model)?
+        .input("log", &a.log)?
+        .run(model.seed, model.replications, threads);
+    let written = dir.commit(&prov)?;
+
+    let s = terminal_text(a, &model, &read, &rows, (judged, inside));
+    output::announce(a.quiet, &s, &written)
+}
+
+/// `validation.csv`: every measure, the log beside the simulation.
+fn validation_csv(rows: &[Judged]) -> Result<Vec<u8>> {
     let mut csv = CsvWriter::in_memory();
     csv.row([
         "key",
@@ -110,19 +134,19 @@ pub(crate) fn validate(a: &ValidateArgs) -> Result<()> {
         "sim_pred_hi",
         "inside",
     ])?;
-    for r in &rows {
+    for r in rows {
         let inside = match r.inside {
             Some(true) => "yes",
             Some(false) => "no",
             None => "",
         };
         csv.record(&[
-            &r.m.key,
-            &r.m.group,
-            &r.m.label,
-            &r.m.unit,
-            &r.m.value,
-            &r.m.n,
+            &r.measure.key,
+            &r.measure.group,
+            &r.measure.label,
+            &r.measure.unit,
+            &r.measure.value,
+            &r.measure.n,
             &r.sim_mean,
             &r.ci.0,
             &r.ci.1,
@@ -131,30 +155,18 @@ pub(crate) fn validate(a: &ValidateArgs) -> Result<()> {
             &inside,
         ])?;
     }
-    let csv = csv.into_bytes()?;
-    let judged: Vec<&Row> = rows.iter().filter(|r| r.inside.is_some()).collect();
-    let inside = judged.iter().filter(|r| r.inside == Some(true)).count();
-    let hourly = |r: &&Row| r.m.group == "occupancy" && !r.m.key.ends_with(".mean");
-    let json = serde_json::json!({
-        "schema_version": 1,
-        "scenario": model.name,
-        "log": { "path": a.log.display().to_string(), "format": read.format, "rows": read.rows,
-                 "rejected": read.rejects.len(), "visits": read.visits.visits.len(),
-                 "start": time::format_minutes(read.origin), "days": read.visits.days() },
-        "arrivals": if a.replay { "replayed from the log" } else { "the scenario's profile" },
-        "durations": if a.replay_durations { "unit stays replayed from the log" } else { "the scenario's" },
-        "replications": model.replications,
-        "judged": judged.len(),
-        "inside": inside,
-        "outside": judged.iter().filter(|r| r.inside == Some(false) && !hourly(r)).map(|r| serde_json::json!({
-            "key": r.m.key, "history": r.m.value, "sim_mean": r.sim_mean, "sim_pred_lo": r.range.0, "sim_pred_hi": r.range.1 })).collect::<Vec<_>>(),
-    });
-    dir.write("validation.csv", &csv)?;
-    dir.write("validation.json", &output::json_bytes(&json)?)?;
-    if !read.rejects.is_empty() {
-        dir.write("rejects.csv", &rejects_csv(&read)?)?;
-    }
+    Ok(csv.into_bytes()?)
+}
 
+/// The report page: the headline measures and each unit's occupancy by hour
+/// of the week, the log beside the simulation.
+fn validation_page(
+    a: &ValidateArgs,
+    model: &hospsim_sim::Model,
+    read: &super::ReadLog,
+    rows: &[Judged],
+    (judged, inside): (usize, usize),
+) -> hospsim_reports::pages::HistoryView {
     let subtitle = format!(
         "{} visits over {:.1} days from {}; {} replications; arrivals {}",
         read.visits.visits.len(),
@@ -169,13 +181,13 @@ pub(crate) fn validate(a: &ValidateArgs) -> Result<()> {
     );
     let headline: Vec<Vec<String>> = rows
         .iter()
-        .filter(|r| !hourly(r))
+        .filter(|r| !r.is_hourly())
         .map(|r| {
-            let f = |v: f64| fmt(v, r.m.unit);
+            let f = |v: f64| fmt(v, r.measure.unit);
             vec![
-                r.m.label.clone(),
-                r.m.unit.to_string(),
-                f(r.m.value),
+                r.measure.label.clone(),
+                r.measure.unit.to_string(),
+                f(r.measure.value),
                 f(r.sim_mean),
                 format!("[{}, {}]", f(r.ci.0), f(r.ci.1)),
                 format!("[{}, {}]", f(r.range.0), f(r.range.1)),
@@ -189,10 +201,7 @@ pub(crate) fn validate(a: &ValidateArgs) -> Result<()> {
         .collect();
     let mut charts = vec![];
     for u in &read.visits.units {
-        let hrs: Vec<&Row> = rows
-            .iter()
-            .filter(|r| r.m.key.starts_with(&format!("occupancy.{u}.h")))
-            .collect();
+        let hrs: Vec<&Judged> = rows.iter().filter(|r| r.is_hour_of(u)).collect();
         if hrs.len() == 168 {
             charts.push(hospsim_reports::pages::HourlySeries {
                 caption: format!("{u}: patients by hour of the week"),
@@ -200,22 +209,22 @@ pub(crate) fn validate(a: &ValidateArgs) -> Result<()> {
                 mean: hrs.iter().map(|r| r.sim_mean).collect(),
                 lo: hrs.iter().map(|r| r.range.0).collect(),
                 hi: hrs.iter().map(|r| r.range.1).collect(),
-                second: Some(hrs.iter().map(|r| r.m.value).collect()),
+                second: Some(hrs.iter().map(|r| r.measure.value).collect()),
                 reference: None,
                 x_label: "hour of the week (0 = Monday 00:00)".into(),
                 y_label: "patients".into(),
             });
         }
     }
-    let view = hospsim_reports::pages::HistoryView {
+    hospsim_reports::pages::HistoryView {
         title: format!("{}: validation against {}", model.name, a.log.display()),
         subtitle: std::iter::once(subtitle)
             .chain(hospsim_reports::html::changes_line(hospsim_reports::Lang::En, &a.sets))
             .collect(),
         tiles: vec![(
             "measures inside the 95% prediction interval of one replication".into(),
-            format!("{inside} of {}", judged.len()),
-            Some(inside as f64 >= 0.9 * judged.len() as f64),
+            format!("{inside} of {judged}"),
+            Some(inside as f64 >= 0.9 * judged as f64),
         )],
         tables: vec![hospsim_reports::pages::TableSection {
             id: "measures".into(),
@@ -228,17 +237,18 @@ pub(crate) fn validate(a: &ValidateArgs) -> Result<()> {
         charts_note: "Blue: simulated mean with the 95% prediction interval of one replication; orange: the log.".into(),
         charts,
         files: vec!["validation.csv".into(), "validation.json".into()],
-    };
-    dir.write(
-        "report.html",
-        hospsim_reports::pages::history_page(&view)?.as_bytes(),
-    )?;
-    let prov = crate::staging::Provenance::new(&a.sets)
-        .scenario(&loaded, &model)?
-        .input("log", &a.log)?
-        .run(model.seed, model.replications, threads);
-    let written = dir.commit(&prov)?;
+    }
+}
 
+/// What `validate` prints: the run, the rejects, the headline table, the
+/// hours inside by unit and the verdict.
+fn terminal_text(
+    a: &ValidateArgs,
+    model: &hospsim_sim::Model,
+    read: &super::ReadLog,
+    rows: &[Judged],
+    (judged, inside): (usize, usize),
+) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -255,7 +265,7 @@ pub(crate) fn validate(a: &ValidateArgs) -> Result<()> {
             "from the scenario"
         }
     );
-    reject_preview(&mut s, &read);
+    reject_preview(&mut s, read);
     let mut table_rows = vec![crate::table::header(&[
         "measure",
         "unit",
@@ -265,12 +275,12 @@ pub(crate) fn validate(a: &ValidateArgs) -> Result<()> {
         "95% prediction",
         "inside",
     ])];
-    for r in rows.iter().filter(|r| !hourly(r)) {
-        let f = |v: f64| fmt(v, r.m.unit);
+    for r in rows.iter().filter(|r| !r.is_hourly()) {
+        let f = |v: f64| fmt(v, r.measure.unit);
         table_rows.push(vec![
-            super::truncate(&r.m.label, 60),
-            r.m.unit.to_string(),
-            f(r.m.value),
+            super::truncate(&r.measure.label, 60),
+            r.measure.unit.to_string(),
+            f(r.measure.value),
             f(r.sim_mean),
             format!("[{}, {}]", f(r.ci.0), f(r.ci.1)),
             format!("[{}, {}]", f(r.range.0), f(r.range.1)),
@@ -285,26 +295,20 @@ pub(crate) fn validate(a: &ValidateArgs) -> Result<()> {
     s.push('\n');
     s.push_str(&crate::table::render(&table_rows));
     for u in &read.visits.units {
-        let hrs: Vec<&Row> = rows
-            .iter()
-            .filter(|r| hourly(r) && r.m.key.starts_with(&format!("occupancy.{u}.h")))
-            .filter(|r| r.inside.is_some())
-            .collect();
-        if !hrs.is_empty() {
-            let ok = hrs.iter().filter(|r| r.inside == Some(true)).count();
+        let hours = Verdict::of(rows.iter().filter(|r| r.is_hour_of(u)));
+        if hours.judged > 0 {
             let _ = writeln!(
                 s,
-                "  occupancy of {u} by hour of week: {ok} of {} hours inside",
-                hrs.len()
+                "  occupancy of {u} by hour of week: {} of {} hours inside",
+                hours.inside, hours.judged
             );
         }
     }
     let _ = writeln!(
         s,
-        "\n  {inside} of {} measures inside the 95% prediction interval of one replication (about 95% expected of a faithful model)",
-        judged.len()
+        "\n  {inside} of {judged} measures inside the 95% prediction interval of one replication (about 95% expected of a faithful model)"
     );
-    output::announce(a.quiet, &s, &written)
+    s
 }
 
 fn fmt(v: f64, unit: &str) -> String {
