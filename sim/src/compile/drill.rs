@@ -117,51 +117,11 @@ impl<'s> Compiler<'s> {
             end: 0.0,
             ..Default::default()
         };
-        let pathway_pc = |c: &mut Self, p: FieldPath, name: &str| match starts.get(name) {
-            Some(&pc) => pc,
-            None => {
-                let hint = closest(name, c.s.pathways.keys());
-                c.err_hint(p, format!("unknown pathway \"{name}\""), hint);
-                0
-            }
-        };
         for (i, e) in d.events.iter().enumerate() {
             let p = base.key("events").index(i);
             let (t0, t1) = match e {
-                DrillEvent::Surge {
-                    name,
-                    at,
-                    over,
-                    patients,
-                    pathway,
-                    acuity,
-                } => {
-                    let t0 = self.drill_time(p.key("at"), at, start, horizon);
-                    if *patients == 0 {
-                        self.err(p.key("patients"), "a surge needs at least one patient");
-                    } else if *patients > MAX_SURGE_PATIENTS {
-                        self.err_hint(
-                            p.key("patients"),
-                            format!("a surge brings at most {MAX_SURGE_PATIENTS} patients, got {patients}"),
-                            "split a larger incident into several surges, or model it as an epidemic",
-                        );
-                    }
-                    let start_pc = pathway_pc(self, p.key("pathway"), pathway);
-                    let acuity_cumulative = self.acuity_mix(&p.key("acuity"), acuity.as_ref());
-                    def.classes.push(classes.len());
-                    classes.push(ClassDef {
-                        name: name.clone(),
-                        key: class_key(name),
-                        start_pc,
-                        process: ArrivalProcess::Surge {
-                            start: t0,
-                            end: t0 + over.minutes(),
-                            n: *patients,
-                        },
-                        acuity_cumulative,
-                        max_arrivals: u64::MAX,
-                    });
-                    (t0, t0 + over.minutes())
+                e @ DrillEvent::Surge { .. } => {
+                    self.surge(&p, e, starts, start, horizon, &mut def, classes)
                 }
                 DrillEvent::Outage {
                     resource,
@@ -211,147 +171,9 @@ impl<'s> Compiler<'s> {
                         &mut def,
                     )
                 }
-                DrillEvent::Slowdown {
-                    activities,
-                    at,
-                    duration,
-                    factor,
-                } => {
-                    let t0 = self.drill_time(p.key("at"), at, start, horizon);
-                    if !(factor.is_finite() && *factor > 0.0) {
-                        self.err(
-                            p.key("factor"),
-                            format!("factor must be a number above zero, got {factor}"),
-                        );
-                    }
-                    for (k, a) in activities.iter().enumerate() {
-                        match self.activities.iter().position(|x| x == a) {
-                            Some(ai) => def.slowdowns.push(Slowdown {
-                                activity: ai as u16,
-                                start: t0,
-                                end: t0 + duration.minutes(),
-                                factor: *factor,
-                            }),
-                            None => {
-                                let hint = closest(a, self.activities.iter());
-                                self.err_hint(
-                                    p.key("activities").index(k),
-                                    format!("unknown activity \"{a}\""),
-                                    hint,
-                                );
-                            }
-                        }
-                    }
-                    (t0, t0 + duration.minutes())
-                }
-                DrillEvent::Epidemic {
-                    name,
-                    pathway,
-                    at,
-                    duration,
-                    population,
-                    initial_infected,
-                    doubling_time,
-                    r0,
-                    infectious_period,
-                    hospitalisation_rate,
-                    market_share,
-                    mitigation_at,
-                    contact_reduction,
-                    acuity,
-                } => {
-                    let t0 = self.drill_time(p.key("at"), at, start, horizon);
-                    let start_pc = pathway_pc(self, p.key("pathway"), pathway);
-                    let acuity_cumulative = self.acuity_mix(&p.key("acuity"), acuity.as_ref());
-                    let days = (duration.minutes() / 1440.0).ceil().max(1.0) as usize;
-                    let gamma_days = infectious_period.minutes() / 1440.0;
-                    if gamma_days <= 0.0 {
-                        self.err(
-                            p.key("infectious_period"),
-                            "the infectious period must be longer than zero",
-                        );
-                    }
-                    let gamma = 1.0 / gamma_days.max(1e-9);
-                    let s0 = population - initial_infected;
-                    if !(population.is_finite() && *population <= MAX_POPULATION) {
-                        self.err_hint(
-                            p.key("population"),
-                            format!("population must lie between 1 and {MAX_POPULATION:.0}, got {population}"),
-                            "the people of the hospital's catchment area, e.g. 500000",
-                        );
-                    } else if !(*population > 0.0 && *initial_infected > 0.0 && s0 > 0.0) {
-                        self.err(p.key("population"), "population and initial_infected must be above zero, with initial_infected below population");
-                    }
-                    let beta = match (doubling_time, r0) {
-                        (Some(dt), None) => {
-                            let growth = 2f64.powf(1440.0 / dt.minutes().max(1e-9)) - 1.0;
-                            (growth + gamma) / s0.max(1.0)
-                        }
-                        (None, Some(r)) => r * gamma / population.max(1.0),
-                        _ => {
-                            self.err_hint(
-                                p.clone(),
-                                "an epidemic needs `doubling_time` or `r0`, not both or neither",
-                                "doubling_time = \"4 d\" or r0 = 2.5",
-                            );
-                            0.0
-                        }
-                    };
-                    for (field, v) in [
-                        ("hospitalisation_rate", *hospitalisation_rate),
-                        ("market_share", *market_share),
-                        ("contact_reduction", *contact_reduction),
-                    ] {
-                        if !(0.0..=1.0).contains(&v) {
-                            self.err(
-                                p.key(field),
-                                format!("{field} lies between 0 and 1, got {v}"),
-                            );
-                        }
-                    }
-                    let mitigation_day = mitigation_at.as_ref().map(|m| {
-                        let tm = self.drill_time(p.key("mitigation_at"), m, start, horizon);
-                        ((tm - t0) / 1440.0).max(0.0).floor() as usize
-                    });
-                    let admissions = sir_admissions(
-                        *population,
-                        *initial_infected,
-                        beta,
-                        gamma,
-                        days,
-                        mitigation_day,
-                        *contact_reduction,
-                        hospitalisation_rate * market_share,
-                    );
-                    let rate_per_min: Vec<f64> = admissions.iter().map(|a| a / 1440.0).collect();
-                    let max_rate = rate_per_min.iter().cloned().fold(0.0, f64::max);
-                    if max_rate.is_nan() || max_rate * 1440.0 > MAX_ARRIVALS_PER_DAY {
-                        self.err_hint(
-                            p.clone(),
-                            format!(
-                                "the epidemic peaks at {:.0} admissions a day, more than the {MAX_ARRIVALS_PER_DAY:.0} allowed",
-                                max_rate * 1440.0
-                            ),
-                            "check population, hospitalisation_rate and market_share",
-                        );
-                    }
-                    def.classes.push(classes.len());
-                    def.epidemic_admissions
-                        .push((classes.len(), t0, admissions));
-                    classes.push(ClassDef {
-                        name: name.clone(),
-                        key: class_key(name),
-                        start_pc,
-                        process: ArrivalProcess::Piecewise {
-                            start: t0,
-                            step: 1440.0,
-                            rate_per_min,
-                            max_rate,
-                        },
-                        acuity_cumulative,
-                        max_arrivals: u64::MAX,
-                    });
-                    (t0, t0 + days as f64 * 1440.0)
+                e @ DrillEvent::Slowdown { .. } => self.slowdown(&p, e, start, horizon, &mut def),
+                e @ DrillEvent::Epidemic { .. } => {
+                    self.epidemic(&p, e, starts, start, horizon, &mut def, classes)
                 }
             };
             def.start = def.start.min(t0);
@@ -362,88 +184,341 @@ impl<'s> Compiler<'s> {
         }
         for (i, r) in d.responses.iter().enumerate() {
             let p = base.key("responses").index(i);
-            let trigger = match (&r.at, &r.when) {
-                (Some(at), None) => Trigger::At(self.drill_time(p.key("at"), at, start, horizon)),
-                (None, Some(w)) => self.condition(p.key("when"), w),
-                _ => {
-                    self.err_hint(
-                        p.clone(),
-                        "a response needs `at` or `when`, not both or neither",
-                        "when = \"queue(ed_cubicle) > 15\" or at = \"2025-03-07T19:00\"",
-                    );
-                    Trigger::At(0.0)
-                }
-            };
-            let action = match r.action.as_str() {
-                "add_capacity" => {
-                    let res = match &r.resource {
-                        Some(n) => self.drill_resource(p.key("resource"), n),
-                        None => {
-                            self.err(p.clone(), "add_capacity needs `resource`");
-                            0
-                        }
-                    };
-                    let units = r.units.unwrap_or(0);
-                    if units == 0 {
-                        self.err_hint(
-                            p.key("units"),
-                            "add_capacity needs `units` of at least 1",
-                            "units = 4",
-                        );
-                    } else if units > MAX_CAPACITY {
-                        self.err(
-                            p.key("units"),
-                            format!("a response adds at most {MAX_CAPACITY} units, got {units}"),
-                        );
-                    }
-                    Action::AddCapacity {
-                        resource: res,
-                        units,
-                    }
-                }
-                "stop_arrivals" | "divert" => {
-                    let class = match &r.class {
-                        Some(c) => self.drill_class(p.key("class"), c),
-                        None => {
-                            self.err(p.clone(), format!("{} needs `class`", r.action));
-                            0
-                        }
-                    };
-                    if r.action == "stop_arrivals" {
-                        Action::StopArrivals { class }
-                    } else {
-                        let share = r.share.unwrap_or(f64::NAN);
-                        if !(0.0..=1.0).contains(&share) {
-                            self.err_hint(
-                                p.key("share"),
-                                "divert needs a `share` between 0 and 1",
-                                "share = 0.5 sends half the class's arrivals elsewhere",
-                            );
-                        }
-                        Action::Divert { class, share }
-                    }
-                }
-                other => {
-                    self.err_hint(
-                        p.key("action"),
-                        format!("unknown action \"{other}\""),
-                        "add_capacity, stop_arrivals or divert",
-                    );
-                    Action::StopArrivals { class: 0 }
-                }
-            };
-            def.responses.push(ResponseDef {
-                name: r.name.clone(),
-                trigger,
-                delay: r.delay.minutes(),
-                action,
-                duration: r.duration.map(|d| d.minutes()).unwrap_or(f64::INFINITY),
-            });
+            let response = self.response(&p, r, start, horizon);
+            def.responses.push(response);
         }
         if def.start > def.end {
             def.start = 0.0;
         }
         Some(def)
+    }
+
+    /// The pathway a drill's patients start in.
+    fn drill_pathway(&mut self, starts: &HashMap<&str, u32>, p: FieldPath, name: &str) -> u32 {
+        match starts.get(name) {
+            Some(&pc) => pc,
+            None => {
+                let hint = closest(name, self.s.pathways.keys());
+                self.err_hint(p, format!("unknown pathway \"{name}\""), hint);
+                0
+            }
+        }
+    }
+
+    /// A surge (a mass-casualty incident): a class of its own whose patients
+    /// arrive evenly over `over`; returns the event's window.
+    #[allow(clippy::too_many_arguments)]
+    fn surge(
+        &mut self,
+        p: &FieldPath,
+        e: &DrillEvent,
+        starts: &HashMap<&str, u32>,
+        start: jiff::civil::DateTime,
+        horizon: f64,
+        def: &mut DrillDef,
+        classes: &mut Vec<ClassDef>,
+    ) -> (f64, f64) {
+        // Only ever called with a surge.
+        let DrillEvent::Surge {
+            name,
+            at,
+            over,
+            patients,
+            pathway,
+            acuity,
+        } = e
+        else {
+            return (0.0, 0.0);
+        };
+        let t0 = self.drill_time(p.key("at"), at, start, horizon);
+        if *patients == 0 {
+            self.err(p.key("patients"), "a surge needs at least one patient");
+        } else if *patients > MAX_SURGE_PATIENTS {
+            self.err_hint(
+                p.key("patients"),
+                format!("a surge brings at most {MAX_SURGE_PATIENTS} patients, got {patients}"),
+                "split a larger incident into several surges, or model it as an epidemic",
+            );
+        }
+        let start_pc = self.drill_pathway(starts, p.key("pathway"), pathway);
+        let acuity_cumulative = self.acuity_mix(&p.key("acuity"), acuity.as_ref());
+        def.classes.push(classes.len());
+        classes.push(ClassDef {
+            name: name.clone(),
+            key: class_key(name),
+            start_pc,
+            process: ArrivalProcess::Surge {
+                start: t0,
+                end: t0 + over.minutes(),
+                n: *patients,
+            },
+            acuity_cumulative,
+            max_arrivals: u64::MAX,
+        });
+        (t0, t0 + over.minutes())
+    }
+
+    /// A slowdown of activities (an IT outage, a lab analyser down to
+    /// manual): their durations times `factor`; returns the event's window.
+    fn slowdown(
+        &mut self,
+        p: &FieldPath,
+        e: &DrillEvent,
+        start: jiff::civil::DateTime,
+        horizon: f64,
+        def: &mut DrillDef,
+    ) -> (f64, f64) {
+        // Only ever called with a slowdown.
+        let DrillEvent::Slowdown {
+            activities,
+            at,
+            duration,
+            factor,
+        } = e
+        else {
+            return (0.0, 0.0);
+        };
+        let t0 = self.drill_time(p.key("at"), at, start, horizon);
+        if !(factor.is_finite() && *factor > 0.0) {
+            self.err(
+                p.key("factor"),
+                format!("factor must be a number above zero, got {factor}"),
+            );
+        }
+        for (k, a) in activities.iter().enumerate() {
+            match self.activities.iter().position(|x| x == a) {
+                Some(ai) => def.slowdowns.push(Slowdown {
+                    activity: ai as u16,
+                    start: t0,
+                    end: t0 + duration.minutes(),
+                    factor: *factor,
+                }),
+                None => {
+                    let hint = closest(a, self.activities.iter());
+                    self.err_hint(
+                        p.key("activities").index(k),
+                        format!("unknown activity \"{a}\""),
+                        hint,
+                    );
+                }
+            }
+        }
+        (t0, t0 + duration.minutes())
+    }
+
+    /// An epidemic: daily admissions of an SIR model (growth from a
+    /// doubling time or R0, mitigation from a day on) as a class of its own;
+    /// returns the event's window.
+    #[allow(clippy::too_many_arguments)]
+    fn epidemic(
+        &mut self,
+        p: &FieldPath,
+        e: &DrillEvent,
+        starts: &HashMap<&str, u32>,
+        start: jiff::civil::DateTime,
+        horizon: f64,
+        def: &mut DrillDef,
+        classes: &mut Vec<ClassDef>,
+    ) -> (f64, f64) {
+        // Only ever called with an epidemic.
+        let DrillEvent::Epidemic {
+            name,
+            pathway,
+            at,
+            duration,
+            population,
+            initial_infected,
+            doubling_time,
+            r0,
+            infectious_period,
+            hospitalisation_rate,
+            market_share,
+            mitigation_at,
+            contact_reduction,
+            acuity,
+        } = e
+        else {
+            return (0.0, 0.0);
+        };
+        let t0 = self.drill_time(p.key("at"), at, start, horizon);
+        let start_pc = self.drill_pathway(starts, p.key("pathway"), pathway);
+        let acuity_cumulative = self.acuity_mix(&p.key("acuity"), acuity.as_ref());
+        let days = (duration.minutes() / 1440.0).ceil().max(1.0) as usize;
+        let gamma_days = infectious_period.minutes() / 1440.0;
+        if gamma_days <= 0.0 {
+            self.err(
+                p.key("infectious_period"),
+                "the infectious period must be longer than zero",
+            );
+        }
+        let gamma = 1.0 / gamma_days.max(1e-9);
+        let s0 = population - initial_infected;
+        if !(population.is_finite() && *population <= MAX_POPULATION) {
+            self.err_hint(
+                p.key("population"),
+                format!("population must lie between 1 and {MAX_POPULATION:.0}, got {population}"),
+                "the people of the hospital's catchment area, e.g. 500000",
+            );
+        } else if !(*population > 0.0 && *initial_infected > 0.0 && s0 > 0.0) {
+            self.err(p.key("population"), "population and initial_infected must be above zero, with initial_infected below population");
+        }
+        let beta = match (doubling_time, r0) {
+            (Some(dt), None) => {
+                let growth = 2f64.powf(1440.0 / dt.minutes().max(1e-9)) - 1.0;
+                (growth + gamma) / s0.max(1.0)
+            }
+            (None, Some(r)) => r * gamma / population.max(1.0),
+            _ => {
+                self.err_hint(
+                    p.clone(),
+                    "an epidemic needs `doubling_time` or `r0`, not both or neither",
+                    "doubling_time = \"4 d\" or r0 = 2.5",
+                );
+                0.0
+            }
+        };
+        for (field, v) in [
+            ("hospitalisation_rate", *hospitalisation_rate),
+            ("market_share", *market_share),
+            ("contact_reduction", *contact_reduction),
+        ] {
+            if !(0.0..=1.0).contains(&v) {
+                self.err(
+                    p.key(field),
+                    format!("{field} lies between 0 and 1, got {v}"),
+                );
+            }
+        }
+        let mitigation_day = mitigation_at.as_ref().map(|m| {
+            let tm = self.drill_time(p.key("mitigation_at"), m, start, horizon);
+            ((tm - t0) / 1440.0).max(0.0).floor() as usize
+        });
+        let admissions = sir_admissions(
+            *population,
+            *initial_infected,
+            beta,
+            gamma,
+            days,
+            mitigation_day,
+            *contact_reduction,
+            hospitalisation_rate * market_share,
+        );
+        let rate_per_min: Vec<f64> = admissions.iter().map(|a| a / 1440.0).collect();
+        let max_rate = rate_per_min.iter().cloned().fold(0.0, f64::max);
+        if max_rate.is_nan() || max_rate * 1440.0 > MAX_ARRIVALS_PER_DAY {
+            self.err_hint(
+                    p.clone(),
+                    format!(
+                        "the epidemic peaks at {:.0} admissions a day, more than the {MAX_ARRIVALS_PER_DAY:.0} allowed",
+                        max_rate * 1440.0
+                    ),
+                    "check population, hospitalisation_rate and market_share",
+                );
+        }
+        def.classes.push(classes.len());
+        def.epidemic_admissions
+            .push((classes.len(), t0, admissions));
+        classes.push(ClassDef {
+            name: name.clone(),
+            key: class_key(name),
+            start_pc,
+            process: ArrivalProcess::Piecewise {
+                start: t0,
+                step: 1440.0,
+                rate_per_min,
+                max_rate,
+            },
+            acuity_cumulative,
+            max_arrivals: u64::MAX,
+        });
+        (t0, t0 + days as f64 * 1440.0)
+    }
+
+    /// A response: its trigger (a time or a condition) and its action.
+    fn response(
+        &mut self,
+        p: &FieldPath,
+        r: &ResponseSpec,
+        start: jiff::civil::DateTime,
+        horizon: f64,
+    ) -> ResponseDef {
+        let trigger = match (&r.at, &r.when) {
+            (Some(at), None) => Trigger::At(self.drill_time(p.key("at"), at, start, horizon)),
+            (None, Some(w)) => self.condition(p.key("when"), w),
+            _ => {
+                self.err_hint(
+                    p.clone(),
+                    "a response needs `at` or `when`, not both or neither",
+                    "when = \"queue(ed_cubicle) > 15\" or at = \"2025-03-07T19:00\"",
+                );
+                Trigger::At(0.0)
+            }
+        };
+        let action = match r.action.as_str() {
+            "add_capacity" => {
+                let res = match &r.resource {
+                    Some(n) => self.drill_resource(p.key("resource"), n),
+                    None => {
+                        self.err(p.clone(), "add_capacity needs `resource`");
+                        0
+                    }
+                };
+                let units = r.units.unwrap_or(0);
+                if units == 0 {
+                    self.err_hint(
+                        p.key("units"),
+                        "add_capacity needs `units` of at least 1",
+                        "units = 4",
+                    );
+                } else if units > MAX_CAPACITY {
+                    self.err(
+                        p.key("units"),
+                        format!("a response adds at most {MAX_CAPACITY} units, got {units}"),
+                    );
+                }
+                Action::AddCapacity {
+                    resource: res,
+                    units,
+                }
+            }
+            "stop_arrivals" | "divert" => {
+                let class = match &r.class {
+                    Some(c) => self.drill_class(p.key("class"), c),
+                    None => {
+                        self.err(p.clone(), format!("{} needs `class`", r.action));
+                        0
+                    }
+                };
+                if r.action == "stop_arrivals" {
+                    Action::StopArrivals { class }
+                } else {
+                    let share = r.share.unwrap_or(f64::NAN);
+                    if !(0.0..=1.0).contains(&share) {
+                        self.err_hint(
+                            p.key("share"),
+                            "divert needs a `share` between 0 and 1",
+                            "share = 0.5 sends half the class's arrivals elsewhere",
+                        );
+                    }
+                    Action::Divert { class, share }
+                }
+            }
+            other => {
+                self.err_hint(
+                    p.key("action"),
+                    format!("unknown action \"{other}\""),
+                    "add_capacity, stop_arrivals or divert",
+                );
+                Action::StopArrivals { class: 0 }
+            }
+        };
+        ResponseDef {
+            name: r.name.clone(),
+            trigger,
+            delay: r.delay.minutes(),
+            action,
+            duration: r.duration.map(|d| d.minutes()).unwrap_or(f64::INFINITY),
+        }
     }
 
     /// A capacity change of `resource` from `at` for `duration` (outage, closure,
