@@ -22,6 +22,7 @@ pub mod intermittent;
 pub mod metrics;
 mod numeric;
 mod optim;
+pub mod ranking;
 pub mod regression;
 pub mod spec;
 pub mod theta;

@@ -4,6 +4,7 @@ use super::*;
 use crate::output::{announce, json_bytes};
 use crate::table::{num, render};
 use hospsim_forecast::backtest::{self, Config, Scores};
+use hospsim_forecast::ranking::{self, Ranking};
 use hospsim_formats::write::CsvWriter;
 use hospsim_reports::pages::BacktestView;
 
@@ -32,23 +33,6 @@ pub(crate) fn backtest(
     let p = prepare(args)?;
     let models = parse_models(models)?;
     let step = step.unwrap_or(args.horizon);
-    // The longest series must hold every fold asked for: a silent cut would
-    // report fewer origins than asked.
-    let min_train = 2usize;
-    if let Some(longest) = p.data.series.iter().max_by_key(|s| s.y.len()) {
-        let n = longest.y.len();
-        let fits = n
-            .checked_sub(args.horizon + min_train)
-            .map_or(0, |room| room / step + 1);
-        if fits < folds {
-            bail!(
-                "--folds {folds}: the longest series ('{}', {n} steps) holds {fits} fold(s) of horizon {} every {step} step(s) after a training part of at least {min_train}\n  hint: ask for at most {fits} folds, or a shorter --step or --horizon",
-                longest.id,
-                args.horizon
-            );
-        }
-    }
-    let mut dir = output_folder(out, "out/backtest")?;
     let cfg = Config {
         horizon: args.horizon,
         folds,
@@ -56,8 +40,23 @@ pub(crate) fn backtest(
         levels: p.levels.clone(),
         season_length: p.season,
         non_negative: !args.allow_negative,
-        min_train,
+        min_train: 2,
     };
+    // The longest series must hold every fold asked for: a silent cut would
+    // report fewer origins than asked.
+    if let Some(longest) = p.data.series.iter().max_by_key(|s| s.y.len()) {
+        let n = longest.y.len();
+        let fits = ranking::folds_that_fit(n, &cfg);
+        if fits < folds {
+            bail!(
+                "--folds {folds}: the longest series ('{}', {n} steps) holds {fits} fold(s) of horizon {} every {step} step(s) after a training part of at least {}\n  hint: ask for at most {fits} folds, or a shorter --step or --horizon",
+                longest.id,
+                args.horizon,
+                cfg.min_train
+            );
+        }
+    }
+    let mut dir = output_folder(out, "out/backtest")?;
     type PerSeries = Vec<(Scores, Option<backtest::Fold>)>;
     let results: Vec<PerSeries> = for_each_series_model(&p, args, &models, |s, name, spec| {
         let features = features_for(&p, s, spec, args.horizon);
@@ -99,26 +98,15 @@ pub(crate) fn backtest(
             per_series.end()?;
         }
     }
-    // Means over the series every model could score, so that the ranking
-    // compares like with like; a model's own failures are counted beside it.
-    let common: Vec<bool> = results
+    let scores: Vec<Vec<Scores>> = results
         .iter()
-        .map(|r| r.iter().all(|(s, _)| s.folds > 0 && s.mase.is_finite()))
+        .map(|r| r.iter().map(|(s, _)| s.clone()).collect())
         .collect();
-    let common_count = common.iter().filter(|c| **c).count();
-    let mut summary: Vec<ModelSummary> = models
-        .iter()
-        .enumerate()
-        .map(|(i, (name, _))| {
-            ModelSummary::from(
-                name,
-                results.iter().map(|r| &r[i].0),
-                &common,
-                p.levels.len(),
-            )
-        })
-        .collect();
-    summary.sort_by(|a, b| a.mase.total_cmp(&b.mase));
+    let names: Vec<&str> = models.iter().map(|(n, _)| n.as_str()).collect();
+    let Ranking {
+        common_series: common_count,
+        models: summary,
+    } = ranking::rank(&names, &scores, p.levels.len());
     let mut metrics = CsvWriter::in_memory();
     metrics.row(head(
         &["model", "series", "series_failed"],
@@ -297,71 +285,5 @@ fn pct(v: f64) -> String {
         format!("{:.1}%", v * 100.0)
     } else {
         "-".into()
-    }
-}
-
-struct ModelSummary {
-    model: String,
-    series: usize,
-    failed: usize,
-    mae: f64,
-    rmse: f64,
-    mase: f64,
-    mase_q25: f64,
-    mase_q75: f64,
-    smape: f64,
-    wape: f64,
-    pinball: f64,
-    coverage: Vec<f64>,
-    fit_seconds: f64,
-}
-
-impl ModelSummary {
-    fn from<'a>(
-        model: &str,
-        scores: impl Iterator<Item = &'a Scores>,
-        common: &[bool],
-        levels: usize,
-    ) -> Self {
-        let scores: Vec<&Scores> = scores.collect();
-        let failed = scores.iter().filter(|s| s.folds == 0).count();
-        let ok: Vec<&&Scores> = scores
-            .iter()
-            .zip(common)
-            .filter(|(_, c)| **c)
-            .map(|(s, _)| s)
-            .collect();
-        let mean = |f: &dyn Fn(&Scores) -> f64| {
-            let v: Vec<f64> = ok.iter().map(|s| f(s)).filter(|x| x.is_finite()).collect();
-            hospsim_stats::mean(&v)
-        };
-        let mut mases: Vec<f64> = ok
-            .iter()
-            .map(|s| s.mase)
-            .filter(|x| x.is_finite())
-            .collect();
-        mases.sort_by(f64::total_cmp);
-        let q = |p: f64| {
-            if mases.is_empty() {
-                f64::NAN
-            } else {
-                mases[((mases.len() - 1) as f64 * p).round() as usize]
-            }
-        };
-        ModelSummary {
-            model: model.to_string(),
-            series: ok.len(),
-            failed,
-            mae: mean(&|s| s.mae),
-            rmse: mean(&|s| s.rmse),
-            mase: mean(&|s| s.mase),
-            mase_q25: q(0.25),
-            mase_q75: q(0.75),
-            smape: mean(&|s| s.smape),
-            wape: mean(&|s| s.wape),
-            pinball: mean(&|s| s.pinball),
-            coverage: (0..levels).map(|i| mean(&|s| s.coverage[i])).collect(),
-            fit_seconds: scores.iter().map(|s| s.fit_seconds).sum(),
-        }
     }
 }
