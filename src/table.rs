@@ -28,6 +28,9 @@ fn pct(v: f64) -> String {
     }
 }
 
+/// Widest a table's first column (the labels) grows before its text wraps.
+const MAX_LABEL_WIDTH: u16 = 50;
+
 /// A header row from its titles.
 pub(crate) fn header(titles: &[&str]) -> Vec<String> {
     titles.iter().map(|t| t.to_string()).collect()
@@ -38,7 +41,9 @@ pub(crate) fn header(titles: &[&str]) -> Vec<String> {
 /// Widths are display widths (comfy-table), so Chinese labels, two columns
 /// wide in a terminal, line up.
 pub(crate) fn render(rows: &[Vec<String>]) -> String {
-    use comfy_table::{CellAlignment, ContentLineStyle, Table, TableStyle};
+    use comfy_table::{
+        CellAlignment, ColumnConstraint, ContentLineStyle, Table, TableStyle, Width,
+    };
     let Some((header, body)) = rows.split_first() else {
         return String::new();
     };
@@ -53,6 +58,12 @@ pub(crate) fn render(rows: &[Vec<String>]) -> String {
             col.set_padding((1, 0));
             if c > 0 {
                 col.set_cell_alignment(CellAlignment::Right);
+            } else {
+                // A long label wraps rather than pushing every figure off
+                // the right of an 80-column terminal.
+                col.set_constraint(ColumnConstraint::UpperBoundary(Width::Fixed(
+                    MAX_LABEL_WIDTH + 1,
+                )));
             }
         }
     }
@@ -61,7 +72,15 @@ pub(crate) fn render(rows: &[Vec<String>]) -> String {
     let width: usize = table
         .column_max_content_widths()
         .iter()
-        .map(|w| *w as usize + 2)
+        .enumerate()
+        .map(|(c, w)| {
+            let w = *w as usize;
+            if c == 0 {
+                w.min(MAX_LABEL_WIDTH as usize) + 2
+            } else {
+                w + 2
+            }
+        })
         .sum();
     let mut out = String::new();
     for (i, line) in table.lines().enumerate() {
@@ -309,5 +328,35 @@ mod tests {
         // ...and the numbers are right-aligned under their headers.
         assert!(lines[2].ends_with("  3        73.0%"), "{text}");
         assert!(lines[1].starts_with("  ----"), "{text}");
+    }
+
+    #[test]
+    fn a_long_label_wraps_and_the_figures_stay_in_their_columns() {
+        let long =
+            "急诊 critical value acknowledged within an hour (the rest unacknowledged at 60 min)";
+        let rows = vec![
+            header(&["KPI", "mean"]),
+            vec![long.into(), "9.70".into()],
+            vec!["short".into(), "1.5".into()],
+        ];
+        let text = render(&rows);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines.len() > 4, "{text}");
+        // The label column never grows past its bound, so each figure ends at
+        // the column of the header's.
+        let end = columns(lines[0]);
+        assert!(end <= 2 + MAX_LABEL_WIDTH as usize + 2 + 4, "{text}");
+        assert_eq!(columns(lines[2]), end, "{text}");
+        assert!(
+            lines[2].ends_with("9.70") && lines.last().unwrap().ends_with("1.5"),
+            "{text}"
+        );
+        // Every word of the label is still there.
+        let joined: String = lines[2..lines.len() - 1]
+            .iter()
+            .map(|l| l.trim())
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(joined.contains("unacknowledged at 60 min)"), "{text}");
     }
 }
