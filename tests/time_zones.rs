@@ -101,7 +101,10 @@ fn a_utc_log_fitted_in_shanghai_is_the_local_log() {
         err.contains("utc.csv:2: timestamp: \"2025-02-02T16:12:52Z\" has a UTC offset"),
         "{err}"
     );
-    assert!(err.contains("hint: give --time-zone"), "{err}");
+    assert!(
+        err.contains("hint: set sim.time_zone in the scenario"),
+        "{err}"
+    );
     // The fitted scenario keeps its zone: validate reads the UTC log with it.
     let out = d.join("validate");
     run_ok(

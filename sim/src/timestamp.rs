@@ -29,7 +29,7 @@ pub const UTC: TimeZone = TimeZone::UTC;
 pub const ZONE_EXAMPLES: &str = "Europe/London, Asia/Shanghai, America/New_York, UTC";
 
 /// What to do when `sim.time_zone` or `--time-zone` is missing.
-pub const NEEDS_ZONE_HINT: &str = "give --time-zone with the hospital's IANA time zone (e.g. --time-zone Europe/London) or set sim.time_zone in the scenario; --time-zone UTC reads the times as UTC wall-clock time";
+pub const NEEDS_ZONE_HINT: &str = "set sim.time_zone in the scenario to the hospital's IANA time zone (e.g. \"Europe/London\"), or give --time-zone on the commands that take it (demo, run, fit, validate, project, forecast, backtest); UTC reads the times as UTC wall-clock time";
 
 /// A timestamp as read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
