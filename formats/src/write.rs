@@ -50,7 +50,11 @@ impl<W: io::Write> CsvWriter<W> {
 
     /// One number in the short form of [`Num`]; empty when not finite.
     pub fn num(&mut self, v: f64) -> io::Result<()> {
-        self.display(Num(v))
+        self.scratch.clear();
+        Num(v).push_to(&mut self.scratch);
+        self.inner
+            .write_field(&self.scratch)
+            .map_err(io::Error::from)
     }
 
     /// A number that may be missing: empty when `None` or not finite.
@@ -128,22 +132,51 @@ impl CsvWriter<Vec<u8>> {
 #[derive(Clone, Copy, Debug)]
 pub struct Num(pub f64);
 
-impl Display for Num {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+/// What a [`Num`] prints as.
+enum NumText {
+    Empty,
+    Whole(i64),
+    Rounded(f64),
+}
+
+impl Num {
+    fn text(self) -> NumText {
         let v = self.0;
         if !v.is_finite() {
-            Ok(())
+            NumText::Empty
         } else if v == v.trunc() && v.abs() < 1e15 {
-            // The common case (counts, whole minutes) without float formatting;
             // -0 prints as 0.
-            write!(f, "{}", v as i64)
+            NumText::Whole(v as i64)
         } else {
             let r = (v * 1e6).round() / 1e6;
             if r == 0.0 {
-                f.write_str("0")
+                NumText::Whole(0)
             } else {
-                write!(f, "{r}")
+                NumText::Rounded(r)
             }
+        }
+    }
+
+    /// Appends the number's text to `out`. Whole numbers, most of what a
+    /// result file holds (counts, whole minutes), skip the formatting
+    /// machinery: a time series has millions of them.
+    pub fn push_to(self, out: &mut String) {
+        match self.text() {
+            NumText::Empty => {}
+            NumText::Whole(i) => out.push_str(itoa::Buffer::new().format(i)),
+            NumText::Rounded(r) => {
+                let _ = write!(out, "{r}");
+            }
+        }
+    }
+}
+
+impl Display for Num {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.text() {
+            NumText::Empty => Ok(()),
+            NumText::Whole(i) => f.write_str(itoa::Buffer::new().format(i)),
+            NumText::Rounded(r) => write!(f, "{r}"),
         }
     }
 }
@@ -168,7 +201,7 @@ impl Field for String {
 
 impl Field for f64 {
     fn render(&self, out: &mut String) {
-        let _ = write!(out, "{}", Num(*self));
+        Num(*self).push_to(out);
     }
 }
 
@@ -182,7 +215,7 @@ impl Field for Option<f64> {
 
 impl Field for Num {
     fn render(&self, out: &mut String) {
-        let _ = write!(out, "{self}");
+        self.push_to(out);
     }
 }
 
@@ -233,5 +266,30 @@ mod tests {
             rec.iter().collect::<Vec<_>>(),
             ["a,b", "say \"hi\"", "two\nlines", "plain"]
         );
+    }
+
+    proptest::proptest! {
+        /// The fast path writes what the formatting machinery would: whole
+        /// numbers as integers, the rest rounded to six decimals.
+        #[test]
+        fn the_fast_path_prints_what_display_would(
+            v in proptest::num::f64::ANY,
+            whole in -1_000_000_000_000_000i64..1_000_000_000_000_000,
+        ) {
+            for v in [v, whole as f64, -(whole as f64) / 7.0] {
+                let mut fast = String::new();
+                Num(v).push_to(&mut fast);
+                let reference = if !v.is_finite() {
+                    String::new()
+                } else if v == v.trunc() && v.abs() < 1e15 {
+                    format!("{}", v as i64)
+                } else {
+                    let r = (v * 1e6).round() / 1e6;
+                    if r == 0.0 { "0".to_string() } else { format!("{r}") }
+                };
+                proptest::prop_assert_eq!(&fast, &reference);
+                proptest::prop_assert_eq!(Num(v).to_string(), reference);
+            }
+        }
     }
 }
