@@ -97,25 +97,7 @@ pub(crate) fn parse_set_path(raw: &str) -> Result<Vec<PathSeg>> {
     Ok(out)
 }
 
-/// Splits `path=value` at the first `=` outside a quoted key.
-pub(crate) fn split_set(s: &str) -> Option<(&str, &str)> {
-    let mut quote = None;
-    let mut escaped = false;
-    for (i, c) in s.char_indices() {
-        match (quote, c) {
-            (Some('"'), '\\') if !escaped => {
-                escaped = true;
-                continue;
-            }
-            (Some(q), c) if c == q && !escaped => quote = None,
-            (None, '"' | '\'') => quote = Some(c),
-            (None, '=') => return Some((&s[..i], &s[i + 1..])),
-            _ => {}
-        }
-        escaped = false;
-    }
-    None
-}
+pub(crate) use hospsim_sim::error::split_assignment as split_set;
 
 /// Applies `path=value` overrides to the document text. The path must exist;
 /// the value is read as TOML (number, boolean, array, inline table, quoted

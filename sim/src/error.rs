@@ -46,6 +46,28 @@ macro_rules! path {
     }};
 }
 
+/// Splits `path=value` (a `--set` or a sweep's `--param`) at the first `=`
+/// outside a quoted key, as TOML writes keys: `resources."a=b".capacity=3`
+/// is the path `resources."a=b".capacity` and the value `3`.
+pub fn split_assignment(s: &str) -> Option<(&str, &str)> {
+    let mut quote = None;
+    let mut escaped = false;
+    for (i, c) in s.char_indices() {
+        match (quote, c) {
+            (Some('"'), '\\') if !escaped => {
+                escaped = true;
+                continue;
+            }
+            (Some(q), c) if c == q && !escaped => quote = None,
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '=') => return Some((&s[..i], &s[i + 1..])),
+            _ => {}
+        }
+        escaped = false;
+    }
+    None
+}
+
 impl fmt::Display for FieldPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, seg) in self.0.iter().enumerate() {

@@ -48,8 +48,7 @@ impl Param {
 }
 
 fn parse_param(raw: &str) -> Result<Param> {
-    let (path, spec) = raw
-        .split_once('=')
+    let (path, spec) = hospsim_sim::error::split_assignment(raw)
         .ok_or_else(|| bad!("--param {raw}: expected path=values\n  hint: --param resources.icu_bed.capacity=10..20 or --param rosters.ed_doctors.scale=0.8,1.0,1.2"))?;
     let spec = spec.trim();
     let values: Vec<String> = if let Some((a, rest)) = spec.split_once("..") {
@@ -520,6 +519,10 @@ mod tests {
         assert_eq!(p.values.len(), 3);
         assert!(parse_param("x=5..1").is_err());
         assert!(parse_param("x").is_err());
+        // A quoted key may hold an `=`: the path ends at the first one outside quotes.
+        let p = parse_param("resources.\"bay=A\".capacity=2,3").unwrap();
+        assert_eq!(p.path, "resources.\"bay=A\".capacity");
+        assert_eq!(p.values, vec!["2", "3"]);
         let t = parse_target("door_to_doctor.p90 <= 60 min").unwrap();
         assert_eq!(
             (t.kpi.as_str(), t.stat.as_str(), t.op.as_str(), t.value),
