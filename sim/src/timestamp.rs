@@ -13,6 +13,7 @@
 //! host's files: a run gives the same result on every machine, and this crate
 //! stays free of IO.
 
+use crate::compile::edit_distance;
 use jiff::Timestamp;
 use jiff::civil::{Date, DateTime, Time};
 use jiff::fmt::temporal::{Pieces, PiecesOffset};
@@ -274,20 +275,6 @@ pub fn time_zone(name: &str) -> Result<TimeZone, ZoneError> {
 /// The name a zone is written back as (the database's spelling).
 pub fn zone_name(tz: &TimeZone) -> &str {
     tz.iana_name().unwrap_or("UTC")
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]
