@@ -34,6 +34,15 @@ pub fn sir_admissions(
     out
 }
 
+/// What every drill event and response is compiled against: the pathways'
+/// first ops, the calendar start and the horizon.
+#[derive(Clone, Copy)]
+struct DrillFrame<'a> {
+    starts: &'a HashMap<&'a str, u32>,
+    start: jiff::civil::DateTime,
+    horizon: f64,
+}
+
 impl<'s> Compiler<'s> {
     /// Surge and epidemic patients form classes of their own, after the scenario's.
     pub(super) fn register_drill_classes(&mut self) {
@@ -110,6 +119,11 @@ impl<'s> Compiler<'s> {
         classes: &mut Vec<ClassDef>,
     ) -> Option<DrillDef> {
         let d = self.s.drill.as_ref()?;
+        let frame = DrillFrame {
+            starts,
+            start,
+            horizon,
+        };
         let base = path!["drill"];
         let mut def = DrillDef {
             name: d.name.clone().unwrap_or_else(|| "drill".into()),
@@ -120,9 +134,7 @@ impl<'s> Compiler<'s> {
         for (i, e) in d.events.iter().enumerate() {
             let p = base.key("events").index(i);
             let (t0, t1) = match e {
-                e @ DrillEvent::Surge { .. } => {
-                    self.surge(&p, e, starts, start, horizon, &mut def, classes)
-                }
+                e @ DrillEvent::Surge { .. } => self.surge(&p, e, frame, &mut def, classes),
                 DrillEvent::Outage {
                     resource,
                     at,
@@ -171,10 +183,8 @@ impl<'s> Compiler<'s> {
                         &mut def,
                     )
                 }
-                e @ DrillEvent::Slowdown { .. } => self.slowdown(&p, e, start, horizon, &mut def),
-                e @ DrillEvent::Epidemic { .. } => {
-                    self.epidemic(&p, e, starts, start, horizon, &mut def, classes)
-                }
+                e @ DrillEvent::Slowdown { .. } => self.slowdown(&p, e, frame, &mut def),
+                e @ DrillEvent::Epidemic { .. } => self.epidemic(&p, e, frame, &mut def, classes),
             };
             def.start = def.start.min(t0);
             def.end = def.end.max(t1);
@@ -184,7 +194,7 @@ impl<'s> Compiler<'s> {
         }
         for (i, r) in d.responses.iter().enumerate() {
             let p = base.key("responses").index(i);
-            let response = self.response(&p, r, start, horizon);
+            let response = self.response(&p, r, frame);
             def.responses.push(response);
         }
         if def.start > def.end {
@@ -207,17 +217,19 @@ impl<'s> Compiler<'s> {
 
     /// A surge (a mass-casualty incident): a class of its own whose patients
     /// arrive evenly over `over`; returns the event's window.
-    #[allow(clippy::too_many_arguments)]
     fn surge(
         &mut self,
         p: &FieldPath,
         e: &DrillEvent,
-        starts: &HashMap<&str, u32>,
-        start: jiff::civil::DateTime,
-        horizon: f64,
+        frame: DrillFrame<'_>,
         def: &mut DrillDef,
         classes: &mut Vec<ClassDef>,
     ) -> (f64, f64) {
+        let DrillFrame {
+            starts,
+            start,
+            horizon,
+        } = frame;
         // Only ever called with a surge.
         let DrillEvent::Surge {
             name,
@@ -264,10 +276,10 @@ impl<'s> Compiler<'s> {
         &mut self,
         p: &FieldPath,
         e: &DrillEvent,
-        start: jiff::civil::DateTime,
-        horizon: f64,
+        frame: DrillFrame<'_>,
         def: &mut DrillDef,
     ) -> (f64, f64) {
+        let DrillFrame { start, horizon, .. } = frame;
         // Only ever called with a slowdown.
         let DrillEvent::Slowdown {
             activities,
@@ -309,17 +321,19 @@ impl<'s> Compiler<'s> {
     /// An epidemic: daily admissions of an SIR model (growth from a
     /// doubling time or R0, mitigation from a day on) as a class of its own;
     /// returns the event's window.
-    #[allow(clippy::too_many_arguments)]
     fn epidemic(
         &mut self,
         p: &FieldPath,
         e: &DrillEvent,
-        starts: &HashMap<&str, u32>,
-        start: jiff::civil::DateTime,
-        horizon: f64,
+        frame: DrillFrame<'_>,
         def: &mut DrillDef,
         classes: &mut Vec<ClassDef>,
     ) -> (f64, f64) {
+        let DrillFrame {
+            starts,
+            start,
+            horizon,
+        } = frame;
         // Only ever called with an epidemic.
         let DrillEvent::Epidemic {
             name,
@@ -435,13 +449,8 @@ impl<'s> Compiler<'s> {
     }
 
     /// A response: its trigger (a time or a condition) and its action.
-    fn response(
-        &mut self,
-        p: &FieldPath,
-        r: &ResponseSpec,
-        start: jiff::civil::DateTime,
-        horizon: f64,
-    ) -> ResponseDef {
+    fn response(&mut self, p: &FieldPath, r: &ResponseSpec, frame: DrillFrame<'_>) -> ResponseDef {
+        let DrillFrame { start, horizon, .. } = frame;
         let trigger = match (&r.at, &r.when) {
             (Some(at), None) => Trigger::At(self.drill_time(p.key("at"), at, start, horizon)),
             (None, Some(w)) => self.condition(p.key("when"), w),
