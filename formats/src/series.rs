@@ -57,6 +57,27 @@ impl Frequency {
         }
     }
 
+    /// For the frequencies of one fixed length (hours, days, weeks): the
+    /// steps strictly between `a` and a later `b`, and whether `b` lies on
+    /// `a`'s grid. None for months, whose length varies.
+    fn fixed_gap(self, a: DateTime, b: DateTime) -> Option<(usize, bool)> {
+        let step: i64 = match self {
+            Frequency::Hourly => 3_600,
+            Frequency::Daily => 86_400,
+            Frequency::Weekly => 604_800,
+            Frequency::Monthly => return None,
+        };
+        // Civil times: no daylight-saving jumps, every day is 24 hours.
+        let d = b.duration_since(a);
+        let (secs, nanos) = (d.as_secs(), d.subsec_nanos());
+        if secs < 0 || (secs == 0 && nanos <= 0) {
+            return Some((0, d.is_zero()));
+        }
+        let on_grid = secs % step == 0 && nanos == 0;
+        let steps_to_b = secs / step + i64::from(!on_grid);
+        Some(((steps_to_b - 1) as usize, on_grid))
+    }
+
     fn between(a: DateTime, b: DateTime) -> Option<Frequency> {
         [
             Frequency::Hourly,
@@ -362,48 +383,81 @@ fn complete(
     let mut gaps: Vec<String> = Vec::new();
     for (i, (t, v, line)) in points.iter().enumerate() {
         if i > 0 {
-            let mut expected = frequency.next(ds[ds.len() - 1]);
-            while let Some(e) = expected {
-                if e >= *t {
-                    break;
-                }
-                match fill {
-                    Fill::None => {
-                        if gaps.len() < 5 {
-                            gaps.push(format_ds(e, with_time));
-                        }
-                        filled += 1;
-                    }
-                    Fill::Zero | Fill::Interpolate => {
-                        ds.push(e);
-                        y.push(f64::NAN);
-                        filled += 1;
-                    }
-                }
-                expected = frequency.next(e);
-                if ds.len() + filled > MAX_STEPS {
-                    return Err(FormatError::at(
-                        file,
-                        *line,
-                        format!(
-                            "series `{id}`: filling the gap before {} would make more than {MAX_STEPS} steps",
-                            format_ds(*t, with_time)
-                        ),
-                    )
-                    .hint("a typo in a year? fix the date, or give the series in parts"));
-                }
-            }
-            if expected != Some(*t) && fill != Fill::None {
-                return Err(FormatError::at(
+            let (first, last) = (ds[0], ds[ds.len() - 1]);
+            let too_long = || {
+                FormatError::at(
+                    file,
+                    *line,
+                    format!(
+                        "series `{id}`: filling the gap before {} would make more than {MAX_STEPS} steps",
+                        format_ds(*t, with_time)
+                    ),
+                )
+                .hint("a typo in a year? fix the date, or give the series in parts")
+            };
+            let off_grid = || {
+                FormatError::at(
                     file,
                     *line,
                     format!(
                         "series `{id}`: {} is off the {} grid that starts at {}",
                         format_ds(*t, with_time),
                         frequency.name(),
-                        format_ds(ds[0], with_time)
+                        format_ds(first, with_time)
                     ),
-                ));
+                )
+            };
+            if let Some((gap, on_grid)) = frequency.fixed_gap(last, *t) {
+                // Hours, days and weeks have one length: the gap is counted,
+                // and checked against the limit, before a step is made, so a
+                // year typed wrong costs nothing to refuse.
+                if ds.len() + filled + gap > MAX_STEPS {
+                    return Err(too_long());
+                }
+                if !on_grid && fill != Fill::None {
+                    return Err(off_grid());
+                }
+                let mut e = last;
+                for _ in 0..gap {
+                    if fill == Fill::None && gaps.len() >= 5 {
+                        break;
+                    }
+                    let Some(next) = frequency.next(e) else { break };
+                    e = next;
+                    if fill == Fill::None {
+                        gaps.push(format_ds(e, with_time));
+                    } else {
+                        ds.push(e);
+                        y.push(f64::NAN);
+                    }
+                }
+                filled += gap;
+            } else {
+                let mut expected = frequency.next(last);
+                while let Some(e) = expected {
+                    if e >= *t {
+                        break;
+                    }
+                    match fill {
+                        Fill::None => {
+                            if gaps.len() < 5 {
+                                gaps.push(format_ds(e, with_time));
+                            }
+                        }
+                        Fill::Zero | Fill::Interpolate => {
+                            ds.push(e);
+                            y.push(f64::NAN);
+                        }
+                    }
+                    filled += 1;
+                    expected = frequency.next(e);
+                    if ds.len() + filled > MAX_STEPS {
+                        return Err(too_long());
+                    }
+                }
+                if expected != Some(*t) && fill != Fill::None {
+                    return Err(off_grid());
+                }
             }
         }
         ds.push(*t);
@@ -562,5 +616,38 @@ mod tests {
             msg.contains("h.csv:4") && msg.contains("2025-13-01"),
             "{msg}"
         );
+    }
+
+    fn read_hourly(text: &str, fill: Fill) -> Result<Vec<Series>, FormatError> {
+        read(text.as_bytes(), "s.csv", "y", fill, false, None).map(|d| d.series)
+    }
+
+    #[test]
+    fn gaps_are_counted_filled_and_checked_the_same_way_at_any_length() {
+        let text =
+            "unique_id,ds,y\na,2024-01-01T00:00,1\na,2024-01-01T01:00,2\na,2024-01-01T05:00,6\n";
+        let msg = read_hourly(text, Fill::None).unwrap_err().to_string();
+        assert!(
+            msg.contains("misses 3 hourly time step(s), first: 2024-01-01 02:00:00, 2024-01-01 03:00:00, 2024-01-01 04:00:00"),
+            "{msg}"
+        );
+        let s = read_hourly(text, Fill::Interpolate).unwrap();
+        assert_eq!(s[0].y, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+        assert_eq!(s[0].filled, 3);
+        // A year typed wrong: two centuries of hours is refused before a step is made.
+        let typo =
+            "unique_id,ds,y\na,2024-01-01T00:00,1\na,2024-01-01T01:00,2\na,2224-01-01T01:00,3\n";
+        for fill in [Fill::None, Fill::Zero, Fill::Interpolate] {
+            let msg = read_hourly(typo, fill).unwrap_err().to_string();
+            assert!(
+                msg.contains("s.csv:4") && msg.contains("more than 1000000 steps"),
+                "{msg}"
+            );
+        }
+        // Off the grid: half past the hour.
+        let off =
+            "unique_id,ds,y\na,2024-01-01T00:00,1\na,2024-01-01T01:00,2\na,2024-01-01T03:30,3\n";
+        let msg = read_hourly(off, Fill::Zero).unwrap_err().to_string();
+        assert!(msg.contains("off the hourly grid"), "{msg}");
     }
 }
