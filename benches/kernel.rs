@@ -57,10 +57,10 @@ fn benches(c: &mut Criterion) {
     g.bench_function("ed_overloaded", |b| b.iter(|| run_on(&over, 1)));
     let stable = model("scenarios/bench/ed_overloaded.toml", |s| {
         if let Some(r) = s.resources.get_mut("doctor") {
-            r.capacity = Some(5);
+            r.capacity = Some(hospsim_sim::scenario::CapacitySpec::Units(5));
         }
         if let Some(r) = s.resources.get_mut("ward_bed") {
-            r.capacity = Some(160);
+            r.capacity = Some(hospsim_sim::scenario::CapacitySpec::Units(160));
         }
     });
     g.bench_function("ed_stable", |b| b.iter(|| run_on(&stable, 1)));

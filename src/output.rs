@@ -55,6 +55,70 @@ pub(crate) fn replications_csv(table: &ReplicationTable) -> Result<Vec<u8>> {
     Ok(w.into_bytes()?)
 }
 
+/// A probability to six significant digits: tail shares (one patient in
+/// ten thousand finding the beds full) must not round to 0.
+fn probability(v: f64) -> String {
+    if !v.is_finite() {
+        return String::new();
+    }
+    format!("{v:.5e}")
+        .parse::<f64>()
+        .map(|r| r.to_string())
+        .unwrap_or_default()
+}
+
+/// occupancy.csv: per resource and number of units in use, the share of
+/// the collection period at that level pooled over replications (with its
+/// interval across them), the share at or below it, and the loss
+/// approximation of the chance that an arriving patient finds that many
+/// units all in use; then the same share in each replication.
+pub(crate) fn occupancy_csv(summary: &Summary, reps: &Replications) -> Result<Vec<u8>> {
+    let mut w = CsvWriter::in_memory();
+    w.row([
+        "resource",
+        "replication",
+        "units_in_use",
+        "share_of_time",
+        "share_ci_lo",
+        "share_ci_hi",
+        "share_at_most",
+        "p_full_if_capacity",
+    ])?;
+    for r in &summary.resources {
+        for l in &r.occupancy {
+            w.text(&r.id)?;
+            w.text("all")?;
+            w.display(l.units)?;
+            for v in [
+                l.share,
+                l.share_ci95[0],
+                l.share_ci95[1],
+                l.share_at_most,
+                l.p_full_if_capacity,
+            ] {
+                w.text(&probability(v))?;
+            }
+            w.end()?;
+        }
+    }
+    for (j, r) in summary.resources.iter().enumerate() {
+        for row in &reps.rows {
+            let rep = &row.resources[j];
+            for (k, minutes) in rep.occupancy.iter().enumerate() {
+                w.text(&r.id)?;
+                w.display(row.rep)?;
+                w.display(k)?;
+                w.text(&probability(minutes / rep.span))?;
+                for _ in 0..4 {
+                    w.empty()?;
+                }
+                w.end()?;
+            }
+        }
+    }
+    Ok(w.into_bytes()?)
+}
+
 /// Writes timeseries.csv, streamed: per sample time and resource, busy units
 /// and queue length as mean / P05 / P95 across replications, and the mean
 /// capacity (ten simulated years at hourly samples make millions of numbers).

@@ -173,11 +173,13 @@ pub(crate) fn simulate(
     summary.run.wall_seconds = wall;
     dir.write("summary.json", &output::summary_json(&summary)?)?;
     dir.write("replications.csv", &output::replications_csv(&table)?)?;
+    dir.write("occupancy.csv", &output::occupancy_csv(&summary, &reps)?)?;
     output::write_timeseries_csv(&mut dir, &model, &reps)?;
     if !args.no_report {
         let mut files = vec![
             "summary.json".to_string(),
             "replications.csv".into(),
+            "occupancy.csv".into(),
             "timeseries.csv".into(),
         ];
         if args.trace {

@@ -197,9 +197,23 @@ pub(crate) fn summary_tables(s: &Summary) -> String {
     for r in &s.resources {
         let mut row = vec![
             r.label.clone(),
-            num(r.capacity_mean),
-            pct(r.utilisation.mean),
-            if r.utilisation.ci95[0].is_finite() {
+            if r.unlimited {
+                "unlimited".into()
+            } else {
+                num(r.capacity_mean)
+            },
+            if r.unlimited {
+                format!("{} in use", num(r.busy_mean.mean))
+            } else {
+                pct(r.utilisation.mean)
+            },
+            if r.unlimited && r.busy_mean.ci95[0].is_finite() {
+                format!(
+                    "[{}, {}]",
+                    num(r.busy_mean.ci95[0]),
+                    num(r.busy_mean.ci95[1])
+                )
+            } else if r.utilisation.ci95[0].is_finite() {
                 format!(
                     "[{}, {}]",
                     pct(r.utilisation.ci95[0]),

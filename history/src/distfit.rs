@@ -92,11 +92,15 @@ impl Fitted {
             },
             Family::Gamma => DistSpec::Gamma {
                 mean: d(self.mean()),
-                sd: d(self.sd()),
+                sd: Some(d(self.sd())),
+                cv: None,
+                variance: None,
             },
             Family::Lognormal => DistSpec::Lognormal {
                 mean: d(self.mean()),
-                sd: d(self.sd()),
+                sd: Some(d(self.sd())),
+                cv: None,
+                variance: None,
             },
             Family::Weibull => DistSpec::Weibull {
                 shape: round_sig(self.params.0),

@@ -97,6 +97,8 @@ keys! {
     Resource => "Resource", "资源";
     Capacity => "Capacity", "容量";
     Utilisation => "Utilisation", "利用率";
+    Unlimited => "unlimited", "不限";
+    BusyUnits => "in use", "在用";
     QueueMean => "Mean queue", "平均排队";
     QueueMax => "Longest queue", "最长排队";
     WaitMean => "Mean wait (min)", "平均等待（分钟）";

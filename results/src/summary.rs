@@ -138,6 +138,33 @@ pub struct ResourceSummary {
     pub overrun_hours_per_day: Est,
     /// Most units busy at once in any replication (peak need).
     pub busy_max: u32,
+    /// True for `capacity = "unlimited"`: no one waits, `capacity_mean` and
+    /// `utilisation` are not defined (null) and `busy_mean` is the demand.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unlimited: bool,
+    /// The occupancy distribution: for k = 0, 1, ... up to the peak, the
+    /// share of the collection period with k units in use.
+    pub occupancy: Vec<OccupancyLevel>,
+}
+
+/// One level of a resource's occupancy distribution.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct OccupancyLevel {
+    /// Units in use (turnaround included).
+    pub units: u32,
+    /// Share of time with exactly `units` in use, time-weighted over the
+    /// collection period and pooled over replications: P(N = k).
+    pub share: f64,
+    /// 95% interval of that share across replications.
+    pub share_ci95: [f64; 2],
+    /// Share of time with at most `units` in use: P(N <= k).
+    pub share_at_most: f64,
+    /// Were there only `units` units, the probability that an arriving
+    /// patient finds them all in use, by the loss approximation
+    /// P(N = k) / P(N <= k) (exact for Poisson arrivals to a loss system:
+    /// Erlang B on an unlimited resource's distribution). Bed-planning
+    /// studies report it as "1 in 1/p patients delayed".
+    pub p_full_if_capacity: f64,
 }
 
 /// One stocked item across replications (after warm-up).

@@ -15,19 +15,34 @@ pub enum DistSpec {
         /// Mean duration.
         mean: Duration,
     },
-    /// Lognormal given by its own mean and standard deviation (not those of the log).
+    /// Lognormal given by its own mean and spread (not those of the log):
+    /// one of `sd`, `cv` or `variance`.
     Lognormal {
         /// Mean duration.
         mean: Duration,
         /// Standard deviation.
-        sd: Duration,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sd: Option<Duration>,
+        /// Coefficient of variation, sd / mean (dimensionless).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cv: Option<f64>,
+        /// Variance, in a squared unit: `"144 d^2"`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        variance: Option<Variance>,
     },
-    /// Gamma given by its mean and standard deviation.
+    /// Gamma given by its mean and spread: one of `sd`, `cv` or `variance`.
     Gamma {
         /// Mean duration.
         mean: Duration,
         /// Standard deviation.
-        sd: Duration,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sd: Option<Duration>,
+        /// Coefficient of variation, sd / mean (dimensionless).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cv: Option<f64>,
+        /// Variance, in a squared unit: `"144 d^2"`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        variance: Option<Variance>,
     },
     /// Weibull with a dimensionless shape and a scale.
     Weibull {
@@ -52,12 +67,20 @@ pub enum DistSpec {
         /// Largest value.
         max: Duration,
     },
-    /// Normal truncated at zero (negative draws are redrawn).
+    /// Normal truncated at zero (negative draws are redrawn), given by the
+    /// untruncated mean and one of `sd`, `cv` or `variance`.
     Normal {
         /// Mean of the untruncated normal.
         mean: Duration,
         /// Standard deviation of the untruncated normal.
-        sd: Duration,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sd: Option<Duration>,
+        /// Coefficient of variation, sd / mean (dimensionless).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cv: Option<f64>,
+        /// Variance, in a squared unit: `"144 d^2"`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        variance: Option<Variance>,
     },
     /// Always the same duration.
     Fixed(Duration),
@@ -69,6 +92,92 @@ pub enum DistSpec {
         #[serde(default)]
         weights: Option<Vec<f64>>,
     },
+}
+
+/// A variance of durations, written with a squared unit (`"144 d^2"`,
+/// `"2.5 h²"`): papers report variances, and a bare number could be in
+/// any unit squared. Stored in minutes squared.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Variance(f64);
+
+impl Variance {
+    /// The variance in minutes squared.
+    pub fn minutes_squared(self) -> f64 {
+        self.0
+    }
+}
+
+impl TryFrom<String> for Variance {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        let hint = "write a number and a squared unit, e.g. \"144 d^2\" or \"2.5 h^2\"";
+        let t = text.trim();
+        let unit_start = t
+            .find(|c: char| c.is_alphabetic())
+            .ok_or_else(|| format!("variance \"{text}\" has no unit; {hint}"))?;
+        let (num, unit) = t.split_at(unit_start);
+        let value: f64 = num
+            .trim()
+            .parse()
+            .map_err(|_| format!("variance \"{text}\" does not start with a number; {hint}"))?;
+        let base = unit
+            .trim()
+            .strip_suffix("^2")
+            .or_else(|| unit.trim().strip_suffix('²'))
+            .ok_or_else(|| format!("variance \"{text}\" needs a squared unit; {hint}"))?;
+        let per = crate::duration::unit_minutes(base)
+            .ok_or_else(|| format!("variance \"{text}\" has unknown unit \"{base}\"; {hint}"))?;
+        if !(value.is_finite() && value >= 0.0) {
+            return Err(format!("variance \"{text}\" must be a finite number >= 0"));
+        }
+        Ok(Variance(value * per * per))
+    }
+}
+
+impl From<Variance> for String {
+    fn from(v: Variance) -> String {
+        for (unit, per) in [("d", 1440.0f64), ("h", 60.0)] {
+            let x = v.0 / (per * per);
+            if x >= 1.0 && (x - x.round()).abs() < 1e-9 {
+                return format!("{} {unit}^2", x.round());
+            }
+        }
+        format!("{} min^2", v.0)
+    }
+}
+
+/// The standard deviation in minutes from exactly one of `sd`, `cv` (of the
+/// mean `mean`) and `variance`.
+fn spread(
+    mean: f64,
+    sd: &Option<Duration>,
+    cv: &Option<f64>,
+    variance: &Option<Variance>,
+) -> Result<f64, String> {
+    let s = match (sd, cv, variance) {
+        (Some(sd), None, None) => sd.minutes(),
+        (None, Some(cv), None) => {
+            if !cv.is_finite() {
+                return Err(format!("cv must be a number, got {cv}"));
+            }
+            cv * mean
+        }
+        (None, None, Some(v)) => v.minutes_squared().sqrt(),
+        (None, None, None) => {
+            return Err(
+                "give the spread: one of `sd`, `cv` or `variance`, e.g. sd = \"2 d\"".into(),
+            );
+        }
+        _ => return Err("give only one of `sd`, `cv` and `variance`".into()),
+    };
+    if s > 0.0 {
+        Ok(s)
+    } else {
+        Err(format!(
+            "the spread must be greater than zero, got an sd of {s} min"
+        ))
+    }
 }
 
 /// A compiled distribution, ready to sample minutes.
@@ -147,14 +256,24 @@ impl DistSpec {
                 let m = positive("mean", mean)?;
                 Dist::Exp(Exp::new(1.0 / m).map_err(|e| e.to_string())?)
             }
-            DistSpec::Lognormal { mean, sd } => {
+            DistSpec::Lognormal {
+                mean,
+                sd,
+                cv,
+                variance,
+            } => {
                 let m = positive("mean", mean)?;
-                let s = positive("sd", sd)?;
+                let s = spread(m, sd, cv, variance)?;
                 Dist::LogNormal(LogNormal::from_mean_cv(m, s / m).map_err(|e| e.to_string())?)
             }
-            DistSpec::Gamma { mean, sd } => {
+            DistSpec::Gamma {
+                mean,
+                sd,
+                cv,
+                variance,
+            } => {
                 let m = positive("mean", mean)?;
-                let s = positive("sd", sd)?;
+                let s = spread(m, sd, cv, variance)?;
                 let shape = (m / s).powi(2);
                 Dist::Gamma(Gamma::new(shape, s * s / m).map_err(|e| e.to_string())?)
             }
@@ -185,9 +304,14 @@ impl DistSpec {
                     width: max.minutes() - min.minutes(),
                 }
             }
-            DistSpec::Normal { mean, sd } => {
+            DistSpec::Normal {
+                mean,
+                sd,
+                cv,
+                variance,
+            } => {
                 let m = positive("mean", mean)?;
-                let s = positive("sd", sd)?;
+                let s = spread(m, sd, cv, variance)?;
                 if m / s < -3.0 {
                     return Err("mean is so far below zero that truncation leaves nothing".into());
                 }
@@ -292,11 +416,15 @@ mod tests {
             DistSpec::Exponential { mean: d(20.0) },
             DistSpec::Lognormal {
                 mean: d(300.0),
-                sd: d(200.0),
+                sd: Some(d(200.0)),
+                cv: None,
+                variance: None,
             },
             DistSpec::Gamma {
                 mean: d(60.0),
-                sd: d(30.0),
+                sd: Some(d(30.0)),
+                cv: None,
+                variance: None,
             },
             DistSpec::Weibull {
                 shape: 1.5,
@@ -327,11 +455,74 @@ mod tests {
         }
     }
 
+    fn from_toml(text: &str) -> Result<DistSpec, String> {
+        #[derive(Deserialize)]
+        struct W {
+            d: DistSpec,
+        }
+        toml::from_str::<W>(&format!("d = {text}"))
+            .map(|w| w.d)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn sd_cv_and_variance_are_three_ways_to_give_one_spread() {
+        // Mean 12 d, sd 6 d: cv 0.5, variance 36 d^2 = 36 * 1440^2 min^2.
+        for family in ["lognormal", "gamma", "normal"] {
+            let forms = [
+                format!("{{ {family} = {{ mean = \"12 d\", sd = \"6 d\" }} }}"),
+                format!("{{ {family} = {{ mean = \"12 d\", cv = 0.5 }} }}"),
+                format!("{{ {family} = {{ mean = \"12 d\", variance = \"36 d^2\" }} }}"),
+                format!("{{ {family} = {{ mean = \"288 h\", variance = \"20736 h²\" }} }}"),
+            ];
+            let mut samples = vec![];
+            for f in &forms {
+                let spec = from_toml(f).unwrap_or_else(|e| panic!("{f}: {e}"));
+                let dist = spec.compile().unwrap_or_else(|e| panic!("{f}: {e}"));
+                let mut rng = Pcg64Mcg::seed_from_u64(3);
+                samples.push(
+                    (0..2000)
+                        .map(|_| dist.sample(&mut rng))
+                        .collect::<Vec<f64>>(),
+                );
+            }
+            // Same parameters, same stream: the same draws.
+            assert!(samples.iter().all(|s| s == &samples[0]), "{family}");
+            if family != "normal" {
+                let dist = from_toml(&forms[1]).unwrap().compile().unwrap();
+                let mut rng = Pcg64Mcg::seed_from_u64(5);
+                let big: Vec<f64> = (0..400_000).map(|_| dist.sample(&mut rng)).collect();
+                let n = big.len() as f64;
+                let m = big.iter().sum::<f64>() / n;
+                let var = big.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0);
+                let exact = (6.0f64 * 1440.0).powi(2);
+                assert!(
+                    (var / exact - 1.0).abs() < 0.03,
+                    "{family}: variance {var} vs {exact}"
+                );
+            }
+        }
+        let both = from_toml("{ lognormal = { mean = \"2 d\", sd = \"1 d\", cv = 0.5 } }").unwrap();
+        assert!(both.compile().unwrap_err().contains("only one of"));
+        let none = from_toml("{ gamma = { mean = \"2 d\" } }").unwrap();
+        assert!(
+            none.compile()
+                .unwrap_err()
+                .contains("one of `sd`, `cv` or `variance`")
+        );
+        let bare = from_toml("{ gamma = { mean = \"2 d\", variance = \"4 d\" } }").unwrap_err();
+        assert!(bare.contains("squared unit"), "{bare}");
+        let neg = from_toml("{ gamma = { mean = \"2 d\", cv = -1 } }").unwrap();
+        assert!(neg.compile().unwrap_err().contains("greater than zero"));
+    }
+
     #[test]
     fn truncated_normal_is_never_negative() {
         let spec = DistSpec::Normal {
             mean: d(5.0),
-            sd: d(10.0),
+            sd: Some(d(10.0)),
+            cv: None,
+            variance: None,
         };
         let dist = spec.compile().unwrap();
         let mut rng = Pcg64Mcg::seed_from_u64(1);

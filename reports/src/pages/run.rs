@@ -4,7 +4,7 @@ use crate::ReportError;
 use crate::charts::{Band, band_svg, bars_svg};
 use crate::html::{figure, files, num, page, section, table, value};
 use crate::i18n::{Key, Lang};
-use hospsim_results::summary::{Est, KpiSummary, Summary};
+use hospsim_results::summary::{Est, KpiSummary, ResourceSummary, Summary};
 use maud::{Markup, html};
 
 /// One resource's time series (daily) and hour-of-week occupancy.
@@ -152,10 +152,29 @@ fn bar(class: &str, width: f64) -> Markup {
 
 fn strain_table(s: &Summary, lang: Lang) -> Markup {
     let mut rs: Vec<_> = s.resources.iter().collect();
-    rs.sort_by(|a, b| b.utilisation.mean.total_cmp(&a.utilisation.mean));
+    // Unlimited resources have no utilisation: they go last.
+    let key = |r: &&ResourceSummary| {
+        if r.unlimited {
+            -1.0
+        } else {
+            r.utilisation.mean
+        }
+    };
+    rs.sort_by(|a, b| key(b).total_cmp(&key(a)));
     let rows: Vec<Vec<Markup>> = rs
         .iter()
         .map(|r| {
+            if r.unlimited {
+                return vec![
+                    html! { (r.label) },
+                    html! { (lang.t(Key::Unlimited)) },
+                    html! { (num(r.busy_mean.mean)) " " (lang.t(Key::BusyUnits)) },
+                    html! { (num(r.queue_mean.mean)) },
+                    html! { (r.queue_max) },
+                    html! { (num(r.wait_mean_min.mean)) },
+                    html! { (num(r.waiting_while_holding_hours_per_day.mean)) },
+                ];
+            }
             let u = r.utilisation.mean;
             let class = if u >= 0.92 {
                 "bar hot"

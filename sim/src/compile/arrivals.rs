@@ -25,7 +25,11 @@ impl<'s> Compiler<'s> {
                     0
                 }
             };
-            let process = self.arrival_process(&p, a, start_mow, horizon);
+            let process = if a.enabled {
+                self.arrival_process(&p, a, start_mow, horizon)
+            } else {
+                ArrivalProcess::At(vec![])
+            };
             let acuity_cumulative = self.acuity_mix(&p.key("acuity"), a.acuity.as_ref());
             out.push(ClassDef {
                 name: name.clone(),
@@ -195,25 +199,30 @@ impl<'s> Compiler<'s> {
         }
         let _ = start_mow;
         let rates: Vec<f64> = if let Some(r) = &a.rates_per_hour {
-            if r.len() != 168 {
-                self.err_hint(
-                    p.key("rates_per_hour"),
-                    format!(
-                        "expected 168 values (one per hour of the week), got {}",
-                        r.len()
-                    ),
-                    "Monday 00:00 first; or use per_day with hourly_shape and weekday_factor",
+            match r.len() {
+                168 => r.clone(),
+                24 => r.iter().copied().cycle().take(168).collect(),
+                n => {
+                    self.err_hint(
+                        p.key("rates_per_hour"),
+                        format!(
+                            "expected 24 values (one per hour of the day) or 168 (one per hour of the week), got {n}"
+                        ),
+                        "24: 00:00 first, the same every day; 168: Monday 00:00 first",
+                    );
+                    return ArrivalProcess::At(vec![]);
+                }
+            }
+        } else {
+            let per_day = a.per_day.unwrap_or(0.0);
+            if !(per_day.is_finite() && per_day >= 0.0) {
+                self.err(
+                    p.key("per_day"),
+                    format!("per_day must be a number of patients, zero or more, got {per_day}"),
                 );
                 return ArrivalProcess::At(vec![]);
             }
-            r.clone()
-        } else {
-            let per_day = a.per_day.unwrap_or(0.0);
-            if !(per_day.is_finite() && per_day > 0.0) {
-                self.err(
-                    p.key("per_day"),
-                    format!("per_day must be a number above zero, got {per_day}"),
-                );
+            if per_day == 0.0 {
                 return ArrivalProcess::At(vec![]);
             }
             let shape = a.hourly_shape.clone().unwrap_or_else(|| vec![1.0; 24]);
@@ -247,11 +256,12 @@ impl<'s> Compiler<'s> {
                 .map(|h| per_day * shape[h % 24] / ss * wf[h / 24] / (ws / 7.0))
                 .collect()
         };
-        if rates.iter().any(|x| !x.is_finite() || *x < 0.0) || rates.iter().all(|x| *x == 0.0) {
-            self.err(
-                p.key("rates_per_hour"),
-                "rates must be >= 0 and not all zero",
-            );
+        if rates.iter().any(|x| !x.is_finite() || *x < 0.0) {
+            self.err(p.key("rates_per_hour"), "rates must be numbers >= 0");
+            return ArrivalProcess::At(vec![]);
+        }
+        if rates.iter().all(|x| *x == 0.0) {
+            // A rate of zero everywhere is a class switched off.
             return ArrivalProcess::At(vec![]);
         }
         let peak_per_day = rates.iter().cloned().fold(0.0, f64::max) * 24.0;

@@ -98,6 +98,24 @@ impl<'s> Compiler<'s> {
         }
     }
 
+    /// A resource whose capacity a drill changes: an unlimited one has none
+    /// to change.
+    fn limited_resource(&mut self, p: FieldPath, name: &str) -> u16 {
+        let unlimited = self
+            .s
+            .resources
+            .get(name)
+            .is_some_and(|r| r.capacity == Some(CapacitySpec::Unlimited));
+        if unlimited {
+            self.err_hint(
+                p.clone(),
+                format!("resource \"{name}\" has unlimited capacity, which a drill cannot change"),
+                "give the resource a number of units to drill a shortage or an addition",
+            );
+        }
+        self.drill_resource(p, name)
+    }
+
     fn drill_class(&mut self, p: FieldPath, name: &str) -> usize {
         match self.class_ix.get(name) {
             Some(&c) => c,
@@ -466,7 +484,7 @@ impl<'s> Compiler<'s> {
         let action = match r.action.as_str() {
             "add_capacity" => {
                 let res = match &r.resource {
-                    Some(n) => self.drill_resource(p.key("resource"), n),
+                    Some(n) => self.limited_resource(p.key("resource"), n),
                     None => {
                         self.err(p.clone(), "add_capacity needs `resource`");
                         0
@@ -544,7 +562,7 @@ impl<'s> Compiler<'s> {
         horizon: f64,
         def: &mut DrillDef,
     ) -> (f64, f64) {
-        let r = self.drill_resource(p.key("resource"), resource);
+        let r = self.limited_resource(p.key("resource"), resource);
         let t0 = self.drill_time(p.key("at"), at, start, horizon);
         let t1 = t0 + duration.minutes();
         def.capacity_mods.push(CapacityMod {

@@ -106,23 +106,24 @@ impl Compiler<'_> {
             let p = path!["resources", name];
             self.resource_ix.insert(name.as_str(), out.len() as u16);
             let capacity = match (&r.capacity, &r.roster) {
-                (Some(0), None) => {
+                (Some(CapacitySpec::Unlimited), None) => Capacity::Unlimited,
+                (Some(CapacitySpec::Units(0)), None) => {
                     self.err_hint(
                         p.key("capacity"),
                         "capacity must be at least 1",
-                        "remove the resource or use a roster with zero hours",
+                        "remove the resource, use a roster with zero hours, or write capacity = \"unlimited\" to measure unconstrained demand",
                     );
                     Capacity::Fixed(1)
                 }
-                (Some(c), None) if *c > MAX_CAPACITY => {
+                (Some(CapacitySpec::Units(c)), None) if *c > MAX_CAPACITY => {
                     self.err_hint(
                         p.key("capacity"),
                         format!("capacity must be at most {MAX_CAPACITY}, got {c}"),
-                        "a hospital resource has far fewer units; check for a typo",
+                        "a hospital resource has far fewer units; check for a typo, or write capacity = \"unlimited\"",
                     );
                     Capacity::Fixed(1)
                 }
-                (Some(c), None) => Capacity::Fixed(*c),
+                (Some(CapacitySpec::Units(c)), None) => Capacity::Fixed(*c),
                 (None, Some(rn)) => match s.rosters.get(rn) {
                     Some(rs) => match self.roster(rn, rs) {
                         Some(v) => Capacity::Roster(v),

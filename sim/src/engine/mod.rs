@@ -185,6 +185,16 @@ pub struct Engine<'m> {
     out: RepOutput,
 }
 
+/// A capacity as the time series records it: an unlimited one has no
+/// number to draw or divide by.
+fn capacity_sample(cap: u32) -> f32 {
+    if cap == UNLIMITED {
+        f32::NAN
+    } else {
+        cap as f32
+    }
+}
+
 impl<'m> Engine<'m> {
     /// Prepares replication `rep` of `m`; `trace` keeps one row per patient.
     pub fn new(m: &'m Model, rep: u32, trace: bool) -> Self {
@@ -220,6 +230,7 @@ impl<'m> Engine<'m> {
                 max_busy: 0,
                 over85: 0,
                 over92: 0,
+                occ: vec![0.0],
             })
             .collect();
         for r in &mut res {
@@ -481,9 +492,11 @@ impl<'m> Engine<'m> {
                         continue;
                     }
                     for r in &self.res {
-                        self.out
-                            .samples
-                            .push([r.busy as f32, r.qlen as f32, r.cap as f32]);
+                        self.out.samples.push([
+                            r.busy as f32,
+                            r.qlen as f32,
+                            capacity_sample(r.cap),
+                        ]);
                     }
                     let next = t + m.sample_interval;
                     if next <= m.horizon {
@@ -509,6 +522,7 @@ impl<'m> Engine<'m> {
                         r.t_over92 = 0.0;
                         r.a_overrun = 0.0;
                         r.max_busy = r.busy;
+                        r.occ.fill(0.0);
                     }
                 }
             }
@@ -552,6 +566,11 @@ impl<'m> Engine<'m> {
                 time_over_92: r.t_over92,
                 overrun_area: r.a_overrun,
                 max_busy: r.max_busy,
+                occupancy: {
+                    let mut o = r.occ.clone();
+                    o.truncate(r.max_busy as usize + 1);
+                    o
+                },
                 span: end - m.warmup,
             })
             .collect();

@@ -66,6 +66,9 @@ pub struct ResourceRep {
     pub overrun_area: f64,
     /// Most units busy at once after warm-up.
     pub max_busy: u32,
+    /// Minutes after warm-up spent with k units in use, k = 0..=max_busy
+    /// (turnaround included: a bed being cleaned is not free).
+    pub occupancy: Vec<f64>,
     /// Observed span in minutes (horizon - warm-up).
     pub span: f64,
 }

@@ -38,6 +38,9 @@ pub(super) struct Res {
     /// (kept with the capacity so that `touch` compares, not multiplies).
     pub(super) over85: u32,
     pub(super) over92: u32,
+    /// Minutes spent at each number of units in use (index = units), the
+    /// occupancy distribution; as long as the most units ever in use, plus one.
+    pub(super) occ: Vec<f64>,
 }
 
 impl Res {
@@ -61,7 +64,14 @@ impl Res {
     pub(super) fn occupy(&mut self, now: f64) {
         self.touch(now);
         self.busy += 1;
-        self.max_busy = self.max_busy.max(self.busy);
+        if self.busy > self.max_busy {
+            self.max_busy = self.busy;
+            // max_busy only falls back to busy at the warm-up, so `occ` is
+            // long enough whenever busy is at most max_busy.
+            if self.busy as usize >= self.occ.len() {
+                self.occ.resize(self.busy as usize + 1, 0.0);
+            }
+        }
     }
 
     /// One unit given back now.
@@ -84,6 +94,9 @@ impl Res {
                 self.a_overrun += (self.busy - self.cap) as f64 * dt;
             }
             self.a_down += self.down as f64 * dt;
+            if let Some(t) = self.occ.get_mut(self.busy as usize) {
+                *t += dt;
+            }
             // busy > over85 <=> busy/cap > 0.85 (integers: no rounding at the edge).
             if self.busy > self.over85 {
                 self.t_over85 += dt;

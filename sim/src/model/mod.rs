@@ -263,7 +263,13 @@ pub enum Capacity {
     Fixed(u32),
     /// By hour of week, Monday 00:00 first (168 values).
     Roster(Vec<u32>),
+    /// No limit: every request is granted at once (unconstrained demand).
+    Unlimited,
 }
+
+/// The engine's capacity of an unlimited resource: more units than any run
+/// can ask for, so that `busy < cap` always holds and no one queues.
+pub const UNLIMITED: u32 = u32::MAX;
 
 /// A compiled resource pool.
 #[derive(Clone, Debug)]
@@ -296,7 +302,13 @@ impl ResourceDef {
         match &self.capacity {
             Capacity::Fixed(c) => *c,
             Capacity::Roster(r) => r[hour_of_week % 168],
+            Capacity::Unlimited => UNLIMITED,
         }
+    }
+
+    /// Whether the resource has no limit.
+    pub fn is_unlimited(&self) -> bool {
+        matches!(self.capacity, Capacity::Unlimited)
     }
 }
 

@@ -34,9 +34,11 @@
 //! assert!(summary.flow.conservation_holds);
 //! ```
 
+mod occupancy;
 mod samples;
 mod summary;
 
+pub use occupancy::{erlang_b, occupancy_levels};
 pub use samples::{SampleAcc, SampleStats, for_each_sample};
 pub use summary::{RepRow, Replications, kpi_distribution, summarize};
 

@@ -357,8 +357,9 @@ fn resource_summaries(
         let get = |f: &dyn Fn(&ResourceRep) -> f64| -> Vec<f64> {
             reps.iter().map(|r| f(&r.resources[j])).collect()
         };
+        let unlimited = def.is_unlimited();
         let util = get(&|r| {
-            if r.capacity_area > 0.0 {
+            if r.capacity_area > 0.0 && !unlimited {
                 r.busy_area / r.capacity_area
             } else {
                 f64::NAN
@@ -382,6 +383,7 @@ fn resource_summaries(
             capacity_mean: match def.capacity {
                 Capacity::Fixed(c) => c as f64,
                 Capacity::Roster(_) => cap.iter().sum::<f64>() / cap.len() as f64,
+                Capacity::Unlimited => f64::NAN,
             },
             utilisation: estimate(&util).into(),
             busy_mean: estimate(&busy).into(),
@@ -407,6 +409,8 @@ fn resource_summaries(
                 .map(|r| r.resources[j].max_busy)
                 .max()
                 .unwrap_or(0),
+            unlimited,
+            occupancy: super::occupancy_levels(reps, j),
         });
     }
     resources

@@ -29,7 +29,8 @@ pub struct Scenario {
     /// Staffing patterns by hour of week, referenced by resources.
     #[serde(default)]
     pub rosters: IndexMap<String, RosterSpec>,
-    /// Staff, beds, rooms and equipment.
+    /// Staff, beds, rooms and equipment (none: a model of delays only).
+    #[serde(default)]
     pub resources: IndexMap<String, ResourceSpec>,
     /// Patient classes and how they arrive.
     pub arrivals: IndexMap<String, ArrivalSpec>,
@@ -187,9 +188,9 @@ pub enum QueueDiscipline {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ResourceSpec {
-    /// Fixed number of units (give this or `roster`).
+    /// Fixed number of units, or `"unlimited"` (give this or `roster`).
     #[serde(default)]
-    pub capacity: Option<u32>,
+    pub capacity: Option<CapacitySpec>,
     /// Name of a roster giving capacity by hour of week.
     #[serde(default)]
     pub roster: Option<String>,
@@ -212,6 +213,65 @@ pub struct ResourceSpec {
     /// Weekly planned downtime (maintenance, calibration, quality control).
     #[serde(default)]
     pub maintenance: Vec<MaintenanceSpec>,
+}
+
+/// A fixed capacity: a whole number of units, or `"unlimited"`, for
+/// measuring unconstrained demand (no patient ever waits for the resource;
+/// its occupancy distribution is the demand for units).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CapacitySpec {
+    /// This many units.
+    Units(u32),
+    /// As many units as patients ask for.
+    Unlimited,
+}
+
+impl Serialize for CapacitySpec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            CapacitySpec::Units(n) => s.serialize_u32(*n),
+            CapacitySpec::Unlimited => s.serialize_str("unlimited"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for CapacitySpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        const EXPECTED: &str = "a whole number of units or \"unlimited\"";
+        impl serde::de::Visitor<'_> for V {
+            type Value = CapacitySpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(EXPECTED)
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                u32::try_from(v).map(CapacitySpec::Units).map_err(|_| {
+                    E::custom(format!("capacity {v} is far more units than any hospital has; for no limit write \"unlimited\""))
+                })
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                match u64::try_from(v) {
+                    Ok(v) => self.visit_u64(v),
+                    Err(_) => Err(E::custom(format!(
+                        "capacity must be a whole number of units, not negative ({v})"
+                    ))),
+                }
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Err(E::custom(format!(
+                    "capacity must be a whole number of units, got {v}"
+                )))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                if v.trim().eq_ignore_ascii_case("unlimited") {
+                    Ok(CapacitySpec::Unlimited)
+                } else {
+                    Err(E::custom(format!("expected {EXPECTED}, got \"{v}\"")))
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// Random failures of a resource (MTBF / MTTR).
@@ -257,9 +317,15 @@ pub struct ArrivalSpec {
     /// 7 relative factors Monday..Sunday.
     #[serde(default)]
     pub weekday_factor: Option<Vec<f64>>,
-    /// 168 absolute rates per hour of week (Monday 00:00 first) instead of `per_day`.
+    /// Absolute rates per hour instead of `per_day`: 24 values (a daily
+    /// profile, 00:00 first, the same every day) or 168 (the hours of the
+    /// week, Monday 00:00 first).
     #[serde(default)]
     pub rates_per_hour: Option<Vec<f64>>,
+    /// False switches the class off (no one arrives), so that a variant can
+    /// drop a patient group without touching its pathway.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub enabled: bool,
     /// Scheduled arrivals repeating every week.
     #[serde(default)]
     pub weekly: Option<Vec<WeeklySlot>>,
@@ -289,6 +355,14 @@ pub struct WeeklySlot {
     /// Patients arriving at that moment.
     #[serde(default = "one_u32")]
     pub count: u32,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 fn one_u32() -> u32 {

@@ -3,6 +3,8 @@
 //! exact value within `K` standard errors, tight enough that a wrong model fails.
 
 mod common_random;
+mod modelling;
+mod occupancy;
 mod queueing;
 mod timelines;
 

@@ -1,0 +1,109 @@
+//! The forms a modeller writes from a paper's specification: a daily rate
+//! profile, a class switched off, capacity without limit. Each is checked
+//! against the longer form it stands for or against an exact count.
+
+use super::*;
+
+const HEAD: &str = r#"
+name = "forms"
+[sim]
+horizon = "28 d"
+replications = 4
+seed = 21
+[resources.bay]
+capacity = 3
+[pathways.p]
+steps = [
+  { seize = ["bay"] },
+  { activity = "treat", duration = { exponential = { mean = "20 min" } } },
+  { release = "bay" },
+  { exit = "discharged" },
+]
+[kpis.wait]
+from = "arrival"
+to = "departure"
+"#;
+
+fn run_text(text: &str) -> Vec<RepOutput> {
+    reps(&model(text), false)
+}
+
+fn same_runs(a: &[RepOutput], b: &[RepOutput]) -> bool {
+    a.iter().zip(b).all(|(x, y)| {
+        x.arrived == y.arrived
+            && x.events == y.events
+            && x.kpis[0].sum == y.kpis[0].sum
+            && x.resources[0].busy_area == y.resources[0].busy_area
+    })
+}
+
+#[test]
+fn twenty_four_hourly_rates_are_the_same_day_every_day() {
+    let day = "[0.5,0.5,0.5,0.5,0.5,0.5,1,2,4,5,5,5,5,5,4,4,4,4,3,3,2,2,1,1]";
+    let profile: Vec<&str> = day.trim_matches(['[', ']']).split(',').collect();
+    let week = format!("[{}]", vec![profile.join(","); 7].join(","));
+    let short = run_text(&format!(
+        "{HEAD}[arrivals.walk_in]\npathway = \"p\"\nrates_per_hour = {day}\n"
+    ));
+    let long = run_text(&format!(
+        "{HEAD}[arrivals.walk_in]\npathway = \"p\"\nrates_per_hour = {week}\n"
+    ));
+    assert!(
+        same_runs(&short, &long),
+        "24 values must mean the 168 they repeat"
+    );
+    // And the count matches the rate integral: 28 days of 67 a day.
+    let per_day: f64 = profile.iter().map(|v| v.parse::<f64>().unwrap()).sum();
+    let counts: Vec<f64> = short.iter().map(|r| r.arrived as f64).collect();
+    let mean = counts.iter().sum::<f64>() / counts.len() as f64;
+    let exact = per_day * 28.0;
+    assert!(
+        (mean - exact).abs() < K * (exact / counts.len() as f64).sqrt(),
+        "{mean} vs {exact}"
+    );
+}
+
+#[test]
+fn a_class_switched_off_brings_no_one_and_leaves_the_others_unchanged() {
+    let walk_in = "[arrivals.walk_in]\npathway = \"p\"\nper_day = 40\n";
+    let alone = run_text(&format!("{HEAD}{walk_in}"));
+    let with_off = |extra: &str| {
+        run_text(&format!(
+            "{HEAD}{walk_in}[arrivals.neuro]\npathway = \"p\"\n{extra}\n"
+        ))
+    };
+    for extra in [
+        "per_day = 12\nenabled = false",
+        "per_day = 0",
+        "rates_per_hour = [0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]",
+    ] {
+        let off = with_off(extra);
+        assert!(off.iter().all(|r| r.arrived_by_class[1] == 0), "{extra}");
+        assert!(
+            same_runs(&alone, &off),
+            "{extra}: the walk-ins must not change"
+        );
+    }
+    let on = with_off("per_day = 12");
+    assert!(on.iter().all(|r| r.arrived_by_class[1] > 0));
+}
+
+#[test]
+fn an_unlimited_resource_never_queues_and_behaves_as_a_very_large_one() {
+    let unlimited = HEAD.replace("capacity = 3", "capacity = \"unlimited\"");
+    let large = HEAD.replace("capacity = 3", "capacity = 1000000");
+    let arrivals = "[arrivals.walk_in]\npathway = \"p\"\nper_day = 400\n";
+    let u = run_text(&format!("{unlimited}{arrivals}"));
+    let l = run_text(&format!("{large}{arrivals}"));
+    assert!(same_runs(&u, &l));
+    assert!(
+        u.iter()
+            .all(|r| r.resources[0].max_queue == 0 && r.resources[0].wait_sum == 0.0)
+    );
+    // Mean time in the system is the treatment time alone: 20 minutes.
+    let means: Vec<f64> = u
+        .iter()
+        .map(|r| r.kpis[0].sum / r.kpis[0].n as f64)
+        .collect();
+    assert_within("time in system", &means, 20.0);
+}
