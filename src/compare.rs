@@ -2,7 +2,7 @@
 
 use crate::{CompareArgs, load, output_dir, thread_count};
 use anyhow::Result;
-use hospsim_formats::write::CsvWriter;
+use hospsim_formats::write::{CsvWriter, Significant};
 use hospsim_study::compare::{Comparison, Label};
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -133,7 +133,7 @@ fn comparison_csv(c: &Comparison) -> std::io::Result<Vec<u8>> {
                 &d.mean,
                 &d.ci95[0],
                 &d.ci95[1],
-                &d.p_value,
+                &Significant(d.p_value),
                 &d.variance_reduction,
             ])?;
         }

@@ -4,7 +4,7 @@
 
 use crate::staging::Staged;
 use anyhow::{Context, Result};
-use hospsim_formats::write::CsvWriter;
+use hospsim_formats::write::{CsvWriter, Significant};
 use hospsim_sim::Model;
 use hospsim_sim::engine::RepOutput;
 use hospsim_sim::model::ROUTE_NAMES;
@@ -55,18 +55,6 @@ pub(crate) fn replications_csv(table: &ReplicationTable) -> Result<Vec<u8>> {
     Ok(w.into_bytes()?)
 }
 
-/// A probability to six significant digits: tail shares (one patient in
-/// ten thousand finding the beds full) must not round to 0.
-fn probability(v: f64) -> String {
-    if !v.is_finite() {
-        return String::new();
-    }
-    format!("{v:.5e}")
-        .parse::<f64>()
-        .map(|r| r.to_string())
-        .unwrap_or_default()
-}
-
 /// occupancy.csv: per resource and number of units in use, the share of
 /// the collection period at that level pooled over replications (with its
 /// interval across them), the share at or below it, and the loss
@@ -96,7 +84,7 @@ pub(crate) fn occupancy_csv(summary: &Summary, reps: &Replications) -> Result<Ve
                 l.share_at_most,
                 l.p_full_if_capacity,
             ] {
-                w.text(&probability(v))?;
+                w.display(Significant(v))?;
             }
             w.end()?;
         }
@@ -108,7 +96,7 @@ pub(crate) fn occupancy_csv(summary: &Summary, reps: &Replications) -> Result<Ve
                 w.text(&r.id)?;
                 w.display(row.rep)?;
                 w.display(k)?;
-                w.text(&probability(minutes / rep.span))?;
+                w.display(Significant(minutes / rep.span))?;
                 for _ in 0..4 {
                     w.empty()?;
                 }

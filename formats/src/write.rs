@@ -181,6 +181,30 @@ impl Display for Num {
     }
 }
 
+/// A probability or p-value in six significant digits, without exponent:
+/// a 1-in-100,000 tail or a p-value of 1e-30 must not round to 0 as
+/// [`Num`]'s six decimals would. Empty when not finite.
+#[derive(Clone, Copy, Debug)]
+pub struct Significant(pub f64);
+
+impl Display for Significant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.0.is_finite() {
+            return Ok(());
+        }
+        match format!("{:.5e}", self.0).parse::<f64>() {
+            Ok(r) => write!(f, "{r}"),
+            Err(_) => Ok(()),
+        }
+    }
+}
+
+impl Field for Significant {
+    fn render(&self, out: &mut String) {
+        let _ = write!(out, "{self}");
+    }
+}
+
 /// A value that can be one CSV field.
 pub trait Field {
     /// Appends the field's text, unquoted (the writer quotes it if needed).
@@ -239,6 +263,15 @@ integer_fields!(u8, u16, u32, u64, usize, i32, i64);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn probabilities_keep_six_significant_digits() {
+        let s = |v: f64| Significant(v).to_string();
+        assert_eq!(s(0.0214684123), "0.0214684");
+        assert_eq!(s(1.5e-9), "0.0000000015");
+        assert_eq!(s(1.0), "1");
+        assert_eq!(s(f64::NAN), "");
+    }
 
     #[test]
     fn numbers_are_short_and_never_negative_zero() {

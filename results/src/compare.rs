@@ -32,9 +32,17 @@ pub struct Difference {
 
 fn t_quantile_and_p(df: f64, t: f64) -> (f64, f64) {
     match StudentsT::new(0.0, 1.0, df) {
-        Ok(d) => (d.inverse_cdf(0.975), 2.0 * (1.0 - d.cdf(t.abs()))),
+        // The survival function, not 1 - cdf: a clear difference has a
+        // p-value far below the 1e-16 that 1 - cdf can tell from zero.
+        Ok(d) => (d.inverse_cdf(0.975), smallest_p(2.0 * d.sf(t.abs()))),
         Err(_) => (f64::NAN, f64::NAN),
     }
+}
+
+/// A p-value is never written as 0: one below what a double holds is given
+/// as the smallest positive double, "smaller than anything measurable".
+fn smallest_p(p: f64) -> f64 {
+    if p.is_nan() { p } else { p.clamp(f64::MIN_POSITIVE, 1.0) }
 }
 
 const NAN_DIFF: Difference = Difference {
@@ -80,7 +88,7 @@ pub fn paired(base: &[f64], variant: &[f64]) -> Difference {
     }
     if sd == 0.0 {
         // Every replication gave the same difference: exact, no interval to speak of.
-        let p = if mean == 0.0 { 1.0 } else { 0.0 };
+        let p = if mean == 0.0 { 1.0 } else { f64::MIN_POSITIVE };
         return Difference {
             n,
             mean,
@@ -116,7 +124,7 @@ pub fn independent(base: &[f64], variant: &[f64]) -> Difference {
     let se2 = vb / nb + vv / nv;
     let n = b.len().min(v.len());
     if se2 == 0.0 {
-        let p = if mean == 0.0 { 1.0 } else { 0.0 };
+        let p = if mean == 0.0 { 1.0 } else { f64::MIN_POSITIVE };
         return Difference {
             n,
             mean,
@@ -164,6 +172,21 @@ mod tests {
         assert!((d.ci95[1] - 3.0 - half).abs() < 1e-4);
         // two-sided p for t = 4.2426 with 4 df is 0.01324
         assert!((d.p_value - 0.01324).abs() < 2e-4, "p = {}", d.p_value);
+    }
+
+    #[test]
+    fn tiny_p_values_stay_positive_and_right() {
+        // One degree of freedom is Cauchy: two-sided p = 2/pi atan(1/t).
+        for t in [1e3, 1e10, 1e20] {
+            let (_, p) = t_quantile_and_p(1.0, t);
+            let exact = 2.0 / std::f64::consts::PI * (1.0 / t).atan();
+            assert!((p / exact - 1.0).abs() < 1e-6, "t = {t}: p {p} vs {exact}");
+        }
+        // Beyond a double: the smallest positive one, never 0.
+        let (_, p) = t_quantile_and_p(30.0, 1e6);
+        assert!(p > 0.0 && p < 1e-100, "{p}");
+        let same = paired(&[1.0, 2.0, 3.0], &[2.0, 3.0, 4.0]);
+        assert!(same.p_value > 0.0 && same.p_value < 1e-300);
     }
 
     #[test]

@@ -186,7 +186,9 @@ pub(super) fn drill_text(d: &DrillReport) -> String {
                     show(k.difference.ci95[0]),
                     show(k.difference.ci95[1])
                 ),
-                if k.difference.p_value.is_finite() {
+                if k.difference.p_value < 0.001 {
+                    "<0.001".into()
+                } else if k.difference.p_value.is_finite() {
                     format!("{:.3}", k.difference.p_value)
                 } else {
                     "-".into()
