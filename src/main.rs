@@ -68,7 +68,7 @@ Examples:
   hospsim drill scenarios/drills/bus_crash.toml --reps 50
   hospsim forecast data/ed_arrivals_daily.csv --model auto --horizon 14 --levels 80,95
   hospsim backtest data/nhs_ae_monthly.csv --models snaive,ets,theta,ensemble --horizon 12 --folds 1 --fill interpolate
-  hospsim generate-history scenarios/general_hospital.toml --days 365 --out history.csv --census census.csv
+  hospsim generate-history scenarios/general_hospital.toml --days 365 --census out/census.csv
   hospsim fit data/history.csv --out out/fitted
   hospsim fit data/synthea/encounters.csv --time-zone America/New_York --out out/synthea
   hospsim validate scenarios/general_hospital.toml --log history.csv --reps 20
@@ -205,8 +205,8 @@ enum Command {
         /// Seed of the simulation.
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Output file.
-        #[arg(long, default_value = "history.csv")]
+        /// Output file (default out/history.csv, beside the other commands' results).
+        #[arg(long, default_value = "out/history.csv")]
         out: PathBuf,
         /// Also write the patients in hospital at the end of the log (a snapshot for `project`).
         #[arg(long)]

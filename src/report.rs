@@ -17,7 +17,8 @@ pub(crate) fn parse_lang(s: &str) -> Result<Lang> {
     Lang::parse(s).ok_or_else(|| anyhow::anyhow!("--lang {s}: unknown language\n  hint: en or zh"))
 }
 
-/// Daily means of every resource's sampled busy units, queue and capacity, and
+/// Daily (hourly, for a run under two days) means of every resource's
+/// sampled busy units, queue and capacity, and
 /// occupancy by hour of week after the warm-up.
 pub(crate) fn resource_series(model: &Model, reps: &Replications) -> Vec<ResourceSeries> {
     let n = model.resources.len();
@@ -29,8 +30,12 @@ pub(crate) fn resource_series(model: &Model, reps: &Replications) -> Vec<Resourc
     let mut days: Vec<Vec<Day>> = vec![vec![]; n];
     let mut heat = vec![[[0.0f64; 24]; 7]; n];
     let mut heat_n = vec![[[0.0f64; 24]; 7]; n];
+    // A run under two days (a clinic day) is drawn by the hour: daily
+    // means would leave one or two points.
+    let hourly = model.horizon < 2.0 * 1440.0;
+    let bucket = if hourly { 60.0 } else { 1440.0 };
     hospsim_sim::runner::for_each_sample(model, reps, |s| {
-        let d = (s.minutes / 1440.0).floor() as usize;
+        let d = (s.minutes / bucket).floor() as usize;
         let v = &mut days[s.resource];
         if v.len() <= d {
             v.resize(d + 1, Day::default());
@@ -105,6 +110,7 @@ pub(crate) fn resource_series(model: &Model, reps: &Replications) -> Vec<Resourc
                 busy: [thin(col(0)), thin(col(1)), thin(col(2))],
                 queue: [thin(col(3)), thin(col(4)), thin(col(5))],
                 capacity: thin(col(6)),
+                hourly,
                 heat: h,
             }
         })
@@ -151,7 +157,13 @@ pub(crate) fn write_run_report(
         .resources
         .iter()
         .enumerate()
-        .max_by(|a, b| a.1.utilisation.mean.total_cmp(&b.1.utilisation.mean))
+        .max_by(|a, b| {
+            // An unlimited resource has no utilisation: drawn only when alone.
+            let key = |r: &hospsim_sim::results::ResourceSummary| {
+                if r.unlimited { -1.0 } else { r.utilisation.mean }
+            };
+            key(a.1).total_cmp(&key(b.1))
+        })
     {
         let r = &resources[i];
         let band = hospsim_reports::charts::Band {
@@ -161,7 +173,7 @@ pub(crate) fn write_run_report(
             hi: &r.busy[2],
             reference: Some(&r.capacity),
             second: None,
-            x_label: "days",
+            x_label: if r.hourly { "hours" } else { "days" },
             y_label: &r.label,
         };
         hospsim_reports::charts::band_png(&dir.path().join("occupancy.png"), &band, 1000, 420)?;

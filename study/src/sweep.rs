@@ -139,10 +139,24 @@ fn parse_target(raw: &str) -> Result<Target> {
     let number = parts
         .next()
         .ok_or_else(|| bad!("--target {raw}: no value{hint}"))?;
+    // "95%" as well as "95 %".
+    let (number, glued_percent) = match number.strip_suffix('%') {
+        Some(n) => (n, true),
+        None => (number, false),
+    };
     let value: f64 = number
         .parse()
-        .map_err(|_| bad!("--target {raw}: \"{number}\" is not a number{hint}"))?;
-    let unit = parts.next().map(|u| u.to_string());
+        .ok()
+        .filter(|v: &f64| v.is_finite())
+        .ok_or_else(|| bad!("--target {raw}: \"{number}\" is not a number{hint}"))?;
+    let unit = if glued_percent {
+        Some("%".to_string())
+    } else {
+        parts.next().map(|u| u.to_string())
+    };
+    if let Some(extra) = parts.next() {
+        return Err(bad!("--target {raw}: unexpected \"{extra}\" after the value{hint}"));
+    }
     Ok(Target {
         kpi,
         stat,
@@ -195,27 +209,48 @@ pub fn target_measure(t: &Target, s: &Summary) -> Result<(Est, f64)> {
             ));
         }
     };
-    let value = match (&t.unit, k.kind) {
-        (Some(u), "duration") => {
-            let have = hospsim_sim::duration::unit_minutes(u)
-                .ok_or_else(|| bad!("--target {}: unknown unit \"{u}\" (min, h, d)", t.text))?;
+    // A duration's own statistics need a unit (a bare 60 could be minutes
+    // or hours); shares take a fraction or a percentage.
+    let timed = k.kind == "duration" && t.stat != "share_within";
+    let share = k.kind == "share" || t.stat == "share_within";
+    let value = match t.unit.as_deref() {
+        Some("%") if share => t.value / 100.0,
+        Some(u) if timed => {
+            let have = hospsim_sim::duration::unit_minutes(u).ok_or_else(|| {
+                bad!("--target {}: unknown unit \"{u}\" (min, h, d)", t.text)
+            })?;
             let want = hospsim_sim::duration::unit_minutes(&k.unit).unwrap_or(1.0);
-            if t.stat == "share_within" {
-                t.value
-            } else {
-                t.value * have / want
-            }
+            t.value * have / want
         }
-        (Some(u), _) if u == "%" => t.value / 100.0,
-        (Some(u), _) => {
+        None if timed => {
             return Err(bad!(
-                "--target {}: {} is a {}; give the value without a unit (or %)",
+                "--target {}: {}.{} is a time; give its unit\n  hint: e.g. \"{}.{} {} {} {}\"",
                 t.text,
                 t.kpi,
-                k.unit.clone() + &format!(" ({u} given)")
+                t.stat,
+                t.kpi,
+                t.stat,
+                t.op,
+                t.value,
+                k.unit
             ));
         }
-        (None, _) => t.value,
+        Some(u) if share => {
+            return Err(bad!(
+                "--target {}: {} is a share; give a fraction (0.95) or a percentage (95%), not \"{u}\"",
+                t.text,
+                if t.stat == "share_within" { "share_within" } else { t.kpi.as_str() },
+            ));
+        }
+        Some(u) => {
+            return Err(bad!(
+                "--target {}: {} is counted {}; give the value without a unit, not \"{u}\"",
+                t.text,
+                t.kpi,
+                k.unit
+            ));
+        }
+        None => t.value,
     };
     Ok((est, value))
 }
@@ -532,5 +567,68 @@ mod tests {
         let t = parse_target("lwbs_rate<0.05").unwrap();
         assert_eq!((t.stat.as_str(), t.op.as_str()), ("mean", "<"));
         assert!(parse_target("door_to_doctor 60").is_err());
+    }
+
+    /// A tiny clinic's summary: a duration KPI in minutes with a target,
+    /// and a share KPI.
+    fn clinic() -> Summary {
+        let text = r#"
+name = "clinic"
+[sim]
+horizon = "5 d"
+replications = 3
+[resources.nurse]
+capacity = 2
+[arrivals.p]
+pathway = "p"
+per_day = 100
+[pathways.p]
+steps = [
+  { seize = ["nurse"], patience = { fixed = "30 min" }, on_renege = "left_unseen", mark = "seen" },
+  { activity = "consult", duration = { exponential = { mean = "20 min" } } },
+  { release = "nurse" },
+  { exit = "discharged" },
+]
+[kpis.wait]
+from = "arrival"
+to = "seen"
+within = "15 min"
+target_share = 0.9
+[kpis.left_share]
+share_exiting = "left_unseen"
+"#;
+        let scenario: hospsim_sim::Scenario = toml::from_str(text).unwrap();
+        let model = hospsim_sim::compile(&scenario).unwrap();
+        let reps = hospsim_sim::runner::simulate(
+            &model,
+            &hospsim_sim::runner::RunOptions::threads(1),
+            &|| {},
+        )
+        .unwrap();
+        hospsim_sim::runner::summarize(&model, &reps, 1).0
+    }
+
+    #[test]
+    fn targets_take_units_and_percentages_and_refuse_a_bare_time() {
+        let s = clinic();
+        let value = |t: &str| {
+            parse_target(t)
+                .and_then(|t| target_measure(&t, &s))
+                .map(|(_, v)| v)
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(value("wait.p90 <= 1 h"), Ok(60.0));
+        assert_eq!(value("wait.mean <= 90 s"), Ok(1.5));
+        for t in ["wait.share_within >= 95%", "wait.share_within >= 95 %", "wait.share_within >= 0.95"] {
+            let v = value(t).unwrap();
+            assert!((v - 0.95).abs() < 1e-12, "{t}: {v}");
+        }
+        assert!((value("left_share < 2%").unwrap() - 0.02).abs() < 1e-12);
+        let e = value("wait.p90 <= 60").unwrap_err();
+        assert!(e.contains("is a time; give its unit") && e.contains("wait.p90 <= 60 min"), "{e}");
+        let e = value("left_share < 2 min").unwrap_err();
+        assert!(e.contains("is a share"), "{e}");
+        let e = value("wait.p90 <= 60 min extra").unwrap_err();
+        assert!(e.contains("unexpected \"extra\""), "{e}");
     }
 }

@@ -14,8 +14,10 @@ pub struct ResourceSeries {
     pub id: String,
     /// Display name.
     pub label: String,
-    /// Day of each point (days since the start).
+    /// Time of each point: days since the start, or hours when `hourly`.
     pub days: Vec<f64>,
+    /// The points are hourly (a run shorter than two days: a clinic day).
+    pub hourly: bool,
     /// Busy units: mean, 5th and 95th percentile across replications.
     pub busy: [Vec<f64>; 3],
     /// Queue length: mean, 5th and 95th percentile.
@@ -258,6 +260,14 @@ fn heat_color(v: f64) -> String {
     format!("rgb({:.0},{:.0},{:.0})", r, g, b)
 }
 
+/// A span in days for the header: in hours for a short run, to at most
+/// two decimals either way.
+fn span_figure(days: f64, in_hours: bool) -> String {
+    let v = if in_hours { days * 24.0 } else { days };
+    let t = format!("{v:.2}");
+    t.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 impl RunView<'_> {
     /// The whole page.
     pub fn render(&self) -> Result<String, ReportError> {
@@ -266,6 +276,7 @@ impl RunView<'_> {
         let mut occ = Vec::with_capacity(self.resources.len());
         let mut que = Vec::with_capacity(self.resources.len());
         for r in &self.resources {
+            let x_label = lang.t(if r.hourly { Key::Hours } else { Key::Days });
             let b = Band {
                 x: &r.days,
                 mean: &r.busy[0],
@@ -273,7 +284,7 @@ impl RunView<'_> {
                 hi: &r.busy[2],
                 reference: Some(&r.capacity),
                 second: None,
-                x_label: lang.t(Key::Days),
+                x_label,
                 y_label: "",
             };
             occ.push(figure(
@@ -288,7 +299,7 @@ impl RunView<'_> {
                 hi: &r.queue[2],
                 reference: None,
                 second: None,
-                x_label: lang.t(Key::Days),
+                x_label,
                 y_label: "",
             };
             que.push(figure(
@@ -327,16 +338,18 @@ impl RunView<'_> {
             }
             (section("flow", lang.t(Key::Flow), flow(s, lang)))
         };
+        // A clinic day is told in hours, not as 0.7916666666666666 days.
+        let short = s.scenario.horizon_days < 2.0;
         let subtitle = vec![
             s.scenario.name.clone(),
             format!(
                 "{} {} · {} {} · {} {} · {} {} · {}",
                 s.scenario.replications,
                 lang.t(Key::Replications),
-                s.scenario.horizon_days - s.scenario.warmup_days,
-                lang.t(Key::Horizon),
-                s.scenario.warmup_days,
-                lang.t(Key::Warmup),
+                span_figure(s.scenario.horizon_days - s.scenario.warmup_days, short),
+                lang.t(if short { Key::HorizonHours } else { Key::Horizon }),
+                span_figure(s.scenario.warmup_days, short),
+                lang.t(if short { Key::WarmupHours } else { Key::Warmup }),
                 lang.t(Key::Seed),
                 s.scenario.seed,
                 s.scenario.start
