@@ -153,18 +153,17 @@ pub(crate) fn write_run_report(
             })
         })
         .collect();
-    if let Some((i, _)) = summary
-        .resources
-        .iter()
-        .enumerate()
-        .max_by(|a, b| {
-            // An unlimited resource has no utilisation: drawn only when alone.
-            let key = |r: &hospsim_sim::results::ResourceSummary| {
-                if r.unlimited { -1.0 } else { r.utilisation.mean }
-            };
-            key(a.1).total_cmp(&key(b.1))
-        })
-    {
+    if let Some((i, _)) = summary.resources.iter().enumerate().max_by(|a, b| {
+        // An unlimited resource has no utilisation: drawn only when alone.
+        let key = |r: &hospsim_sim::results::ResourceSummary| {
+            if r.unlimited {
+                -1.0
+            } else {
+                r.utilisation.mean
+            }
+        };
+        key(a.1).total_cmp(&key(b.1))
+    }) {
         let r = &resources[i];
         let band = hospsim_reports::charts::Band {
             x: &r.days,

@@ -226,8 +226,16 @@ pub(crate) fn summary_tables(s: &Summary) -> String {
             r.queue_max.to_string(),
             num(r.wait_mean_min.mean),
             num(r.waiting_while_holding_mean.mean),
-            if r.unlimited { "-".into() } else { pct(r.share_time_over_85.mean) },
-            if r.unlimited { "-".into() } else { pct(r.share_time_over_92.mean) },
+            if r.unlimited {
+                "-".into()
+            } else {
+                pct(r.share_time_over_85.mean)
+            },
+            if r.unlimited {
+                "-".into()
+            } else {
+                pct(r.share_time_over_92.mean)
+            },
             r.busy_max.to_string(),
         ];
         if overrun {

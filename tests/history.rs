@@ -235,6 +235,41 @@ fn fit_recovers_the_parameters_of_the_scenario_that_wrote_the_log() {
 }
 
 #[test]
+fn every_fitted_scenario_and_every_shipped_one_checks_without_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("fitted");
+    run_ok(&["fit", "data/history.csv"], &out);
+    let mut files: Vec<std::path::PathBuf> = vec![out.join("fitted.toml")];
+    for sub in [
+        "scenarios",
+        "scenarios/whatif",
+        "scenarios/drills",
+        "scenarios/bench",
+    ] {
+        for e in std::fs::read_dir(repo(sub)).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "toml") {
+                files.push(p);
+            }
+        }
+    }
+    let o = hospsim()
+        .current_dir(repo(""))
+        .arg("check")
+        .args(&files)
+        .output()
+        .unwrap();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(o.status.success(), "{all}");
+    assert!(!all.contains("warning"), "{all}");
+    assert!(all.matches("ok: ").count() == files.len(), "{all}");
+}
+
+#[test]
 fn a_model_validates_against_its_own_history() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("log.csv");

@@ -42,7 +42,11 @@ fn t_quantile_and_p(df: f64, t: f64) -> (f64, f64) {
 /// A p-value is never written as 0: one below what a double holds is given
 /// as the smallest positive double, "smaller than anything measurable".
 fn smallest_p(p: f64) -> f64 {
-    if p.is_nan() { p } else { p.clamp(f64::MIN_POSITIVE, 1.0) }
+    if p.is_nan() {
+        p
+    } else {
+        p.clamp(f64::MIN_POSITIVE, 1.0)
+    }
 }
 
 const NAN_DIFF: Difference = Difference {

@@ -186,11 +186,75 @@ fn merge_chain(sources: &[Source]) -> Result<String> {
         );
     }
     let mut merged = docs.pop().ok_or_else(|| err("empty extends chain"))?;
+    let mut origins: Vec<&Source> = sources.iter().collect();
+    origins.pop();
     while let Some(over) = docs.pop() {
+        let source = origins.pop().ok_or_else(|| err("empty extends chain"))?;
         overlay(merged.as_table_mut(), over.as_table());
+        merged.remove("remove");
+        remove_from_base(merged.as_table_mut(), over.as_table(), source)?;
     }
     merged.remove("extends");
     Ok(merged.to_string())
+}
+
+/// Applies a variant's `remove = ["pathways.phone_call", ...]`: the named
+/// tables or fields of what it extends are taken out, so that a variant
+/// which replaces a pathway does not leave the old one behind, unused.
+fn remove_from_base(
+    merged: &mut toml_edit::Table,
+    over: &toml_edit::Table,
+    source: &Source,
+) -> Result<()> {
+    let Some(item) = over.get("remove") else {
+        return Ok(());
+    };
+    let at = |needle: &str| {
+        let line = source
+            .text
+            .lines()
+            .position(|l| l.contains(needle))
+            .map_or(1, |i| i + 1);
+        format!("{}:{line}", source.origin)
+    };
+    let hint = "remove = [\"pathways.critical_phone\", \"kpis.old_measure\"]: dotted paths of what the base scenario has";
+    let Some(list) = item.as_array() else {
+        return Err(ScenarioFileError(format!(
+            "{}: remove: expected a list of field paths\n  hint: {hint}",
+            at("remove")
+        )));
+    };
+    for v in list.iter() {
+        let Some(path) = v.as_str() else {
+            return Err(ScenarioFileError(format!(
+                "{}: remove: expected a list of field paths as strings\n  hint: {hint}",
+                at("remove")
+            )));
+        };
+        let keys: Vec<&str> = path.split('.').map(str::trim).collect();
+        let Some((last, parents)) = keys.split_last() else {
+            continue;
+        };
+        let mut table: &mut dyn toml_edit::TableLike = &mut *merged;
+        for k in parents {
+            match table.get_mut(k).and_then(|i| i.as_table_like_mut()) {
+                Some(t) => table = t,
+                None => {
+                    return Err(ScenarioFileError(format!(
+                        "{}: remove: \"{path}\" is not in the scenario this one extends (no table \"{k}\")\n  hint: {hint}",
+                        at(path)
+                    )));
+                }
+            }
+        }
+        if table.remove(last).is_none() {
+            return Err(ScenarioFileError(format!(
+                "{}: remove: \"{path}\" is not in the scenario this one extends\n  hint: {hint}",
+                at(path)
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Where a field path points: in the first file of the chain that has the whole

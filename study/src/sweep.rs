@@ -155,7 +155,9 @@ fn parse_target(raw: &str) -> Result<Target> {
         parts.next().map(|u| u.to_string())
     };
     if let Some(extra) = parts.next() {
-        return Err(bad!("--target {raw}: unexpected \"{extra}\" after the value{hint}"));
+        return Err(bad!(
+            "--target {raw}: unexpected \"{extra}\" after the value{hint}"
+        ));
     }
     Ok(Target {
         kpi,
@@ -216,9 +218,8 @@ pub fn target_measure(t: &Target, s: &Summary) -> Result<(Est, f64)> {
     let value = match t.unit.as_deref() {
         Some("%") if share => t.value / 100.0,
         Some(u) if timed => {
-            let have = hospsim_sim::duration::unit_minutes(u).ok_or_else(|| {
-                bad!("--target {}: unknown unit \"{u}\" (min, h, d)", t.text)
-            })?;
+            let have = hospsim_sim::duration::unit_minutes(u)
+                .ok_or_else(|| bad!("--target {}: unknown unit \"{u}\" (min, h, d)", t.text))?;
             let want = hospsim_sim::duration::unit_minutes(&k.unit).unwrap_or(1.0);
             t.value * have / want
         }
@@ -239,7 +240,11 @@ pub fn target_measure(t: &Target, s: &Summary) -> Result<(Est, f64)> {
             return Err(bad!(
                 "--target {}: {} is a share; give a fraction (0.95) or a percentage (95%), not \"{u}\"",
                 t.text,
-                if t.stat == "share_within" { "share_within" } else { t.kpi.as_str() },
+                if t.stat == "share_within" {
+                    "share_within"
+                } else {
+                    t.kpi.as_str()
+                },
             ));
         }
         Some(u) => {
@@ -619,13 +624,20 @@ share_exiting = "left_unseen"
         };
         assert_eq!(value("wait.p90 <= 1 h"), Ok(60.0));
         assert_eq!(value("wait.mean <= 90 s"), Ok(1.5));
-        for t in ["wait.share_within >= 95%", "wait.share_within >= 95 %", "wait.share_within >= 0.95"] {
+        for t in [
+            "wait.share_within >= 95%",
+            "wait.share_within >= 95 %",
+            "wait.share_within >= 0.95",
+        ] {
             let v = value(t).unwrap();
             assert!((v - 0.95).abs() < 1e-12, "{t}: {v}");
         }
         assert!((value("left_share < 2%").unwrap() - 0.02).abs() < 1e-12);
         let e = value("wait.p90 <= 60").unwrap_err();
-        assert!(e.contains("is a time; give its unit") && e.contains("wait.p90 <= 60 min"), "{e}");
+        assert!(
+            e.contains("is a time; give its unit") && e.contains("wait.p90 <= 60 min"),
+            "{e}"
+        );
         let e = value("left_share < 2 min").unwrap_err();
         assert!(e.contains("is a share"), "{e}");
         let e = value("wait.p90 <= 60 min extra").unwrap_err();

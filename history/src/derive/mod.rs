@@ -191,7 +191,34 @@ pub fn derive(v: &Visits, opt: &DeriveOptions) -> (String, FitReport) {
     } else {
         build(v, opt, &Ids::numbered(v))
     };
-    (built.doc.to_string(), built.report)
+    let mut doc = built.doc;
+    prune_unused_pathways(&mut doc);
+    (doc.to_string(), built.report)
+}
+
+/// Takes out the pathways no patient can reach (a move out of theatres that
+/// every return handles on its own way, say), which the compiler would warn
+/// about: a fitted scenario checks without warnings. A pathway reachable
+/// only through an unreachable one is unreachable too, so one pass does.
+fn prune_unused_pathways(doc: &mut DocumentMut) {
+    let Ok(scenario) = toml::from_str::<hospsim_sim::Scenario>(&doc.to_string()) else {
+        return;
+    };
+    let Ok(model) = hospsim_sim::compile(&scenario) else {
+        return;
+    };
+    let Some(pathways) = doc.get_mut("pathways").and_then(|p| p.as_table_like_mut()) else {
+        return;
+    };
+    for w in &model.warnings {
+        if let Some((name, _)) = w
+            .strip_prefix("pathways.")
+            .and_then(|rest| rest.split_once(": "))
+            .filter(|(_, what)| what.ends_with("it is never used"))
+        {
+            pathways.remove(name);
+        }
+    }
 }
 
 /// A log that names no unit (arrivals and departures only) as a stay in one

@@ -347,7 +347,11 @@ impl RunView<'_> {
                 s.scenario.replications,
                 lang.t(Key::Replications),
                 span_figure(s.scenario.horizon_days - s.scenario.warmup_days, short),
-                lang.t(if short { Key::HorizonHours } else { Key::Horizon }),
+                lang.t(if short {
+                    Key::HorizonHours
+                } else {
+                    Key::Horizon
+                }),
                 span_figure(s.scenario.warmup_days, short),
                 lang.t(if short { Key::WarmupHours } else { Key::Warmup }),
                 lang.t(Key::Seed),
