@@ -209,13 +209,21 @@ fn remove_from_base(
     let Some(item) = over.get("remove") else {
         return Ok(());
     };
+    // Where the path is written (quoted, outside comments), as line:column.
     let at = |needle: &str| {
-        let line = source
+        let quoted = format!("\"{needle}\"");
+        let (line, col) = source
             .text
             .lines()
-            .position(|l| l.contains(needle))
-            .map_or(1, |i| i + 1);
-        format!("{}:{line}", source.origin)
+            .enumerate()
+            .filter(|(_, l)| !l.trim_start().starts_with('#'))
+            .find_map(|(i, l)| {
+                l.find(&quoted)
+                    .or_else(|| l.find(needle))
+                    .map(|c| (i + 1, l[..c].chars().count() + 1))
+            })
+            .unwrap_or((1, 1));
+        format!("{}:{line}:{col}", source.origin)
     };
     let hint = "remove = [\"pathways.critical_phone\", \"kpis.old_measure\"]: dotted paths of what the base scenario has";
     let Some(list) = item.as_array() else {
