@@ -186,6 +186,14 @@ pub(crate) fn summary_tables(s: &Summary) -> String {
     if overrun {
         rows[0].push("overrun h/day".into());
     }
+    let refused = s.resources.iter().any(|r| r.refused_per_day.mean > 0.0);
+    let gave_up = s.resources.iter().any(|r| r.gave_up_per_day.mean > 0.0);
+    if refused {
+        rows[0].push("refused/day".into());
+    }
+    if gave_up {
+        rows[0].push("gave up/day".into());
+    }
     let cleaning = s.resources.iter().any(|r| r.turnaround_mean.mean > 0.0);
     let down = s.resources.iter().any(|r| r.down_mean.mean > 0.0);
     if cleaning {
@@ -240,6 +248,12 @@ pub(crate) fn summary_tables(s: &Summary) -> String {
         ];
         if overrun {
             row.push(num(r.overrun_hours_per_day.mean));
+        }
+        if refused {
+            row.push(num(r.refused_per_day.mean));
+        }
+        if gave_up {
+            row.push(num(r.gave_up_per_day.mean));
         }
         if cleaning {
             row.push(num(r.turnaround_mean.mean));

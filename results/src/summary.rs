@@ -138,6 +138,11 @@ pub struct ResourceSummary {
     pub overrun_hours_per_day: Est,
     /// Most units busy at once in any replication (peak need).
     pub busy_max: u32,
+    /// Patients per day turned away at once because every unit was in use
+    /// (a seize with zero patience: refuse when full). They never queue.
+    pub refused_per_day: Est,
+    /// Patients per day who queued here and gave up before a unit freed.
+    pub gave_up_per_day: Est,
     /// True for `capacity = "unlimited"`: no one waits, `capacity_mean` and
     /// `utilisation` are not defined (null) and `busy_mean` is the demand.
     #[serde(skip_serializing_if = "std::ops::Not::not")]

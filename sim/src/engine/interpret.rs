@@ -102,6 +102,19 @@ impl Engine<'_> {
                     {
                         self.patients[i].pc += 1;
                     } else if !self.try_preempt(pid, set_ix) {
+                        if patience_min <= 0.0 {
+                            // Refused when full: turned away now, never in
+                            // the queue; going on in a pathway is a jump.
+                            if !self.refuse(pid, set_ix) {
+                                return;
+                            }
+                            jumps += 1;
+                            if jumps > MAX_JUMPS_PER_INSTANT {
+                                self.loop_fault(pid);
+                                return;
+                            }
+                            continue;
+                        }
                         self.enqueue(pid, set_ix, false);
                         if patience_min.is_finite() {
                             let tok = self.patients[i].token;

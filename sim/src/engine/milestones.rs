@@ -77,6 +77,35 @@ impl Engine<'_> {
         }
     }
 
+    /// A patient with no patience meets a full resource: counted as refused
+    /// and sent where its seize says, at once. True when it goes on in a
+    /// pathway (its program counter is set), false when it has left.
+    pub(super) fn refuse(&mut self, pid: u32, set: usize) -> bool {
+        let renege = match self.m.program[self.patients[pid as usize].pc as usize] {
+            Op::Seize { renege, .. } => renege,
+            _ => Renege::Exit(ROUTE_LEFT_UNSEEN),
+        };
+        if self.now >= self.m.warmup {
+            for &r in &self.m.sets[set] {
+                self.res[r as usize].refusals += 1;
+            }
+        }
+        match renege {
+            Renege::Pathway(target) => {
+                self.patients[pid as usize].pc = target;
+                true
+            }
+            Renege::Exit(route) => {
+                if self.patients[pid as usize].parent != NONE {
+                    self.join(pid);
+                } else {
+                    self.exit(pid, route);
+                }
+                false
+            }
+        }
+    }
+
     pub(super) fn renege(&mut self, pid: u32) {
         let set = self.seize_set_of(pid);
         let renege = match self.m.program[self.patients[pid as usize].pc as usize] {

@@ -220,6 +220,7 @@ impl<'m> Engine<'m> {
                 waits: 0,
                 renege_wait_sum: 0.0,
                 reneges: 0,
+                refusals: 0,
                 cleaning: 0,
                 down: 0,
                 a_clean: 0.0,
@@ -516,6 +517,7 @@ impl<'m> Engine<'m> {
                         r.waits = 0;
                         r.renege_wait_sum = 0.0;
                         r.reneges = 0;
+                        r.refusals = 0;
                         r.a_clean = 0.0;
                         r.a_down = 0.0;
                         r.t_over85 = 0.0;
@@ -560,6 +562,7 @@ impl<'m> Engine<'m> {
                 waits: r.waits,
                 renege_wait_sum: r.renege_wait_sum,
                 reneges: r.reneges,
+                refusals: r.refusals,
                 turnaround_area: r.a_clean,
                 down_area: r.a_down,
                 time_over_85: r.t_over85,

@@ -54,6 +54,8 @@ pub struct ResourceRep {
     pub renege_wait_sum: f64,
     /// Patients who gave up waiting here.
     pub reneges: u64,
+    /// Patients turned away at once, full (patience zero); not in the queue.
+    pub refusals: u64,
     /// Unit-minutes in turnaround (cleaning) after release.
     pub turnaround_area: f64,
     /// Unit-minutes down for breakdowns and maintenance.

@@ -20,6 +20,9 @@ pub(super) struct Res {
     pub(super) waits: u64,
     pub(super) renege_wait_sum: f64,
     pub(super) reneges: u64,
+    /// Patients turned away at once because the resource was full (a
+    /// patience of zero: refuse when full); they never queue.
+    pub(super) refusals: u64,
     /// Units in turnaround (counted in `busy`: not available).
     pub(super) cleaning: u32,
     /// Units down for breakdown or maintenance (taken off the capacity).

@@ -409,6 +409,8 @@ fn resource_summaries(
                 .map(|r| r.resources[j].max_busy)
                 .max()
                 .unwrap_or(0),
+            refused_per_day: estimate(&get(&|r| r.refusals as f64 / r.span * 1440.0)).into(),
+            gave_up_per_day: estimate(&get(&|r| r.reneges as f64 / r.span * 1440.0)).into(),
             unlimited,
             occupancy: super::occupancy_levels(reps, j),
         });

@@ -161,4 +161,16 @@ steps = [
     // The full share is the blocking probability (PASTA): Erlang B.
     assert_share("P(N = 8)", &shares(&out, 8), erlang_b(a, 8));
     assert!(out.iter().all(|r| r.resources[0].occupancy.len() <= 9));
+    // Refused when full: counted as refusals, never in the queue.
+    assert!(
+        out.iter()
+            .all(|r| r.resources[0].max_queue == 0 && r.resources[0].reneges == 0)
+    );
+    let refused: Vec<f64> = out
+        .iter()
+        .map(|r| {
+            r.resources[0].refusals as f64 / (r.resources[0].refusals + r.resources[0].waits) as f64
+        })
+        .collect();
+    assert_share("refused share", &refused, erlang_b(a, 8));
 }
