@@ -320,6 +320,10 @@ struct RunArgs {
     /// Also write patients.csv with every patient's milestones.
     #[arg(long)]
     trace: bool,
+    /// Trace only the first N replications (implies --trace): a year of the
+    /// default hospital is about 33 MB of patients.csv per replication.
+    #[arg(long, value_name = "N")]
+    trace_reps: Option<u32>,
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,

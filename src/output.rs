@@ -166,12 +166,22 @@ pub(crate) fn write_timeseries_csv(
 
 /// Calendar time of a simulation time, `YYYY-MM-DDTHH:MM`.
 pub(crate) fn timestamp(model: &Model, minutes: f64) -> String {
+    stamp(model, minutes, "%Y-%m-%dT%H:%M")
+}
+
+/// Calendar time to the second, `YYYY-MM-DDTHH:MM:SS`: a patient's
+/// milestones, so that a wait of 40 seconds is not read as 0 or 1 minute.
+fn timestamp_seconds(model: &Model, minutes: f64) -> String {
+    stamp(model, minutes, "%Y-%m-%dT%H:%M:%S")
+}
+
+fn stamp(model: &Model, minutes: f64, format: &str) -> String {
     let secs = (minutes * 60.0).round() as i64;
     match model
         .start
         .checked_add(jiff::SignedDuration::from_secs(secs))
     {
-        Ok(t) => t.strftime("%Y-%m-%dT%H:%M").to_string(),
+        Ok(t) => t.strftime(format).to_string(),
         Err(_) => String::new(),
     }
 }
@@ -211,7 +221,7 @@ pub(crate) fn patients_csv_rows(
             w.text(route)?;
             for &t in &row.milestones {
                 if t.is_finite() {
-                    w.text(&timestamp(model, t))?;
+                    w.text(&timestamp_seconds(model, t))?;
                 } else {
                     w.empty()?;
                 }

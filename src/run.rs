@@ -124,6 +124,52 @@ pub(crate) fn output_dir(out: &Option<PathBuf>, default_name: &str) -> Result<st
     staging::Staged::begin(&dir)
 }
 
+/// Patients a replication is expected to bring (arrival rates over the horizon).
+fn expected_arrivals(model: &hospsim_sim::Model) -> f64 {
+    use hospsim_sim::model::ArrivalProcess;
+    let per_class = |p: &ArrivalProcess| -> f64 {
+        match p {
+            ArrivalProcess::Poisson { rate_per_min, .. } => {
+                rate_per_min.iter().sum::<f64>() / rate_per_min.len().max(1) as f64 * model.horizon
+            }
+            ArrivalProcess::Piecewise { .. } => f64::NAN,
+            ArrivalProcess::Weekly(slots) => {
+                slots.iter().map(|s| s.1 as f64).sum::<f64>() * model.horizon / 10080.0
+            }
+            ArrivalProcess::At(list) => list.iter().map(|s| s.1 as f64).sum(),
+            ArrivalProcess::Surge { n, .. } => *n as f64,
+            ArrivalProcess::Replay { list, .. } => list.len() as f64,
+        }
+    };
+    model
+        .classes
+        .iter()
+        .map(|c| per_class(&c.process).min(c.max_arrivals as f64))
+        .filter(|x| x.is_finite())
+        .sum()
+}
+
+/// Says what --trace is about to write: a year of a hospital is hundreds of
+/// megabytes, which should not arrive unannounced.
+fn trace_note(model: &hospsim_sim::Model, trace_reps: Option<u32>) {
+    let reps = trace_reps.map_or(model.replications, |n| n.min(model.replications));
+    let rows = expected_arrivals(model) * reps as f64;
+    // Each row: ids and route (about 40 bytes), then per milestone a
+    // 20-byte timestamp or an empty field; the default hospital's patients
+    // reach about one in five of its milestones, 220 bytes a row.
+    let mb = rows * (40.0 + 4.0 * model.milestones.len() as f64) / 1e6;
+    let hint = if trace_reps.is_none() && model.replications > 1 && mb > 50.0 {
+        "; --trace-reps 1 traces one replication"
+    } else {
+        ""
+    };
+    note!(
+        "tracing {reps} replication(s): patients.csv will hold about {:.0} patients (~{:.0} MB){hint}",
+        rows,
+        mb.max(1.0)
+    );
+}
+
 pub(crate) fn simulate(
     loaded: load::Loaded,
     args: &RunArgs,
@@ -142,12 +188,16 @@ pub(crate) fn simulate(
     let bar = progress_bar(model.replications, &model.name, args.quiet);
     let opts = hospsim_sim::runner::RunOptions {
         threads,
-        trace: args.trace,
+        trace: args.trace || args.trace_reps.is_some(),
+        trace_replications: args.trace_reps,
         cancel: Some(interrupt::flag()),
     };
+    if opts.trace && !args.quiet {
+        trace_note(&model, args.trace_reps);
+    }
     let t0 = Instant::now();
     // The patient trace is written as the replications come, never all kept.
-    let mut trace = if args.trace {
+    let mut trace = if opts.trace {
         let (file, _) = dir.create("patients.csv")?;
         let mut w = hospsim_formats::write::CsvWriter::new(file);
         output::patients_csv_header(&mut w, &model)?;
@@ -182,7 +232,7 @@ pub(crate) fn simulate(
             "occupancy.csv".into(),
             "timeseries.csv".into(),
         ];
-        if args.trace {
+        if opts.trace {
             files.push("patients.csv".into());
         }
         report::write_run_report(

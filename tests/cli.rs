@@ -397,3 +397,54 @@ steps = [ { activity = "operation", use = ["theatre"], duration = { fixed = "1 h
         "{err}"
     );
 }
+
+#[test]
+fn trace_reps_traces_the_first_replications_and_says_what_it_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let all = dir.path().join("all");
+    let one = dir.path().join("one");
+    let run = |out: &Path, extra: &[&str]| {
+        let o = hospsim()
+            .current_dir(repo(""))
+            .args([
+                "run",
+                "scenarios/general_hospital.toml",
+                "--reps",
+                "3",
+                "--set",
+                "sim.horizon=\"10 d\"",
+                "--set",
+                "sim.warmup=\"1 d\"",
+                "--no-report",
+            ])
+            .args(extra)
+            .arg("--out")
+            .arg(out)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    let note = run(&all, &["--trace"]);
+    assert!(
+        note.contains("tracing 3 replication(s): patients.csv will hold about"),
+        "{note}"
+    );
+    let note = run(&one, &["--trace-reps", "1"]);
+    assert!(note.contains("tracing 1 replication(s)"), "{note}");
+    let a = std::fs::read_to_string(all.join("patients.csv")).unwrap();
+    let b = std::fs::read_to_string(one.join("patients.csv")).unwrap();
+    // The first replication's rows, the same in both; none of the others.
+    let rep0: Vec<&str> = a.lines().filter(|l| l.starts_with("0,")).collect();
+    assert!(!rep0.is_empty());
+    assert_eq!(b.lines().skip(1).collect::<Vec<_>>(), rep0);
+    assert!(a.lines().any(|l| l.starts_with("2,")));
+    // Milestones to the second.
+    let first = rep0[0].split(',').nth(5).unwrap();
+    assert_eq!(first.len(), "2025-01-06T00:12:59".len(), "{first}");
+    // The summary does not depend on tracing.
+    assert_eq!(
+        std::fs::read(all.join("replications.csv")).unwrap(),
+        std::fs::read(one.join("replications.csv")).unwrap()
+    );
+}

@@ -41,6 +41,7 @@ impl Options<'_> {
         hospsim_sim::runner::RunOptions {
             threads: self.threads,
             trace: false,
+            trace_replications: None,
             cancel: self.cancel,
         }
     }
