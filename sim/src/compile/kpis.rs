@@ -121,6 +121,29 @@ impl<'s> Compiler<'s> {
                 }
             };
             let is_duration = matches!(kind, KpiKind::Duration { .. });
+            let is_share = matches!(
+                kind,
+                KpiKind::ShareExiting { .. } | KpiKind::ShareReaching { .. }
+            );
+            let of_arrivals = match k.of.as_deref() {
+                None | Some("departures") => false,
+                Some("arrivals") if is_share => true,
+                Some("arrivals") => {
+                    self.err(
+                        p.key("of"),
+                        "`of` chooses the denominator of a share KPI (share_exiting, share_reaching)",
+                    );
+                    false
+                }
+                Some(other) => {
+                    self.err_hint(
+                        p.key("of"),
+                        format!("unknown denominator \"{other}\""),
+                        "of = \"departures\" (patients who left, the default) or \"arrivals\" (every patient who arrived, those still in hospital included)",
+                    );
+                    false
+                }
+            };
             if !is_duration && (k.within.is_some() || k.percentiles.is_some() || k.unit.is_some()) {
                 self.err(
                     p.clone(),
@@ -179,6 +202,7 @@ impl<'s> Compiler<'s> {
                 acuities,
                 max: k.max,
                 min: k.min,
+                of_arrivals,
             });
         }
         out

@@ -581,6 +581,21 @@ impl<'m> Engine<'m> {
         for p in &self.patients {
             if p.live && p.parent == NONE {
                 in_system += 1;
+                if p.arrival >= m.warmup {
+                    let (class, acuity) = (p.class as usize, p.acuity as usize);
+                    for (k, def) in m.kpis.iter().enumerate() {
+                        if !(def.of_arrivals && def.classes[class] && def.acuities[acuity]) {
+                            continue;
+                        }
+                        let hit = match def.kind {
+                            KpiKind::ShareReaching { ms } => !p.ms[ms as usize].is_nan(),
+                            _ => false,
+                        };
+                        let acc = &mut self.out.kpis[k];
+                        acc.den += 1;
+                        acc.n += u64::from(hit);
+                    }
+                }
                 if self.trace_on {
                     self.out.trace.push(TraceRow {
                         id: p.id,

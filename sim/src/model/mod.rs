@@ -431,6 +431,10 @@ pub struct KpiDef {
     pub max: Option<f64>,
     /// Lower target for count KPIs.
     pub min: Option<f64>,
+    /// A share KPI counts every patient who arrived after the warm-up
+    /// (`of = "arrivals"`), those still in hospital at the end included,
+    /// instead of departed patients only.
+    pub of_arrivals: bool,
 }
 
 /// A scenario compiled for the event loop.

@@ -400,6 +400,11 @@ pub struct KpiSpec {
     /// Share of departing patients that passed this milestone.
     #[serde(default)]
     pub share_reaching: Option<String>,
+    /// Denominator of a share KPI: "departures" (patients who left after
+    /// arriving past the warm-up, the default) or "arrivals" (every patient
+    /// who arrived past the warm-up, those still in hospital included).
+    #[serde(default)]
+    pub of: Option<String>,
     /// Patients passing this milestone per day.
     #[serde(default)]
     pub per_day_reaching: Option<String>,

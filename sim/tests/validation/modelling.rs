@@ -107,3 +107,42 @@ fn an_unlimited_resource_never_queues_and_behaves_as_a_very_large_one() {
         .collect();
     assert_within("time in system", &means, 20.0);
 }
+
+#[test]
+fn a_share_of_arrivals_counts_the_patients_still_in_hospital() {
+    // Stays of a week in a two-week run: many patients are still in at the end.
+    let text = r#"
+name = "share of arrivals"
+[sim]
+horizon = "14 d"
+replications = 3
+seed = 4
+[resources.bed]
+capacity = 10
+[arrivals.p]
+pathway = "p"
+per_day = 3
+[pathways.p]
+steps = [
+  { seize = ["bed"], mark = "admitted" },
+  { activity = "stay", duration = { fixed = "7 d" } },
+  { release = "bed" },
+  { exit = "discharged" },
+]
+[kpis.admitted_of_departed]
+share_reaching = "admitted"
+[kpis.admitted_of_arrivals]
+share_reaching = "admitted"
+of = "arrivals"
+"#;
+    let out = run_text(text);
+    for r in &out {
+        let (dep, arr) = (&r.kpis[0], &r.kpis[1]);
+        assert_eq!(arr.den, r.arrived, "every arrival is in the denominator");
+        assert_eq!(dep.den, r.departed.iter().sum::<u64>());
+        assert!(arr.den > dep.den + 10, "{} vs {}", arr.den, dep.den);
+        // Everyone who got a bed by the end reached the milestone: the
+        // beds in use at the end plus those who left.
+        assert!(arr.n >= dep.n && arr.n <= dep.n + 10);
+    }
+}
