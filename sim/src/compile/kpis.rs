@@ -41,12 +41,13 @@ impl<'s> Compiler<'s> {
                 k.share_exiting.is_some(),
                 k.share_reaching.is_some(),
                 k.per_day_reaching.is_some(),
+                k.per_run_reaching.is_some(),
             ]
             .iter()
             .filter(|x| **x)
             .count();
             if n_kinds != 1 {
-                self.err_hint(p.clone(), "a KPI measures one thing", "give `from` and `to`, or one of `share_exiting`, `share_reaching`, `per_day_reaching`");
+                self.err_hint(p.clone(), "a KPI measures one thing", "give `from` and `to`, or one of `share_exiting`, `share_reaching`, `per_day_reaching`, `per_run_reaching`");
                 continue;
             }
             let unit_name = k.unit.clone().unwrap_or_else(|| "min".into());
@@ -113,6 +114,10 @@ impl<'s> Compiler<'s> {
             } else if let Some(m) = &k.share_reaching {
                 KpiKind::ShareReaching {
                     ms: ms(self, "share_reaching", m),
+                }
+            } else if let Some(m) = &k.per_run_reaching {
+                KpiKind::PerRunReaching {
+                    ms: ms(self, "per_run_reaching", m),
                 }
             } else {
                 let m = k.per_day_reaching.clone().unwrap_or_default();
@@ -191,6 +196,7 @@ impl<'s> Compiler<'s> {
             let unit = match &kind {
                 KpiKind::Duration { .. } => unit_name,
                 KpiKind::PerDayReaching { .. } => "per day".into(),
+                KpiKind::PerRunReaching { .. } => "per run".into(),
                 _ => "share".into(),
             };
             out.push(KpiDef {

@@ -314,7 +314,9 @@ impl<'s> Compiler<'s> {
         for (k, def) in kpis.iter().enumerate() {
             match def.kind {
                 KpiKind::Duration { to, .. } => kpis_ending_at[to as usize].push(k as u16),
-                KpiKind::PerDayReaching { ms } => kpis_counting[ms as usize].push(k as u16),
+                KpiKind::PerDayReaching { ms } | KpiKind::PerRunReaching { ms } => {
+                    kpis_counting[ms as usize].push(k as u16)
+                }
                 _ => {}
             }
         }

@@ -410,6 +410,12 @@ pub enum KpiKind {
         /// Milestone index.
         ms: u16,
     },
+    /// Milestone passages per replication (after the warm-up): the count of
+    /// a terminating run such as a clinic day.
+    PerRunReaching {
+        /// Milestone index.
+        ms: u16,
+    },
 }
 
 /// A compiled KPI.

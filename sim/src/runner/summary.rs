@@ -179,6 +179,7 @@ fn kpi_rep_values(def: &KpiDef, acc: &KpiRow, span_days: f64) -> (f64, Vec<f64>,
             (v, vec![], f64::NAN)
         }
         KpiKind::PerDayReaching { .. } => (acc.n as f64 / span_days, vec![], f64::NAN),
+        KpiKind::PerRunReaching { .. } => (acc.n as f64, vec![], f64::NAN),
     }
 }
 
@@ -323,10 +324,10 @@ fn kpi_summaries(model: &Model, reps: &[RepRow], columns: &mut Columns) -> Vec<K
                         share_of_replications_meeting: meeting as f64 / reps.len() as f64,
                     }
                 });
-                let kind = if matches!(other, KpiKind::PerDayReaching { .. }) {
-                    "per_day"
-                } else {
-                    "share"
+                let kind = match other {
+                    KpiKind::PerDayReaching { .. } => "per_day",
+                    KpiKind::PerRunReaching { .. } => "per_run",
+                    _ => "share",
                 };
                 (kind, vec![], target)
             }

@@ -408,6 +408,10 @@ pub struct KpiSpec {
     /// Patients passing this milestone per day.
     #[serde(default)]
     pub per_day_reaching: Option<String>,
+    /// Patients passing this milestone per replication (after the warm-up):
+    /// the count of a terminating run, such as a clinic day.
+    #[serde(default)]
+    pub per_run_reaching: Option<String>,
     /// Target time for a duration KPI.
     #[serde(default)]
     pub within: Option<Duration>,

@@ -146,3 +146,40 @@ of = "arrivals"
         assert!(arr.n >= dep.n && arr.n <= dep.n + 10);
     }
 }
+
+#[test]
+fn a_clinic_day_counts_per_run_not_per_day() {
+    // A 19-hour clinic day at 30 patients an hour: 570 arrivals a run.
+    let text = r#"
+name = "clinic day"
+[sim]
+horizon = "19 h"
+replications = 200
+seed = 8
+[resources.nurse]
+capacity = 5
+[arrivals.p]
+pathway = "p"
+per_day = 720
+[pathways.p]
+steps = [ { mark = "arrived" }, { exit = "discharged" } ]
+[kpis.patients_per_run]
+per_run_reaching = "arrived"
+[kpis.patients_per_day]
+per_day_reaching = "arrived"
+"#;
+    let m = model(text);
+    let out = reps(&m, false);
+    let (summary, _) = summarize(&m, &Replications::of(&m, &out), 1);
+    let per_run = &summary.kpis[0];
+    assert_eq!(
+        (per_run.kind, per_run.unit.as_str()),
+        ("per_run", "per run")
+    );
+    let counts: Vec<f64> = out.iter().map(|r| r.kpis[0].n as f64).collect();
+    assert_within("patients per run", &counts, 570.0);
+    assert!((per_run.est.mean - counts.iter().sum::<f64>() / 200.0).abs() < 1e-9);
+    // The per-day figure is the same count over 19/24 of a day.
+    let per_day = summary.kpis[1].est.mean;
+    assert!((per_day * 19.0 / 24.0 - per_run.est.mean).abs() < 1e-6 * per_day);
+}
