@@ -98,13 +98,23 @@ pub(crate) fn render(rows: &[Vec<String>]) -> String {
 /// The KPI table, then the resource table, as printed after a run.
 pub(crate) fn summary_tables(s: &Summary) -> String {
     let mut out = String::new();
+    // A clinic day reads in hours ("19 hours"), not as 0.7916666666666666 days.
+    let span = |days: f64| {
+        let (v, unit) = if s.scenario.horizon_days < 2.0 {
+            (days * 24.0, "hours")
+        } else {
+            (days, "days")
+        };
+        let t = format!("{v:.2}");
+        format!("{} {unit}", t.trim_end_matches('0').trim_end_matches('.'))
+    };
     let _ = writeln!(
         out,
-        "{}: {} replication(s) of {} days after {} days of warm-up, seed {}\n",
+        "{}: {} replication(s) of {} after {} of warm-up, seed {}\n",
         s.scenario.name,
         s.scenario.replications,
-        s.scenario.horizon_days - s.scenario.warmup_days,
-        s.scenario.warmup_days,
+        span(s.scenario.horizon_days - s.scenario.warmup_days),
+        span(s.scenario.warmup_days),
         s.scenario.seed
     );
     let mut rows = vec![vec![
@@ -165,6 +175,22 @@ pub(crate) fn summary_tables(s: &Summary) -> String {
         ]);
     }
     out.push_str(&render(&rows));
+    // Durations the run's end cut short for many patients: their mean and
+    // percentiles are of the quick ones only, which the reader must know.
+    for k in &s.kpis {
+        if let Some(u) = k.unfinished
+            && u.per_replication > 0.05 * k.observations_per_replication
+            && u.per_replication >= 1.0
+        {
+            out.push_str(&format!(
+                "  {}: {} per replication not finished at the end ({} {} so far, a lower bound); mean and percentiles are of the finished\n",
+                k.label,
+                num(u.per_replication),
+                num(u.so_far_mean.mean),
+                k.unit
+            ));
+        }
+    }
     out.push('\n');
     let mut rows = vec![vec![
         "resource".to_string(),

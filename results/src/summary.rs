@@ -100,6 +100,21 @@ pub struct KpiSummary {
     /// Target, when one was given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<Target>,
+    /// Duration KPIs ending at departure: the patients still in hospital
+    /// when the run ended, left out of `mean` and the percentiles, which
+    /// are of completed stays.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unfinished: Option<Unfinished>,
+}
+
+/// Patients still in hospital, for a KPI ending at departure, when the run ended.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Unfinished {
+    /// How many per replication, mean.
+    pub per_replication: f64,
+    /// Their time since the first milestone so far, in the KPI's unit
+    /// (a lower bound on their duration).
+    pub so_far_mean: Est,
 }
 
 /// One resource across replications (after warm-up).
@@ -138,6 +153,11 @@ pub struct ResourceSummary {
     pub overrun_hours_per_day: Est,
     /// Most units busy at once in any replication (peak need).
     pub busy_max: u32,
+    /// Patients still queueing here when the run ended, per replication.
+    pub waiting_at_end: Est,
+    /// Their wait so far, minutes (a lower bound on their wait; the mean
+    /// wait above is of patients who were served).
+    pub waiting_at_end_wait_min: Est,
     /// Patients per day turned away at once because every unit was in use
     /// (a seize with zero patience: refuse when full). They never queue.
     pub refused_per_day: Est,

@@ -532,6 +532,45 @@ impl<'m> Engine<'m> {
         self.finish()
     }
 
+    /// Those the run's end cut short: patients still queueing for a
+    /// resource (and for how long so far), and patients still in hospital
+    /// for a duration KPI that ends at departure (their stay so far), so
+    /// that a short run's waits and stays are not read from the quick ones
+    /// alone. Other KPIs are left alone: a patient between their milestones
+    /// may never reach the second (an elective patient is never triaged).
+    fn unfinished(&mut self, end: f64) {
+        let m = self.m;
+        for p in self.patients.iter().filter(|p| p.live) {
+            if p.waiting
+                && let Some(Op::Seize { set, .. }) = m.program.get(p.pc as usize)
+            {
+                for &r in &m.sets[*set as usize] {
+                    let res = &mut self.out.resources[r as usize];
+                    res.waiting_at_end += 1;
+                    res.waiting_at_end_sum += end - p.wait_start;
+                }
+            }
+            if p.parent != NONE {
+                continue;
+            }
+            let (class, acuity) = (p.class as usize, p.acuity as usize);
+            for (k, def) in m.kpis.iter().enumerate() {
+                if let KpiKind::Duration { from, to, .. } = def.kind {
+                    let t0 = p.ms[from as usize];
+                    if to == MS_DEPARTURE
+                        && t0 >= m.warmup
+                        && p.ms[to as usize].is_nan()
+                        && def.classes[class]
+                        && def.acuities[acuity]
+                    {
+                        self.out.kpis[k].open += 1;
+                        self.out.kpis[k].open_sum += end - t0;
+                    }
+                }
+            }
+        }
+    }
+
     fn finish(mut self) -> RepOutput {
         if self.out.fault.is_some() {
             // Nothing of a replication that stopped early is worth summing.
@@ -563,6 +602,8 @@ impl<'m> Engine<'m> {
                 renege_wait_sum: r.renege_wait_sum,
                 reneges: r.reneges,
                 refusals: r.refusals,
+                waiting_at_end: 0,
+                waiting_at_end_sum: 0.0,
                 turnaround_area: r.a_clean,
                 down_area: r.a_down,
                 time_over_85: r.t_over85,
@@ -577,6 +618,7 @@ impl<'m> Engine<'m> {
                 span: end - m.warmup,
             })
             .collect();
+        self.unfinished(end);
         let mut in_system = 0;
         for p in &self.patients {
             if p.live && p.parent == NONE {

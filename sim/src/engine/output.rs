@@ -14,6 +14,11 @@ pub struct KpiAcc {
     pub within: u64,
     /// Denominator of share KPIs.
     pub den: u64,
+    /// Duration KPIs: patients who passed `from` after the warm-up but not
+    /// yet `to` at the end of the run (still waiting, still in hospital).
+    pub open: u64,
+    /// Their time since `from` at the end, summed, minutes.
+    pub open_sum: f64,
     /// Distribution of durations.
     pub hist: Option<Histogram>,
 }
@@ -56,6 +61,10 @@ pub struct ResourceRep {
     pub reneges: u64,
     /// Patients turned away at once, full (patience zero); not in the queue.
     pub refusals: u64,
+    /// Patients still queueing here at the end of the run.
+    pub waiting_at_end: u64,
+    /// Their time waited so far, summed, minutes.
+    pub waiting_at_end_sum: f64,
     /// Unit-minutes in turnaround (cleaning) after release.
     pub turnaround_area: f64,
     /// Unit-minutes down for breakdowns and maintenance.

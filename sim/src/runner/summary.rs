@@ -20,6 +20,10 @@ pub struct KpiRow {
     pub within: u64,
     /// Denominator of share KPIs.
     pub den: u64,
+    /// Duration KPIs: patients between the milestones at the end.
+    pub open: u64,
+    /// Their time so far, summed, minutes.
+    pub open_sum: f64,
     /// The KPI's percentiles in minutes (duration KPIs), in the order asked for.
     pub percentiles: Vec<f64>,
 }
@@ -100,6 +104,8 @@ impl Replications {
                 sum: acc.sum,
                 within: acc.within,
                 den: acc.den,
+                open: acc.open,
+                open_sum: acc.open_sum,
                 percentiles: match (&def.kind, &acc.hist) {
                     (KpiKind::Duration { percentiles, .. }, Some(h)) => {
                         percentiles.iter().map(|q| h.percentile(*q)).collect()
@@ -332,6 +338,29 @@ fn kpi_summaries(model: &Model, reps: &[RepRow], columns: &mut Columns) -> Vec<K
                 (kind, vec![], target)
             }
         };
+        let unfinished = match def.kind {
+            KpiKind::Duration {
+                to, unit_minutes, ..
+            } if to == MS_DEPARTURE => Some(Unfinished {
+                per_replication: reps.iter().map(|r| r.kpis[k].open as f64).sum::<f64>()
+                    / reps.len() as f64,
+                so_far_mean: estimate(
+                    &reps
+                        .iter()
+                        .map(|r| {
+                            let a = &r.kpis[k];
+                            if a.open > 0 {
+                                a.open_sum / a.open as f64 / unit_minutes
+                            } else {
+                                f64::NAN
+                            }
+                        })
+                        .collect::<Vec<f64>>(),
+                )
+                .into(),
+            }),
+            _ => None,
+        };
         kpis.push(KpiSummary {
             name: def.name.clone(),
             label: def.label.clone(),
@@ -342,6 +371,7 @@ fn kpi_summaries(model: &Model, reps: &[RepRow], columns: &mut Columns) -> Vec<K
             observations_per_replication: obs,
             percentiles,
             target,
+            unfinished,
         });
     }
     kpis
@@ -410,6 +440,15 @@ fn resource_summaries(
                 .map(|r| r.resources[j].max_busy)
                 .max()
                 .unwrap_or(0),
+            waiting_at_end: estimate(&get(&|r| r.waiting_at_end as f64)).into(),
+            waiting_at_end_wait_min: estimate(&get(&|r| {
+                if r.waiting_at_end > 0 {
+                    r.waiting_at_end_sum / r.waiting_at_end as f64
+                } else {
+                    f64::NAN
+                }
+            }))
+            .into(),
             refused_per_day: estimate(&get(&|r| r.refusals as f64 / r.span * 1440.0)).into(),
             gave_up_per_day: estimate(&get(&|r| r.reneges as f64 / r.span * 1440.0)).into(),
             unlimited,

@@ -183,3 +183,56 @@ per_day_reaching = "arrived"
     let per_day = summary.kpis[1].est.mean;
     assert!((per_day * 19.0 / 24.0 - per_run.est.mean).abs() < 1e-6 * per_day);
 }
+
+#[test]
+fn the_patients_the_end_cuts_short_are_counted_with_their_time_so_far() {
+    // One nurse, ten-hour visits, patients at 00:00, 01:00 and 02:00, a
+    // five-hour run: one in service, two waiting 4 h and 3 h.
+    let text = r#"
+name = "cut short"
+[sim]
+start = "2025-01-06T00:00"
+horizon = "5 h"
+replications = 2
+[resources.nurse]
+capacity = 1
+[arrivals.p]
+pathway = "p"
+at = ["2025-01-06T00:00", "2025-01-06T01:00", "2025-01-06T02:00"]
+[pathways.p]
+steps = [
+  { seize = ["nurse"], mark = "seen" },
+  { activity = "visit", duration = { fixed = "10 h" } },
+  { release = "nurse" },
+  { exit = "discharged" },
+]
+[kpis.wait]
+from = "arrival"
+to = "seen"
+"#;
+    let m = model(text);
+    let out = reps(&m, false);
+    for r in &out {
+        assert_eq!(r.resources[0].waiting_at_end, 2);
+        assert!((r.resources[0].waiting_at_end_sum - 7.0 * 60.0).abs() < 1e-9);
+    }
+    let (summary, _) = summarize(&m, &Replications::of(&m, &out), 1);
+    let nurse = &summary.resources[0];
+    assert_eq!(nurse.waiting_at_end.mean, 2.0);
+    assert!((nurse.waiting_at_end_wait_min.mean - 210.0).abs() < 1e-9);
+    // The wait KPI saw one completed wait (0 min); the two cut short are
+    // the nurse's (above): a KPI not ending at departure reports none.
+    let wait = summary.kpis.iter().find(|k| k.name == "wait").unwrap();
+    assert_eq!(wait.est.mean, 0.0);
+    assert!(wait.unfinished.is_none());
+    // Length of stay (in hours): all three still in, 5, 4 and 3 hours so far.
+    let los = summary
+        .kpis
+        .iter()
+        .find(|k| k.name == "length_of_stay")
+        .unwrap();
+    assert!(los.est.mean.is_nan(), "no stay was completed");
+    let open = los.unfinished.unwrap();
+    assert_eq!(open.per_replication, 3.0);
+    assert!((open.so_far_mean.mean - 4.0).abs() < 1e-9);
+}
