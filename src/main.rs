@@ -272,6 +272,15 @@ enum Command {
         #[arg(long = "set", value_name = "PATH=VALUE")]
         sets: Vec<String>,
     },
+    /// Write the JSON Schema of scenario files, for editors to complete and check them.
+    #[command(
+        after_help = "Examples:\n  hospsim schema --out hospsim-scenario.schema.json\n  hospsim schema > schema.json\n\nWire it into an editor as docs/scenario-reference.md describes (taplo / Even Better TOML: a `#:schema ./hospsim-scenario.schema.json` line at the top of a scenario, or a [[rule]] in .taplo.toml)."
+    )]
+    Schema {
+        /// File to write (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 /// Options shared by commands that run several scenarios.
@@ -452,6 +461,7 @@ fn main() -> ExitCode {
         Command::Validate(a) => history::validate(&a),
         Command::Project(a) => history::project(&a),
         Command::Check { scenarios, sets } => check(&scenarios, &sets),
+        Command::Schema { out } => schema(out.as_deref()),
         Command::Compare {
             base,
             variants,
@@ -522,6 +532,22 @@ fn was_interrupted(e: &anyhow::Error) -> bool {
                 Some(hospsim_sim::SimError::Interrupted)
             )
     })
+}
+
+fn schema(out: Option<&std::path::Path>) -> Result<()> {
+    use anyhow::Context as _;
+    let text = serde_json::to_string_pretty(&hospsim_sim::scenario::json_schema())?;
+    match out {
+        None => outln!("{text}").map_err(Into::into),
+        Some(path) => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create folder {}", dir.display()))?;
+            }
+            std::fs::write(path, text + "\n")
+                .with_context(|| format!("cannot write {}", path.display()))
+        }
+    }
 }
 
 fn check(files: &[PathBuf], sets: &[String]) -> Result<()> {

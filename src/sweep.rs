@@ -132,6 +132,10 @@ fn sweep_csv(s: &Sweep) -> std::io::Result<Vec<u8>> {
                 format!("util_{n}_ci95_hi"),
             ]);
         }
+        for k in &p.statistics {
+            let n = &k.name;
+            header.extend([n.clone(), format!("{n}_ci95_lo"), format!("{n}_ci95_hi")]);
+        }
     }
     if s.target.is_some() {
         header.extend(
@@ -149,7 +153,7 @@ fn sweep_csv(s: &Sweep) -> std::io::Result<Vec<u8>> {
         for (_, v) in &p.params {
             w.text(v)?;
         }
-        for k in p.kpis.iter().chain(&p.utilisation) {
+        for k in p.kpis.iter().chain(&p.utilisation).chain(&p.statistics) {
             w.num(k.est.mean)?;
             w.num(k.est.ci95[0])?;
             w.num(k.est.ci95[1])?;

@@ -10,6 +10,7 @@ mod history;
 mod history_inputs;
 mod report;
 mod results_folders;
+mod schema;
 mod studies;
 mod time_zones;
 

@@ -143,6 +143,24 @@ fn sweep_runs_the_grid_and_names_the_cheapest_point_meeting_the_target() {
     assert!(csv.starts_with(
         "point,rosters.ed_doctors.scale,resources.ed_cubicle.capacity,door_to_triage,"
     ));
+    // Each point has the statistics a run reports, not only means: the
+    // target's own P90 is there and is the target value.
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    for col in [
+        "door_to_doctor.p90",
+        "time_in_ed.share_within",
+        "icu_bed.wait_mean_min",
+        "icu_bed.refused_per_day",
+    ] {
+        assert!(header.contains(&col), "{col} missing from {header:?}");
+    }
+    let p90 = points[2]["statistics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["name"] == "door_to_doctor.p90")
+        .unwrap();
+    assert_eq!(p90["mean"], points[2]["target_value"]);
 }
 
 #[test]

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// A distribution of durations as written in a scenario file, e.g.
 /// `{ lognormal = { mean = "3 d", sd = "2 d" } }`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum DistSpec {
     /// Memoryless durations with the given mean.
@@ -105,6 +105,19 @@ impl Variance {
     /// The variance in minutes squared.
     pub fn minutes_squared(self) -> f64 {
         self.0
+    }
+}
+
+impl schemars::JsonSchema for Variance {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Variance".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A variance: a number and a squared unit, e.g. \"144 d^2\" or \"2.5 h²\"",
+            "pattern": "^\\s*[0-9.eE+-]+\\s*[A-Za-z]+\\s*(\\^2|²)\\s*$"
+        })
     }
 }
 

@@ -14,6 +14,19 @@ use crate::limits::MAX_DURATION_MINUTES;
 #[serde(try_from = "DurationText", into = "String")]
 pub struct Duration(f64);
 
+impl schemars::JsonSchema for Duration {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Duration".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": DURATION_HINT,
+            "pattern": "^\\s*[+]?[0-9]*\\.?[0-9]+([eE][+-]?[0-9]+)?\\s*[A-Za-z]+\\s*$"
+        })
+    }
+}
+
 impl Duration {
     /// A duration of `m` minutes.
     pub fn from_minutes(m: f64) -> Self {

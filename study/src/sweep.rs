@@ -260,6 +260,43 @@ pub fn target_measure(t: &Target, s: &Summary) -> Result<(Est, f64)> {
     Ok((est, value))
 }
 
+/// Percentiles and shares within target of every KPI, and the queue and
+/// wait figures of every resource, at one point of a sweep.
+fn point_statistics(summary: &Summary) -> Vec<PointKpi> {
+    let mut out = vec![];
+    for k in &summary.kpis {
+        for p in &k.percentiles {
+            out.push(PointKpi {
+                name: format!("{}.p{}", k.name, p.p),
+                unit: k.unit.clone(),
+                est: p.est,
+            });
+        }
+        if let Some(sw) = k.target.as_ref().and_then(|t| t.share_within) {
+            out.push(PointKpi {
+                name: format!("{}.share_within", k.name),
+                unit: "share".into(),
+                est: sw,
+            });
+        }
+    }
+    for r in &summary.resources {
+        for (stat, unit, est) in [
+            ("busy_mean", "units", r.busy_mean),
+            ("queue_mean", "patients", r.queue_mean),
+            ("wait_mean_min", "min", r.wait_mean_min),
+            ("refused_per_day", "per day", r.refused_per_day),
+        ] {
+            out.push(PointKpi {
+                name: format!("{}.{stat}", r.id),
+                unit: unit.into(),
+                est,
+            });
+        }
+    }
+    out
+}
+
 fn meets(op: &str, x: f64, v: f64) -> bool {
     match op {
         "<=" => x <= v,
@@ -288,8 +325,13 @@ pub struct Point {
     pub index: usize,
     /// (path, value) of each parameter.
     pub params: Vec<(String, String)>,
-    /// Every KPI.
+    /// Every KPI (its mean).
     pub kpis: Vec<PointKpi>,
+    /// The other statistics a run reports of each KPI, named as a
+    /// `--target` names them: `door_to_doctor.p90`, `time_in_ed.share_within`;
+    /// and of each resource, `ICU.busy_mean`, `ICU.queue_mean`,
+    /// `ICU.wait_mean_min`, `ICU.refused_per_day`.
+    pub statistics: Vec<PointKpi>,
     /// Every resource's utilisation.
     pub utilisation: Vec<PointKpi>,
     /// The target's measure, on its mean.
@@ -475,6 +517,7 @@ pub fn sweep(
                     est: k.est,
                 })
                 .collect(),
+            statistics: point_statistics(&summary),
             utilisation: summary
                 .resources
                 .iter()

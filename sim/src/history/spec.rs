@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 /// `[history]`: which classes are patients, where they arrive, which resources
 /// make up each unit and which milestones are log events.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HistorySpec {
     /// Classes that are patients; others (samples, say) are not logged. Default: all.
@@ -30,7 +30,7 @@ pub struct HistorySpec {
 }
 
 /// One unit of the hospital as the log names it.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UnitSpec {
     /// `ed`, `ward`, `icu`, `theatre` or `other`.

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use super::zero_duration;
 
 /// A crisis drill: what happens (`events`) and what the hospital does (`responses`).
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DrillSpec {
     /// Display name of the drill.
@@ -22,7 +22,7 @@ pub struct DrillSpec {
 }
 
 /// One drill event, selected by `kind`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum DrillEvent {
     /// A mass-casualty incident: `patients` arriving over `over` from `at`.
@@ -131,7 +131,7 @@ fn one_f64() -> f64 {
 }
 
 /// A response: when it fires (`at` or `when`), after what `delay`, doing what.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResponseSpec {
     /// Name shown in reports.

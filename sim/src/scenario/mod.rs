@@ -16,7 +16,7 @@ pub use drill::*;
 pub use step::*;
 
 /// A whole scenario: a hospital, its patients and what to measure.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     /// Human-readable name, used for the default output folder.
@@ -50,9 +50,93 @@ pub struct Scenario {
     pub history: Option<crate::history::HistorySpec>,
 }
 
+/// The JSON Schema of a scenario file (draft 2020-12): every table and field,
+/// their types and documentation, so that an editor (taplo, Even Better
+/// TOML) completes field names and flags mistakes as a modeller types. The
+/// keys read before the document is parsed (`extends`, `remove`) are in it
+/// too.
+///
+/// ```
+/// let schema = hospsim_sim::scenario::json_schema();
+/// let text = serde_json::to_string(&schema).unwrap();
+/// assert!(text.contains("\"resources\"") && text.contains("\"extends\""));
+/// ```
+pub fn json_schema() -> serde_json::Value {
+    use serde_json::{Value, json};
+    let mut full = serde_json::to_value(schemars::schema_for!(Scenario)).unwrap_or(Value::Null);
+    let Some(root) = full.as_object_mut() else {
+        return Value::Null;
+    };
+    if let Some(props) = root.get_mut("properties").and_then(|p| p.as_object_mut()) {
+        props.insert(
+            "extends".into(),
+            json!({
+                "type": "string",
+                "description": "Path of a scenario this one builds on, relative to this file"
+            }),
+        );
+        props.insert(
+            "remove".into(),
+            json!({
+                "type": "array",
+                "items": { "type": "string" },
+                "description": "Dotted paths of what the extended scenario has and this one takes out, e.g. \"pathways.critical_phone\""
+            }),
+        );
+    }
+    let defs = root.remove("$defs").unwrap_or_else(|| json!({}));
+    let header: Vec<(String, Value)> = ["$schema", "title", "description"]
+        .iter()
+        .filter_map(|k| root.remove(*k).map(|v| (k.to_string(), v)))
+        .collect();
+    let whole = Value::Object(root.clone());
+    // A variant (`extends`) states only what it changes, at any depth: it is
+    // checked against the same tables with nothing required.
+    let partial = |v: &Value| {
+        let mut v = v.clone();
+        relax(&mut v);
+        v
+    };
+    let mut all_defs = serde_json::Map::new();
+    if let Some(d) = defs.as_object() {
+        for (name, def) in d {
+            all_defs.insert(name.clone(), def.clone());
+            all_defs.insert(format!("Partial{name}"), partial(def));
+        }
+    }
+    let mut out = serde_json::Map::new();
+    for (k, v) in header {
+        out.insert(k, v);
+    }
+    out.insert("title".into(), json!("hospsim scenario"));
+    out.insert("if".into(), json!({ "required": ["extends"] }));
+    out.insert("then".into(), partial(&whole));
+    out.insert("else".into(), whole);
+    out.insert("$defs".into(), Value::Object(all_defs));
+    Value::Object(out)
+}
+
+/// Takes every `required` out of a schema and points its references at the
+/// partial definitions.
+fn relax(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(m) => {
+            m.remove("required");
+            if let Some(serde_json::Value::String(r)) = m.get_mut("$ref")
+                && let Some(name) = r.strip_prefix("#/$defs/")
+            {
+                *r = format!("#/$defs/Partial{name}");
+            }
+            m.values_mut().for_each(relax);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(relax),
+        _ => {}
+    }
+}
+
 /// A stocked item: its store's stock, reorder policy, supplier lead time,
 /// shelf life and what a step does when it is out of stock.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ItemSpec {
     /// Display name.
@@ -94,7 +178,7 @@ pub struct ItemSpec {
 }
 
 /// A forecast-driven order-up-to level (needs `review_every`).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ForecastPolicySpec {
     /// Weight of the latest review period in the smoothed demand rate (0-1].
@@ -107,7 +191,7 @@ pub struct ForecastPolicySpec {
 }
 
 /// Run settings: the calendar start, horizon, warm-up, replications and seed.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SimSpec {
     /// Calendar start, `YYYY-MM-DDTHH:MM`; fixes hour of day and day of week.
@@ -152,7 +236,7 @@ fn default_sample() -> Duration {
 
 /// Capacity by hour of week. Give either `hour_of_week` (168 values, Monday 00:00
 /// first) or `weekday` (24 values, Mon-Fri) with optional `weekend` (24, Sat-Sun).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RosterSpec {
     /// 168 hourly capacities starting Monday 00:00.
@@ -174,7 +258,9 @@ fn one() -> f64 {
 }
 
 /// How a resource orders its waiting patients.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum QueueDiscipline {
     /// First come, first served.
@@ -185,7 +271,7 @@ pub enum QueueDiscipline {
 }
 
 /// A pool of identical units: staff, beds, rooms, equipment.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResourceSpec {
     /// Fixed number of units, or `"unlimited"` (give this or `roster`).
@@ -224,6 +310,21 @@ pub enum CapacitySpec {
     Units(u32),
     /// As many units as patients ask for.
     Unlimited,
+}
+
+impl schemars::JsonSchema for CapacitySpec {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Capacity".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A whole number of units (1 to 1000000), or \"unlimited\"",
+            "oneOf": [
+                { "type": "integer", "minimum": 1, "maximum": crate::limits::MAX_CAPACITY },
+                { "const": "unlimited" }
+            ]
+        })
+    }
 }
 
 impl Serialize for CapacitySpec {
@@ -275,7 +376,7 @@ impl<'de> Deserialize<'de> for CapacitySpec {
 }
 
 /// Random failures of a resource (MTBF / MTTR).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BreakdownSpec {
     /// Time from a repair to the next failure (calendar time).
@@ -288,7 +389,7 @@ pub struct BreakdownSpec {
 }
 
 /// A weekly planned downtime window.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MaintenanceSpec {
     /// Day of week (Mon..Sun).
@@ -303,7 +404,7 @@ pub struct MaintenanceSpec {
 }
 
 /// A patient class: how many arrive when, with which acuity, into which pathway.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ArrivalSpec {
     /// Pathway the patients start in.
@@ -345,7 +446,7 @@ pub struct ArrivalSpec {
 }
 
 /// `count` patients arriving every week on `day` at `time`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WeeklySlot {
     /// Day of week: Mon, Tue, Wed, Thu, Fri, Sat, Sun.
@@ -370,7 +471,7 @@ fn one_u32() -> u32 {
 }
 
 /// A pathway: an ordered list of steps.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PathwaySpec {
     /// Display name.
@@ -382,7 +483,7 @@ pub struct PathwaySpec {
 
 /// An indicator to report. Durations use `from`/`to`; counts use one of
 /// `share_exiting`, `share_reaching`, `per_day_reaching`.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KpiSpec {
     /// Display name.

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// A request priority: `"acuity"` (the patient's acuity) or a fixed number.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum PrioritySpec {
     /// A fixed priority, 1 most urgent.
@@ -24,7 +24,7 @@ pub enum PrioritySpec {
 }
 
 /// Resources to release: a list of names, or the word `"all"`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum ReleaseSpec {
     /// A single name or `"all"`.
@@ -34,7 +34,7 @@ pub enum ReleaseSpec {
 }
 
 /// One way out of a `branch` step.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BranchOption {
     /// Pathway to continue in.
@@ -49,7 +49,7 @@ pub struct BranchOption {
 
 /// One step of a pathway. Exactly one of the *kind* keys is set: `seize`, `release`,
 /// `activity`, `branch`, `route_by`, `fork`, `join`, `goto`, `exit`, or only `mark`.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StepSpec {
     /// Take these resources and keep them until released (waits until all are free).
