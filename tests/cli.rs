@@ -255,7 +255,8 @@ fn set_changes_the_model_and_a_wrong_path_is_refused() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("resources.icu_bed.capacity") && err.contains("expected u32"),
+        err.contains("resources.icu_bed.capacity")
+            && err.contains("expected a whole number of units or \"unlimited\", got \"many\""),
         "{err}"
     );
 }

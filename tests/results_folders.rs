@@ -56,6 +56,7 @@ fn a_new_run_replaces_the_folder_whole_and_keeps_the_old_one() {
     assert_eq!(
         names(&out),
         [
+            "occupancy.csv",
             "replications.csv",
             "run.json",
             "summary.json",
