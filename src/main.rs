@@ -538,7 +538,7 @@ fn schema(out: Option<&std::path::Path>) -> Result<()> {
     use anyhow::Context as _;
     let text = serde_json::to_string_pretty(&hospsim_sim::scenario::json_schema())?;
     match out {
-        None => outln!("{text}").map_err(Into::into),
+        None => outln!("{text}"),
         Some(path) => {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir)
