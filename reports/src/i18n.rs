@@ -107,6 +107,8 @@ keys! {
     Holding => "Waiting while holding another resource (patient-hours per day)", "占用其他资源时的等待（患者·小时/天）";
     OccupancyOverTime => "Busy units over time (daily mean, band: 5th-95th percentile across replications; dashed: capacity)", "随时间的占用量（日均值；阴影：各次重复的第5至95百分位；虚线：容量）";
     QueueOverTime => "Queue over time (daily mean, band: 5th-95th percentile)", "随时间的排队人数（日均值；阴影：第5至95百分位）";
+    OccupancyOverTimeHourly => "Busy units over time (hourly mean, band: 5th-95th percentile across replications; dashed: capacity)", "随时间的占用量（小时均值；阴影：各次重复的第5至95百分位；虚线：容量）";
+    QueueOverTimeHourly => "Queue over time (hourly mean, band: 5th-95th percentile)", "随时间的排队人数（小时均值；阴影：第5至95百分位）";
     Heatmap => "Occupancy by hour of week (busy units / capacity)", "按一周各小时的占用率（占用量/容量）";
     Distributions => "Waiting-time distributions (all replications; red line: target)", "等待时间分布（全部重复；红线：目标）";
     Flow => "Patient flow", "患者流向";

@@ -273,6 +273,7 @@ impl RunView<'_> {
     pub fn render(&self) -> Result<String, ReportError> {
         let lang = self.lang;
         let s = self.summary;
+        let hourly = self.resources.first().is_some_and(|r| r.hourly);
         let mut occ = Vec::with_capacity(self.resources.len());
         let mut que = Vec::with_capacity(self.resources.len());
         for r in &self.resources {
@@ -329,8 +330,8 @@ impl RunView<'_> {
             (files(lang, &self.files))
             (section("kpis", lang.t(Key::Kpis), tiles(s, lang)))
             (section("strain", lang.t(Key::Strain), strain_table(s, lang)))
-            (section("occupancy", lang.t(Key::OccupancyOverTime), grid(&occ)))
-            (section("queues", lang.t(Key::QueueOverTime), grid(&que)))
+            (section("occupancy", lang.t(if hourly { Key::OccupancyOverTimeHourly } else { Key::OccupancyOverTime }), grid(&occ)))
+            (section("queues", lang.t(if hourly { Key::QueueOverTimeHourly } else { Key::QueueOverTime }), grid(&que)))
             (section("heatmap", lang.t(Key::Heatmap), heatmaps(&self.resources, lang)))
             (section("distributions", lang.t(Key::Distributions), grid(&dist)))
             @if !s.items.is_empty() {
