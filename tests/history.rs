@@ -239,20 +239,8 @@ fn every_fitted_scenario_and_every_shipped_one_checks_without_warnings() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("fitted");
     run_ok(&["fit", "data/history.csv"], &out);
-    let mut files: Vec<std::path::PathBuf> = vec![out.join("fitted.toml")];
-    for sub in [
-        "scenarios",
-        "scenarios/whatif",
-        "scenarios/drills",
-        "scenarios/bench",
-    ] {
-        for e in std::fs::read_dir(repo(sub)).unwrap() {
-            let p = e.unwrap().path();
-            if p.extension().is_some_and(|x| x == "toml") {
-                files.push(p);
-            }
-        }
-    }
+    let mut files = vec![out.join("fitted.toml")];
+    files.extend(crate::shipped_scenarios());
     let o = hospsim()
         .current_dir(repo(""))
         .arg("check")

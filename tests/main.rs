@@ -27,6 +27,26 @@ pub fn repo(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
 
+/// Every scenario file the project ships, in a stable order.
+pub fn shipped_scenarios() -> Vec<PathBuf> {
+    let mut files = vec![];
+    for sub in [
+        "scenarios",
+        "scenarios/whatif",
+        "scenarios/drills",
+        "scenarios/bench",
+    ] {
+        for e in std::fs::read_dir(repo(sub)).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "toml") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
 /// A JSON result file.
 pub fn read_json(p: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()

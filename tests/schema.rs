@@ -1,7 +1,7 @@
 //! The JSON Schema of scenario files: every shipped scenario validates
 //! against it, and it refuses the mistakes editors should flag.
 
-use crate::{hospsim, repo};
+use crate::hospsim;
 use serde_json::Value;
 
 fn schema() -> Value {
@@ -19,25 +19,14 @@ fn every_shipped_scenario_validates_against_the_schema() {
     let validator =
         jsonschema::validator_for(&schema()).expect("the schema is a valid JSON Schema");
     let mut checked = 0;
-    for sub in [
-        "scenarios",
-        "scenarios/whatif",
-        "scenarios/drills",
-        "scenarios/bench",
-    ] {
-        for e in std::fs::read_dir(repo(sub)).unwrap() {
-            let p = e.unwrap().path();
-            if p.extension().is_none_or(|x| x != "toml") {
-                continue;
-            }
-            let doc = as_json(&std::fs::read_to_string(&p).unwrap());
-            let errors: Vec<String> = validator
-                .iter_errors(&doc)
-                .map(|e| format!("{} at {}", e, e.instance_path))
-                .collect();
-            assert!(errors.is_empty(), "{}: {errors:#?}", p.display());
-            checked += 1;
-        }
+    for p in crate::shipped_scenarios() {
+        let doc = as_json(&std::fs::read_to_string(&p).unwrap());
+        let errors: Vec<String> = validator
+            .iter_errors(&doc)
+            .map(|e| format!("{} at {}", e, e.instance_path))
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:#?}", p.display());
+        checked += 1;
     }
     assert!(checked >= 15, "only {checked} scenarios checked");
 }
