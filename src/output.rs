@@ -197,6 +197,7 @@ pub(crate) fn patients_csv_header(
         fixed
             .iter()
             .copied()
+            .chain(model.attributes.iter().map(|a| a.name.as_str()))
             .chain(model.milestones.iter().map(String::as_str)),
     )
     .context("cannot write patients.csv")
@@ -219,6 +220,12 @@ pub(crate) fn patients_csv_rows(
             w.text(&model.classes[row.class as usize].name)?;
             w.display(row.acuity)?;
             w.text(route)?;
+            for (a, def) in model.attributes.iter().enumerate() {
+                match row.attributes[a] {
+                    0 => w.empty()?,
+                    slot => w.text(&def.values[slot as usize - 1])?,
+                }
+            }
             for &t in &row.milestones {
                 if t.is_finite() {
                     w.text(&timestamp_seconds(model, t))?;

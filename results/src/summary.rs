@@ -128,6 +128,12 @@ pub struct ResourceSummary {
     pub capacity_mean: f64,
     /// Busy units / available units.
     pub utilisation: Est,
+    /// Utilisation as several published models define it: the whole sampled
+    /// duration of every activity begun after the warm-up while holding this
+    /// resource (ending after the horizon or not), over available
+    /// unit-minutes. Time spent holding it while waiting for something else
+    /// is not in it.
+    pub utilisation_started: Est,
     /// Mean busy units.
     pub busy_mean: Est,
     /// Time-weighted mean queue length.

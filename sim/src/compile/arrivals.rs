@@ -31,12 +31,14 @@ impl<'s> Compiler<'s> {
                 ArrivalProcess::At(vec![])
             };
             let acuity_cumulative = self.acuity_mix(&p.key("acuity"), a.acuity.as_ref());
+            let attributes = self.class_attributes(&p.key("attributes"), a.attributes.as_ref());
             out.push(ClassDef {
                 name: name.clone(),
                 key: class_key(name),
                 start_pc,
                 process,
                 acuity_cumulative,
+                attributes,
                 max_arrivals: a.max_arrivals.unwrap_or(u64::MAX),
             });
         }

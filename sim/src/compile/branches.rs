@@ -102,48 +102,33 @@ impl<'s> Compiler<'s> {
     }
 
     pub(super) fn route_by(&mut self, p: &FieldPath, st: &RouteBy) {
-        let by_class = match st.attribute {
-            "class" => true,
-            "acuity" => false,
-            other => {
-                self.err_hint(
-                    p.key("route_by"),
-                    format!("cannot route by \"{other}\""),
-                    "route_by = \"acuity\" or \"class\"",
-                );
-                false
-            }
+        let Some(key) = self.patient_key(p.key("route_by"), st.attribute) else {
+            // Compiled to a route nowhere, so that the values are not also
+            // reported as wrong for some other key.
+            self.routes.push(RouteTable {
+                key: PatientKey::Acuity,
+                targets: vec![NONE; 6],
+            });
+            self.program.push(Op::RouteBy {
+                table: (self.routes.len() - 1) as u32,
+            });
+            return;
         };
-        let n = if by_class { self.n_classes } else { 6 };
+        let n = self.key_slots(key);
         let at = self.routes.len();
         self.routes.push(RouteTable {
-            by_class,
+            key,
             targets: vec![NONE; n],
         });
         let mut covered = vec![false; n];
         for (k, target) in st.routes.into_iter().flatten() {
-            let slot = if by_class {
-                match self.class_ix.get(k.as_str()) {
-                    Some(&c) => Some(c),
-                    None => {
-                        let hint = closest(k, self.s.arrivals.keys());
-                        self.err_hint(
-                            p.key("routes").key(k),
-                            format!("unknown class \"{k}\""),
-                            hint,
-                        );
-                        None
-                    }
-                }
-            } else {
-                self.acuity_key(p.key("routes").key(k), k)
-            };
-            if let Some(sl) = slot {
+            if let Some(sl) = self.key_slot(key, p.key("routes").key(k), k) {
                 covered[sl] = true;
                 self.fixups
                     .push(Fixup::Route(at, sl, target.clone(), p.key("routes").key(k)));
             }
         }
+        let occurring = self.occurring_slots(key);
         match st.default {
             Some(d) => {
                 for (sl, cov) in covered.iter().enumerate() {
@@ -154,11 +139,15 @@ impl<'s> Compiler<'s> {
                 }
             }
             None => {
-                let first = if by_class { 0 } else { 1 };
-                if covered.iter().skip(first).any(|c| !c) {
+                let missing: Vec<String> = occurring
+                    .into_iter()
+                    .filter(|(sl, _)| !covered[*sl])
+                    .map(|(_, what)| what)
+                    .collect();
+                if !missing.is_empty() {
                     self.err_hint(
                         p.key("routes"),
-                        "some values have no route",
+                        format!("no route for {}", missing.join(", ")),
                         "list every value or add `default = \"pathway\"`",
                     );
                 }

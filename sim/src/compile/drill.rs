@@ -283,6 +283,7 @@ impl<'s> Compiler<'s> {
                 n: *patients,
             },
             acuity_cumulative,
+            attributes: vec![],
             max_arrivals: u64::MAX,
         });
         (t0, t0 + over.minutes())
@@ -461,6 +462,7 @@ impl<'s> Compiler<'s> {
                 max_rate,
             },
             acuity_cumulative,
+            attributes: vec![],
             max_arrivals: u64::MAX,
         });
         (t0, t0 + days as f64 * 1440.0)

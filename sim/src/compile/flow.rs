@@ -32,6 +32,7 @@ impl Compiler<'_> {
             DurRef::Dist(d) | DurRef::DayThenHour { dist: d, .. } => mean(d),
             DurRef::ByAcuity(t) => row_min(&self.by_acuity[t as usize][1..]),
             DurRef::ByClass(t) => row_min(&self.by_class[t as usize]),
+            DurRef::ByAttribute { table, .. } => row_min(&self.by_attribute[table as usize]),
             // Until a clock time drawn anew: the wait is a positive share of a day.
             DurRef::UntilHour(_) => return true,
         };

@@ -193,6 +193,7 @@ impl<'s> Compiler<'s> {
                     }
                 }
             }
+            let attributes = self.kpi_attribute_filter(&p.key("attributes"), k.attributes.as_ref());
             let unit = match &kind {
                 KpiKind::Duration { .. } => unit_name,
                 KpiKind::PerDayReaching { .. } => "per day".into(),
@@ -204,8 +205,13 @@ impl<'s> Compiler<'s> {
                 label: k.label.clone().unwrap_or_else(|| name.replace('_', " ")),
                 unit,
                 kind,
-                classes,
+                classes: classes.clone(),
+                admit: classes
+                    .iter()
+                    .flat_map(|&c| acuities.iter().map(move |&a| c && a))
+                    .collect(),
                 acuities,
+                attributes,
                 max: k.max,
                 min: k.min,
                 of_arrivals,

@@ -8,9 +8,10 @@ use crate::limits::*;
 use crate::model::*;
 use crate::path;
 use crate::scenario::*;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 mod arrivals;
+mod attributes;
 mod branches;
 mod drill;
 mod flow;
@@ -106,6 +107,9 @@ struct Compiler<'s> {
     dists: Vec<crate::dist::Dist>,
     by_acuity: Vec<[u32; 6]>,
     by_class: Vec<Vec<u32>>,
+    by_attribute: Vec<Vec<u32>>,
+    attributes: Vec<AttributeDef>,
+    attribute_info: Vec<attributes::AttributeInfo>,
     branches: Vec<BranchTable>,
     routes: Vec<RouteTable>,
     forks: Vec<Vec<u32>>,
@@ -139,6 +143,9 @@ impl<'s> Compiler<'s> {
             dists: vec![],
             by_acuity: vec![],
             by_class: vec![],
+            by_attribute: vec![],
+            attributes: vec![],
+            attribute_info: vec![],
             branches: vec![],
             routes: vec![],
             forks: vec![],
@@ -255,6 +262,7 @@ impl<'s> Compiler<'s> {
             self.class_ix.insert(name.as_str(), i);
         }
         self.register_drill_classes();
+        self.collect_attributes();
         for p in s.pathways.values() {
             for step in &p.steps {
                 for m in step.mark.iter().chain(step.mark_alternative.iter()) {
@@ -360,6 +368,8 @@ impl<'s> Compiler<'s> {
             dists: std::mem::take(&mut self.dists),
             by_acuity: std::mem::take(&mut self.by_acuity),
             by_class: std::mem::take(&mut self.by_class),
+            by_attribute: std::mem::take(&mut self.by_attribute),
+            attributes: std::mem::take(&mut self.attributes),
             branches: std::mem::take(&mut self.branches),
             routes: std::mem::take(&mut self.routes),
             forks: std::mem::take(&mut self.forks),

@@ -415,14 +415,42 @@ impl<'s> Compiler<'s> {
             };
         }
         let fallback = d.duration.map(|dist| self.dist(p.key("duration"), dist));
-        match (d.by_acuity, d.by_class) {
-            (Some(_), Some(_)) => {
-                self.err(
-                    p.clone(),
-                    "give `duration_by_acuity` or `duration_by_class`, not both",
+        let tables = [
+            ("duration_by_acuity", d.by_acuity.is_some()),
+            ("duration_by_class", d.by_class.is_some()),
+            ("duration_by", d.by.is_some() || d.table.is_some()),
+        ];
+        let given: Vec<&str> = tables.iter().filter(|t| t.1).map(|t| t.0).collect();
+        if given.len() > 1 {
+            self.err_hint(
+                p.clone(),
+                format!("give one duration table, not {}", given.join(" and ")),
+                "duration_by = \"acuity\", \"class\" or an attribute selects from one `durations` table",
+            );
+            return DurRef::Dist(0);
+        }
+        match (d.by, d.table) {
+            (Some(by), Some(table)) => return self.keyed_durations(p, by, table, fallback),
+            (Some(_), None) => {
+                self.err_hint(
+                    p.key("duration_by"),
+                    "`duration_by` needs a `durations` table",
+                    "e.g. durations = { rehab = { lognormal = { mean = \"7 d\", sd = \"5 d\" } }, home = { ... } }",
                 );
-                DurRef::Dist(0)
+                return DurRef::Dist(0);
             }
+            (None, Some(_)) => {
+                self.err_hint(
+                    p.key("durations"),
+                    "`durations` needs `duration_by` to say what selects from it",
+                    "duration_by = \"acuity\", \"class\" or an attribute drawn at arrival",
+                );
+                return DurRef::Dist(0);
+            }
+            (None, None) => {}
+        }
+        match (d.by_acuity, d.by_class) {
+            (Some(_), Some(_)) => DurRef::Dist(0),
             (Some(t), None) => {
                 let id =
                     self.acuity_table(p.key("duration_by_acuity"), t, fallback.unwrap_or(NONE));

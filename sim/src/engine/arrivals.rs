@@ -2,6 +2,27 @@
 
 use super::*;
 
+/// The attribute slots of a new patient of class `class`: one uniform per
+/// attribute the class draws, from the patient's own stream, so that a
+/// variant changing an attribute's mix keeps the patients' other draws
+/// aligned (common random numbers).
+#[inline]
+fn draw_attributes(class: &ClassDef, rng: &mut Pcg64Mcg) -> [u8; MAX_ATTRIBUTES] {
+    let mut attrs = [0; MAX_ATTRIBUTES];
+    if class.attributes.is_empty() {
+        return attrs;
+    }
+    for (a, cumulative) in &class.attributes {
+        let u: f64 = rng.random();
+        let k = cumulative
+            .iter()
+            .position(|&c| u < c)
+            .unwrap_or(cumulative.len().saturating_sub(1));
+        attrs[*a as usize] = (k + 1) as u8;
+    }
+    attrs
+}
+
 impl Engine<'_> {
     pub(super) fn schedule_capacity_change(&mut self, r: usize) {
         let m = self.m;
@@ -173,6 +194,7 @@ impl Engine<'_> {
                 holds: Vec::with_capacity(4),
                 stand_ins: Vec::new(),
                 counters: [0; MAX_COUNTERS],
+                attrs: [0; MAX_ATTRIBUTES],
                 ms: Vec::with_capacity(n_ms),
             });
             if self.track {
@@ -221,6 +243,7 @@ impl Engine<'_> {
             Some((_, a @ 1..=5)) => a,
             _ => acuity,
         };
+        let attrs = draw_attributes(&m.classes[c], &mut rng);
         let pid = self.alloc(rng);
         let id = self.next_id;
         self.next_id += 1;
@@ -232,6 +255,7 @@ impl Engine<'_> {
             acuity,
             prio: acuity,
             root: pid,
+            attrs,
         };
         self.start_entity(pid, m.classes[c].start_pc, NONE, who);
         let p = &mut self.patients[pid as usize];
@@ -274,6 +298,7 @@ impl Engine<'_> {
                         + 1
                 }
             };
+            let attrs = draw_attributes(&m.classes[c], &mut rng);
             let pid = self.alloc(rng);
             let id = self.next_id;
             self.next_id += 1;
@@ -286,6 +311,7 @@ impl Engine<'_> {
                 acuity,
                 prio: acuity,
                 root: pid,
+                attrs,
             };
             self.start_entity(pid, pc, NONE, who);
             let p = &mut self.patients[pid as usize];

@@ -65,7 +65,11 @@ impl Engine<'_> {
             let d = m.dists[def.duration as usize].sample(&mut st.rng);
             if def.resource != u16::MAX {
                 let now = self.now;
-                self.res[def.resource as usize].occupy(now);
+                let r = &mut self.res[def.resource as usize];
+                r.occupy(now);
+                if now >= m.warmup {
+                    r.started += d;
+                }
             }
             let slot = match self.free_runs.pop() {
                 Some(s) => {

@@ -35,6 +35,10 @@ fn draw_duration(m: &Model, p: &mut Patient, dur: DurRef, start: f64) -> f64 {
         DurRef::ByClass(t) => {
             m.dists[m.by_class[t as usize][p.class as usize] as usize].sample(&mut p.rng)
         }
+        DurRef::ByAttribute { attr, table } => {
+            let slot = p.attrs[attr as usize] as usize;
+            m.dists[m.by_attribute[table as usize][slot] as usize].sample(&mut p.rng)
+        }
         DurRef::UntilHour(t) => {
             let target = clock_time(&m.hour_profiles[t as usize], &mut p.rng);
             (target - m.minute_of_day(start)).rem_euclid(1440.0)
@@ -199,12 +203,21 @@ impl Engine<'_> {
                         }
                     } else if p.remaining.is_nan() {
                         let d = draw_duration(m, p, dur, now);
-                        match &m.drill {
+                        let d = match &m.drill {
                             Some(drill) if !drill.slowdowns.is_empty() => {
                                 d * slowdown_factor(drill, activity, now)
                             }
                             _ => d,
+                        };
+                        // Utilisation as "started by the horizon": the whole
+                        // sampled duration of an activity begun in the window,
+                        // counted on every resource the patient holds for it.
+                        if now >= m.warmup {
+                            for &r in &p.holds {
+                                self.res[r as usize].started += d;
+                            }
                         }
+                        d
                     } else {
                         std::mem::replace(&mut p.remaining, f64::NAN)
                     };
@@ -241,10 +254,10 @@ impl Engine<'_> {
                 Op::RouteBy { table } => {
                     let p = &mut self.patients[i];
                     let t = &m.routes[table as usize];
-                    let key = if t.by_class {
-                        p.class as usize
-                    } else {
-                        p.acuity as usize
+                    let key = match t.key {
+                        PatientKey::Acuity => p.acuity as usize,
+                        PatientKey::Class => p.class as usize,
+                        PatientKey::Attribute(a) => p.attrs[a as usize] as usize,
                     };
                     p.pc = t.targets[key];
                     jumps += 1;
@@ -284,6 +297,7 @@ impl Engine<'_> {
                             acuity: p.acuity,
                             prio: p.prio,
                             root: p.root,
+                            attrs: p.attrs,
                         };
                         self.start_entity(child, start, pid, who);
                         self.ready.push_back(child);

@@ -41,11 +41,11 @@ impl Engine<'_> {
         if ending.is_empty() && counting.is_empty() {
             return;
         }
-        let (class, acuity) = (p.class as usize, p.acuity as usize);
+        let (class, acuity, attrs) = (p.class as usize, p.acuity as usize, &p.attrs);
         if now >= m.warmup {
             for &k in counting {
                 let def = &m.kpis[k as usize];
-                if def.classes[class] && def.acuities[acuity] {
+                if def.admits(class, acuity, attrs) {
                     self.out.kpis[k as usize].n += 1;
                 }
             }
@@ -55,7 +55,7 @@ impl Engine<'_> {
         }
         for &k in ending {
             let def = &m.kpis[k as usize];
-            if !(def.classes[class] && def.acuities[acuity]) {
+            if !def.admits(class, acuity, attrs) {
                 continue;
             }
             if let KpiKind::Duration { from, within, .. } = def.kind {
@@ -193,9 +193,9 @@ impl Engine<'_> {
         self.out.departed[route as usize] += 1;
         let p = &self.patients[pid as usize];
         if p.arrival >= m.warmup {
-            let (class, acuity) = (p.class as usize, p.acuity as usize);
+            let (class, acuity, attrs) = (p.class as usize, p.acuity as usize, &p.attrs);
             for (k, def) in m.kpis.iter().enumerate() {
-                if !(def.classes[class] && def.acuities[acuity]) {
+                if !def.admits(class, acuity, attrs) {
                     continue;
                 }
                 let hit = match def.kind {
@@ -214,6 +214,7 @@ impl Engine<'_> {
                 id: p.id,
                 class: p.class,
                 acuity: p.acuity,
+                attributes: p.attrs,
                 route: Some(route),
                 milestones: p.ms.clone(),
             });

@@ -44,6 +44,7 @@ struct Identity {
     acuity: u8,
     prio: u8,
     root: u32,
+    attrs: [u8; MAX_ATTRIBUTES],
 }
 
 /// What a patient whose own branches are still running has already done.
@@ -85,6 +86,9 @@ struct Patient {
     ms: Vec<f64>,
     /// Per-patient counters of `count` steps.
     counters: [u16; MAX_COUNTERS],
+    /// Slots of the attributes drawn at arrival (0: not drawn), shared by the
+    /// patient's branches.
+    attrs: [u8; MAX_ATTRIBUTES],
 }
 
 /// What only the event log, a projection's census and replay need of a
@@ -228,6 +232,7 @@ impl<'m> Engine<'m> {
                 t_over85: 0.0,
                 t_over92: 0.0,
                 a_overrun: 0.0,
+                started: 0.0,
                 max_busy: 0,
                 over85: 0,
                 over92: 0,
@@ -553,15 +558,14 @@ impl<'m> Engine<'m> {
             if p.parent != NONE {
                 continue;
             }
-            let (class, acuity) = (p.class as usize, p.acuity as usize);
+            let (class, acuity, attrs) = (p.class as usize, p.acuity as usize, &p.attrs);
             for (k, def) in m.kpis.iter().enumerate() {
                 if let KpiKind::Duration { from, to, .. } = def.kind {
                     let t0 = p.ms[from as usize];
                     if to == MS_DEPARTURE
                         && t0 >= m.warmup
                         && p.ms[to as usize].is_nan()
-                        && def.classes[class]
-                        && def.acuities[acuity]
+                        && def.admits(class, acuity, attrs)
                     {
                         self.out.kpis[k].open += 1;
                         self.out.kpis[k].open_sum += end - t0;
@@ -616,6 +620,7 @@ impl<'m> Engine<'m> {
                     o
                 },
                 span: end - m.warmup,
+                started_area: r.started,
             })
             .collect();
         self.unfinished(end);
@@ -624,9 +629,9 @@ impl<'m> Engine<'m> {
             if p.live && p.parent == NONE {
                 in_system += 1;
                 if p.arrival >= m.warmup {
-                    let (class, acuity) = (p.class as usize, p.acuity as usize);
+                    let (class, acuity, attrs) = (p.class as usize, p.acuity as usize, &p.attrs);
                     for (k, def) in m.kpis.iter().enumerate() {
-                        if !(def.of_arrivals && def.classes[class] && def.acuities[acuity]) {
+                        if !(def.of_arrivals && def.admits(class, acuity, attrs)) {
                             continue;
                         }
                         let hit = match def.kind {
@@ -643,6 +648,7 @@ impl<'m> Engine<'m> {
                         id: p.id,
                         class: p.class,
                         acuity: p.acuity,
+                        attributes: p.attrs,
                         route: None,
                         milestones: p.ms.clone(),
                     });
@@ -670,6 +676,7 @@ impl<'m> Engine<'m> {
         e.class = who.class;
         e.acuity = who.acuity;
         e.prio = who.prio;
+        e.attrs = who.attrs;
         e.waiting = false;
         e.boarding = false;
         e.in_preemptible = false;

@@ -34,6 +34,8 @@ pub struct TraceRow {
     pub acuity: u8,
     /// Exit route index, or `None` if still in the hospital at the end.
     pub route: Option<u8>,
+    /// Slots of the attributes drawn at arrival (0: not drawn).
+    pub attributes: [u8; crate::model::MAX_ATTRIBUTES],
     /// Milestone times in minutes since start.
     pub milestones: Vec<f64>,
 }
@@ -82,6 +84,10 @@ pub struct ResourceRep {
     pub occupancy: Vec<f64>,
     /// Observed span in minutes (horizon - warm-up).
     pub span: f64,
+    /// Unit-minutes of the activities begun after the warm-up while holding
+    /// the resource, each counted whole even when it ends after the horizon
+    /// (the "started by the horizon" utilisation's numerator).
+    pub started_area: f64,
 }
 
 /// Stock statistics of one item after warm-up.

@@ -35,6 +35,9 @@ pub(super) struct Res {
     /// Unit-minutes busy beyond the capacity (service that ran past a roster
     /// drop: a theatre list overrunning its session, staff overtime).
     pub(super) a_overrun: f64,
+    /// Unit-minutes of activities begun after the warm-up while holding
+    /// this resource, each whole (see [`ResourceRep::started_area`]).
+    pub(super) started: f64,
     /// Most units busy at once.
     pub(super) max_busy: u32,
     /// Busy counts above which more than 85% / 92% of the capacity is in use

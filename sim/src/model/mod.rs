@@ -48,6 +48,13 @@ pub enum DurRef {
     ByAcuity(u32),
     /// A table indexed by class (index into [`Model::by_class`]).
     ByClass(u32),
+    /// A table indexed by an attribute's slot (index into [`Model::by_attribute`]).
+    ByAttribute {
+        /// Attribute index.
+        attr: u8,
+        /// Table index.
+        table: u32,
+    },
     /// Until a clock time drawn from an hour-of-day profile (index into
     /// [`Model::hour_profiles`]): today if still ahead, else tomorrow.
     UntilHour(u32),
@@ -247,13 +254,40 @@ pub struct BranchTable {
     pub targets: Vec<u32>,
 }
 
+/// What a `route_by` step or a `duration_by` table is keyed on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PatientKey {
+    /// The acuity (slots 0..=5, 0 unused).
+    Acuity,
+    /// The class index.
+    Class,
+    /// An attribute drawn at arrival (index into [`Model::attributes`]):
+    /// slot 0 is "not drawn" (the class gives no mix), slot k the k-th value.
+    Attribute(u8),
+}
+
 /// An attribute jump.
 #[derive(Clone, Debug)]
 pub struct RouteTable {
-    /// True: index by class; false: by acuity.
-    pub by_class: bool,
-    /// Target program counter per attribute value (acuity 0..=5 or class index).
+    /// What the jump is keyed on.
+    pub key: PatientKey,
+    /// Target program counter per slot of the key (see [`PatientKey`]).
     pub targets: Vec<u32>,
+}
+
+/// Most attributes a scenario may draw per patient.
+pub const MAX_ATTRIBUTES: usize = 4;
+/// Most values one attribute may take.
+pub const MAX_ATTRIBUTE_VALUES: usize = 64;
+
+/// A patient attribute drawn at arrival (where the patient goes after the
+/// acute stay, say), named by the arrival classes' `attributes` mixes.
+#[derive(Clone, Debug)]
+pub struct AttributeDef {
+    /// Name from the scenario.
+    pub name: String,
+    /// Its values, sorted; a patient's slot is the value's index + 1.
+    pub values: Vec<String>,
 }
 
 /// Capacity over time.
@@ -373,6 +407,9 @@ pub struct ClassDef {
     pub process: ArrivalProcess,
     /// Cumulative acuity probabilities for acuity 1..=5.
     pub acuity_cumulative: [f64; 5],
+    /// The attributes its patients draw at arrival, in the order drawn:
+    /// (attribute index, cumulative probabilities of its values 1..=n).
+    pub attributes: Vec<(u8, Vec<f64>)>,
     /// Stop after this many arrivals.
     pub max_arrivals: u64,
 }
@@ -433,6 +470,11 @@ pub struct KpiDef {
     pub classes: Vec<bool>,
     /// Which acuities count (indexed by acuity 0..=5).
     pub acuities: [bool; 6],
+    /// Which attribute values count: (attribute index, allowed slots).
+    pub attributes: Vec<(u8, Vec<bool>)>,
+    /// `classes` and `acuities` together, indexed by class × 6 + acuity: one
+    /// look-up on the event loop's hot path.
+    pub admit: Vec<bool>,
     /// Upper target for count KPIs.
     pub max: Option<f64>,
     /// Lower target for count KPIs.
@@ -484,6 +526,10 @@ pub struct Model {
     pub by_acuity: Vec<[u32; 6]>,
     /// Tables of distribution indices by class.
     pub by_class: Vec<Vec<u32>>,
+    /// Tables of distribution indices by an attribute's slot (0: not drawn).
+    pub by_attribute: Vec<Vec<u32>>,
+    /// Attributes drawn at arrival.
+    pub attributes: Vec<AttributeDef>,
     /// Random jumps.
     pub branches: Vec<BranchTable>,
     /// Attribute jumps.
@@ -522,6 +568,26 @@ pub struct Model {
     /// Replay with the log's durations: per class, per replayed arrival, its
     /// completed unit stays in order (unit, minutes).
     pub(crate) replay_stays: Vec<Vec<Vec<(u16, f64)>>>,
+}
+
+impl KpiDef {
+    /// Whether a patient of this class, acuity and attribute slots counts
+    /// towards the KPI.
+    #[inline(always)]
+    pub fn admits(&self, class: usize, acuity: usize, attrs: &[u8; MAX_ATTRIBUTES]) -> bool {
+        self.admit.get(class * 6 + acuity) == Some(&true)
+            && (self.attributes.is_empty() || self.admits_attributes(attrs))
+    }
+
+    // Kept out of line: most KPIs filter on no attribute, and the event loop
+    // should not pay for the ones that do.
+    #[cold]
+    #[inline(never)]
+    fn admits_attributes(&self, attrs: &[u8; MAX_ATTRIBUTES]) -> bool {
+        self.attributes
+            .iter()
+            .all(|(a, ok)| ok.get(attrs[*a as usize % MAX_ATTRIBUTES] as usize) == Some(&true))
+    }
 }
 
 impl Model {

@@ -396,6 +396,13 @@ fn resource_summaries(
                 f64::NAN
             }
         });
+        let util_started = get(&|r| {
+            if r.capacity_area > 0.0 && !unlimited {
+                r.started_area / r.capacity_area
+            } else {
+                f64::NAN
+            }
+        });
         let busy = get(&|r| r.busy_area / r.span);
         let queue = get(&|r| r.queue_area / r.span);
         let wait = get(&|r| {
@@ -417,6 +424,7 @@ fn resource_summaries(
                 Capacity::Unlimited => f64::NAN,
             },
             utilisation: estimate(&util).into(),
+            utilisation_started: estimate(&util_started).into(),
             busy_mean: estimate(&busy).into(),
             queue_mean: estimate(&queue).into(),
             queue_max: reps

@@ -440,6 +440,12 @@ pub struct ArrivalSpec {
     /// Acuity mix, keys "1".."5" (1 most urgent); defaults to all acuity 3.
     #[serde(default)]
     pub acuity: Option<BTreeMap<String, f64>>,
+    /// Attributes drawn for each patient at arrival, each a mix of values:
+    /// `destination = { rehab = 0.24, esd = 0.13, home = 0.63 }`. A later
+    /// `route_by` or `duration_by` reads them, so that a stay can depend on
+    /// where the patient goes after it.
+    #[serde(default)]
+    pub attributes: Option<BTreeMap<String, BTreeMap<String, f64>>>,
     /// Stop after this many arrivals (benchmarks, fixed cohorts).
     #[serde(default)]
     pub max_arrivals: Option<u64>,
@@ -537,4 +543,8 @@ pub struct KpiSpec {
     /// Only these acuities.
     #[serde(default)]
     pub acuity: Option<Vec<u8>>,
+    /// Only patients with these attribute values, e.g.
+    /// `{ destination = ["rehab"] }`.
+    #[serde(default)]
+    pub attributes: Option<BTreeMap<String, Vec<String>>>,
 }

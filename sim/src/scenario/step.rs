@@ -73,6 +73,14 @@ pub struct StepSpec {
     /// Duration by patient class; `duration` is the fallback.
     #[serde(default)]
     pub duration_by_class: Option<BTreeMap<String, DistSpec>>,
+    /// What selects the duration from `durations`: "acuity", "class", or an
+    /// attribute drawn at arrival (`[arrivals.X.attributes]`), such as where
+    /// the patient goes next.
+    #[serde(default)]
+    pub duration_by: Option<String>,
+    /// With `duration_by`: value -> duration; `duration` is the fallback.
+    #[serde(default)]
+    pub durations: Option<BTreeMap<String, DistSpec>>,
     /// Instead of a duration: wait until a clock time drawn from these 24 relative
     /// weights of the hours 00:00..23:00 (today if still ahead, else tomorrow);
     /// e.g. the discharge time of day.
@@ -96,7 +104,8 @@ pub struct StepSpec {
     /// Random choice of the next pathway.
     #[serde(default)]
     pub branch: Option<Vec<BranchOption>>,
-    /// Attribute to route on: "acuity" or "class".
+    /// Attribute to route on: "acuity", "class", or an attribute drawn at
+    /// arrival (`[arrivals.X.attributes]`).
     #[serde(default)]
     pub route_by: Option<String>,
     /// With `route_by`: attribute value -> pathway.
@@ -227,6 +236,10 @@ pub struct Durations<'a> {
     pub by_acuity: Option<&'a BTreeMap<String, DistSpec>>,
     /// Duration by patient class.
     pub by_class: Option<&'a BTreeMap<String, DistSpec>>,
+    /// `duration_by`: what selects from `durations`.
+    pub by: Option<&'a str>,
+    /// `durations`: value -> duration.
+    pub table: Option<&'a BTreeMap<String, DistSpec>>,
     /// 24 weights of the clock hour the activity ends at.
     pub until_hour: Option<&'a [f64]>,
 }
@@ -247,7 +260,7 @@ pub struct Activity<'a> {
 /// A `route_by` step.
 #[derive(Clone, Copy, Debug)]
 pub struct RouteBy<'a> {
-    /// "acuity" or "class".
+    /// "acuity", "class" or an attribute's name.
     pub attribute: &'a str,
     /// Attribute value -> pathway.
     pub routes: Option<&'a BTreeMap<String, String>>,
@@ -388,6 +401,8 @@ impl StepSpec {
                         duration: self.duration.as_ref(),
                         by_acuity: self.duration_by_acuity.as_ref(),
                         by_class: self.duration_by_class.as_ref(),
+                        by: self.duration_by.as_deref(),
+                        table: self.durations.as_ref(),
                         until_hour: self.until_hour.as_deref(),
                     },
                     queue,
@@ -397,6 +412,8 @@ impl StepSpec {
                     "duration",
                     "duration_by_acuity",
                     "duration_by_class",
+                    "duration_by",
+                    "durations",
                     "until_hour",
                     "priority",
                     "patience",
@@ -468,12 +485,14 @@ impl StepSpec {
 
     /// Every field that details a kind (all but the kind keys and `mark`,
     /// which any step may carry), and whether it is set.
-    fn detail_fields(&self) -> [(&'static str, bool); 20] {
+    fn detail_fields(&self) -> [(&'static str, bool); 22] {
         [
             ("use", self.use_.is_some()),
             ("duration", self.duration.is_some()),
             ("duration_by_acuity", self.duration_by_acuity.is_some()),
             ("duration_by_class", self.duration_by_class.is_some()),
+            ("duration_by", self.duration_by.is_some()),
+            ("durations", self.durations.is_some()),
             ("until_hour", self.until_hour.is_some()),
             ("priority", self.priority.is_some()),
             ("patience", self.patience.is_some()),

@@ -2,6 +2,7 @@
 //! timelines. Statistical checks compare a replication-based estimate with the
 //! exact value within `K` standard errors, tight enough that a wrong model fails.
 
+mod attributes;
 mod common_random;
 mod modelling;
 mod occupancy;
