@@ -64,7 +64,7 @@ Examples:
   hospsim run scenarios/general_hospital.toml --set resources.icu_bed.capacity=14 --set sim.horizon=\"180 d\"
   hospsim check scenarios/*.toml
   hospsim compare scenarios/general_hospital.toml scenarios/whatif/more_medical_beds.toml --reps 30
-  hospsim sweep scenarios/general_hospital.toml --param rosters.ed_doctors.scale=0.8,1.0,1.2 --target \"door_to_doctor.p90 <= 60 min\"
+  hospsim sweep scenarios/general_hospital.toml --param rosters.ed_doctors.scale=1.0,1.2,1.4 --target \"door_to_doctor.p90 <= 60 min\"
   hospsim drill scenarios/drills/bus_crash.toml --reps 50
   hospsim forecast data/ed_arrivals_daily.csv --model auto --horizon 14 --levels 80,95
   hospsim backtest data/nhs_ae_monthly.csv --models snaive,ets,theta,ensemble --horizon 12 --folds 1 --fill interpolate
@@ -123,7 +123,7 @@ enum Command {
     },
     /// Run a grid of parameter values on the same seeds; find the cheapest point meeting a target.
     #[command(
-        after_help = "Examples:\n  hospsim sweep scenarios/general_hospital.toml --param resources.icu_bed.capacity=12..20:2 --reps 20\n  hospsim sweep scenarios/general_hospital.toml --param rosters.ed_doctors.scale=0.8,1.0,1.2 --param resources.ed_cubicle.capacity=24..36:4 --target \"door_to_doctor.p90 <= 60 min\""
+        after_help = "Examples:\n  hospsim sweep scenarios/general_hospital.toml --param resources.icu_bed.capacity=12..20:2 --reps 20\n  hospsim sweep scenarios/general_hospital.toml --param rosters.ed_doctors.scale=1.0,1.2,1.4 --param resources.ed_cubicle.capacity=24..36:4 --target \"door_to_doctor.p90 <= 60 min\""
     )]
     Sweep {
         /// The scenario to vary.
