@@ -314,3 +314,102 @@ fn gaps_can_be_filled_on_request_and_too_short_series_are_reported_not_dropped()
     let json: serde_json::Value = serde_json::from_str(&read(&out.join("forecast.json"))).unwrap();
     assert_eq!(json["filled_steps"], 1);
 }
+
+#[test]
+fn hourly_series_forecast_with_a_weekly_season_and_feed_a_projection() {
+    let dir = tempfile::tempdir().unwrap();
+    // Four weeks of hourly admissions with a day and a week cycle, dated in
+    // the documented `YYYY-MM-DD HH:MM:SS` form, ending 2025-01-19 23:00.
+    let mut csv = String::from("unique_id,ds,y\n");
+    let start = jiff::civil::datetime(2024, 12, 23, 0, 0, 0, 0);
+    for h in 0..(4 * 168) {
+        let t = start.checked_add(jiff::Span::new().hours(h)).unwrap();
+        let hour_of_week = h % 168;
+        let y = 8 + (hour_of_week % 24) / 3 + u32::from(hour_of_week < 24) as i64 * 5;
+        csv.push_str(&format!(
+            "admission,{},{y}\n",
+            t.strftime("%Y-%m-%d %H:%M:%S")
+        ));
+    }
+    let series = dir.path().join("hourly.csv");
+    std::fs::write(&series, &csv).unwrap();
+    let out = dir.path().join("fc");
+    let stdout = run_ok(
+        &[
+            "forecast",
+            series.to_str().unwrap(),
+            "--model",
+            "snaive",
+            "--season",
+            "168",
+            "--horizon",
+            "72",
+        ],
+        &out,
+    );
+    assert!(stdout.contains("hourly, season 168"), "{stdout}");
+    let fc = read(&out.join("forecasts.csv"));
+    let rows: Vec<Vec<&str>> = fc.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 72);
+    assert_eq!(rows[0][1], "2025-01-20 00:00:00");
+    assert_eq!(rows[71][1], "2025-01-22 23:00:00");
+    // A weekly seasonal naive repeats last week hour by hour: Monday's
+    // hours carry the week's extra five.
+    let last_week: Vec<&str> = csv.lines().skip(1 + 3 * 168).take(72).collect();
+    for (r, l) in rows.iter().zip(&last_week) {
+        assert_eq!(r[3], l.rsplit(',').next().unwrap(), "{r:?} vs {l}");
+    }
+    // The hourly forecast drives a projection's arrivals hour by hour.
+    let snap = dir.path().join("census.csv");
+    std::fs::write(
+        &snap,
+        "unit,class,arrived_at\nward,admission,2025-01-19T22:00\n",
+    )
+    .unwrap();
+    let proj = dir.path().join("proj");
+    run_ok(
+        &[
+            "project",
+            repo("tests/fixtures/mtg_infinity.toml").to_str().unwrap(),
+            "--snapshot",
+            snap.to_str().unwrap(),
+            "--hours",
+            "48",
+            "--reps",
+            "200",
+            "--at",
+            "2025-01-20T00:00",
+            "--arrivals",
+            out.join("forecasts.csv").to_str().unwrap(),
+        ],
+        &proj,
+    );
+    let j = crate::read_json(&proj.join("projection.json"));
+    assert!(j["arrivals"].as_str().unwrap().contains("forecast"), "{j}");
+    // 13-20 admissions an hour on Monday, 8-15 after: far above
+    // the fixture's own 60 a day, so the census after 24 h is well over 150.
+    let day = &j["units"][0]["hours"][24];
+    assert!(day["mean"].as_f64().unwrap() > 150.0, "{day}");
+}
+
+#[test]
+fn the_header_counts_the_rows_of_the_series_chosen_with_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = repo("data/nhs_ae_monthly.csv");
+    let stdout = run_ok(
+        &[
+            "forecast",
+            data.to_str().unwrap(),
+            "--ids",
+            "RF4_1",
+            "--model",
+            "naive",
+            "--horizon",
+            "3",
+            "--fill",
+            "interpolate",
+        ],
+        dir.path(),
+    );
+    assert!(stdout.starts_with("1 series (36 rows, monthly"), "{stdout}");
+}

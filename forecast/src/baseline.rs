@@ -183,7 +183,19 @@ pub(crate) fn ses_pass(y: &[f64], alpha: f64) -> (f64, Vec<f64>, f64) {
 
 /// The SES weight minimising the in-sample squared error within `bounds`.
 pub(crate) fn ses_optimal_alpha(y: &[f64], bounds: (f64, f64)) -> f64 {
-    optim::golden_section(|a| ses_pass(y, a).2, bounds.0, bounds.1, 1e-8)
+    let sse = |a: f64| ses_pass(y, a).2;
+    // When the in-sample error does not depend on the weight (a constant
+    // history with one final jump, as aggregated intermittent demand often
+    // is), every weight is optimal and a line search drifts to whichever
+    // bound it tries last: take the middle of the bounds instead, as
+    // statsforecast's ADIDA does on such a series.
+    let mid = 0.5 * (bounds.0 + bounds.1);
+    let (lo, m, hi) = (sse(bounds.0), sse(mid), sse(bounds.1));
+    let spread = lo.max(m).max(hi) - lo.min(m).min(hi);
+    if spread <= 1e-12 * m.abs().max(1.0) {
+        return mid;
+    }
+    optim::golden_section(sse, bounds.0, bounds.1, 1e-8)
 }
 
 /// One-step SES forecast with an optimised weight (the building block of

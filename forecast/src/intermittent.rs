@@ -107,7 +107,10 @@ impl Intermittent {
             }
             Intermittent::Adida => {
                 let level = (mean_interval.round() as usize).clamp(1, y.len());
-                ses_optimized_forecast(&chunk_sums(y, level), SES_BOUNDS) / level as f64
+                // Aggregate from the end, as IMAPA does: the newest
+                // observations are the ones a forecast must not drop.
+                let cut = &y[y.len() % level..];
+                ses_optimized_forecast(&chunk_sums(cut, level), SES_BOUNDS) / level as f64
             }
             Intermittent::Imapa => {
                 let max_level = (mean_interval.round() as usize).clamp(1, y.len());
@@ -204,6 +207,16 @@ mod tests {
         assert!((Intermittent::CrostonOptimized.point(&y) - 2.0).abs() < 1e-9);
         assert!((Intermittent::Adida.point(&y) - 2.0).abs() < 1e-9);
         assert!((Intermittent::Imapa.point(&y) - 2.0).abs() < 0.7);
+    }
+
+    #[test]
+    fn adida_keeps_the_newest_observations() {
+        // Eleven periods: aggregated in pairs from the start, the final 40
+        // fell off and the forecast was 2.0; statsforecast's ADIDA, which
+        // aggregates from the end, gives 5.6.
+        let y = [4.0, 0.0, 4.0, 0.0, 4.0, 0.0, 4.0, 0.0, 4.0, 0.0, 40.0];
+        let f = Intermittent::Adida.point(&y);
+        assert!((f - 5.6).abs() < 0.05, "{f}");
     }
 
     #[test]

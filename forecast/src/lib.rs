@@ -187,6 +187,12 @@ pub trait Predict: Send + Sync {
     fn has_intervals(&self) -> bool {
         true
     }
+    /// Something the user should know about the fit that the numbers do
+    /// not show (e.g. a season the model could not use); also in
+    /// [`Predict::describe`].
+    fn note(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Residuals `y - fitted` (NaN where there is no fitted value).

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 pub const MAX_VALUE: f64 = 1e15;
 
 /// Spacing of the observations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Frequency {
     /// One step an hour.
     Hourly,
@@ -22,38 +22,78 @@ pub enum Frequency {
     Daily,
     /// One step a week.
     Weekly,
-    /// One step a month (at month start or end).
+    /// One step a month, on the same day of each month (the 1st, or any
+    /// day up to the 28th).
     Monthly,
+    /// One step a month on its last day (`2023-01-31, 2023-02-28, ...`), as
+    /// many exports date a month's total.
+    MonthEnd,
+    /// One step every three months on the same day (`2023-01-01,
+    /// 2023-04-01, ...`).
+    Quarterly,
+    /// One step every three months on the month's last day (`2023-03-31,
+    /// 2023-06-30, ...`).
+    QuarterEnd,
 }
 
 impl Frequency {
-    /// `hourly`, `daily`, `weekly` or `monthly`.
+    /// `hourly`, `daily`, `weekly`, `monthly` or `quarterly` (month-end
+    /// and month-start series share a name: the dates say which).
     pub fn name(self) -> &'static str {
         match self {
             Frequency::Hourly => "hourly",
             Frequency::Daily => "daily",
             Frequency::Weekly => "weekly",
-            Frequency::Monthly => "monthly",
+            Frequency::Monthly | Frequency::MonthEnd => "monthly",
+            Frequency::Quarterly | Frequency::QuarterEnd => "quarterly",
         }
     }
 
-    /// The usual season: a day of hours, a week of days, a year of weeks or months.
+    /// The usual season: a day of hours, a week of days, a year of weeks,
+    /// months or quarters.
     pub fn default_season(self) -> usize {
         match self {
             Frequency::Hourly => 24,
             Frequency::Daily => 7,
             Frequency::Weekly => 52,
-            Frequency::Monthly => 12,
+            Frequency::Monthly | Frequency::MonthEnd => 12,
+            Frequency::Quarterly | Frequency::QuarterEnd => 4,
         }
     }
 
     /// The next time step after `t` (none past the calendar's end).
     pub fn next(self, t: DateTime) -> Option<DateTime> {
+        // A month-end step cannot add a month to the date: 31 January plus a
+        // month is 29 February, plus another is 29 March.
+        let month_end = |months: i32| -> Option<DateTime> {
+            let first = t
+                .date()
+                .first_of_month()
+                .checked_add(months.months())
+                .ok()?;
+            Some(first.last_of_month().to_datetime(t.time()))
+        };
         match self {
             Frequency::Hourly => t.checked_add(1.hour()).ok(),
             Frequency::Daily => t.checked_add(1.day()).ok(),
             Frequency::Weekly => t.checked_add(7.days()).ok(),
             Frequency::Monthly => t.checked_add(1.month()).ok(),
+            Frequency::MonthEnd => month_end(1),
+            Frequency::Quarterly => t.checked_add(3.months()).ok(),
+            Frequency::QuarterEnd => month_end(3),
+        }
+    }
+
+    fn ends_months(self) -> bool {
+        matches!(self, Frequency::MonthEnd | Frequency::QuarterEnd)
+    }
+
+    /// Whether a series at this frequency may hold `t` at all: month-end
+    /// steps fall on a month's last day.
+    fn admits(self, t: DateTime) -> bool {
+        match self {
+            Frequency::MonthEnd | Frequency::QuarterEnd => t.date() == t.date().last_of_month(),
+            _ => true,
         }
     }
 
@@ -65,7 +105,10 @@ impl Frequency {
             Frequency::Hourly => 3_600,
             Frequency::Daily => 86_400,
             Frequency::Weekly => 604_800,
-            Frequency::Monthly => return None,
+            Frequency::Monthly
+            | Frequency::MonthEnd
+            | Frequency::Quarterly
+            | Frequency::QuarterEnd => return None,
         };
         // Civil times: no daylight-saving jumps, every day is 24 hours.
         let d = b.duration_since(a);
@@ -78,15 +121,21 @@ impl Frequency {
         Some(((steps_to_b - 1) as usize, on_grid))
     }
 
-    fn between(a: DateTime, b: DateTime) -> Option<Frequency> {
+    /// Every frequency with `b` one step after `a` (31 January to 29
+    /// February is one step both for the 31st of each month and for month
+    /// ends).
+    fn between(a: DateTime, b: DateTime) -> impl Iterator<Item = Frequency> {
         [
             Frequency::Hourly,
             Frequency::Daily,
             Frequency::Weekly,
             Frequency::Monthly,
+            Frequency::MonthEnd,
+            Frequency::Quarterly,
+            Frequency::QuarterEnd,
         ]
         .into_iter()
-        .find(|f| f.next(a) == Some(b))
+        .filter(move |f| f.admits(a) && f.admits(b) && f.next(a) == Some(b))
     }
 }
 
@@ -309,7 +358,7 @@ pub fn read(
         return Err(FormatError::file(file, "no data rows"));
     }
     let frequency = infer_frequency(&raw).ok_or_else(|| {
-        FormatError::file(file, "cannot tell the frequency: consecutive timestamps must be 1 hour, 1 day, 7 days or 1 month apart")
+        FormatError::file(file, "cannot tell the frequency: consecutive timestamps must be 1 hour, 1 day, 7 days, 1 month or 3 months apart (months on the same day or on month ends)")
             .hint("aggregate the data to one of these first")
     })?;
     let mut series = Vec::with_capacity(raw.len());
@@ -353,20 +402,23 @@ fn push_problem(shown: &mut Vec<String>, count: &mut usize, problem: String) {
 
 fn infer_frequency(raw: &[RawSeries]) -> Option<Frequency> {
     // The most common spacing over the first series with two or more points.
-    let mut counts: HashMap<&'static str, (usize, Frequency)> = HashMap::new();
+    let mut counts: HashMap<Frequency, usize> = HashMap::new();
     for (_, points) in raw.iter().take(50) {
         let mut ds: Vec<DateTime> = points.iter().map(|p| p.0).collect();
         ds.sort();
         for pair in ds.windows(2).take(200) {
-            if let Some(f) = Frequency::between(pair[0], pair[1]) {
-                counts.entry(f.name()).or_insert((0, f)).0 += 1;
+            for f in Frequency::between(pair[0], pair[1]) {
+                *counts.entry(f).or_insert(0) += 1;
             }
         }
     }
+    // Ties go to month ends: two month-end dates
+    // a month apart are one step of either kind, but only month ends
+    // continue the series.
     counts
-        .values()
-        .max_by_key(|(c, f)| (*c, f.default_season()))
-        .map(|(_, f)| *f)
+        .into_iter()
+        .max_by_key(|&(f, c)| (c, f.default_season(), f.ends_months()))
+        .map(|(f, _)| f)
 }
 
 fn complete(
@@ -515,7 +567,7 @@ pub fn future(series: &Series, frequency: Frequency, h: usize) -> Vec<DateTime> 
 }
 
 /// Calendar dummies for history plus horizon: hour of day (hourly), day of
-/// week (hourly, daily), month (daily, monthly), and a holiday indicator
+/// week (hourly, daily), month (daily, monthly), quarter (quarterly), and a holiday indicator
 /// when holiday dates are given. One level of each is left out (it is the
 /// intercept's).
 pub fn calendar(series: &Series, frequency: Frequency, h: usize, holidays: &[Date]) -> Features {
@@ -523,7 +575,11 @@ pub fn calendar(series: &Series, frequency: Frequency, h: usize, holidays: &[Dat
     times.extend(future(series, frequency, h));
     let hours = frequency == Frequency::Hourly;
     let weekdays = matches!(frequency, Frequency::Hourly | Frequency::Daily);
-    let months = matches!(frequency, Frequency::Daily | Frequency::Monthly);
+    let months = matches!(
+        frequency,
+        Frequency::Daily | Frequency::Monthly | Frequency::MonthEnd
+    );
+    let quarters = matches!(frequency, Frequency::Quarterly | Frequency::QuarterEnd);
     let mut names = Vec::new();
     if hours {
         names.extend((1..24).map(|h| format!("hour{h:02}")));
@@ -533,6 +589,9 @@ pub fn calendar(series: &Series, frequency: Frequency, h: usize, holidays: &[Dat
     }
     if months {
         names.extend((2..=12).map(|m| format!("month{m:02}")));
+    }
+    if quarters {
+        names.extend((2..=4).map(|q| format!("q{q}")));
     }
     if !holidays.is_empty() {
         names.push("holiday".into());
@@ -551,6 +610,10 @@ pub fn calendar(series: &Series, frequency: Frequency, h: usize, holidays: &[Dat
             }
             if months {
                 row.extend((2..=12).map(|m| flag(t.month() as usize == m)));
+            }
+            if quarters {
+                let quarter = (t.month() as usize - 1) / 3 + 1;
+                row.extend((2..=4).map(|q| flag(quarter == q)));
             }
             if !holidays.is_empty() {
                 row.push(flag(holidays.contains(&t.date())));

@@ -249,7 +249,7 @@ pub(crate) fn backtest(
         all.extend(table_rows);
         out!("{}", render(&all))?;
     }
-    announce(args.quiet, "Wrote", &written)
+    announce(args.quiet, "", &written)
 }
 
 /// MAE, RMSE, MASE, sMAPE, WAPE, pinball, then coverage per level, as CSV cells.

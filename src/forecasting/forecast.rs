@@ -10,6 +10,8 @@ use hospsim_reports::pages::{Cell, ForecastView};
 struct SeriesForecast {
     model: String,
     describe: String,
+    /// What the model says the user should know (a season it could not use).
+    note: Option<String>,
     aicc: f64,
     /// In-sample one-step fitted values (empty if the fit failed).
     fitted: Vec<f64>,
@@ -48,6 +50,7 @@ pub(crate) fn forecast(args: &SeriesArgs, options: ForecastOptions) -> Result<()
                 Ok(fitted) => SeriesForecast {
                     model: name.clone(),
                     describe: fitted.describe(),
+                    note: fitted.note(),
                     aicc: fitted.info_criteria().map_or(f64::NAN, |ic| ic.aicc),
                     fitted: if with_fitted {
                         fitted.fitted()
@@ -65,6 +68,7 @@ pub(crate) fn forecast(args: &SeriesArgs, options: ForecastOptions) -> Result<()
                 Err(e) => SeriesForecast {
                     model: name.clone(),
                     describe: String::new(),
+                    note: None,
                     aicc: f64::NAN,
                     fitted: Vec::new(),
                     forecast: Err(e.to_string()),
@@ -215,11 +219,31 @@ pub(crate) fn forecast(args: &SeriesArgs, options: ForecastOptions) -> Result<()
     let written = dir.commit(&provenance(args)?)?;
     if !args.quiet {
         print_forecast_table(&p, &results, h)?;
+        let notes: Vec<String> = p
+            .data
+            .series
+            .iter()
+            .zip(&results)
+            .flat_map(|(s, per_model)| {
+                per_model.iter().filter_map(move |r| {
+                    Some(format!("  {} {}: {}", s.id, r.model, r.note.as_ref()?))
+                })
+            })
+            .collect();
+        for note in notes.iter().take(10) {
+            outln!("{note}")?;
+        }
+        if notes.len() > 10 {
+            outln!(
+                "  ... and {} more notes (models.csv has each)",
+                notes.len() - 10
+            )?;
+        }
         if failures > 0 {
             outln!("{failures} fit(s) failed; models.csv gives each reason.")?;
         }
     }
-    announce(args.quiet, "Wrote", &written)
+    announce(args.quiet, "", &written)
 }
 
 fn print_forecast_table(p: &Prepared, results: &[Vec<SeriesForecast>], h: usize) -> Result<()> {

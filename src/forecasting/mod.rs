@@ -136,6 +136,8 @@ fn prepare(args: &SeriesArgs) -> Result<Prepared> {
             );
         }
         data.series.retain(|s| args.ids.contains(&s.id));
+        // The header counts the rows of the series chosen, not the file's.
+        data.rows = data.series.iter().map(|s| s.y.len() - s.filled).sum();
     }
     // Every step of the horizon must have a date: the calendar ends at 9999-12-31.
     for s in &data.series {
@@ -264,7 +266,8 @@ fn step_unit(p: &Prepared) -> String {
         data::Frequency::Hourly => "hours",
         data::Frequency::Daily => "days",
         data::Frequency::Weekly => "weeks",
-        data::Frequency::Monthly => "months",
+        data::Frequency::Monthly | data::Frequency::MonthEnd => "months",
+        data::Frequency::Quarterly | data::Frequency::QuarterEnd => "quarters",
     }
     .into()
 }

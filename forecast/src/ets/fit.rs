@@ -366,6 +366,7 @@ pub(super) fn fit_model(
         last: state,
         fitted,
         x: full_x,
+        season_ignored: None,
     })
 }
 
@@ -399,5 +400,6 @@ pub(super) fn constant_fit(y: &[f64]) -> FittedEts {
         },
         fitted: y.to_vec(),
         x: Vec::new(),
+        season_ignored: None,
     }
 }

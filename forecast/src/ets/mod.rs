@@ -255,7 +255,10 @@ impl Ets {
                 _ => last_problem = format!("{} could not be fitted", spec.label()),
             }
         }
-        let best = best.ok_or(Error::NoModel(last_problem))?;
+        let mut best = best.ok_or(Error::NoModel(last_problem))?;
+        let ignored =
+            (self.spec.is_none() && m > 1 && !(m <= MAX_SEASON && y.len() > m)).then_some(m);
+        best.season_ignored = ignored;
         if screen {
             let fix = self.season_states == SeasonStates::Decomposition;
             let start: Vec<f64> = if fix && best.spec.season != Kind::None {
@@ -263,9 +266,10 @@ impl Ets {
             } else {
                 best.x.clone()
             };
-            if let Some(refit) = fit_model(y, m, best.spec, self.optimizer, fix, Some(&start))
+            if let Some(mut refit) = fit_model(y, m, best.spec, self.optimizer, fix, Some(&start))
                 && refit.ic.aicc <= best.ic.aicc
             {
+                refit.season_ignored = ignored;
                 return Ok(refit);
             }
         }
@@ -323,6 +327,10 @@ pub struct FittedEts {
     fitted: Vec<f64>,
     /// Optimised vector (smoothing parameters, then all initial states).
     x: Vec<f64>,
+    /// The season length asked for when the automatic search could not
+    /// consider seasonal models (longer than 24, or under two seasons of
+    /// data): the description says so rather than fit non-seasonal silently.
+    season_ignored: Option<usize>,
 }
 
 /// Level, trend and the seasonal ring indexed by time phase (`t % m`).

@@ -120,7 +120,22 @@ impl Predict for FittedEts {
         if self.spec.damped {
             s += &format!(" phi={:.4}", p.phi);
         }
+        if let Some(note) = self.note() {
+            s += &format!(" ({note})");
+        }
         s
+    }
+
+    fn note(&self) -> Option<String> {
+        let m = self.season_ignored?;
+        Some(if m > super::MAX_SEASON {
+            format!(
+                "season {m} not tried: seasonal ETS takes at most {}; theta or regression fit longer seasons",
+                super::MAX_SEASON
+            )
+        } else {
+            format!("season {m} not tried: fewer than two seasons of data")
+        })
     }
 
     fn info_criteria(&self) -> Option<InfoCriteria> {
