@@ -155,7 +155,12 @@ enum Command {
         #[command(flatten)]
         args: forecasting::SeriesArgs,
         /// Model(s), comma-separated (see below).
-        #[arg(long = "model", default_value = "auto", value_delimiter = ',')]
+        #[arg(
+            long = "model",
+            visible_alias = "models",
+            default_value = "auto",
+            value_delimiter = ','
+        )]
         models: Vec<String>,
         /// Round forecasts and bounds to whole numbers (counts).
         #[arg(long)]
@@ -177,6 +182,7 @@ enum Command {
         /// Models to compare, comma-separated.
         #[arg(
             long = "models",
+            visible_alias = "model",
             default_value = "snaive,ets,theta,ensemble",
             value_delimiter = ','
         )]

@@ -413,3 +413,43 @@ fn the_header_counts_the_rows_of_the_series_chosen_with_ids() {
     );
     assert!(stdout.starts_with("1 series (36 rows, monthly"), "{stdout}");
 }
+
+#[test]
+fn an_excel_export_is_read_with_its_own_columns_dates_and_decimal_commas() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("\u{feff}Datum;Aufnahmen\r\n");
+    for day in 1..=28 {
+        csv.push_str(&format!("{day:02}/02/2025;{},5\r\n", 100 + day % 7));
+    }
+    let file = dir.path().join("ward_7.csv");
+    std::fs::write(&file, csv).unwrap();
+    let out = dir.path().join("fc");
+    let args = [
+        "forecast",
+        file.to_str().unwrap(),
+        "--time",
+        "Datum",
+        "--value",
+        "Aufnahmen",
+        "--date-format",
+        "%d/%m/%Y",
+        "--decimal",
+        ",",
+        "--models",
+        "snaive",
+        "--horizon",
+        "2",
+    ];
+    let stdout = run_ok(&args, &out);
+    assert!(stdout.starts_with("1 series (28 rows, daily"), "{stdout}");
+    let fc = read(&out.join("forecasts.csv"));
+    // Named after the file; 1 March follows 28 February; 1 March is 7 days
+    // after 22 February, whose value was 101.5.
+    assert!(fc.contains("\nward_7,2025-03-01,snaive,101.5,"), "{fc}");
+    // Without the pattern the dates are refused with the flag to use.
+    let err = crate::run_err(&args[..6], &dir.path().join("no"));
+    assert!(
+        err.contains("ward_7.csv:2") && err.contains("--date-format"),
+        "{err}"
+    );
+}

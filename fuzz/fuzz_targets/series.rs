@@ -2,7 +2,7 @@
 //! arithmetic that follows (future dates, calendar features).
 #![no_main]
 
-use hospsim_formats::series::{Fill, calendar, future, read};
+use hospsim_formats::series::{Fill, Layout, calendar, future, read_layout};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -16,11 +16,19 @@ fuzz_target!(|data: &[u8]| {
     };
     let zone = hospsim_sim::timestamp::UTC;
     let zone = (flags & 8 != 0).then_some(&zone);
-    let Ok(d) = read(text, "fuzz.csv", "y", fill, flags & 4 != 0, zone) else {
+    // The high bits pick an export layout: `;` with decimal commas, and a
+    // day-first date pattern.
+    let layout = Layout {
+        decimal_comma: flags & 16 != 0,
+        delimiter: (flags & 16 != 0).then_some(b';'),
+        date_format: (flags & 32 != 0).then(|| "%d/%m/%Y %H:%M".to_string()),
+        ..Layout::statsforecast("y")
+    };
+    let Ok(d) = read_layout(text, "fuzz.csv", &layout, fill, flags & 4 != 0, zone) else {
         return;
     };
     for s in d.series.iter().take(4) {
-        let h = 1 + (flags as usize >> 3);
+        let h = 1 + (flags as usize >> 6);
         let _ = future(s, d.frequency, h);
         let _ = calendar(s, d.frequency, h, &[]);
     }

@@ -44,7 +44,7 @@ impl From<FillArg> for data::Fill {
 /// Options shared by `forecast` and `backtest`.
 #[derive(Args, Clone)]
 pub(crate) struct SeriesArgs {
-    /// Long CSV in the statsforecast convention: unique_id, ds, y (extra columns allowed).
+    /// Long CSV in the statsforecast convention: unique_id, ds, y (extra columns allowed; other names with --id, --time, --value).
     pub(crate) data: PathBuf,
     /// Steps to forecast.
     #[arg(long, default_value_t = 12)]
@@ -56,8 +56,23 @@ pub(crate) struct SeriesArgs {
     #[arg(long)]
     pub(crate) season: Option<usize>,
     /// Value column to forecast.
-    #[arg(long, default_value = "y")]
+    #[arg(long, visible_alias = "value", default_value = "y")]
     pub(crate) target: String,
+    /// Series column (default: unique_id if the file has one; otherwise the file is one series, named after the file).
+    #[arg(long = "id", value_name = "COLUMN")]
+    pub(crate) id_column: Option<String>,
+    /// Time column.
+    #[arg(long = "time", value_name = "COLUMN", default_value = "ds")]
+    pub(crate) time_column: String,
+    /// Pattern of the time column when it is not ISO, in strftime form: %d/%m/%Y, %m/%d/%Y %H:%M, %Y%m%d.
+    #[arg(long, value_name = "PATTERN")]
+    pub(crate) date_format: Option<String>,
+    /// Field separator, one character (default: `;` when the header has `;` and no `,`, otherwise `,`).
+    #[arg(long, value_name = "CHAR")]
+    pub(crate) delimiter: Option<char>,
+    /// Decimal mark of the values: `.` (default) or `,` (with a `;` separator, as Excel writes them).
+    #[arg(long, value_name = "MARK", default_value = ".")]
+    pub(crate) decimal: char,
     /// Missing time steps: none (an error), zero, or interpolate.
     #[arg(long, value_enum, default_value = "none")]
     pub(crate) fill: FillArg,
@@ -115,10 +130,30 @@ fn prepare(args: &SeriesArgs) -> Result<Prepared> {
     let zone = crate::time_zone_flag(args.time_zone.as_deref())?;
     let file = std::fs::File::open(&args.data)
         .with_context(|| format!("cannot read {}", args.data.display()))?;
-    let mut data = data::read(
+    let delimiter = match args.delimiter {
+        None => None,
+        Some(c) if c.is_ascii() && c != '"' && c != '\n' && c != '\r' => Some(c as u8),
+        Some(c) => bail!(
+            "--delimiter {c:?}: a field separator is one ASCII character other than a quote or a line break (e.g. ';', '\\t' as a tab: --delimiter $'\\t')"
+        ),
+    };
+    let decimal_comma = match args.decimal {
+        '.' => false,
+        ',' => true,
+        c => bail!("--decimal {c:?}: the decimal mark is `.` or `,`"),
+    };
+    let layout = data::Layout {
+        id: args.id_column.clone(),
+        time: args.time_column.clone(),
+        value: args.target.clone(),
+        date_format: args.date_format.clone(),
+        delimiter,
+        decimal_comma,
+    };
+    let mut data = data::read_layout(
         file,
         &args.data.display().to_string(),
-        &args.target,
+        &layout,
         args.fill.into(),
         args.allow_negative,
         zone.as_ref(),

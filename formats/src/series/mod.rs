@@ -2,142 +2,23 @@
 //! columns allowed): validation with line numbers, frequency and season
 //! inference, gap handling, and calendar features for regression models.
 
-use crate::{FormatError, csv_error};
-use hospsim_forecast::Features;
-use hospsim_sim::timestamp::{TimeZone, TimestampError};
-use jiff::ToSpan;
-use jiff::civil::{Date, DateTime};
+use crate::FormatError;
+use hospsim_sim::timestamp::TimeZone;
+use jiff::civil::DateTime;
 use std::collections::HashMap;
 
 /// Largest magnitude of a series value: squares and sums of such values stay
 /// far from overflowing, so a forecast is never infinite.
 pub const MAX_VALUE: f64 = 1e15;
 
-/// Spacing of the observations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Frequency {
-    /// One step an hour.
-    Hourly,
-    /// One step a day.
-    Daily,
-    /// One step a week.
-    Weekly,
-    /// One step a month, on the same day of each month (the 1st, or any
-    /// day up to the 28th).
-    Monthly,
-    /// One step a month on its last day (`2023-01-31, 2023-02-28, ...`), as
-    /// many exports date a month's total.
-    MonthEnd,
-    /// One step every three months on the same day (`2023-01-01,
-    /// 2023-04-01, ...`).
-    Quarterly,
-    /// One step every three months on the month's last day (`2023-03-31,
-    /// 2023-06-30, ...`).
-    QuarterEnd,
-}
+mod calendar;
+mod frequency;
+mod layout;
 
-impl Frequency {
-    /// `hourly`, `daily`, `weekly`, `monthly` or `quarterly` (month-end
-    /// and month-start series share a name: the dates say which).
-    pub fn name(self) -> &'static str {
-        match self {
-            Frequency::Hourly => "hourly",
-            Frequency::Daily => "daily",
-            Frequency::Weekly => "weekly",
-            Frequency::Monthly | Frequency::MonthEnd => "monthly",
-            Frequency::Quarterly | Frequency::QuarterEnd => "quarterly",
-        }
-    }
-
-    /// The usual season: a day of hours, a week of days, a year of weeks,
-    /// months or quarters.
-    pub fn default_season(self) -> usize {
-        match self {
-            Frequency::Hourly => 24,
-            Frequency::Daily => 7,
-            Frequency::Weekly => 52,
-            Frequency::Monthly | Frequency::MonthEnd => 12,
-            Frequency::Quarterly | Frequency::QuarterEnd => 4,
-        }
-    }
-
-    /// The next time step after `t` (none past the calendar's end).
-    pub fn next(self, t: DateTime) -> Option<DateTime> {
-        // A month-end step cannot add a month to the date: 31 January plus a
-        // month is 29 February, plus another is 29 March.
-        let month_end = |months: i32| -> Option<DateTime> {
-            let first = t
-                .date()
-                .first_of_month()
-                .checked_add(months.months())
-                .ok()?;
-            Some(first.last_of_month().to_datetime(t.time()))
-        };
-        match self {
-            Frequency::Hourly => t.checked_add(1.hour()).ok(),
-            Frequency::Daily => t.checked_add(1.day()).ok(),
-            Frequency::Weekly => t.checked_add(7.days()).ok(),
-            Frequency::Monthly => t.checked_add(1.month()).ok(),
-            Frequency::MonthEnd => month_end(1),
-            Frequency::Quarterly => t.checked_add(3.months()).ok(),
-            Frequency::QuarterEnd => month_end(3),
-        }
-    }
-
-    fn ends_months(self) -> bool {
-        matches!(self, Frequency::MonthEnd | Frequency::QuarterEnd)
-    }
-
-    /// Whether a series at this frequency may hold `t` at all: month-end
-    /// steps fall on a month's last day.
-    fn admits(self, t: DateTime) -> bool {
-        match self {
-            Frequency::MonthEnd | Frequency::QuarterEnd => t.date() == t.date().last_of_month(),
-            _ => true,
-        }
-    }
-
-    /// For the frequencies of one fixed length (hours, days, weeks): the
-    /// steps strictly between `a` and a later `b`, and whether `b` lies on
-    /// `a`'s grid. None for months, whose length varies.
-    fn fixed_gap(self, a: DateTime, b: DateTime) -> Option<(usize, bool)> {
-        let step: i64 = match self {
-            Frequency::Hourly => 3_600,
-            Frequency::Daily => 86_400,
-            Frequency::Weekly => 604_800,
-            Frequency::Monthly
-            | Frequency::MonthEnd
-            | Frequency::Quarterly
-            | Frequency::QuarterEnd => return None,
-        };
-        // Civil times: no daylight-saving jumps, every day is 24 hours.
-        let d = b.duration_since(a);
-        let (secs, nanos) = (d.as_secs(), d.subsec_nanos());
-        if secs < 0 || (secs == 0 && nanos <= 0) {
-            return Some((0, d.is_zero()));
-        }
-        let on_grid = secs % step == 0 && nanos == 0;
-        let steps_to_b = secs / step + i64::from(!on_grid);
-        Some(((steps_to_b - 1) as usize, on_grid))
-    }
-
-    /// Every frequency with `b` one step after `a` (31 January to 29
-    /// February is one step both for the 31st of each month and for month
-    /// ends).
-    fn between(a: DateTime, b: DateTime) -> impl Iterator<Item = Frequency> {
-        [
-            Frequency::Hourly,
-            Frequency::Daily,
-            Frequency::Weekly,
-            Frequency::Monthly,
-            Frequency::MonthEnd,
-            Frequency::Quarterly,
-            Frequency::QuarterEnd,
-        ]
-        .into_iter()
-        .filter(move |f| f.admits(a) && f.admits(b) && f.next(a) == Some(b))
-    }
-}
+pub use calendar::{calendar, future, read_holidays};
+pub use frequency::Frequency;
+pub use layout::Layout;
+use layout::parse_ds;
 
 /// How gaps in the timestamps are treated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,11 +60,6 @@ pub struct Dataset {
 /// Rows of one series as read: timestamp, value, line number.
 type RawSeries = (String, Vec<(DateTime, f64, u64)>);
 
-/// A `ds` as wall-clock time, and whether it had a time of day.
-fn parse_ds(text: &str, zone: Option<&TimeZone>) -> Result<(DateTime, bool), TimestampError> {
-    hospsim_sim::timestamp::parse(text, zone).map(|s| (s.wall, s.has_time))
-}
-
 /// Formats a timestamp as the input did.
 pub fn format_ds(t: DateTime, with_time: bool) -> String {
     if with_time {
@@ -219,31 +95,116 @@ pub fn read(
     allow_negative: bool,
     zone: Option<&TimeZone>,
 ) -> Result<Dataset, FormatError> {
+    read_layout(
+        input,
+        file,
+        &Layout::statsforecast(target),
+        fill,
+        allow_negative,
+        zone,
+    )
+}
+
+/// [`read`] for a file laid out otherwise: named columns, a date pattern,
+/// `;` separators, decimal commas (an Excel export).
+///
+/// ```
+/// use hospsim_formats::series::{read_layout, Fill, Layout};
+/// let text = "\u{feff}Datum;Aufnahmen\n31/01/2025;12,5\n01/02/2025;13\n";
+/// let layout = Layout {
+///     time: "Datum".into(),
+///     value: "Aufnahmen".into(),
+///     date_format: Some("%d/%m/%Y".into()),
+///     decimal_comma: true,
+///     ..Layout::statsforecast("y")
+/// };
+/// let data = read_layout(text.as_bytes(), "ward.csv", &layout, Fill::None, false, None).unwrap();
+/// assert_eq!(data.series[0].id, "ward");
+/// assert_eq!(data.series[0].y, vec![12.5, 13.0]);
+/// ```
+pub fn read_layout(
+    input: impl std::io::Read,
+    file: &str,
+    layout: &Layout,
+    fill: Fill,
+    allow_negative: bool,
+    zone: Option<&TimeZone>,
+) -> Result<Dataset, FormatError> {
+    use std::io::BufRead;
     let shown = file;
-    let (mut reader, lines) =
-        crate::csv_reader(csv::ReaderBuilder::new().trim(csv::Trim::All), input);
+    let target = layout.value.as_str();
+    let mut input = std::io::BufReader::with_capacity(1 << 16, input);
+    let delimiter = match layout.delimiter {
+        Some(d) => d,
+        None => {
+            let head = input
+                .fill_buf()
+                .map_err(|e| FormatError::file(file, format!("cannot read: {e}")))?;
+            let first = head.split(|b| *b == b'\n').next().unwrap_or(&[]);
+            if first.contains(&b';') && !first.contains(&b',') {
+                b';'
+            } else {
+                b','
+            }
+        }
+    };
+    if layout.decimal_comma && delimiter == b',' {
+        return Err(FormatError::file(
+            file,
+            "a decimal comma needs another field separator than the comma",
+        )
+        .hint("Excel writes `;` between fields when it writes decimal commas: --delimiter ';'"));
+    }
+    let (mut reader, lines) = crate::csv_reader(
+        csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .delimiter(delimiter),
+        input,
+    );
     let header = reader
         .headers()
         .map_err(|e| crate::csv_error(file, &lines, e))?
         .clone();
+    let found = || header.iter().collect::<Vec<_>>().join(", ");
     let column = |name: &str| header.iter().position(|h| h == name);
-    let (Some(id_col), Some(ds_col)) = (column("unique_id"), column("ds")) else {
-        return Err(FormatError::at(file, 1, format!(
-            "the header must name the columns `unique_id` and `ds` (found: {})",
-            header.iter().collect::<Vec<_>>().join(", ")
-        ))
-        .hint("the statsforecast long format is `unique_id,ds,y` with one row per series and time step"));
+    let id_col = match &layout.id {
+        Some(name) => Some(column(name).ok_or_else(|| {
+            FormatError::at(
+                file,
+                1,
+                format!("no series column `{name}` (found: {})", found()),
+            )
+            .hint("name it with --id, or leave --id out for a file of one series")
+        })?),
+        None => column("unique_id"),
+    };
+    // A file of one series is named after the file: `ed_arrivals.csv` is `ed_arrivals`.
+    let single_id = std::path::Path::new(file).file_stem().map_or_else(
+        || "series".to_string(),
+        |s| s.to_string_lossy().into_owned(),
+    );
+    let Some(ds_col) = column(&layout.time) else {
+        let time = &layout.time;
+        let hint = if header.len() == 1 && found().contains(';') {
+            "the header looks `;`-separated: --delimiter ';'".to_string()
+        } else {
+            "name the time column with --time (the statsforecast long format is `unique_id,ds,y`)"
+                .to_string()
+        };
+        return Err(FormatError::at(
+            file,
+            1,
+            format!("no time column `{time}` (found: {})", found()),
+        )
+        .hint(hint));
     };
     let Some(y_col) = column(target) else {
         return Err(FormatError::at(
             file,
             1,
-            format!(
-                "no value column `{target}` (found: {})",
-                header.iter().collect::<Vec<_>>().join(", ")
-            ),
+            format!("no value column `{target}` (found: {})", found()),
         )
-        .hint("pick another column with --target"));
+        .hint("name it with --value (or --target)"));
     };
     // The first problems are kept to show; all are counted.
     let mut problems: Vec<String> = Vec::new();
@@ -273,7 +234,10 @@ pub fn read(
             }
         };
         let line = record.position().map_or(0, |p| lines.line(Some(p)));
-        let id = record.get(id_col).unwrap_or("").to_string();
+        let id = match id_col {
+            Some(c) => record.get(c).unwrap_or("").to_string(),
+            None => single_id.clone(),
+        };
         if id.is_empty() {
             push_problem(
                 &mut problems,
@@ -283,26 +247,34 @@ pub fn read(
             continue;
         }
         let ds_text = record.get(ds_col).unwrap_or("");
-        let (ds, has_time) = match parse_ds(ds_text, zone) {
+        let (ds, has_time) = match parse_ds(ds_text, zone, layout.date_format.as_deref()) {
             Ok(d) => d,
             // Not a bad row but a missing setting: every such row would fail.
             Err(e) if e.needs_zone() => {
                 return Err(FormatError::at(file, line, format!("ds: {e}")).hint(e.hint()));
             }
             Err(_) => {
-                push_problem(
-                    &mut problems,
-                    &mut n_problems,
-                    format!(
-                        "{shown}:{line}: ds `{ds_text}` is not an ISO date or datetime (expected e.g. 2024-03-01 or 2024-03-01T14:00)"
+                let time = &layout.time;
+                let problem = match &layout.date_format {
+                    Some(f) => format!(
+                        "{shown}:{line}: {time} `{ds_text}` does not match --date-format `{f}`"
                     ),
-                );
+                    None => format!(
+                        "{shown}:{line}: {time} `{ds_text}` is not an ISO date or datetime (expected e.g. 2024-03-01 or 2024-03-01T14:00; give other forms with --date-format, e.g. --date-format %d/%m/%Y)"
+                    ),
+                };
+                push_problem(&mut problems, &mut n_problems, problem);
                 continue;
             }
         };
         with_time |= has_time;
         let y_text = record.get(y_col).unwrap_or("");
-        let y = match y_text.parse::<f64>() {
+        let y_parsed = if layout.decimal_comma {
+            y_text.replace(',', ".").parse::<f64>()
+        } else {
+            y_text.parse::<f64>()
+        };
+        let y = match y_parsed {
             Ok(v) if v.is_finite() && v.abs() <= MAX_VALUE => v,
             Ok(v) if v.is_finite() => {
                 push_problem(
@@ -550,136 +522,9 @@ fn interpolate(y: &mut [f64]) {
     }
 }
 
-/// Future timestamps after a series.
-pub fn future(series: &Series, frequency: Frequency, h: usize) -> Vec<DateTime> {
-    let mut out = Vec::with_capacity(h);
-    let mut t = series.ds[series.ds.len() - 1];
-    for _ in 0..h {
-        match frequency.next(t) {
-            Some(n) => {
-                out.push(n);
-                t = n;
-            }
-            None => break,
-        }
-    }
-    out
-}
-
-/// Calendar dummies for history plus horizon: hour of day (hourly), day of
-/// week (hourly, daily), month (daily, monthly), quarter (quarterly), and a holiday indicator
-/// when holiday dates are given. One level of each is left out (it is the
-/// intercept's).
-pub fn calendar(series: &Series, frequency: Frequency, h: usize, holidays: &[Date]) -> Features {
-    let mut times = series.ds.clone();
-    times.extend(future(series, frequency, h));
-    let hours = frequency == Frequency::Hourly;
-    let weekdays = matches!(frequency, Frequency::Hourly | Frequency::Daily);
-    let months = matches!(
-        frequency,
-        Frequency::Daily | Frequency::Monthly | Frequency::MonthEnd
-    );
-    let quarters = matches!(frequency, Frequency::Quarterly | Frequency::QuarterEnd);
-    let mut names = Vec::new();
-    if hours {
-        names.extend((1..24).map(|h| format!("hour{h:02}")));
-    }
-    if weekdays {
-        names.extend(["tue", "wed", "thu", "fri", "sat", "sun"].map(String::from));
-    }
-    if months {
-        names.extend((2..=12).map(|m| format!("month{m:02}")));
-    }
-    if quarters {
-        names.extend((2..=4).map(|q| format!("q{q}")));
-    }
-    if !holidays.is_empty() {
-        names.push("holiday".into());
-    }
-    let rows = times
-        .iter()
-        .map(|t| {
-            let mut row = Vec::with_capacity(names.len());
-            let flag = |b: bool| f64::from(u8::from(b));
-            if hours {
-                row.extend((1..24).map(|h| flag(t.hour() as usize == h)));
-            }
-            if weekdays {
-                let dow = t.weekday().to_monday_zero_offset() as usize;
-                row.extend((1..7).map(|d| flag(dow == d)));
-            }
-            if months {
-                row.extend((2..=12).map(|m| flag(t.month() as usize == m)));
-            }
-            if quarters {
-                let quarter = (t.month() as usize - 1) / 3 + 1;
-                row.extend((2..=4).map(|q| flag(quarter == q)));
-            }
-            if !holidays.is_empty() {
-                row.push(flag(holidays.contains(&t.date())));
-            }
-            row
-        })
-        .collect();
-    Features { names, rows }
-}
-
-/// Reads a holiday file: one ISO date per line (a header line and `#`
-/// comments are allowed; the first comma-separated field is used).
-pub fn read_holidays(text: &str, file: &str) -> Result<Vec<Date>, FormatError> {
-    let mut out = Vec::new();
-    let (mut reader, lines) = crate::csv_reader(
-        csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .trim(csv::Trim::All)
-            .comment(Some(b'#')),
-        text.as_bytes(),
-    );
-    for (i, row) in reader.records().enumerate() {
-        let row = row.map_err(|e| csv_error(file, &lines, e))?;
-        let line = lines.line(row.position());
-        let field = row.get(0).unwrap_or("");
-        if field.is_empty() || (i == 0 && field.parse::<Date>().is_err()) {
-            continue;
-        }
-        out.push(field.parse::<Date>().map_err(|_| {
-            FormatError::at(
-                file,
-                line,
-                format!("`{field}` is not an ISO date (expected e.g. 2025-12-25)"),
-            )
-        })?);
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn holidays_take_a_header_comments_blank_lines_and_quotes() {
-        let text = "# bank holidays\ndate,name\n2025-12-25,Christmas\n\n\"2025-12-26\",\"Boxing Day, UK\"\n";
-        let days = read_holidays(text, "h.csv").unwrap();
-        assert_eq!(
-            days,
-            [
-                jiff::civil::date(2025, 12, 25),
-                jiff::civil::date(2025, 12, 26)
-            ]
-        );
-    }
-
-    #[test]
-    fn a_bad_holiday_names_its_line() {
-        let e = read_holidays("date\n2025-12-25\n\n2025-13-01\n", "h.csv").unwrap_err();
-        let msg = e.to_string();
-        assert!(
-            msg.contains("h.csv:4") && msg.contains("2025-13-01"),
-            "{msg}"
-        );
-    }
 
     fn read_hourly(text: &str, fill: Fill) -> Result<Vec<Series>, FormatError> {
         read(text.as_bytes(), "s.csv", "y", fill, false, None).map(|d| d.series)
