@@ -232,15 +232,22 @@ fn fails_with(csv: &str, extra: &[&str], fragments: &[&str]) {
 
 #[test]
 fn bad_series_files_get_line_numbers_and_hints() {
+    // Without a unique_id column the file is one series: two sites in it
+    // collide, and the hint names --id.
     fails_with(
-        "id,ds,y\na,2024-01-01,3\n",
+        "site,ds,y\na,2024-01-01,3\nb,2024-01-01,4\na,2024-01-02,5\n",
         &[],
-        &["series.csv:1", "unique_id", "ds"],
+        &["series.csv:3", "two rows for 2024-01-01", "--id", "site"],
+    );
+    fails_with(
+        "unique_id,date,y\na,2024-01-01,3\n",
+        &[],
+        &["series.csv:1", "no time column `ds`", "--time"],
     );
     fails_with(
         "unique_id,ds,value\na,2024-01-01,3\n",
         &[],
-        &["no value column `y`", "--target"],
+        &["no value column `y`", "--value"],
     );
     fails_with(
         "unique_id,ds,y\na,2024-01-01,3\na,2024-01-02,lots\na,2024-01-03,-2\na,01/04/2024,5\n",

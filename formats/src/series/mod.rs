@@ -350,6 +350,10 @@ pub fn read_layout(
                 // UTC hours read in a zone with DST: the autumn change
                 // repeats an hour of the wall clock.
                 return Err(match zone {
+                    _ if id_col.is_none() => e.hint(format!(
+                        "the file has no `unique_id` column, so it was read as one series; name its series column with --id (columns: {})",
+                        found()
+                    )),
                     Some(_) if with_time => e.hint("in the wall clock of the time zone, the hour the clocks go back comes twice; sum the two rows, or give the series in wall-clock time"),
                     _ => e,
                 });
