@@ -460,3 +460,71 @@ fn an_excel_export_is_read_with_its_own_columns_dates_and_decimal_commas() {
         "{err}"
     );
 }
+
+#[test]
+fn conformal_intervals_say_when_few_windows_fit_and_can_be_turned_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("unique_id,ds,y\n");
+    for day in 0..40 {
+        let t = jiff::civil::date(2024, 1, 1)
+            .checked_add(jiff::Span::new().days(day))
+            .unwrap();
+        csv.push_str(&format!("a,{t},{}\n", [0, 0, 3, 0, 5][day as usize % 5]));
+    }
+    let file = dir.path().join("demand.csv");
+    std::fs::write(&file, csv).unwrap();
+    let f = file.to_str().unwrap();
+    // 40 days, 14 ahead: one window of 14 fits before the 8 needed to train.
+    let out = run_ok(
+        &["forecast", f, "--model", "croston", "--horizon", "14"],
+        &dir.path().join("one"),
+    );
+    assert!(
+        out.contains("a croston: conformal intervals from 1 calibration window of the 5 asked: every level has the same width"),
+        "{out}"
+    );
+    // 7 ahead with 3 windows: all three fit, nothing to say, and 80% and 95% differ.
+    let out = run_ok(
+        &[
+            "forecast",
+            f,
+            "--model",
+            "croston",
+            "--horizon",
+            "7",
+            "--conformal-windows",
+            "3",
+        ],
+        &dir.path().join("three"),
+    );
+    assert!(!out.contains("calibration window"), "{out}");
+    let fc = read(&dir.path().join("three/forecasts.csv"));
+    let first: Vec<f64> = fc
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .skip(3)
+        .map(|x| x.parse().unwrap())
+        .collect();
+    assert!(
+        first[2] - first[1] < first[4] - first[3],
+        "80% narrower than 95%: {first:?}"
+    );
+    // --intervals none: point forecasts only.
+    run_ok(
+        &[
+            "forecast",
+            f,
+            "--model",
+            "croston",
+            "--horizon",
+            "7",
+            "--intervals",
+            "none",
+        ],
+        &dir.path().join("none"),
+    );
+    let fc = read(&dir.path().join("none/forecasts.csv"));
+    assert!(fc.starts_with("unique_id,ds,model,mean\n"), "{fc}");
+}

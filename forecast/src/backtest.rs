@@ -28,6 +28,8 @@ pub struct Config {
     pub non_negative: bool,
     /// Shortest training part a fold may have (origins before it are skipped; at least 2).
     pub min_train: usize,
+    /// Calibration windows of conformal intervals (models without their own).
+    pub conformal_windows: usize,
 }
 
 /// One fold's forecast of one model.
@@ -87,7 +89,7 @@ pub fn evaluate(
     name: &str,
     cfg: &Config,
 ) -> (Scores, Vec<Fold>) {
-    let model = spec.build();
+    let model = spec.build_with(cfg.conformal_windows);
     let mut folds = Vec::new();
     let mut error = None;
     let started = Instant::now();

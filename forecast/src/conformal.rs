@@ -10,6 +10,10 @@
 
 use crate::numeric::quantile;
 use crate::{Fit, Forecast, Input, Interval, Predict, Result};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// `windows_used` before any forecast with intervals.
+const NOT_YET: usize = usize::MAX;
 
 /// Wraps a model and gives it conformal intervals.
 pub struct Conformal {
@@ -36,6 +40,7 @@ impl Fit for Conformal {
             features: input.features.cloned(),
             windows: self.windows,
             spec: self.spec.clone(),
+            windows_used: AtomicUsize::new(NOT_YET),
         }))
     }
 }
@@ -47,6 +52,9 @@ struct FittedConformal {
     features: Option<crate::Features>,
     windows: usize,
     spec: crate::spec::ModelSpec,
+    /// Calibration windows the last forecast with intervals could use (a
+    /// short history fits fewer than asked): the note says so.
+    windows_used: AtomicUsize,
 }
 
 impl Predict for FittedConformal {
@@ -79,6 +87,7 @@ impl Predict for FittedConformal {
                 errs.push((self.y[cut + step] - f.point[step]).abs());
             }
         }
+        self.windows_used.store(errors[0].len(), Ordering::Relaxed);
         if errors[0].is_empty() {
             return Ok(forecast);
         }
@@ -114,10 +123,42 @@ impl Predict for FittedConformal {
     }
 
     fn describe(&self) -> String {
-        format!("{} + conformal intervals", self.fitted.describe())
+        match self.windows_note() {
+            Some(note) => format!("{} + conformal intervals ({note})", self.fitted.describe()),
+            None => format!("{} + conformal intervals", self.fitted.describe()),
+        }
     }
 
     fn info_criteria(&self) -> Option<crate::InfoCriteria> {
         self.fitted.info_criteria()
+    }
+
+    fn note(&self) -> Option<String> {
+        match (self.windows_note(), self.fitted.note()) {
+            (Some(a), Some(b)) => Some(format!("{b}; {a}")),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+impl FittedConformal {
+    /// What the last forecast's calibration could not do.
+    fn windows_note(&self) -> Option<String> {
+        let used = self.windows_used.load(Ordering::Relaxed);
+        match used {
+            NOT_YET => None,
+            0 => {
+                Some("no conformal calibration window fits this history: no intervals".to_string())
+            }
+            1 => Some(format!(
+                "conformal intervals from 1 calibration window of the {} asked: every level has the same width (a longer history or a shorter horizon gives more)",
+                self.windows
+            )),
+            k if k < self.windows => Some(format!(
+                "conformal intervals from {k} of the {} calibration windows asked (the history is too short for more)",
+                self.windows
+            )),
+            _ => None,
+        }
     }
 }

@@ -127,14 +127,26 @@ impl ModelSpec {
         }
     }
 
-    /// The model with conformal intervals where it has no native ones.
+    /// The model with conformal intervals where it has no native ones, from
+    /// [`DEFAULT_CONFORMAL_WINDOWS`] calibration windows.
     pub fn build(&self) -> Box<dyn Fit> {
+        self.build_with(DEFAULT_CONFORMAL_WINDOWS)
+    }
+
+    /// [`ModelSpec::build`] with `windows` calibration windows (refits) for
+    /// conformal intervals.
+    pub fn build_with(&self, windows: usize) -> Box<dyn Fit> {
         Box::new(Conformal {
             spec: self.clone(),
-            windows: 5,
+            windows: windows.max(1),
         })
     }
 }
+
+/// Calibration windows of conformal intervals unless asked otherwise
+/// (statsforecast's `ConformalIntervals` default is 2; five give the 80%
+/// and 95% widths room to differ).
+pub const DEFAULT_CONFORMAL_WINDOWS: usize = 5;
 
 /// Picks, per series, the candidate with the lowest mean MASE in a rolling
 /// backtest on the series' own history (two folds of one season, or of a
@@ -175,6 +187,7 @@ impl Fit for AutoSelect {
             non_negative: false,
             // A fold trains on at least a season and four points.
             min_train: (m + 4).max(8),
+            conformal_windows: DEFAULT_CONFORMAL_WINDOWS,
         };
         let mut best: Option<(f64, ModelSpec, &str)> = None;
         for name in Self::candidates(input.y) {

@@ -41,6 +41,7 @@ pub(crate) fn backtest(
         season_length: p.season,
         non_negative: !args.allow_negative,
         min_train: 2,
+        conformal_windows: args.conformal_windows,
     };
     // The longest series must hold every fold asked for: a silent cut would
     // report fewer origins than asked.

@@ -46,25 +46,30 @@ pub(crate) fn forecast(args: &SeriesArgs, options: ForecastOptions) -> Result<()
                 season_length: p.season,
                 features: features.as_ref(),
             };
-            match spec.build().fit(&input) {
-                Ok(fitted) => SeriesForecast {
-                    model: name.clone(),
-                    describe: fitted.describe(),
-                    note: fitted.note(),
-                    aicc: fitted.info_criteria().map_or(f64::NAN, |ic| ic.aicc),
-                    fitted: if with_fitted {
-                        fitted.fitted()
-                    } else {
-                        Vec::new()
-                    },
-                    forecast: fitted
+            match spec.build_with(args.conformal_windows).fit(&input) {
+                Ok(fitted) => {
+                    // Predict first: a conformal model knows how many
+                    // calibration windows fitted only once it has forecast.
+                    let forecast = fitted
                         .predict(h, &p.levels)
                         .map(|mut f| {
                             f.make_count(round);
                             f
                         })
-                        .map_err(|e| e.to_string()),
-                },
+                        .map_err(|e| e.to_string());
+                    SeriesForecast {
+                        model: name.clone(),
+                        describe: fitted.describe(),
+                        note: fitted.note(),
+                        aicc: fitted.info_criteria().map_or(f64::NAN, |ic| ic.aicc),
+                        fitted: if with_fitted {
+                            fitted.fitted()
+                        } else {
+                            Vec::new()
+                        },
+                        forecast,
+                    }
+                }
                 Err(e) => SeriesForecast {
                     model: name.clone(),
                     describe: String::new(),

@@ -70,6 +70,12 @@ pub(crate) struct SeriesArgs {
     /// Field separator, one character (default: `;` when the header has `;` and no `,`, otherwise `,`).
     #[arg(long, value_name = "CHAR")]
     pub(crate) delimiter: Option<char>,
+    /// Calibration windows (refits on a shortened history) for the conformal intervals of models without their own: more windows, finer interval widths, longer runs.
+    #[arg(long, value_name = "N", default_value_t = hospsim_forecast::spec::DEFAULT_CONFORMAL_WINDOWS)]
+    pub(crate) conformal_windows: usize,
+    /// `none`: point forecasts only (no intervals, no conformal refits).
+    #[arg(long, value_enum, default_value = "yes")]
+    pub(crate) intervals: IntervalsArg,
     /// Decimal mark of the values: `.` (default) or `,` (with a `;` separator, as Excel writes them).
     #[arg(long, value_name = "MARK", default_value = ".")]
     pub(crate) decimal: char,
@@ -106,6 +112,18 @@ struct Prepared {
     holidays: Vec<jiff::civil::Date>,
 }
 
+/// Most conformal calibration windows.
+const MAX_CONFORMAL_WINDOWS: usize = 100;
+
+/// Whether to compute intervals.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum IntervalsArg {
+    /// At `--levels` (the default).
+    Yes,
+    /// None: point forecasts only.
+    None,
+}
+
 /// Longest forecast horizon, in steps of the series (100,000 hours is over
 /// eleven years).
 const MAX_HORIZON: usize = 100_000;
@@ -121,7 +139,17 @@ fn prepare(args: &SeriesArgs) -> Result<Prepared> {
         );
     }
     crate::thread_count(args.threads)?;
-    let mut levels = args.levels.clone();
+    if !(1..=MAX_CONFORMAL_WINDOWS).contains(&args.conformal_windows) {
+        bail!(
+            "--conformal-windows {}: between 1 and {MAX_CONFORMAL_WINDOWS} (each window is one more fit of every model on every series)",
+            args.conformal_windows
+        );
+    }
+    let mut levels = if args.intervals == IntervalsArg::None {
+        Vec::new()
+    } else {
+        args.levels.clone()
+    };
     if let Some(bad) = levels.iter().find(|l| !(**l > 0.0 && **l < 100.0)) {
         bail!("--levels: {bad} is not a level in percent between 0 and 100 (e.g. --levels 80,95)");
     }
