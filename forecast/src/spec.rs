@@ -152,7 +152,11 @@ pub const DEFAULT_CONFORMAL_WINDOWS: usize = 5;
 /// backtest on the series' own history (two folds of one season, or of a
 /// quarter of the history if shorter; a fold needs a season plus four
 /// points to train on), then refits it on all of it.
-/// Intermittent series (more than 30% zeros) choose among the Croston family.
+/// Intermittent series (more than 30% zeros) choose among the Croston family,
+/// by root mean squared error: the absolute error of MASE is smallest for a
+/// forecast of zero on a series that is mostly zeros, and a flat zero is no
+/// use to a pharmacy ordering stock (the M5 competition scored intermittent
+/// demand by squared error for the same reason).
 #[derive(Debug, Clone, Copy)]
 pub struct AutoSelect;
 
@@ -190,11 +194,18 @@ impl Fit for AutoSelect {
             conformal_windows: DEFAULT_CONFORMAL_WINDOWS,
         };
         let mut best: Option<(f64, ModelSpec, &str)> = None;
-        for name in Self::candidates(input.y) {
+        let candidates = Self::candidates(input.y);
+        let intermittent = candidates.contains(&"croston");
+        for name in candidates {
             let spec = ModelSpec::parse(name)?;
             let (scores, _) = crate::backtest::evaluate(input.y, input.features, &spec, name, &cfg);
-            if scores.mase.is_finite() && best.as_ref().is_none_or(|(s, _, _)| scores.mase < *s) {
-                best = Some((scores.mase, spec, name));
+            let score = if intermittent {
+                scores.rmse
+            } else {
+                scores.mase
+            };
+            if score.is_finite() && best.as_ref().is_none_or(|(s, _, _)| score < *s) {
+                best = Some((score, spec, name));
             }
         }
         let (score, spec, name) = match best {
@@ -212,6 +223,7 @@ impl Fit for AutoSelect {
             fitted,
             label: name.to_string(),
             score,
+            metric: if intermittent { "RMSE" } else { "MASE" },
         }))
     }
 }
@@ -219,7 +231,10 @@ impl Fit for AutoSelect {
 struct Chosen {
     fitted: Box<dyn Predict>,
     label: String,
+    /// The chosen model's backtest score; NaN when nothing could be
+    /// backtested and a benchmark stands in.
     score: f64,
+    metric: &'static str,
 }
 
 impl Predict for Chosen {
@@ -230,14 +245,83 @@ impl Predict for Chosen {
         self.fitted.fitted()
     }
     fn describe(&self) -> String {
+        if self.score.is_nan() {
+            return format!(
+                "auto -> {} (not backtested): {}",
+                self.label,
+                self.fitted.describe()
+            );
+        }
         format!(
-            "auto -> {} (backtest MASE {:.3}): {}",
+            "auto -> {} (backtest {} {:.3}): {}",
             self.label,
+            self.metric,
             self.score,
             self.fitted.describe()
         )
     }
     fn has_intervals(&self) -> bool {
         self.fitted.has_intervals()
+    }
+    fn note(&self) -> Option<String> {
+        let own = self.score.is_nan().then(|| {
+            format!(
+                "auto could not backtest any candidate on this history (too short for two folds, or every score undefined): {} stands in, unscored",
+                self.label
+            )
+        });
+        match (own, self.fitted.note()) {
+            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn auto(y: &[f64], m: usize) -> Box<dyn Predict> {
+        let input = Input {
+            y,
+            season_length: m,
+            features: None,
+        };
+        AutoSelect.fit(&input).unwrap()
+    }
+
+    #[test]
+    fn auto_on_intermittent_demand_forecasts_the_rate_not_zero() {
+        // Demand of 4 every fourth day, ending on zeros: the naive forecast
+        // is 0 and has the smaller absolute error (MAE 1 against 1.5 for the
+        // rate of 1 a day), but the larger squared error (2 against 1.73).
+        let y: Vec<f64> = (0..120)
+            .map(|t| if t % 4 == 1 { 4.0 } else { 0.0 })
+            .collect();
+        let fit = auto(&y, 7);
+        let f = fit.predict(7, &[]).unwrap();
+        assert!(f.point[0] > 0.5, "{} -> {:?}", fit.describe(), f.point);
+        assert!(
+            fit.describe().contains("backtest RMSE"),
+            "{}",
+            fit.describe()
+        );
+        assert!(fit.note().is_none());
+    }
+
+    #[test]
+    fn auto_says_when_nothing_could_be_backtested() {
+        let y = [5.0, 6.0, 7.0, 5.0, 6.0];
+        let fit = auto(&y, 7);
+        assert!(
+            fit.describe().contains("not backtested"),
+            "{}",
+            fit.describe()
+        );
+        let note = fit.note().unwrap_or_default();
+        assert!(
+            note.contains("could not backtest") && note.contains("naive"),
+            "{note}"
+        );
     }
 }
