@@ -193,6 +193,9 @@ enum Command {
         /// Steps between origins (default: the horizon).
         #[arg(long)]
         step: Option<usize>,
+        /// Also write cv_forecasts.csv: every fold's forecasts and intervals beside the actuals (statsforecast's cross-validation layout).
+        #[arg(long)]
+        write_forecasts: bool,
         /// Output folder (default: out/backtest).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -495,8 +498,18 @@ fn main() -> ExitCode {
             models,
             folds,
             step,
+            write_forecasts,
             out,
-        } => forecasting::backtest(&args, &models, folds, step, out),
+        } => forecasting::backtest(
+            &args,
+            &models,
+            forecasting::BacktestOptions {
+                folds,
+                step,
+                write_forecasts,
+            },
+            out,
+        ),
         Command::Sweep {
             scenario,
             params,

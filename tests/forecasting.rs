@@ -528,3 +528,67 @@ fn conformal_intervals_say_when_few_windows_fit_and_can_be_turned_off() {
     let fc = read(&dir.path().join("none/forecasts.csv"));
     assert!(fc.starts_with("unique_id,ds,model,mean\n"), "{fc}");
 }
+
+#[test]
+fn backtest_writes_every_folds_forecasts_and_they_give_back_its_scores() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = repo("data/ed_arrivals_daily.csv");
+    run_ok(
+        &[
+            "backtest",
+            data.to_str().unwrap(),
+            "--models",
+            "snaive,ets",
+            "--horizon",
+            "7",
+            "--folds",
+            "3",
+            "--write-forecasts",
+        ],
+        dir.path(),
+    );
+    let cv = read(&dir.path().join("cv_forecasts.csv"));
+    let mut lines = cv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("unique_id,ds,cutoff,model,mean,lo-80,hi-80,lo-95,hi-95,y")
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 2 * 2 * 3 * 7);
+    // The last fold trains to 24 December and forecasts the last week.
+    let last = rows
+        .iter()
+        .rfind(|r| r[0] == "ED_north" && r[3] == "snaive")
+        .unwrap();
+    assert_eq!((last[1], last[2]), ("2025-12-31", "2025-12-24"));
+    // The actuals are the series', and the MAE over the rows is the one scored.
+    let series = read(&data);
+    for r in rows.iter().take(30) {
+        assert!(
+            series.contains(&format!("{},{},{}\n", r[0], r[1], r[9])),
+            "{r:?}"
+        );
+    }
+    let per_series = read(&dir.path().join("per_series.csv"));
+    for (id, model) in [("ED_north", "snaive"), ("ED_south", "ets")] {
+        let errs: Vec<f64> = rows
+            .iter()
+            .filter(|r| r[0] == id && r[3] == model)
+            .map(|r| (r[9].parse::<f64>().unwrap() - r[4].parse::<f64>().unwrap()).abs())
+            .collect();
+        let mae = errs.iter().sum::<f64>() / errs.len() as f64;
+        let scored: f64 = per_series
+            .lines()
+            .find(|l| l.starts_with(&format!("{id},{model},")))
+            .unwrap()
+            .split(',')
+            .nth(3)
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(
+            (mae - scored).abs() < 1e-4 * scored.max(1.0),
+            "{id} {model}: {mae} vs {scored}"
+        );
+    }
+}

@@ -11,14 +11,30 @@ use hospsim_reports::pages::BacktestView;
 /// Most forecast origins of a backtest.
 const MAX_FOLDS: usize = 1000;
 
+/// Most forecast values `--write-forecasts` keeps (series x models x folds
+/// x horizon): about 2 GB of CSV.
+const MAX_CV_VALUES: usize = 20_000_000;
+
+/// What `hospsim backtest` was asked for beyond the series options.
+pub(crate) struct BacktestOptions {
+    pub(crate) folds: usize,
+    pub(crate) step: Option<usize>,
+    /// Write every fold's forecasts to cv_forecasts.csv.
+    pub(crate) write_forecasts: bool,
+}
+
 /// `hospsim backtest`.
 pub(crate) fn backtest(
     args: &SeriesArgs,
     models: &[String],
-    folds: usize,
-    step: Option<usize>,
+    options: BacktestOptions,
     out: Option<PathBuf>,
 ) -> Result<()> {
+    let BacktestOptions {
+        folds,
+        step,
+        write_forecasts,
+    } = options;
     if folds == 0 {
         bail!("--folds must be at least 1");
     }
@@ -57,13 +73,37 @@ pub(crate) fn backtest(
             );
         }
     }
+    if write_forecasts {
+        let values = p
+            .data
+            .series
+            .len()
+            .saturating_mul(models.len())
+            .saturating_mul(folds)
+            .saturating_mul(args.horizon);
+        if values > MAX_CV_VALUES {
+            bail!(
+                "--write-forecasts: {} series x {} models x {folds} folds x horizon {} is {values} forecasts, more than the {MAX_CV_VALUES} cv_forecasts.csv may hold\n  hint: fewer series (--ids), models or folds",
+                p.data.series.len(),
+                models.len(),
+                args.horizon
+            );
+        }
+    }
     let mut dir = output_folder(out, "out/backtest")?;
-    type PerSeries = Vec<(Scores, Option<backtest::Fold>)>;
+    // Every fold is kept for cv_forecasts.csv; otherwise only the last, for the charts.
+    type PerSeries = Vec<(Scores, Vec<backtest::Fold>)>;
     let results: Vec<PerSeries> = for_each_series_model(&p, args, &models, |s, name, spec| {
         let features = features_for(&p, s, spec, args.horizon);
-        let (scores, folds) = backtest::evaluate(&s.y, features.as_ref(), spec, name, &cfg);
-        (scores, folds.into_iter().last())
+        let (scores, mut folds) = backtest::evaluate(&s.y, features.as_ref(), spec, name, &cfg);
+        if !write_forecasts && folds.len() > 1 {
+            folds.drain(..folds.len() - 1);
+        }
+        (scores, folds)
     })?;
+    if write_forecasts {
+        dir.write("cv_forecasts.csv", &cv_forecasts(&p, &results)?)?;
+    }
     let cov_cols: Vec<String> = p
         .levels
         .iter()
@@ -195,7 +235,7 @@ pub(crate) fn backtest(
                 .zip(&results)
                 .take(6)
                 .filter_map(|(s, r)| {
-                    let fold = r[bi].1.as_ref()?;
+                    let fold = r[bi].1.last()?;
                     Some(fan_chart(
                         &p,
                         s,
@@ -251,6 +291,57 @@ pub(crate) fn backtest(
         out!("{}", render(&all))?;
     }
     announce(args.quiet, "", &written)
+}
+
+/// Every fold's forecasts in statsforecast's cross-validation layout:
+/// `unique_id, ds, cutoff, model, mean, lo-*, hi-*, y`, `cutoff` being the
+/// last time step the fold trained on.
+fn cv_forecasts(p: &Prepared, results: &[Vec<(Scores, Vec<backtest::Fold>)>]) -> Result<Vec<u8>> {
+    let mut csv = CsvWriter::in_memory();
+    let mut header: Vec<String> = ["unique_id", "ds", "cutoff", "model", "mean"]
+        .map(String::from)
+        .into();
+    for l in &p.levels {
+        header.push(format!("lo-{}", level_name(*l)));
+        header.push(format!("hi-{}", level_name(*l)));
+    }
+    header.push("y".into());
+    csv.row(&header)?;
+    let show = |t| data::format_ds(t, p.data.with_time);
+    for (s, per_model) in p.data.series.iter().zip(results) {
+        for (scores, folds) in per_model {
+            for fold in folds {
+                let Some(cutoff) = fold.origin.checked_sub(1).map(|i| s.ds[i]) else {
+                    continue;
+                };
+                for (i, actual) in fold.actual.iter().enumerate() {
+                    let Some(&t) = s.ds.get(fold.origin + i) else {
+                        break;
+                    };
+                    csv.text(&s.id)?;
+                    csv.text(&show(t))?;
+                    csv.text(&show(cutoff))?;
+                    csv.text(&scores.model)?;
+                    csv.num(fold.forecast.point[i])?;
+                    for l in &p.levels {
+                        match fold.forecast.interval(*l) {
+                            Some(iv) => {
+                                csv.num(iv.lower[i])?;
+                                csv.num(iv.upper[i])?;
+                            }
+                            None => {
+                                csv.empty()?;
+                                csv.empty()?;
+                            }
+                        }
+                    }
+                    csv.num(*actual)?;
+                    csv.end()?;
+                }
+            }
+        }
+    }
+    Ok(csv.into_bytes()?)
 }
 
 /// MAE, RMSE, MASE, sMAPE, WAPE, pinball, then coverage per level, as CSV cells.

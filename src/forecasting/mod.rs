@@ -7,7 +7,7 @@ mod forecast;
 
 use hospsim_formats::series as data;
 
-pub(crate) use backtest::backtest;
+pub(crate) use backtest::{BacktestOptions, backtest};
 pub(crate) use forecast::{ForecastOptions, forecast};
 
 #[allow(unused_imports)]
