@@ -161,13 +161,17 @@ pub const DEFAULT_CONFORMAL_WINDOWS: usize = 5;
 pub struct AutoSelect;
 
 impl AutoSelect {
-    /// Candidate names for a series.
-    pub fn candidates(y: &[f64]) -> &'static [&'static str] {
+    /// Candidate names for a series; with calendar features (`calendar`),
+    /// the regression on them too (it was the best single model on daily ED
+    /// arrivals).
+    pub fn candidates(y: &[f64], calendar: bool) -> Vec<&'static str> {
         let zeros = y.iter().filter(|v| **v == 0.0).count();
         if zeros * 10 > y.len() * 3 {
-            &["naive", "croston", "sba", "tsb", "adida", "imapa"]
+            vec!["naive", "croston", "sba", "tsb", "adida", "imapa"]
+        } else if calendar {
+            vec!["snaive", "ets", "theta", "otm", "ensemble", "lm"]
         } else {
-            &["snaive", "ets", "theta", "otm", "ensemble"]
+            vec!["snaive", "ets", "theta", "otm", "ensemble"]
         }
     }
 }
@@ -194,9 +198,9 @@ impl Fit for AutoSelect {
             conformal_windows: DEFAULT_CONFORMAL_WINDOWS,
         };
         let mut best: Option<(f64, ModelSpec, &str)> = None;
-        let candidates = Self::candidates(input.y);
+        let candidates = Self::candidates(input.y, input.features.is_some());
         let intermittent = candidates.contains(&"croston");
-        for name in candidates {
+        for &name in &candidates {
             let spec = ModelSpec::parse(name)?;
             let (scores, _) = crate::backtest::evaluate(input.y, input.features, &spec, name, &cfg);
             let score = if intermittent {
