@@ -184,6 +184,10 @@ pub(crate) fn backtest(
             "mae": finite(m.mae), "rmse": finite(m.rmse), "mase": finite(m.mase),
             "smape": finite(m.smape), "wape": finite(m.wape), "pinball": finite(m.pinball),
             "coverage": m.coverage.iter().map(|c| finite(*c)).collect::<Vec<_>>(),
+            "coverage_misses": m.coverage.iter().zip(&p.levels)
+                .filter(|(c, l)| misses(**c, **l).is_some())
+                .map(|(_, l)| *l)
+                .collect::<Vec<_>>(),
             "fit_seconds": m.fit_seconds,
         })).collect::<Vec<_>>(),
     });
@@ -214,7 +218,12 @@ pub(crate) fn backtest(
                 fixed(m.wape, 3),
                 num(m.pinball),
             ];
-            row.extend(m.coverage.iter().map(|c| pct(*c)));
+            row.extend(
+                m.coverage
+                    .iter()
+                    .zip(&p.levels)
+                    .map(|(c, l)| coverage_cell(*c, *l)),
+            );
             row.push(if m.failed > 0 {
                 format!("{} ({} failed)", m.series, m.failed)
             } else {
@@ -289,6 +298,16 @@ pub(crate) fn backtest(
         let mut all = vec![head];
         all.extend(table_rows);
         out!("{}", render(&all))?;
+        if summary.iter().any(|m| {
+            m.coverage
+                .iter()
+                .zip(&p.levels)
+                .any(|(c, l)| misses(*c, *l).is_some())
+        }) {
+            outln!(
+                "  (low)/(high): the interval covered more than {COVERAGE_TOLERANCE_PP} points less/more often than its level promises"
+            )?;
+        }
     }
     announce(args.quiet, "", &written)
 }
@@ -369,6 +388,33 @@ fn fixed(v: f64, digits: usize) -> String {
         format!("{v:.digits$}")
     } else {
         "-".into()
+    }
+}
+
+/// How far, in percentage points, a measured coverage may be from its level
+/// before the backtest marks it.
+const COVERAGE_TOLERANCE_PP: f64 = 2.0;
+
+/// `Some("low")` or `Some("high")` when coverage `c` (a share) misses `level`
+/// (percent) by more than the tolerance.
+fn misses(c: f64, level: f64) -> Option<&'static str> {
+    if !c.is_finite() {
+        return None;
+    }
+    let off = c * 100.0 - level;
+    if off < -COVERAGE_TOLERANCE_PP {
+        Some("low")
+    } else if off > COVERAGE_TOLERANCE_PP {
+        Some("high")
+    } else {
+        None
+    }
+}
+
+fn coverage_cell(c: f64, level: f64) -> String {
+    match misses(c, level) {
+        Some(way) => format!("{} ({way})", pct(c)),
+        None => pct(c),
     }
 }
 
