@@ -317,14 +317,12 @@ pub(crate) fn backtest(
 /// last time step the fold trained on.
 fn cv_forecasts(p: &Prepared, results: &[Vec<(Scores, Vec<backtest::Fold>)>]) -> Result<Vec<u8>> {
     let mut csv = CsvWriter::in_memory();
-    let mut header: Vec<String> = ["unique_id", "ds", "cutoff", "model", "mean"]
+    let header: Vec<String> = ["unique_id", "ds", "cutoff", "model"]
         .map(String::from)
-        .into();
-    for l in &p.levels {
-        header.push(format!("lo-{}", level_name(*l)));
-        header.push(format!("hi-{}", level_name(*l)));
-    }
-    header.push("y".into());
+        .into_iter()
+        .chain(interval_header(&p.levels))
+        .chain(["y".into()])
+        .collect();
     csv.row(&header)?;
     let show = |t| data::format_ds(t, p.data.with_time);
     for (s, per_model) in p.data.series.iter().zip(results) {
@@ -341,19 +339,7 @@ fn cv_forecasts(p: &Prepared, results: &[Vec<(Scores, Vec<backtest::Fold>)>]) ->
                     csv.text(&show(t))?;
                     csv.text(&show(cutoff))?;
                     csv.text(&scores.model)?;
-                    csv.num(fold.forecast.point[i])?;
-                    for l in &p.levels {
-                        match fold.forecast.interval(*l) {
-                            Some(iv) => {
-                                csv.num(iv.lower[i])?;
-                                csv.num(iv.upper[i])?;
-                            }
-                            None => {
-                                csv.empty()?;
-                                csv.empty()?;
-                            }
-                        }
-                    }
+                    interval_cells(&mut csv, &fold.forecast, &p.levels, i)?;
                     csv.num(*actual)?;
                     csv.end()?;
                 }

@@ -82,13 +82,11 @@ pub(crate) fn forecast(args: &SeriesArgs, options: ForecastOptions) -> Result<()
         })?;
 
     let mut csv = CsvWriter::in_memory();
-    let mut header: Vec<String> = ["unique_id", "ds", "model", "mean"]
+    let header: Vec<String> = ["unique_id", "ds", "model"]
         .map(String::from)
-        .into();
-    for l in &p.levels {
-        header.push(format!("lo-{}", level_name(*l)));
-        header.push(format!("hi-{}", level_name(*l)));
-    }
+        .into_iter()
+        .chain(interval_header(&p.levels))
+        .collect();
     csv.row(&header)?;
     let mut models_csv = CsvWriter::in_memory();
     models_csv.row([
@@ -113,19 +111,7 @@ pub(crate) fn forecast(args: &SeriesArgs, options: ForecastOptions) -> Result<()
                 csv.text(&s.id)?;
                 csv.text(&data::format_ds(*t, p.data.with_time))?;
                 csv.text(&r.model)?;
-                csv.num(f.point[i])?;
-                for l in &p.levels {
-                    match f.interval(*l) {
-                        Some(iv) => {
-                            csv.num(iv.lower[i])?;
-                            csv.num(iv.upper[i])?;
-                        }
-                        None => {
-                            csv.empty()?;
-                            csv.empty()?;
-                        }
-                    }
-                }
+                interval_cells(&mut csv, f, &p.levels, i)?;
                 csv.end()?;
             }
         }

@@ -373,6 +373,41 @@ fn shorten(s: &str, max: usize) -> String {
     }
 }
 
+/// `mean, lo-80, hi-80, lo-95, hi-95, ...`: the forecast columns of
+/// forecasts.csv and cv_forecasts.csv (statsforecast's names).
+fn interval_header(levels: &[f64]) -> impl Iterator<Item = String> + '_ {
+    std::iter::once("mean".to_string()).chain(levels.iter().flat_map(|l| {
+        [
+            format!("lo-{}", level_name(*l)),
+            format!("hi-{}", level_name(*l)),
+        ]
+    }))
+}
+
+/// Step `i` of a forecast under [`interval_header`]: the mean, then each
+/// level's bounds (empty where the model has none).
+fn interval_cells(
+    csv: &mut hospsim_formats::write::CsvWriter<Vec<u8>>,
+    f: &hospsim_forecast::Forecast,
+    levels: &[f64],
+    i: usize,
+) -> Result<()> {
+    csv.num(f.point[i])?;
+    for l in levels {
+        match f.interval(*l) {
+            Some(iv) => {
+                csv.num(iv.lower[i])?;
+                csv.num(iv.upper[i])?;
+            }
+            None => {
+                csv.empty()?;
+                csv.empty()?;
+            }
+        }
+    }
+    Ok(())
+}
+
 fn level_name(l: f64) -> String {
     if l.fract() == 0.0 {
         format!("{l:.0}")

@@ -205,12 +205,10 @@ impl<'s> Compiler<'s> {
                 label: k.label.clone().unwrap_or_else(|| name.replace('_', " ")),
                 unit,
                 kind,
-                classes: classes.clone(),
                 admit: classes
                     .iter()
                     .flat_map(|&c| acuities.iter().map(move |&a| c && a))
                     .collect(),
-                acuities,
                 attributes,
                 max: k.max,
                 min: k.min,

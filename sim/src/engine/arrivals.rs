@@ -9,9 +9,6 @@ use super::*;
 #[inline]
 fn draw_attributes(class: &ClassDef, rng: &mut Pcg64Mcg) -> [u8; MAX_ATTRIBUTES] {
     let mut attrs = [0; MAX_ATTRIBUTES];
-    if class.attributes.is_empty() {
-        return attrs;
-    }
     for (a, cumulative) in &class.attributes {
         let u: f64 = rng.random();
         let k = cumulative

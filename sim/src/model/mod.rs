@@ -466,14 +466,10 @@ pub struct KpiDef {
     pub unit: String,
     /// What it measures.
     pub kind: KpiKind,
-    /// Which classes count (indexed by class).
-    pub classes: Vec<bool>,
-    /// Which acuities count (indexed by acuity 0..=5).
-    pub acuities: [bool; 6],
     /// Which attribute values count: (attribute index, allowed slots).
     pub attributes: Vec<(u8, Vec<bool>)>,
-    /// `classes` and `acuities` together, indexed by class × 6 + acuity: one
-    /// look-up on the event loop's hot path.
+    /// Which classes and acuities count, indexed by class × 6 + acuity (0..=5):
+    /// one look-up on the event loop's hot path.
     pub admit: Vec<bool>,
     /// Upper target for count KPIs.
     pub max: Option<f64>,
