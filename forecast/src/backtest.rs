@@ -64,6 +64,10 @@ pub struct Scores {
     pub pinball: f64,
     /// Coverage per level, in the order of the config's levels.
     pub coverage: Vec<f64>,
+    /// What the intervals promised per level: the level itself, or the
+    /// model's own chance of its whole-unit interval
+    /// ([`crate::Interval::probability`]), averaged like coverage.
+    pub promised: Vec<f64>,
     /// Seconds spent fitting and forecasting (all folds).
     pub fit_seconds: f64,
     /// Folds that could be fitted.
@@ -155,6 +159,16 @@ fn score(
             })
         })
         .collect();
+    let promised = cfg
+        .levels
+        .iter()
+        .map(|&level| {
+            avg(&|fold: &Fold| match fold.forecast.interval(level) {
+                Some(i) => i.probability.unwrap_or(level / 100.0),
+                None => f64::NAN,
+            })
+        })
+        .collect();
     Scores {
         model: name.to_string(),
         mae: avg(&|f| metrics::mae(&f.actual, &f.forecast.point)),
@@ -164,6 +178,7 @@ fn score(
         wape: avg(&|f| metrics::wape(&f.actual, &f.forecast.point)),
         pinball,
         coverage,
+        promised,
         fit_seconds,
         folds: folds.len(),
         error,

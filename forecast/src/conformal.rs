@@ -1,14 +1,22 @@
 //! Conformal prediction intervals for models without a predictive
-//! distribution (Croston-type methods, ensembles, regression with lags).
+//! distribution (ensembles, regression with lags).
 //!
 //! The model is refitted on the history cut `k·h` steps short for
-//! `k = 1..=windows`; each refit forecasts the `h` steps it did not see and the
-//! absolute errors, per horizon step, calibrate the interval half-widths
-//! (split conformal, as statsforecast's `ConformalIntervals`). With few windows
-//! the quantile is coarse: 5 windows make the 80% half-width the 4th-largest
-//! error; report coverage from a backtest before trusting them.
+//! `k = 1..=windows`; each refit forecasts the `h` steps it did not see.
+//! Their absolute errors calibrate the half-widths, normalised split
+//! conformal: a straight line through the errors against their step gives
+//! the scale at each step (so intervals still widen with the horizon), each
+//! error is divided by its step's scale, the `windows × h` ratios are
+//! pooled, and the half-width at step `i` is its scale times the ratios'
+//! conformal quantile, the `⌈(n+1)·L⌉`-th smallest of n (capped at the
+//! largest).
+//!
+//! Why not per step, as statsforecast's `ConformalIntervals`: with 5 windows
+//! a step has 5 errors, and an interpolated 80% quantile of 5 errors covers
+//! about 4.2/6 = 70% of new ones (what the ED backtest measured), the 95%
+//! one 80%; pooling gives 5·h errors, enough for the ranks to mean what they
+//! say (on the ED backtest, 40 origins: 79.5% and 96.4%).
 
-use crate::numeric::quantile;
 use crate::{Fit, Forecast, Input, Interval, Predict, Result};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -91,28 +99,25 @@ impl Predict for FittedConformal {
         if errors[0].is_empty() {
             return Ok(forecast);
         }
+        let widths = calibrated_widths(&errors, levels);
         forecast.intervals = levels
             .iter()
-            .map(|&level| {
-                let widths: Vec<f64> = errors
-                    .iter_mut()
-                    .map(|e| quantile(e, level / 100.0))
-                    .collect();
-                Interval {
-                    level,
-                    lower: forecast
-                        .point
-                        .iter()
-                        .zip(&widths)
-                        .map(|(p, w)| p - w)
-                        .collect(),
-                    upper: forecast
-                        .point
-                        .iter()
-                        .zip(&widths)
-                        .map(|(p, w)| p + w)
-                        .collect(),
-                }
+            .zip(widths)
+            .map(|(&level, widths)| Interval {
+                level,
+                lower: forecast
+                    .point
+                    .iter()
+                    .zip(&widths)
+                    .map(|(p, w)| p - w)
+                    .collect(),
+                upper: forecast
+                    .point
+                    .iter()
+                    .zip(&widths)
+                    .map(|(p, w)| p + w)
+                    .collect(),
+                probability: None,
             })
             .collect();
         Ok(forecast)
@@ -139,6 +144,57 @@ impl Predict for FittedConformal {
             (a, b) => a.or(b),
         }
     }
+}
+
+/// The error scale at each step: a straight line through every absolute
+/// error against its step (least squares), so that each step's scale leans
+/// on all `windows × h` errors. A step's own mean over 5 windows is too
+/// noisy, and dividing errors by a mean they are part of shrinks the large
+/// ones: on the ED backtest that cost 4 points of coverage at 80%.
+fn horizon_scales(errors: &[Vec<f64>]) -> Vec<f64> {
+    let points: Vec<(f64, f64)> = errors
+        .iter()
+        .enumerate()
+        .flat_map(|(step, e)| e.iter().map(move |v| (step as f64, *v)))
+        .filter(|(_, v)| v.is_finite())
+        .collect();
+    let n = points.len() as f64;
+    let mean_x = points.iter().map(|p| p.0).sum::<f64>() / n;
+    let mean_y = points.iter().map(|p| p.1).sum::<f64>() / n;
+    let sxx: f64 = points.iter().map(|p| (p.0 - mean_x).powi(2)).sum();
+    let sxy: f64 = points.iter().map(|p| (p.0 - mean_x) * (p.1 - mean_y)).sum();
+    let slope = if sxx > 0.0 { sxy / sxx } else { 0.0 };
+    // A line that falls below a tenth of the mean error would promise
+    // near-certainty at some step; no forecast earns that.
+    (0..errors.len())
+        .map(|step| (mean_y + slope * (step as f64 - mean_x)).max(0.1 * mean_y))
+        .collect()
+}
+
+/// Half-widths per level and step from `errors[step][window]` (absolute
+/// errors, every step with the same windows), by normalised split conformal.
+fn calibrated_widths(errors: &[Vec<f64>], levels: &[f64]) -> Vec<Vec<f64>> {
+    let scales = horizon_scales(errors);
+    let mut ratios: Vec<f64> = errors
+        .iter()
+        .zip(&scales)
+        .flat_map(|(e, &s)| e.iter().map(move |v| if s > 0.0 { v / s } else { 0.0 }))
+        .filter(|r| r.is_finite())
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    let n = ratios.len();
+    levels
+        .iter()
+        .map(|&level| {
+            let q = if n == 0 {
+                0.0
+            } else {
+                let rank = (((n + 1) as f64) * level / 100.0 - 1e-9).ceil() as usize;
+                ratios[rank.clamp(1, n) - 1]
+            };
+            scales.iter().map(|s| s * q).collect()
+        })
+        .collect()
 }
 
 impl FittedConformal {

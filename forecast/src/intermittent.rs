@@ -11,11 +11,16 @@
 //! - ADIDA: aggregate into buckets of the mean interval, optimised SES, spread back.
 //! - IMAPA: ADIDA averaged over every aggregation level from 1 to the mean interval.
 //!
-//! None has a native predictive distribution; [`crate::conformal::Conformal`]
-//! gives them intervals from their own backtest errors.
+//! Intervals come from a count distribution around the forecast rate (see
+//! [`DemandDistribution`]): a period has demand with probability `p`, and a
+//! demand's size is drawn from the sizes seen in the history, with `p` chosen
+//! so that the distribution's mean is the method's forecast. Backtest errors
+//! (conformal intervals) gave the 80% and 95% intervals the same width on
+//! these series, because a handful of calibration errors cannot tell them
+//! apart; a distribution can.
 
 use crate::baseline::{ses_optimized_forecast, ses_pass};
-use crate::{Error, Fit, Forecast, Input, Predict, Result};
+use crate::{Error, Fit, Forecast, Input, Interval, Predict, Result};
 
 /// Which intermittent-demand method.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -148,25 +153,138 @@ impl Fit for Intermittent {
                 got: input.y.len(),
             });
         }
+        let value = self.point(input.y);
         Ok(Box::new(FittedIntermittent {
             method: *self,
-            value: self.point(input.y),
+            value,
+            distribution: DemandDistribution::new(input.y, value),
             y: input.y.to_vec(),
         }))
+    }
+}
+
+/// The demand of one period as a zero-inflated distribution: no demand with
+/// probability `1 − p`, otherwise one of the history's demand sizes, each
+/// equally likely (a bootstrap of sizes). `p = min(1, forecast / mean size)`
+/// makes the mean equal the method's forecast, so Croston, SBA, TSB, ADIDA
+/// and IMAPA keep their own point forecasts and differ in their intervals
+/// only through the rate.
+///
+/// An interval at level L is central, `[Q((1−L)/2), Q((1+L)/2)]`, unless
+/// the chance of no demand already exceeds the lower tail `(1−L)/2`; then
+/// its lower end is 0, no lower tail exists, and the upper end is `Q(L)`
+/// (a central interval there would cover at least `(1+L)/2`, 90% for an
+/// 80% interval). Quantiles are of the distribution itself, so on whole
+/// units the interval covers at least L: more by the chance of its top value.
+///
+/// ```
+/// use hospsim_forecast::intermittent::DemandDistribution;
+/// // Demand of 1, 2 or 3 units on a quarter of the days.
+/// let history = [0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 2.0, 0.0, 3.0, 0.0, 0.0, 0.0];
+/// let d = DemandDistribution::new(&history, 0.5);
+/// assert!((d.probability() - 0.25).abs() < 1e-12);
+/// assert_eq!(d.interval(80.0), (0.0, 1.0));
+/// assert_eq!(d.interval(95.0), (0.0, 3.0));
+/// // Whole units cannot cover exactly 80%: [0, 1] covers 0.75 + 0.25/3.
+/// assert!((d.chance_between(0.0, 1.0) - 0.8333).abs() < 1e-4);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemandDistribution {
+    /// Chance of demand in a period.
+    p: f64,
+    /// The history's positive demands, ascending.
+    sizes: Vec<f64>,
+}
+
+impl DemandDistribution {
+    /// The distribution of a history's demand with mean `forecast`.
+    pub fn new(y: &[f64], forecast: f64) -> Self {
+        let mut sizes: Vec<f64> = y.iter().copied().filter(|v| *v > 0.0).collect();
+        sizes.sort_by(f64::total_cmp);
+        let mean_size = crate::numeric::mean(&sizes);
+        let p = if sizes.is_empty() || !(forecast > 0.0) || !(mean_size > 0.0) {
+            0.0
+        } else {
+            (forecast / mean_size).min(1.0)
+        };
+        DemandDistribution { p, sizes }
+    }
+
+    /// Chance of demand in a period.
+    pub fn probability(&self) -> f64 {
+        self.p
+    }
+
+    /// The smallest demand `v` with `P(demand ≤ v) ≥ q`.
+    pub fn quantile(&self, q: f64) -> f64 {
+        let zero = 1.0 - self.p;
+        if q <= zero || self.sizes.is_empty() {
+            return 0.0;
+        }
+        let within = ((q - zero) / self.p).min(1.0);
+        let n = self.sizes.len();
+        // Nearest rank from above, less a hair so that 3 of 4 sizes for
+        // q = 0.75 is the third, not the fourth, despite rounding.
+        let rank = ((within * n as f64) - 1e-9).ceil() as usize;
+        self.sizes[rank.clamp(1, n) - 1]
+    }
+
+    /// `P(lower ≤ demand ≤ upper)`.
+    pub fn chance_between(&self, lower: f64, upper: f64) -> f64 {
+        let n = self.sizes.len().max(1) as f64;
+        let at_most = |v: f64, strict: bool| {
+            let zero = if v > 0.0 || (v == 0.0 && !strict) {
+                1.0 - self.p
+            } else {
+                0.0
+            };
+            let sizes = self
+                .sizes
+                .iter()
+                .filter(|s| if strict { **s < v } else { **s <= v })
+                .count();
+            zero + self.p * sizes as f64 / n
+        };
+        (at_most(upper, false) - at_most(lower, true)).clamp(0.0, 1.0)
+    }
+
+    /// The interval at `level` percent, as `(lower, upper)`.
+    pub fn interval(&self, level: f64) -> (f64, f64) {
+        let level = (level / 100.0).clamp(0.0, 1.0);
+        let tail = (1.0 - level) / 2.0;
+        if 1.0 - self.p >= tail {
+            (0.0, self.quantile(level))
+        } else {
+            (self.quantile(tail), self.quantile(1.0 - tail))
+        }
     }
 }
 
 struct FittedIntermittent {
     method: Intermittent,
     value: f64,
+    distribution: DemandDistribution,
     y: Vec<f64>,
 }
 
 impl Predict for FittedIntermittent {
-    fn predict(&self, h: usize, _levels: &[f64]) -> Result<Forecast> {
+    fn predict(&self, h: usize, levels: &[f64]) -> Result<Forecast> {
+        let intervals = levels
+            .iter()
+            .map(|&level| {
+                let (lower, upper) = self.distribution.interval(level);
+                let chance = self.distribution.chance_between(lower, upper);
+                Interval {
+                    level,
+                    lower: vec![lower; h],
+                    upper: vec![upper; h],
+                    probability: ((chance - level / 100.0).abs() > 1e-9).then_some(chance),
+                }
+            })
+            .collect();
         Ok(Forecast {
             point: vec![self.value; h],
-            intervals: Vec::new(),
+            intervals,
         })
     }
 
@@ -184,11 +302,13 @@ impl Predict for FittedIntermittent {
     }
 
     fn describe(&self) -> String {
-        format!("{:?} (flat {:.4}/period)", self.method, self.value)
-    }
-
-    fn has_intervals(&self) -> bool {
-        false
+        format!(
+            "{:?} (flat {:.4}/period; demand on {:.1}% of periods, sizes from {} past demands)",
+            self.method,
+            self.value,
+            100.0 * self.distribution.p,
+            self.distribution.sizes.len()
+        )
     }
 }
 

@@ -113,6 +113,12 @@ pub struct Interval {
     pub lower: Vec<f64>,
     /// Upper bound per step.
     pub upper: Vec<f64>,
+    /// The model's own chance that the outcome falls inside, when it is not
+    /// the level: an interval of whole units (Croston's family on counts)
+    /// cannot hit 80% exactly and covers at least the level, more by the
+    /// chance of its end values. `None`: the level.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probability: Option<f64>,
 }
 
 /// Point forecasts with prediction intervals.
@@ -215,6 +221,7 @@ pub(crate) fn normal_intervals(point: &[f64], sd: &[f64], levels: &[f64]) -> Vec
                 level,
                 lower: point.iter().zip(sd).map(|(p, s)| p - z * s).collect(),
                 upper: point.iter().zip(sd).map(|(p, s)| p + z * s).collect(),
+                probability: None,
             }
         })
         .collect()

@@ -31,6 +31,8 @@ pub struct ModelSummary {
     pub pinball: f64,
     /// Mean coverage per level.
     pub coverage: Vec<f64>,
+    /// Mean promised coverage per level (see [`Scores::promised`]).
+    pub promised: Vec<f64>,
     /// Seconds fitting, over every series.
     pub fit_seconds: f64,
 }
@@ -51,7 +53,7 @@ pub struct Ranking {
 /// use hospsim_forecast::backtest::Scores;
 /// use hospsim_forecast::ranking::rank;
 /// let score = |model: &str, mase: f64| Scores { model: model.into(), mae: mase, rmse: mase, mase,
-///     smape: 0.0, wape: 0.0, pinball: f64::NAN, coverage: vec![], fit_seconds: 0.1, folds: 1, error: None };
+///     smape: 0.0, wape: 0.0, pinball: f64::NAN, coverage: vec![], promised: vec![], fit_seconds: 0.1, folds: 1, error: None };
 /// let ranking = rank(&["naive", "ets"], &[vec![score("naive", 1.2), score("ets", 0.8)]], 0);
 /// assert_eq!(ranking.models[0].model, "ets");
 /// assert_eq!(ranking.common_series, 1);
@@ -126,6 +128,9 @@ fn summarise<'a>(
         pinball: mean(&|s| s.pinball),
         coverage: (0..levels)
             .map(|i| mean(&|s| s.coverage.get(i).copied().unwrap_or(f64::NAN)))
+            .collect(),
+        promised: (0..levels)
+            .map(|i| mean(&|s| s.promised.get(i).copied().unwrap_or(f64::NAN)))
             .collect(),
         fit_seconds: scores.iter().map(|s| s.fit_seconds).sum(),
     }

@@ -4,7 +4,7 @@ use super::*;
 use crate::output::{announce, json_bytes};
 use crate::table::{num, render};
 use hospsim_forecast::backtest::{self, Config, Scores};
-use hospsim_forecast::ranking::{self, Ranking};
+use hospsim_forecast::ranking::{self, ModelSummary, Ranking};
 use hospsim_formats::write::CsvWriter;
 use hospsim_reports::pages::BacktestView;
 
@@ -184,8 +184,9 @@ pub(crate) fn backtest(
             "mae": finite(m.mae), "rmse": finite(m.rmse), "mase": finite(m.mase),
             "smape": finite(m.smape), "wape": finite(m.wape), "pinball": finite(m.pinball),
             "coverage": m.coverage.iter().map(|c| finite(*c)).collect::<Vec<_>>(),
-            "coverage_misses": m.coverage.iter().zip(&p.levels)
-                .filter(|(c, l)| misses(**c, **l).is_some())
+            "coverage_promised": m.promised.iter().map(|c| finite(*c)).collect::<Vec<_>>(),
+            "coverage_misses": p.levels.iter().enumerate()
+                .filter(|(i, l)| misses(m.coverage[*i], promise(m, *i, **l)).is_some())
                 .map(|(_, l)| *l)
                 .collect::<Vec<_>>(),
             "fit_seconds": m.fit_seconds,
@@ -219,10 +220,10 @@ pub(crate) fn backtest(
                 num(m.pinball),
             ];
             row.extend(
-                m.coverage
+                p.levels
                     .iter()
-                    .zip(&p.levels)
-                    .map(|(c, l)| coverage_cell(*c, *l)),
+                    .enumerate()
+                    .map(|(i, l)| coverage_cell(m.coverage[i], *l, promise(m, i, *l))),
             );
             row.push(if m.failed > 0 {
                 format!("{} ({} failed)", m.series, m.failed)
@@ -299,13 +300,23 @@ pub(crate) fn backtest(
         all.extend(table_rows);
         out!("{}", render(&all))?;
         if summary.iter().any(|m| {
-            m.coverage
+            p.levels
                 .iter()
-                .zip(&p.levels)
-                .any(|(c, l)| misses(*c, *l).is_some())
+                .enumerate()
+                .any(|(i, l)| misses(m.coverage[i], promise(m, i, *l)).is_some())
         }) {
             outln!(
-                "  (low)/(high): the interval covered more than {COVERAGE_TOLERANCE_PP} points less/more often than its level promises"
+                "  (low)/(high): the interval covered more than {COVERAGE_TOLERANCE_PP} points less/more often than it promises"
+            )?;
+        }
+        if summary.iter().any(|m| {
+            p.levels
+                .iter()
+                .enumerate()
+                .any(|(i, l)| whole_units(*l, promise(m, i, *l)))
+        }) {
+            outln!(
+                "  (of P): intervals of whole units cannot hold exactly the level; the model gave its interval the chance P%, and the mark compares with P"
             )?;
         }
     }
@@ -397,10 +408,29 @@ fn misses(c: f64, level: f64) -> Option<&'static str> {
     }
 }
 
-fn coverage_cell(c: f64, level: f64) -> String {
-    match misses(c, level) {
-        Some(way) => format!("{} ({way})", pct(c)),
-        None => pct(c),
+/// What model `m`'s interval at `level` (the i-th) promised, in percent:
+/// the level, or the chance the model gave its whole-unit intervals.
+fn promise(m: &ModelSummary, i: usize, level: f64) -> f64 {
+    match m.promised.get(i) {
+        Some(p) if p.is_finite() => p * 100.0,
+        _ => level,
+    }
+}
+
+/// Whether a promise differs from its level enough to show (whole units).
+fn whole_units(level: f64, promised: f64) -> bool {
+    (promised - level).abs() >= 0.05
+}
+
+fn coverage_cell(c: f64, level: f64, promised: f64) -> String {
+    let cell = if whole_units(level, promised) {
+        format!("{} (of {promised:.1})", pct(c))
+    } else {
+        pct(c)
+    };
+    match misses(c, promised) {
+        Some(way) => format!("{cell} ({way})"),
+        None => cell,
     }
 }
 

@@ -85,6 +85,7 @@ impl FittedEts {
                     level,
                     lower,
                     upper,
+                    probability: None,
                 }
             })
             .collect()
