@@ -11,6 +11,7 @@ mod history_inputs;
 mod report;
 mod results_folders;
 mod schema;
+mod selection;
 mod studies;
 mod time_zones;
 

@@ -126,6 +126,12 @@ pub fn evaluate(
     (score(name, &folds, cfg, fit_seconds, error), folds)
 }
 
+/// Scores folds forecast elsewhere (e.g. a combination of stored fold
+/// forecasts) as [`evaluate`] scores its own.
+pub fn score_folds(name: &str, folds: &[Fold], cfg: &Config) -> Scores {
+    score(name, folds, cfg, 0.0, None)
+}
+
 fn score(
     name: &str,
     folds: &[Fold],

@@ -37,7 +37,16 @@ impl Fit for Conformal {
     }
 
     fn fit(&self, input: &Input<'_>) -> Result<Box<dyn Predict>> {
-        let fitted = self.spec.build_plain().fit(input)?;
+        // Automatic selection calibrates the model it chose (refitting the
+        // whole selection for each window would cost windows × candidates).
+        let plain: Box<dyn Fit> = match &self.spec {
+            crate::spec::ModelSpec::Auto(selection) => Box::new(crate::auto::AutoSelect {
+                selection: *selection,
+                conformal_windows: self.windows,
+            }),
+            spec => spec.build_plain(),
+        };
+        let fitted = plain.fit(input)?;
         if fitted.has_intervals() {
             return Ok(fitted);
         }

@@ -202,10 +202,12 @@ impl DemandDistribution {
         let mut sizes: Vec<f64> = y.iter().copied().filter(|v| *v > 0.0).collect();
         sizes.sort_by(f64::total_cmp);
         let mean_size = crate::numeric::mean(&sizes);
-        let p = if sizes.is_empty() || !(forecast > 0.0) || !(mean_size > 0.0) {
-            0.0
-        } else {
+        // NaN forecasts or sizes fall to "no demand", not to a NaN chance.
+        let positive = |v: f64| v.is_finite() && v > 0.0;
+        let p = if positive(forecast) && positive(mean_size) {
             (forecast / mean_size).min(1.0)
+        } else {
+            0.0
         };
         DemandDistribution { p, sizes }
     }

@@ -13,6 +13,7 @@
 //! evaluates any of them by rolling origin with the [`metrics`] researchers
 //! expect; [`conformal`] gives intervals to models that have none.
 
+pub mod auto;
 pub mod backtest;
 pub mod baseline;
 pub mod conformal;
@@ -198,6 +199,11 @@ pub trait Predict: Send + Sync {
     /// [`Predict::describe`].
     fn note(&self) -> Option<String> {
         None
+    }
+    /// For an automatic selection: every candidate's backtest score, best
+    /// first, with the one the forecast comes from marked.
+    fn selection(&self) -> &[auto::Candidate] {
+        &[]
     }
 }
 

@@ -15,6 +15,8 @@ struct SeriesForecast {
     aicc: f64,
     /// In-sample one-step fitted values (empty if the fit failed).
     fitted: Vec<f64>,
+    /// An automatic selection's candidates, best first (empty otherwise).
+    selection: Vec<hospsim_forecast::auto::Candidate>,
     forecast: Result<Forecast, String>,
 }
 
@@ -67,6 +69,7 @@ pub(crate) fn forecast(args: &SeriesArgs, options: ForecastOptions) -> Result<()
                         } else {
                             Vec::new()
                         },
+                        selection: fitted.selection().to_vec(),
                         forecast,
                     }
                 }
@@ -76,6 +79,7 @@ pub(crate) fn forecast(args: &SeriesArgs, options: ForecastOptions) -> Result<()
                     note: None,
                     aicc: f64::NAN,
                     fitted: Vec::new(),
+                    selection: Vec::new(),
                     forecast: Err(e.to_string()),
                 },
             }
@@ -118,6 +122,10 @@ pub(crate) fn forecast(args: &SeriesArgs, options: ForecastOptions) -> Result<()
     }
     dir.write("forecasts.csv", &csv.into_bytes()?)?;
     dir.write("models.csv", &models_csv.into_bytes()?)?;
+    let selected = results.iter().flatten().any(|r| !r.selection.is_empty());
+    if selected {
+        dir.write("selection.csv", &selection_csv(&p, &results)?)?;
+    }
     if with_fitted {
         let mut fitted_csv = CsvWriter::in_memory();
         fitted_csv.row(["unique_id", "ds", "model", "y", "fitted", "residual"])?;
@@ -198,11 +206,16 @@ pub(crate) fn forecast(args: &SeriesArgs, options: ForecastOptions) -> Result<()
             )],
             charts,
             table: (vec!["series".into(), "model".into(), "fitted".into()], rows),
-            files: vec![
-                "forecasts.csv".into(),
-                "models.csv".into(),
-                "forecast.json".into(),
-            ],
+            files: [
+                "forecasts.csv",
+                "models.csv",
+                "selection.csv",
+                "forecast.json",
+            ]
+            .into_iter()
+            .filter(|f| selected || *f != "selection.csv")
+            .map(String::from)
+            .collect(),
         };
         let html = hospsim_reports::pages::forecast_page(&view)?;
         dir.write("report.html", html.as_bytes())?;
@@ -233,8 +246,70 @@ pub(crate) fn forecast(args: &SeriesArgs, options: ForecastOptions) -> Result<()
         if failures > 0 {
             outln!("{failures} fit(s) failed; models.csv gives each reason.")?;
         }
+        if selected {
+            outln!("{}", chosen_summary(&results))?;
+        }
     }
     announce(args.quiet, "", &written)
+}
+
+/// Every candidate of every automatic selection: `unique_id, model,
+/// candidate, rank, score, metric, origins, chosen`.
+fn selection_csv(p: &Prepared, results: &[Vec<SeriesForecast>]) -> Result<Vec<u8>> {
+    let mut csv = CsvWriter::in_memory();
+    csv.row([
+        "unique_id",
+        "model",
+        "candidate",
+        "rank",
+        "score",
+        "metric",
+        "origins",
+        "chosen",
+    ])?;
+    for (s, per_model) in p.data.series.iter().zip(results) {
+        for r in per_model {
+            for (i, c) in r.selection.iter().enumerate() {
+                csv.record(&[
+                    &s.id,
+                    &r.model,
+                    &c.model,
+                    &(i + 1),
+                    &c.score,
+                    &c.metric,
+                    &c.origins,
+                    &if c.chosen { "yes" } else { "no" },
+                ])?;
+            }
+        }
+    }
+    Ok(csv.into_bytes()?)
+}
+
+/// "auto chose ets for 3 series, lm for 1 (selection.csv ...)".
+fn chosen_summary(results: &[Vec<SeriesForecast>]) -> String {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for r in results.iter().flatten() {
+        let Some(c) = r.selection.iter().find(|c| c.chosen) else {
+            continue;
+        };
+        let label = format!("{} -> {}", r.model, c.model);
+        match counts.iter_mut().find(|(l, _)| *l == label) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((label, 1)),
+        }
+    }
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let parts: Vec<String> = counts
+        .iter()
+        .take(6)
+        .map(|(l, n)| format!("{l} ({n} series)"))
+        .collect();
+    let more = if counts.len() > 6 { ", ..." } else { "" };
+    format!(
+        "Chosen: {}{more}; selection.csv has every candidate's backtest score per series",
+        parts.join(", ")
+    )
 }
 
 fn print_forecast_table(p: &Prepared, results: &[Vec<SeriesForecast>], h: usize) -> Result<()> {

@@ -317,7 +317,7 @@ fn provenance(args: &SeriesArgs) -> Result<crate::staging::Provenance> {
 
 fn features_for(p: &Prepared, s: &Series, spec: &ModelSpec, h: usize) -> Option<Features> {
     // `auto` may choose the regression, so it gets the calendar too.
-    let wants = |sp: &ModelSpec| matches!(sp, ModelSpec::Regression(_) | ModelSpec::Auto);
+    let wants = |sp: &ModelSpec| matches!(sp, ModelSpec::Regression(_) | ModelSpec::Auto(_));
     let needed = match spec {
         ModelSpec::Ensemble(_, members) => members.iter().any(wants),
         other => wants(other),
