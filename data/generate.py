@@ -6,6 +6,10 @@
 - drug_demand_daily.csv: four drugs/consumables, 1 year of daily units issued:
   intermittent (many zero days) to smooth.
 - holidays.csv: the holiday dates used above (England bank holidays 2024-2026).
+- ed_arrivals_hourly.csv: the same two EDs, 26 weeks of hourly arrivals from
+  2024-01-01: a daily cycle (trough at 5am, peak late morning to evening),
+  the weekly pattern, weekends later and flatter than weekdays (so the week
+  is not just the day times the weekday), holidays as above; Poisson noise.
 
 Run: python3 data/generate.py  (standard library only)
 """
@@ -69,3 +73,23 @@ with open(os.path.join(HERE, "holidays.csv"), "w") as f:
     f.write("date\n")
     for d in HOLIDAYS:
         f.write(d + "\n")
+
+# Arrivals per hour, relative to the day's mean hour (weekday shape).
+HOURS = [0.55, 0.45, 0.38, 0.33, 0.30, 0.30, 0.40, 0.65, 1.00, 1.30, 1.45, 1.50,
+         1.45, 1.40, 1.38, 1.35, 1.35, 1.38, 1.35, 1.25, 1.10, 0.95, 0.80, 0.68]
+# Weekends start later and stay busier into the night.
+WEEKEND_HOURS = [0.75, 0.62, 0.50, 0.42, 0.36, 0.33, 0.35, 0.45, 0.70, 1.00, 1.25, 1.38,
+                 1.42, 1.42, 1.40, 1.38, 1.35, 1.35, 1.32, 1.28, 1.18, 1.08, 0.98, 0.88]
+with open(os.path.join(HERE, "ed_arrivals_hourly.csv"), "w") as f:
+    f.write("unique_id,ds,y\n")
+    for site, base in (("ED_north", 250.0), ("ED_south", 140.0)):
+        for d in range(26 * 7):
+            day = start + dt.timedelta(days=d)
+            shape = WEEKEND_HOURS if day.weekday() >= 5 else HOURS
+            total = sum(shape)
+            lam_day = base * WEEK[day.weekday()]
+            if day in holidays:
+                lam_day *= 0.85
+            for hour in range(24):
+                lam = lam_day * shape[hour] / total
+                f.write(f"{site},{day.isoformat()}T{hour:02d}:00,{poisson(lam)}\n")

@@ -8,6 +8,7 @@ mod forecasting;
 mod fuzz_regressions;
 mod history;
 mod history_inputs;
+mod hourly;
 mod report;
 mod results_folders;
 mod schema;

@@ -59,7 +59,8 @@ pub struct Candidate {
 ///
 /// Candidates: the seasonal naive, naive, AutoETS, Theta, optimised Theta,
 /// the mean ensemble and, with calendar features, the regressions (`lm`,
-/// `enet`; best on daily ED arrivals). Intermittent series (more than 30%
+/// `enet`; best on daily ED arrivals) and, on hourly data (season 24 or
+/// 168), `mstl`. Intermittent series (more than 30%
 /// zeros) choose among the naive and the Croston family, by root mean
 /// squared error: the absolute error of MASE is smallest for a forecast of
 /// zero on a series that is mostly zeros, and a flat zero is no use to a
@@ -94,16 +95,19 @@ impl AutoSelect {
 
     /// Candidate names for a series; with calendar features (`calendar`),
     /// the regressions on them too.
-    pub fn candidates(y: &[f64], calendar: bool) -> Vec<&'static str> {
+    pub fn candidates(y: &[f64], season_length: usize, calendar: bool) -> Vec<&'static str> {
         if is_intermittent(y) {
-            vec!["naive", "croston", "sba", "tsb", "adida", "imapa"]
-        } else if calendar {
-            vec![
-                "snaive", "naive", "ets", "theta", "otm", "ensemble", "lm", "enet",
-            ]
-        } else {
-            vec!["snaive", "naive", "ets", "theta", "otm", "ensemble"]
+            return vec!["naive", "croston", "sba", "tsb", "adida", "imapa"];
         }
+        let mut names = vec!["snaive", "naive", "ets", "theta", "otm", "ensemble"];
+        if calendar {
+            names.extend(["lm", "enet"]);
+        }
+        // Hourly data: a day and a week to decompose.
+        if matches!(season_length, 24 | 168) {
+            names.push("mstl");
+        }
+        names
     }
 }
 
@@ -149,7 +153,7 @@ impl Fit for AutoSelect {
         let key = |s: &backtest::Scores| if intermittent { s.rmse } else { s.mase };
         let mut scored = Vec::new();
         let mut unscored = Vec::new();
-        for name in Self::candidates(input.y, input.features.is_some()) {
+        for name in Self::candidates(input.y, m, input.features.is_some()) {
             if name == "ensemble" {
                 continue;
             }

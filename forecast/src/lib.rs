@@ -9,7 +9,8 @@
 //! Models: benchmarks ([`baseline`]), exponential smoothing ([`ets`], with
 //! automatic selection by AICc), Theta ([`theta`]), intermittent demand
 //! ([`intermittent`]), regression on calendar features, Fourier terms and lags
-//! ([`regression`], through linfa) and ensembles ([`ensemble`]). [`backtest`]
+//! ([`regression`], through linfa), several seasonal cycles ([`mstl`]),
+//! ensembles ([`ensemble`]) and automatic selection ([`auto`]). [`backtest`]
 //! evaluates any of them by rolling origin with the [`metrics`] researchers
 //! expect; [`conformal`] gives intervals to models that have none.
 
@@ -21,6 +22,7 @@ pub mod ensemble;
 pub mod ets;
 pub mod intermittent;
 pub mod metrics;
+pub mod mstl;
 mod numeric;
 mod optim;
 pub mod ranking;

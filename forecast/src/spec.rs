@@ -7,6 +7,7 @@ use crate::conformal::Conformal;
 use crate::ensemble::{Combine, Ensemble};
 use crate::ets::{Ets, EtsSpec};
 use crate::intermittent::Intermittent;
+use crate::mstl::{MAX_PERIODS, Mstl};
 use crate::regression::Regression;
 use crate::theta::{Theta, ThetaKind};
 use crate::{Error, Fit, Result};
@@ -16,7 +17,7 @@ pub const DEFAULT_ENSEMBLE: [&str; 3] = ["ets", "theta", "snaive"];
 
 /// Every model name `parse` accepts, for help texts and errors.
 pub const MODEL_NAMES: &str = "naive, snaive, mean, drift, ses, ets, ets:<code> (e.g. ets:AAdA), theta, otm, \
-croston, sba, croston_opt, tsb, adida, imapa, lm, enet, ensemble, ensemble_median, \
+croston, sba, croston_opt, tsb, adida, imapa, lm, enet, mstl, mstl(24+168), ensemble, ensemble_median, \
 ensemble(a+b+...), auto, auto_median, auto_median:<k>";
 
 /// A model chosen by name.
@@ -34,6 +35,8 @@ pub enum ModelSpec {
     Intermittent(Intermittent),
     /// Regression: `false` OLS, `true` elastic net.
     Regression(bool),
+    /// MSTL with these periods (empty: from the season length).
+    Mstl(Vec<usize>),
     /// Mean or median of members.
     Ensemble(Combine, Vec<ModelSpec>),
     /// Chosen per series by a backtest on its own history: the best
@@ -66,6 +69,7 @@ impl ModelSpec {
             "imapa" => ModelSpec::Intermittent(Intermittent::Imapa),
             "lm" => ModelSpec::Regression(false),
             "enet" => ModelSpec::Regression(true),
+            "mstl" => ModelSpec::Mstl(Vec::new()),
             "auto" => ModelSpec::Auto(Selection::Best),
             "auto_median" => ModelSpec::Auto(Selection::TopMedian(DEFAULT_TOP)),
             "ensemble" | "ensemble_median" => ModelSpec::Ensemble(
@@ -80,7 +84,29 @@ impl ModelSpec {
                     .collect::<Result<_>>()?,
             ),
             other => {
-                if let Some(k) = other.strip_prefix("auto_median:") {
+                if let Some(inner) = other
+                    .strip_prefix("mstl(")
+                    .and_then(|s| s.strip_suffix(')'))
+                {
+                    let periods = inner
+                        .split('+')
+                        .map(|p| p.trim().parse::<usize>())
+                        .collect::<std::result::Result<Vec<_>, _>>();
+                    match periods {
+                        Ok(p)
+                            if !p.is_empty()
+                                && p.len() <= MAX_PERIODS
+                                && p.iter().all(|v| *v >= 2) =>
+                        {
+                            ModelSpec::Mstl(p)
+                        }
+                        _ => {
+                            return Err(Error::Spec(format!(
+                                "`{name}`: mstl takes 1 to {MAX_PERIODS} periods of at least 2 steps, joined by +, e.g. mstl(24+168) for hourly data"
+                            )));
+                        }
+                    }
+                } else if let Some(k) = other.strip_prefix("auto_median:") {
                     match k.parse::<usize>() {
                         Ok(k) if (2..=MAX_TOP).contains(&k) => {
                             ModelSpec::Auto(Selection::TopMedian(k))
@@ -137,6 +163,9 @@ impl ModelSpec {
             ModelSpec::Ensemble(how, members) => Box::new(Ensemble {
                 members: members.iter().map(|m| m.build_plain()).collect(),
                 combine: *how,
+            }),
+            ModelSpec::Mstl(periods) => Box::new(Mstl {
+                periods: periods.clone(),
             }),
             ModelSpec::Auto(selection) => Box::new(AutoSelect::new(*selection)),
         }
