@@ -9,6 +9,7 @@ mod fuzz_regressions;
 mod history;
 mod history_inputs;
 mod hourly;
+mod regressors;
 mod report;
 mod results_folders;
 mod schema;

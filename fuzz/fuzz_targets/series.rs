@@ -2,7 +2,7 @@
 //! arithmetic that follows (future dates, calendar features).
 #![no_main]
 
-use hospsim_formats::series::{Fill, Layout, calendar, future, read_layout};
+use hospsim_formats::series::{Fill, Layout, calendar, future, read_future, read_layout};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -22,8 +22,11 @@ fuzz_target!(|data: &[u8]| {
         decimal_comma: flags & 16 != 0,
         delimiter: (flags & 16 != 0).then_some(b';'),
         date_format: (flags & 32 != 0).then(|| "%d/%m/%Y %H:%M".to_string()),
+        // A regressor column `x`, read from the series and as a future file.
+        regressors: if flags & 64 != 0 { vec!["x".into()] } else { Vec::new() },
         ..Layout::statsforecast("y")
     };
+    let ahead = read_future(text, "future.csv", &layout, zone).ok();
     let Ok(d) = read_layout(text, "fuzz.csv", &layout, fill, flags & 4 != 0, zone) else {
         return;
     };
@@ -31,5 +34,8 @@ fuzz_target!(|data: &[u8]| {
         let h = 1 + (flags as usize >> 6);
         let _ = future(s, d.frequency, h);
         let _ = calendar(s, d.frequency, h, &[]);
+        if let Some(a) = &ahead {
+            let _ = a.rows_for(s, d.frequency, h);
+        }
     }
 });

@@ -39,6 +39,7 @@ pub(crate) fn forecast(args: &SeriesArgs, options: ForecastOptions) -> Result<()
     let p = prepare(args)?;
     let models = parse_models(&models)?;
     let h = args.horizon;
+    check_future(&p, &models, h)?;
     let mut dir = output_folder(out, "out/forecast")?;
     let results: Vec<Vec<SeriesForecast>> =
         for_each_series_model(&p, args, &models, |s, name, spec| {

@@ -88,6 +88,12 @@ pub(crate) struct SeriesArgs {
     /// Holiday dates (one ISO date per line) for the calendar regressors of lm/enet.
     #[arg(long)]
     pub(crate) holidays: Option<PathBuf>,
+    /// Extra columns of the series file the regression models (lm, enet, and auto's) use beside the calendar, comma-separated: temperature, event flags.
+    #[arg(long, value_delimiter = ',', value_name = "COLUMNS")]
+    pub(crate) regressors: Vec<String>,
+    /// The regressors' values over the forecast horizon: the series file's id and time columns and the regressor columns (without an id column, one set for every series). `forecast` needs it with --regressors; `backtest` uses the values recorded in the series file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) future: Option<PathBuf>,
     /// Only these series (comma-separated unique_ids).
     #[arg(long, value_delimiter = ',')]
     pub(crate) ids: Vec<String>,
@@ -110,6 +116,8 @@ struct Prepared {
     season: usize,
     levels: Vec<f64>,
     holidays: Vec<jiff::civil::Date>,
+    /// `--future`'s regressor values over the horizon.
+    future: Option<data::FutureValues>,
 }
 
 /// Most conformal calibration windows.
@@ -177,7 +185,17 @@ fn prepare(args: &SeriesArgs) -> Result<Prepared> {
         date_format: args.date_format.clone(),
         delimiter,
         decimal_comma,
+        regressors: args
+            .regressors
+            .iter()
+            .map(|r| r.trim().to_string())
+            .collect(),
     };
+    if args.future.is_some() && layout.regressors.is_empty() {
+        bail!(
+            "--future gives the regressors' values over the horizon, but no regressors are named\n  hint: name the columns with --regressors, e.g. --regressors temperature,event"
+        );
+    }
     let mut data = data::read_layout(
         file,
         &args.data.display().to_string(),
@@ -227,11 +245,25 @@ fn prepare(args: &SeriesArgs) -> Result<Prepared> {
         }
         None => Vec::new(),
     };
+    let future = match &args.future {
+        Some(path) => {
+            let f = std::fs::File::open(path)
+                .with_context(|| format!("cannot read future file {}", path.display()))?;
+            Some(data::read_future(
+                f,
+                &path.display().to_string(),
+                &layout,
+                zone.as_ref(),
+            )?)
+        }
+        None => None,
+    };
     Ok(Prepared {
         data,
         season,
         levels,
         holidays,
+        future,
     })
 }
 
@@ -312,17 +344,67 @@ fn provenance(args: &SeriesArgs) -> Result<crate::staging::Provenance> {
     if let Some(h) = &args.holidays {
         prov = prov.input("holidays", h)?;
     }
+    if let Some(f) = &args.future {
+        prov = prov.input("future", f)?;
+    }
     Ok(prov)
 }
 
-fn features_for(p: &Prepared, s: &Series, spec: &ModelSpec, h: usize) -> Option<Features> {
-    // `auto` may choose the regression, so it gets the calendar too.
+/// Whether a model uses feature rows (the calendar and the regressors).
+fn wants_features(spec: &ModelSpec) -> bool {
+    // `auto` may choose the regression, so it gets them too.
     let wants = |sp: &ModelSpec| matches!(sp, ModelSpec::Regression(_) | ModelSpec::Auto(_));
-    let needed = match spec {
+    match spec {
         ModelSpec::Ensemble(_, members) => members.iter().any(wants),
         other => wants(other),
+    }
+}
+
+/// Calendar terms and regressors over the history and `h` steps ahead. The
+/// regressors' future rows come from `--future`; without it (a backtest,
+/// whose folds lie inside the history) they are NaN and never read.
+fn features_for(p: &Prepared, s: &Series, spec: &ModelSpec, h: usize) -> Option<Features> {
+    if !wants_features(spec) {
+        return None;
+    }
+    let mut features = data::calendar(s, p.data.frequency, h, &p.holidays);
+    if !s.regressors.is_empty() {
+        let width = s.regressors.len();
+        let ahead = p
+            .future
+            .as_ref()
+            .and_then(|f| f.rows_for(s, p.data.frequency, h).ok());
+        features.names.extend(p.data.regressors.iter().cloned());
+        for (t, row) in features.rows.iter_mut().enumerate() {
+            match t.checked_sub(s.y.len()) {
+                None => row.extend(s.regressors.iter().map(|c| c[t])),
+                Some(i) => match ahead.as_ref().and_then(|a| a.get(i)) {
+                    Some(values) => row.extend(values),
+                    None => row.extend(std::iter::repeat_n(f64::NAN, width)),
+                },
+            }
+        }
+    }
+    Some(features)
+}
+
+/// `forecast` with regressors: every series that a model would fit on them
+/// must have their values for the whole horizon.
+fn check_future(p: &Prepared, models: &[(String, ModelSpec)], h: usize) -> Result<()> {
+    if p.data.regressors.is_empty() || !models.iter().any(|(_, m)| wants_features(m)) {
+        return Ok(());
+    }
+    let Some(future) = &p.future else {
+        bail!(
+            "--regressors {} need their values over the forecast horizon\n  hint: give them with --future FILE (the series file's id and time columns, and {}, for the {h} steps after each series ends)",
+            p.data.regressors.join(","),
+            p.data.regressors.join(", ")
+        );
     };
-    needed.then(|| data::calendar(s, p.data.frequency, h, &p.holidays))
+    for s in &p.data.series {
+        future.rows_for(s, p.data.frequency, h)?;
+    }
+    Ok(())
 }
 
 fn step_unit(p: &Prepared) -> String {

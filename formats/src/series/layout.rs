@@ -24,6 +24,9 @@ pub struct Layout {
     pub delimiter: Option<u8>,
     /// Values are written with a decimal comma (`12,5`).
     pub decimal_comma: bool,
+    /// Extra columns read as regressors (temperature, event flags), at most
+    /// [`super::MAX_REGRESSORS`]; every row needs a number in each.
+    pub regressors: Vec<String>,
 }
 
 impl Layout {
@@ -36,6 +39,7 @@ impl Layout {
             date_format: None,
             delimiter: None,
             decimal_comma: false,
+            regressors: Vec::new(),
         }
     }
 }

@@ -14,11 +14,13 @@ pub const MAX_VALUE: f64 = 1e15;
 mod calendar;
 mod frequency;
 mod layout;
+mod regressors;
 
 pub use calendar::{calendar, future, read_holidays};
 pub use frequency::Frequency;
 pub use layout::Layout;
 use layout::parse_ds;
+pub use regressors::{FutureValues, MAX_FUTURE_ROWS, MAX_REGRESSORS, read_future};
 
 /// How gaps in the timestamps are treated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +44,9 @@ pub struct Series {
     pub y: Vec<f64>,
     /// Steps that were filled in (for the report; 0 without --fill).
     pub filled: usize,
+    /// The regressor columns ([`Dataset::regressors`] names them), one value
+    /// per step each; a filled step's values are interpolated.
+    pub regressors: Vec<Vec<f64>>,
 }
 
 /// Every series of a file, in order of first appearance.
@@ -55,10 +60,14 @@ pub struct Dataset {
     pub with_time: bool,
     /// Data rows read.
     pub rows: usize,
+    /// Names of the regressor columns, in [`Series::regressors`]'s order.
+    pub regressors: Vec<String>,
 }
 
-/// Rows of one series as read: timestamp, value, line number.
-type RawSeries = (String, Vec<(DateTime, f64, u64)>);
+/// One row as read: timestamp, value, line number, regressor values.
+type RawPoint = (DateTime, f64, u64, Vec<f64>);
+/// Rows of one series as read.
+type RawSeries = (String, Vec<RawPoint>);
 
 /// Formats a timestamp as the input did.
 pub fn format_ds(t: DateTime, with_time: bool) -> String {
@@ -206,6 +215,7 @@ pub fn read_layout(
         )
         .hint("name it with --value (or --target)"));
     };
+    let regressor_columns = regressors::columns(file, &header, &layout.regressors)?;
     // The first problems are kept to show; all are counted.
     let mut problems: Vec<String> = Vec::new();
     let mut n_problems = 0usize;
@@ -305,11 +315,18 @@ pub fn read_layout(
             );
             continue;
         }
+        let x = match regressors::values(&record, &regressor_columns, layout, shown, line) {
+            Ok(x) => x,
+            Err(problem) => {
+                push_problem(&mut problems, &mut n_problems, problem);
+                continue;
+            }
+        };
         let slot = *index.entry(id.clone()).or_insert_with(|| {
             raw.push((id.clone(), Vec::new()));
             raw.len() - 1
         });
-        raw[slot].1.push((ds, y, line));
+        raw[slot].1.push((ds, y, line, x));
     }
     if n_problems > 0 {
         let shown_problems: Vec<&str> = problems.iter().map(String::as_str).collect();
@@ -366,6 +383,7 @@ pub fn read_layout(
         frequency,
         with_time,
         rows,
+        regressors: layout.regressors.clone(),
     })
 }
 
@@ -400,16 +418,18 @@ fn infer_frequency(raw: &[RawSeries]) -> Option<Frequency> {
 fn complete(
     file: &str,
     id: String,
-    points: Vec<(DateTime, f64, u64)>,
+    points: Vec<RawPoint>,
     frequency: Frequency,
     fill: Fill,
     with_time: bool,
 ) -> Result<Series, FormatError> {
     let mut ds = Vec::with_capacity(points.len());
     let mut y: Vec<f64> = Vec::with_capacity(points.len());
+    let width = points.first().map_or(0, |p| p.3.len());
+    let mut x: Vec<Vec<f64>> = vec![Vec::with_capacity(points.len()); width];
     let mut filled = 0;
     let mut gaps: Vec<String> = Vec::new();
-    for (i, (t, v, line)) in points.iter().enumerate() {
+    for (i, (t, v, line, row)) in points.iter().enumerate() {
         if i > 0 {
             let (first, last) = (ds[0], ds[ds.len() - 1]);
             let too_long = || {
@@ -457,6 +477,7 @@ fn complete(
                     } else {
                         ds.push(e);
                         y.push(f64::NAN);
+                        x.iter_mut().for_each(|c| c.push(f64::NAN));
                     }
                 }
                 filled += gap;
@@ -475,6 +496,7 @@ fn complete(
                         Fill::Zero | Fill::Interpolate => {
                             ds.push(e);
                             y.push(f64::NAN);
+                            x.iter_mut().for_each(|c| c.push(f64::NAN));
                         }
                     }
                     filled += 1;
@@ -490,6 +512,9 @@ fn complete(
         }
         ds.push(*t);
         y.push(*v);
+        for (c, value) in x.iter_mut().zip(row) {
+            c.push(*value);
+        }
     }
     if fill == Fill::None && filled > 0 {
         return Err(FormatError::file(
@@ -507,7 +532,15 @@ fn complete(
     } else if fill == Fill::Interpolate {
         interpolate(&mut y);
     }
-    Ok(Series { id, ds, y, filled })
+    // A missing day had no arrivals, but it still had a temperature.
+    x.iter_mut().for_each(|c| interpolate(c));
+    Ok(Series {
+        id,
+        ds,
+        y,
+        filled,
+        regressors: x,
+    })
 }
 
 fn interpolate(y: &mut [f64]) {

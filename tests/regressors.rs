@@ -1,0 +1,184 @@
+//! Regressors from extra columns of the series file (`--regressors`) and
+//! their future values (`--future`), end to end.
+
+use crate::{run_err, run_ok};
+
+/// Daily arrivals that rise by 5 for every degree of a temperature that
+/// wanders, plus noise: the calendar alone cannot know the temperature.
+fn write_series(dir: &std::path::Path) -> (String, String) {
+    let mut csv = String::from("unique_id,ds,y,temp,event\n");
+    let mut future = String::from("ds,temp,event\n");
+    let day = |d: i64| {
+        jiff::civil::date(2024, 1, 1)
+            .checked_add(jiff::Span::new().days(d))
+            .unwrap()
+    };
+    for d in 0..400i64 {
+        let temp = ((d * 7919) % 23) as f64 - 11.0;
+        let event = u8::from(d % 17 == 0);
+        let noise = ((d * 104_729) % 7) as f64 - 3.0;
+        let y = 200.0 + 5.0 * temp + 30.0 * f64::from(event) + noise;
+        if d < 380 {
+            csv.push_str(&format!("ed,{},{y},{temp},{event}\n", day(d)));
+        } else {
+            future.push_str(&format!("{},{temp},{event}\n", day(d)));
+        }
+    }
+    let series = dir.join("ed.csv");
+    let ahead = dir.join("future.csv");
+    std::fs::write(&series, csv).unwrap();
+    std::fs::write(&ahead, future).unwrap();
+    (
+        series.to_str().unwrap().to_string(),
+        ahead.to_str().unwrap().to_string(),
+    )
+}
+
+#[test]
+fn regressors_drive_the_regression_forecast_and_its_backtest() {
+    let dir = tempfile::tempdir().unwrap();
+    let (series, future) = write_series(dir.path());
+    let out_dir = dir.path().join("fc");
+    run_ok(
+        &[
+            "forecast",
+            &series,
+            "--model",
+            "lm",
+            "--horizon",
+            "20",
+            "--regressors",
+            "temp,event",
+            "--future",
+            &future,
+        ],
+        &out_dir,
+    );
+    let fc = std::fs::read_to_string(out_dir.join("forecasts.csv")).unwrap();
+    // Day 380 onwards: the forecast follows 200 + 5·temp + 30·event.
+    for (i, line) in fc.lines().skip(1).enumerate() {
+        let d = 380 + i as i64;
+        let temp = ((d * 7919) % 23) as f64 - 11.0;
+        let event = f64::from(u8::from(d % 17 == 0));
+        let mean: f64 = line.split(',').nth(3).unwrap().parse().unwrap();
+        let expected = 200.0 + 5.0 * temp + 30.0 * event;
+        assert!((mean - expected).abs() < 5.0, "{line}: expected {expected}");
+    }
+    // The backtest with the recorded temperatures beats the calendar alone.
+    let mase = |extra: &[&str], sub: &str| -> f64 {
+        let out = dir.path().join(sub);
+        let mut args = vec![
+            "backtest",
+            &series,
+            "--models",
+            "lm",
+            "--horizon",
+            "7",
+            "--folds",
+            "6",
+        ];
+        args.extend(extra);
+        run_ok(&args, &out);
+        let metrics = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
+        metrics
+            .lines()
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .nth(5)
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let with = mase(&["--regressors", "temp,event"], "with");
+    let without = mase(&[], "without");
+    assert!(with < 0.5 * without, "with {with}, without {without}");
+}
+
+#[test]
+fn regressor_mistakes_are_refused_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let (series, future) = write_series(dir.path());
+    let fails = |args: &[&str], fragments: &[&str]| {
+        let err = run_err(args, &dir.path().join("bad"));
+        for f in fragments {
+            assert!(err.contains(f), "`{f}` missing from: {err}");
+        }
+    };
+    // A column the file does not have.
+    fails(
+        &[
+            "forecast",
+            &series,
+            "--model",
+            "lm",
+            "--regressors",
+            "rain",
+            "--future",
+            &future,
+        ],
+        &[
+            "ed.csv:1",
+            "no regressor column `rain`",
+            "found: unique_id, ds, y, temp, event",
+        ],
+    );
+    // Regressors without their future.
+    fails(
+        &["forecast", &series, "--model", "lm", "--regressors", "temp"],
+        &[
+            "need their values over the forecast horizon",
+            "--future FILE",
+        ],
+    );
+    // A future too short for the horizon.
+    fails(
+        &[
+            "forecast",
+            &series,
+            "--model",
+            "lm",
+            "--horizon",
+            "30",
+            "--regressors",
+            "temp",
+            "--future",
+            &future,
+        ],
+        &[
+            "future.csv",
+            "no regressor values for 2025-02-04",
+            "the 30 steps after 2025-01-14",
+        ],
+    );
+    // A future without regressors.
+    fails(
+        &["forecast", &series, "--model", "lm", "--future", &future],
+        &["no regressors are named", "--regressors"],
+    );
+    // More columns than a model may use, refused before a row is read.
+    let many: Vec<String> = (0..51).map(|i| format!("c{i}")).collect();
+    let many = many.join(",");
+    fails(
+        &["backtest", &series, "--models", "lm", "--regressors", &many],
+        &["51 columns", "the 50 a model may use"],
+    );
+    // A row without a number.
+    let broken = dir.path().join("broken.csv");
+    std::fs::write(
+        &broken,
+        "unique_id,ds,y,temp\ned,2024-01-01,5,3\ned,2024-01-02,6,warm\n",
+    )
+    .unwrap();
+    fails(
+        &[
+            "backtest",
+            broken.to_str().unwrap(),
+            "--models",
+            "lm",
+            "--regressors",
+            "temp",
+        ],
+        &["broken.csv:3", "regressor temp `warm` is not a number"],
+    );
+}
