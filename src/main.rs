@@ -168,6 +168,9 @@ enum Command {
         /// Also write fitted.csv: in-sample one-step fitted values and residuals.
         #[arg(long)]
         fitted: bool,
+        /// Quantile forecasts to add to forecasts.csv as columns q0.05, q0.5, ..., comma-separated probabilities between 0 and 1 (e.g. 0.05,0.5,0.95 for a stock level that runs out one day in twenty).
+        #[arg(long, value_delimiter = ',', value_name = "PROBABILITIES")]
+        quantiles: Vec<f64>,
         /// Output folder (default: out/forecast).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -483,6 +486,7 @@ fn main() -> ExitCode {
             models,
             round,
             fitted,
+            quantiles,
             out,
         } => forecasting::forecast(
             &args,
@@ -490,6 +494,7 @@ fn main() -> ExitCode {
                 models,
                 round,
                 fitted,
+                quantiles,
                 out,
             },
         ),

@@ -182,3 +182,75 @@ fn regressor_mistakes_are_refused_with_what_to_do() {
         &["broken.csv:3", "regressor temp `warm` is not a number"],
     );
 }
+
+/// `--quantiles` adds one column per probability: interval ends where they
+/// coincide, the point at the median, order kept at every step; and the
+/// backtest scores the quantiles by scaled pinball loss and CRPS.
+#[test]
+fn quantile_forecasts_are_columns_and_the_backtest_scores_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = crate::repo("data/ed_arrivals_daily.csv");
+    let out = dir.path().join("q");
+    run_ok(
+        &[
+            "forecast",
+            data.to_str().unwrap(),
+            "--model",
+            "ets",
+            "--horizon",
+            "5",
+            "--quantiles",
+            "0.05,0.1,0.5,0.9",
+        ],
+        &out,
+    );
+    let fc = std::fs::read_to_string(out.join("forecasts.csv")).unwrap();
+    let mut lines = fc.lines();
+    assert_eq!(
+        lines.next(),
+        Some("unique_id,ds,model,mean,lo-80,hi-80,lo-95,hi-95,q0.05,q0.1,q0.5,q0.9")
+    );
+    for line in lines {
+        let v: Vec<f64> = line
+            .split(',')
+            .skip(3)
+            .map(|x| x.parse().unwrap())
+            .collect();
+        let (mean, lo80, hi80, lo95) = (v[0], v[1], v[2], v[3]);
+        let (q05, q10, q50, q90) = (v[5], v[6], v[7], v[8]);
+        assert_eq!((q10, q90, q50), (lo80, hi80, mean), "{line}");
+        assert!(lo95 < q05 && q05 < q10, "{line}");
+    }
+    let bt = dir.path().join("bt");
+    run_ok(
+        &[
+            "backtest",
+            data.to_str().unwrap(),
+            "--models",
+            "snaive,ets",
+            "--horizon",
+            "7",
+            "--folds",
+            "3",
+        ],
+        &bt,
+    );
+    let metrics = std::fs::read_to_string(bt.join("metrics.csv")).unwrap();
+    assert!(
+        metrics.starts_with(
+            "model,series,series_failed,mae,rmse,mase,smape,wape,pinball,scaled_pinball,crps,coverage-80"
+        ),
+        "{metrics}"
+    );
+    for line in metrics.lines().skip(1) {
+        let v: Vec<f64> = line
+            .split(',')
+            .skip(3)
+            .map(|x| x.parse().unwrap())
+            .collect();
+        let (mae, crps) = (v[0], v[7]);
+        // A forecast with intervals scores a CRPS below its MAE (the MAE is
+        // the CRPS of the point alone) unless the intervals are poor.
+        assert!(crps > 0.0 && crps < mae, "{line}");
+    }
+}

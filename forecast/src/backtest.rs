@@ -62,6 +62,14 @@ pub struct Scores {
     pub wape: f64,
     /// Mean pinball loss over both bounds of all levels (NaN without intervals).
     pub pinball: f64,
+    /// The pinball loss divided by the fold's MASE scale: comparable across
+    /// series of different sizes, as MASE is.
+    pub scaled_pinball: f64,
+    /// The continuous ranked probability score, approximated from the
+    /// quantiles the forecast has (the point as the median, both ends of
+    /// every interval): twice their mean quantile loss. Without intervals it
+    /// is the MAE, as the CRPS of a point forecast is.
+    pub crps: f64,
     /// Coverage per level, in the order of the config's levels.
     pub coverage: Vec<f64>,
     /// What the intervals promised per level: the level itself, or the
@@ -155,6 +163,27 @@ fn score(
         }
         total / (2 * fold.forecast.intervals.len()) as f64
     });
+    let scaled_pinball = avg(&|fold: &Fold| {
+        if fold.forecast.intervals.is_empty() {
+            return f64::NAN;
+        }
+        let mut total = 0.0;
+        for i in &fold.forecast.intervals {
+            let tail = (1.0 - i.level / 100.0) / 2.0;
+            total += metrics::pinball(&fold.actual, &i.lower, tail);
+            total += metrics::pinball(&fold.actual, &i.upper, 1.0 - tail);
+        }
+        total / (2 * fold.forecast.intervals.len()) as f64 / fold.scale
+    });
+    let crps = avg(&|fold: &Fold| {
+        let mut total = metrics::pinball(&fold.actual, &fold.forecast.point, 0.5);
+        for i in &fold.forecast.intervals {
+            let tail = (1.0 - i.level / 100.0) / 2.0;
+            total += metrics::pinball(&fold.actual, &i.lower, tail);
+            total += metrics::pinball(&fold.actual, &i.upper, 1.0 - tail);
+        }
+        2.0 * total / (1 + 2 * fold.forecast.intervals.len()) as f64
+    });
     let coverage = cfg
         .levels
         .iter()
@@ -183,10 +212,63 @@ fn score(
         smape: avg(&|f| metrics::smape(&f.actual, &f.forecast.point)),
         wape: avg(&|f| metrics::wape(&f.actual, &f.forecast.point)),
         pinball,
+        scaled_pinball,
+        crps,
         coverage,
         promised,
         fit_seconds,
         folds: folds.len(),
         error,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Interval;
+
+    fn config(levels: Vec<f64>) -> Config {
+        Config {
+            horizon: 2,
+            folds: 1,
+            step: 2,
+            levels,
+            season_length: 1,
+            non_negative: false,
+            min_train: 2,
+            conformal_windows: 5,
+        }
+    }
+
+    #[test]
+    fn crps_of_a_point_forecast_is_its_mae_and_intervals_are_scored_by_quantile() {
+        let point_only = Fold {
+            origin: 10,
+            forecast: Forecast {
+                point: vec![10.0, 12.0],
+                intervals: Vec::new(),
+            },
+            actual: vec![11.0, 15.0],
+            scale: 2.0,
+        };
+        let s = score_folds("m", std::slice::from_ref(&point_only), &config(vec![]));
+        assert!((s.crps - s.mae).abs() < 1e-12, "{s:?}");
+        assert!(s.scaled_pinball.is_nan());
+        // An 80% interval [8, 14] at both steps, actuals 11 and 15: the
+        // 0.1-quantile loses 0.1·(3, 7), mean 0.5; the 0.9-quantile
+        // 0.1·3 and 0.9·1, mean 0.6; the median 0.5·(1, 3), mean 1.0.
+        // CRPS = 2·(1.0 + 0.5 + 0.6)/3 = 1.4; pinball (0.5 + 0.6)/2.
+        let mut with = point_only;
+        with.forecast.intervals = vec![Interval {
+            level: 80.0,
+            lower: vec![8.0, 8.0],
+            upper: vec![14.0, 14.0],
+            probability: None,
+        }];
+        let s = score_folds("m", &[with], &config(vec![80.0]));
+        assert!((s.crps - 1.4).abs() < 1e-12, "{s:?}");
+        assert!((s.pinball - 0.55).abs() < 1e-12, "{s:?}");
+        assert!((s.scaled_pinball - 0.275).abs() < 1e-12, "{s:?}");
+        assert_eq!(s.coverage, vec![0.5]);
     }
 }

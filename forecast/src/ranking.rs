@@ -29,6 +29,10 @@ pub struct ModelSummary {
     pub wape: f64,
     /// Mean pinball loss.
     pub pinball: f64,
+    /// Mean scaled pinball loss.
+    pub scaled_pinball: f64,
+    /// Mean CRPS (approximated from the forecast's quantiles).
+    pub crps: f64,
     /// Mean coverage per level.
     pub coverage: Vec<f64>,
     /// Mean promised coverage per level (see [`Scores::promised`]).
@@ -53,7 +57,8 @@ pub struct Ranking {
 /// use hospsim_forecast::backtest::Scores;
 /// use hospsim_forecast::ranking::rank;
 /// let score = |model: &str, mase: f64| Scores { model: model.into(), mae: mase, rmse: mase, mase,
-///     smape: 0.0, wape: 0.0, pinball: f64::NAN, coverage: vec![], promised: vec![], fit_seconds: 0.1, folds: 1, error: None };
+///     smape: 0.0, wape: 0.0, pinball: f64::NAN,
+///     scaled_pinball: f64::NAN, crps: mase, coverage: vec![], promised: vec![], fit_seconds: 0.1, folds: 1, error: None };
 /// let ranking = rank(&["naive", "ets"], &[vec![score("naive", 1.2), score("ets", 0.8)]], 0);
 /// assert_eq!(ranking.models[0].model, "ets");
 /// assert_eq!(ranking.common_series, 1);
@@ -126,6 +131,8 @@ fn summarise<'a>(
         smape: mean(&|s| s.smape),
         wape: mean(&|s| s.wape),
         pinball: mean(&|s| s.pinball),
+        scaled_pinball: mean(&|s| s.scaled_pinball),
+        crps: mean(&|s| s.crps),
         coverage: (0..levels)
             .map(|i| mean(&|s| s.coverage.get(i).copied().unwrap_or(f64::NAN)))
             .collect(),

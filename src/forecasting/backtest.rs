@@ -111,7 +111,16 @@ pub(crate) fn backtest(
         .collect();
     let mut per_series = CsvWriter::in_memory();
     let head = |first: &[&str], last: &[&str]| -> Vec<String> {
-        let metrics = ["mae", "rmse", "mase", "smape", "wape", "pinball"];
+        let metrics = [
+            "mae",
+            "rmse",
+            "mase",
+            "smape",
+            "wape",
+            "pinball",
+            "scaled_pinball",
+            "crps",
+        ];
         first
             .iter()
             .chain(&metrics)
@@ -131,7 +140,16 @@ pub(crate) fn backtest(
             per_series.display(sc.folds)?;
             metric_cells(
                 &mut per_series,
-                &[sc.mae, sc.rmse, sc.mase, sc.smape, sc.wape, sc.pinball],
+                &[
+                    sc.mae,
+                    sc.rmse,
+                    sc.mase,
+                    sc.smape,
+                    sc.wape,
+                    sc.pinball,
+                    sc.scaled_pinball,
+                    sc.crps,
+                ],
                 &sc.coverage,
             )?;
             per_series.display(format_args!("{:.6}", sc.fit_seconds))?;
@@ -159,7 +177,16 @@ pub(crate) fn backtest(
         metrics.display(m.failed)?;
         metric_cells(
             &mut metrics,
-            &[m.mae, m.rmse, m.mase, m.smape, m.wape, m.pinball],
+            &[
+                m.mae,
+                m.rmse,
+                m.mase,
+                m.smape,
+                m.wape,
+                m.pinball,
+                m.scaled_pinball,
+                m.crps,
+            ],
             &m.coverage,
         )?;
         metrics.display(format_args!("{:.6}", m.fit_seconds))?;
@@ -183,6 +210,7 @@ pub(crate) fn backtest(
             "model": m.model, "series": m.series, "series_failed": m.failed,
             "mae": finite(m.mae), "rmse": finite(m.rmse), "mase": finite(m.mase),
             "smape": finite(m.smape), "wape": finite(m.wape), "pinball": finite(m.pinball),
+            "scaled_pinball": finite(m.scaled_pinball), "crps": finite(m.crps),
             "coverage": m.coverage.iter().map(|c| finite(*c)).collect::<Vec<_>>(),
             "coverage_promised": m.promised.iter().map(|c| finite(*c)).collect::<Vec<_>>(),
             "coverage_misses": p.levels.iter().enumerate()
@@ -360,7 +388,7 @@ fn cv_forecasts(p: &Prepared, results: &[Vec<(Scores, Vec<backtest::Fold>)>]) ->
     Ok(csv.into_bytes()?)
 }
 
-/// MAE, RMSE, MASE, sMAPE, WAPE, pinball, then coverage per level, as CSV cells.
+/// MAE, RMSE, MASE, sMAPE, WAPE, pinball, scaled pinball, CRPS, then coverage per level, as CSV cells.
 fn metric_cells(
     w: &mut CsvWriter<Vec<u8>>,
     metrics: &[f64],

@@ -15,6 +15,9 @@ struct SeriesForecast {
     aicc: f64,
     /// In-sample one-step fitted values (empty if the fit failed).
     fitted: Vec<f64>,
+    /// Per requested quantile, its value at every step (empty if the fit
+    /// failed or the model has no intervals).
+    quantiles: Vec<Vec<f64>>,
     /// An automatic selection's candidates, best first (empty otherwise).
     selection: Vec<hospsim_forecast::auto::Candidate>,
     forecast: Result<Forecast, String>,
@@ -25,6 +28,8 @@ pub(crate) struct ForecastOptions {
     pub(crate) models: Vec<String>,
     pub(crate) round: bool,
     pub(crate) fitted: bool,
+    /// `--quantiles`: probabilities whose quantiles become columns.
+    pub(crate) quantiles: Vec<f64>,
     pub(crate) out: Option<PathBuf>,
 }
 
@@ -34,9 +39,15 @@ pub(crate) fn forecast(args: &SeriesArgs, options: ForecastOptions) -> Result<()
         models,
         round,
         fitted: with_fitted,
+        quantiles,
         out,
     } = options;
+    let quantile_levels = quantile_levels(&quantiles)?;
+    let mut all_levels = quantile_levels.clone();
     let p = prepare(args)?;
+    all_levels.extend(&p.levels);
+    all_levels.sort_by(f64::total_cmp);
+    all_levels.dedup();
     let models = parse_models(&models)?;
     let h = args.horizon;
     check_future(&p, &models, h)?;
@@ -54,12 +65,22 @@ pub(crate) fn forecast(args: &SeriesArgs, options: ForecastOptions) -> Result<()
                     // Predict first: a conformal model knows how many
                     // calibration windows fitted only once it has forecast.
                     let forecast = fitted
-                        .predict(h, &p.levels)
+                        .predict(h, &all_levels)
                         .map(|mut f| {
                             f.make_count(round);
                             f
                         })
                         .map_err(|e| e.to_string());
+                    let quantile_values = forecast
+                        .as_ref()
+                        .map(|f| quantile_values(f, &quantiles, h))
+                        .unwrap_or_default();
+                    // The intervals asked for; those behind the quantiles go.
+                    let forecast = forecast.map(|mut f| {
+                        f.intervals
+                            .retain(|i| p.levels.iter().any(|l| (l - i.level).abs() < 1e-9));
+                        f
+                    });
                     SeriesForecast {
                         model: name.clone(),
                         describe: fitted.describe(),
@@ -71,6 +92,7 @@ pub(crate) fn forecast(args: &SeriesArgs, options: ForecastOptions) -> Result<()
                             Vec::new()
                         },
                         selection: fitted.selection().to_vec(),
+                        quantiles: quantile_values,
                         forecast,
                     }
                 }
@@ -81,6 +103,7 @@ pub(crate) fn forecast(args: &SeriesArgs, options: ForecastOptions) -> Result<()
                     aicc: f64::NAN,
                     fitted: Vec::new(),
                     selection: Vec::new(),
+                    quantiles: Vec::new(),
                     forecast: Err(e.to_string()),
                 },
             }
@@ -91,6 +114,7 @@ pub(crate) fn forecast(args: &SeriesArgs, options: ForecastOptions) -> Result<()
         .map(String::from)
         .into_iter()
         .chain(interval_header(&p.levels))
+        .chain(quantiles.iter().map(|q| format!("q{q}")))
         .collect();
     csv.row(&header)?;
     let mut models_csv = CsvWriter::in_memory();
@@ -117,6 +141,10 @@ pub(crate) fn forecast(args: &SeriesArgs, options: ForecastOptions) -> Result<()
                 csv.text(&data::format_ds(*t, p.data.with_time))?;
                 csv.text(&r.model)?;
                 interval_cells(&mut csv, f, &p.levels, i)?;
+                for q in 0..quantiles.len() {
+                    let v = r.quantiles.get(q).and_then(|v| v.get(i));
+                    csv.num(v.copied().unwrap_or(f64::NAN))?;
+                }
                 csv.end()?;
             }
         }
@@ -252,6 +280,53 @@ pub(crate) fn forecast(args: &SeriesArgs, options: ForecastOptions) -> Result<()
         }
     }
     announce(args.quiet, "", &written)
+}
+
+/// Most quantiles one forecast may ask for.
+const MAX_QUANTILES: usize = 99;
+
+/// The interval levels behind `--quantiles`: q and 1 − q are the ends of
+/// the central interval at level |1 − 2q|; the median is the point forecast.
+fn quantile_levels(quantiles: &[f64]) -> Result<Vec<f64>> {
+    if quantiles.len() > MAX_QUANTILES {
+        bail!(
+            "--quantiles: {} given, at most {MAX_QUANTILES}",
+            quantiles.len()
+        );
+    }
+    let mut levels = Vec::new();
+    for &q in quantiles {
+        if !(q > 0.0 && q < 1.0) {
+            bail!(
+                "--quantiles: {q} is not a probability strictly between 0 and 1 (e.g. --quantiles 0.05,0.5,0.95)"
+            );
+        }
+        if (q - 0.5).abs() > 1e-12 {
+            levels.push((1.0 - 2.0 * q).abs() * 100.0);
+        }
+    }
+    Ok(levels)
+}
+
+/// Each requested quantile's values: an interval's end, or the point for
+/// the median (the mean, which is the median for the symmetric intervals;
+/// for Croston's family it is the rate, not the median of a mostly-zero
+/// demand). NaN where the model gave no interval.
+fn quantile_values(f: &Forecast, quantiles: &[f64], h: usize) -> Vec<Vec<f64>> {
+    quantiles
+        .iter()
+        .map(|&q| {
+            if (q - 0.5).abs() <= 1e-12 {
+                return f.point.clone();
+            }
+            let level = (1.0 - 2.0 * q).abs() * 100.0;
+            match f.interval(level) {
+                Some(i) if q < 0.5 => i.lower.clone(),
+                Some(i) => i.upper.clone(),
+                None => vec![f64::NAN; h],
+            }
+        })
+        .collect()
 }
 
 /// Every candidate of every automatic selection: `unique_id, model,
