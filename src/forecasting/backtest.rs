@@ -262,6 +262,27 @@ pub(crate) fn backtest(
             row
         })
         .collect();
+    let any_miss = summary.iter().any(|m| {
+        p.levels
+            .iter()
+            .enumerate()
+            .any(|(i, l)| misses(m.coverage[i], promise(m, i, *l)).is_some())
+    });
+    let any_whole_units = summary.iter().any(|m| {
+        p.levels
+            .iter()
+            .enumerate()
+            .any(|(i, l)| whole_units(*l, promise(m, i, *l)))
+    });
+    let mut footnotes = Vec::new();
+    if any_miss {
+        footnotes.push(format!(
+            "(low)/(high): the interval covered more than {COVERAGE_TOLERANCE_PP} points less/more often than it promises"
+        ));
+    }
+    if any_whole_units {
+        footnotes.push("(of P): intervals of whole units cannot hold exactly the level; the model gave its interval the chance P%, and the mark compares with P".to_string());
+    }
     if !args.no_report {
         let best = summary.first().map(|m| m.model.clone());
         let best_index = models.iter().position(|(n, _)| Some(n) == best.as_ref());
@@ -297,7 +318,10 @@ pub(crate) fn backtest(
                 cfg.horizon,
                 cfg.folds,
                 cfg.step
-            )],
+            )]
+            .into_iter()
+            .chain(footnotes.iter().cloned())
+            .collect(),
             table: (head.clone(), table_rows.clone()),
             mase: summary
                 .iter()
@@ -327,25 +351,8 @@ pub(crate) fn backtest(
         let mut all = vec![head];
         all.extend(table_rows);
         out!("{}", render(&all))?;
-        if summary.iter().any(|m| {
-            p.levels
-                .iter()
-                .enumerate()
-                .any(|(i, l)| misses(m.coverage[i], promise(m, i, *l)).is_some())
-        }) {
-            outln!(
-                "  (low)/(high): the interval covered more than {COVERAGE_TOLERANCE_PP} points less/more often than it promises"
-            )?;
-        }
-        if summary.iter().any(|m| {
-            p.levels
-                .iter()
-                .enumerate()
-                .any(|(i, l)| whole_units(*l, promise(m, i, *l)))
-        }) {
-            outln!(
-                "  (of P): intervals of whole units cannot hold exactly the level; the model gave its interval the chance P%, and the mark compares with P"
-            )?;
+        for note in &footnotes {
+            outln!("  {note}")?;
         }
     }
     announce(args.quiet, "", &written)
