@@ -194,7 +194,7 @@ fn backtest_ranks_models_and_scores_intervals() {
     assert_eq!(
         lines.next(),
         Some(
-            "model,series,series_failed,mae,rmse,mase,smape,wape,pinball,coverage-80,coverage-95,fit_seconds"
+            "model,series,series_failed,mae,rmse,mase,smape,wape,pinball,scaled_pinball,crps,coverage-80,coverage-95,fit_seconds"
         )
     );
     let mase: Vec<f64> = lines
