@@ -262,6 +262,68 @@ impl DemandDistribution {
     }
 }
 
+/// Count-distribution intervals for a model whose forecast is a flat rate
+/// (a combination of Croston-type methods): [`DemandDistribution`] around
+/// its first-step forecast.
+pub struct WithDemandIntervals {
+    fitted: Box<dyn Predict>,
+    distribution: DemandDistribution,
+}
+
+impl WithDemandIntervals {
+    /// Wraps `fitted`, fitted on history `y`.
+    pub fn new(fitted: Box<dyn Predict>, y: &[f64]) -> Self {
+        let rate = fitted
+            .predict(1, &[])
+            .ok()
+            .and_then(|f| f.point.first().copied())
+            .unwrap_or(0.0);
+        WithDemandIntervals {
+            distribution: DemandDistribution::new(y, rate),
+            fitted,
+        }
+    }
+}
+
+impl Predict for WithDemandIntervals {
+    fn predict(&self, h: usize, levels: &[f64]) -> Result<Forecast> {
+        let mut f = self.fitted.predict(h, &[])?;
+        f.intervals = demand_intervals(&self.distribution, h, levels);
+        Ok(f)
+    }
+    fn fitted(&self) -> Vec<f64> {
+        self.fitted.fitted()
+    }
+    fn describe(&self) -> String {
+        format!(
+            "{} (intervals: demand on {:.1}% of periods, sizes from {} past demands)",
+            self.fitted.describe(),
+            100.0 * self.distribution.p,
+            self.distribution.sizes.len()
+        )
+    }
+    fn note(&self) -> Option<String> {
+        self.fitted.note()
+    }
+}
+
+/// Flat intervals from a demand distribution at each level.
+fn demand_intervals(d: &DemandDistribution, h: usize, levels: &[f64]) -> Vec<Interval> {
+    levels
+        .iter()
+        .map(|&level| {
+            let (lower, upper) = d.interval(level);
+            let chance = d.chance_between(lower, upper);
+            Interval {
+                level,
+                lower: vec![lower; h],
+                upper: vec![upper; h],
+                probability: ((chance - level / 100.0).abs() > 1e-9).then_some(chance),
+            }
+        })
+        .collect()
+}
+
 struct FittedIntermittent {
     method: Intermittent,
     value: f64,
@@ -271,19 +333,7 @@ struct FittedIntermittent {
 
 impl Predict for FittedIntermittent {
     fn predict(&self, h: usize, levels: &[f64]) -> Result<Forecast> {
-        let intervals = levels
-            .iter()
-            .map(|&level| {
-                let (lower, upper) = self.distribution.interval(level);
-                let chance = self.distribution.chance_between(lower, upper);
-                Interval {
-                    level,
-                    lower: vec![lower; h],
-                    upper: vec![upper; h],
-                    probability: ((chance - level / 100.0).abs() > 1e-9).then_some(chance),
-                }
-            })
-            .collect();
+        let intervals = demand_intervals(&self.distribution, h, levels);
         Ok(Forecast {
             point: vec![self.value; h],
             intervals,

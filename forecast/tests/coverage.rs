@@ -153,7 +153,14 @@ fn croston_family_intervals_cover_what_they_promise_on_intermittent_demand() {
             })
             .collect::<Vec<f64>>()
     };
-    for model in ["croston", "sba", "tsb", "adida", "imapa"] {
+    for model in [
+        "croston",
+        "sba",
+        "tsb",
+        "adida",
+        "imapa",
+        "ensemble_median(croston+sba+tsb)",
+    ] {
         let r = coverage(model, 7, 200, 14, 2, draw);
         assert_keeps_promise(model, &r);
         // 80% and 95% are different intervals.
