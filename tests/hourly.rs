@@ -20,8 +20,8 @@ fn mstl_forecasts_hourly_arrivals_with_both_cycles() {
     );
     assert!(out.contains("hourly, season 24"), "{out}");
     let models = std::fs::read_to_string(dir.path().join("models.csv")).unwrap();
-    assert!(models.contains("MSTL(periods 24, 168)"), "{models}");
-    assert!(models.contains("MSTL(periods 24)"), "{models}");
+    assert!(models.contains("MSTL(24+168) + ETS"), "{models}");
+    assert!(models.contains("MSTL(24) + ETS"), "{models}");
     let fc = std::fs::read_to_string(dir.path().join("forecasts.csv")).unwrap();
     // Night is quieter than the late morning, in the forecast as in the data.
     let value = |ds: &str| -> f64 {

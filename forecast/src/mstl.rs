@@ -149,12 +149,13 @@ impl Predict for FittedMstl {
 
     fn describe(&self) -> String {
         let p: Vec<String> = self.periods.iter().map(usize::to_string).collect();
+        // Short: the report's chart titles keep the first 60 characters.
         format!(
-            "MSTL(periods {}) + {} on trend and remainder",
+            "MSTL({}) + {} on the rest",
             if p.is_empty() {
-                "none".into()
+                "no season".into()
             } else {
-                p.join(", ")
+                p.join("+")
             },
             self.adjusted.describe()
         )
@@ -207,6 +208,10 @@ mod tests {
         let fit = Mstl { periods: vec![] }.fit(&Input::new(&y, 24)).unwrap();
         let note = fit.note().unwrap_or_default();
         assert!(note.contains("168"), "{note}");
-        assert!(fit.describe().contains("periods 24)"), "{}", fit.describe());
+        assert!(
+            fit.describe().starts_with("MSTL(24) + "),
+            "{}",
+            fit.describe()
+        );
     }
 }
