@@ -236,7 +236,6 @@ impl Ets {
             }
             None => self.candidates(y, m),
         };
-        let mut best: Option<FittedEts> = None;
         let mut last_problem = String::from("no candidate models");
         let screen = self.season_states != SeasonStates::Optimized;
         // Candidates are screened with one simplex pass; the chosen model is
@@ -245,37 +244,59 @@ impl Ets {
             restarts: if screen { 0 } else { self.optimizer.restarts },
             ..self.optimizer
         };
+        let mut screened: Vec<FittedEts> = Vec::new();
         for spec in candidates {
             match fit_model(y, m, spec, screening, screen, None) {
-                Some(fit) if fit.ic.aicc.is_finite() || self.spec.is_some() => {
-                    if best.as_ref().is_none_or(|b| fit.ic.aicc < b.ic.aicc) {
-                        best = Some(fit);
-                    }
-                }
+                Some(fit) if fit.ic.aicc.is_finite() || self.spec.is_some() => screened.push(fit),
                 _ => last_problem = format!("{} could not be fitted", spec.label()),
             }
         }
-        let mut best = best.ok_or(Error::NoModel(last_problem))?;
+        // Stable: ties keep R's search order.
+        screened.sort_by(|a, b| a.ic.aicc.total_cmp(&b.ic.aicc));
+        let best_screened = screened
+            .first()
+            .map(|b| b.ic.aicc)
+            .ok_or_else(|| Error::NoModel(last_problem.clone()))?;
         let ignored =
             (self.spec.is_none() && m > 1 && !(m <= MAX_SEASON && y.len() > m)).then_some(m);
-        best.season_ignored = ignored;
-        if screen {
-            let fix = self.season_states == SeasonStates::Decomposition;
-            let start: Vec<f64> = if fix && best.spec.season != Kind::None {
-                best.x[..best.x.len() - (best.m - 1)].to_vec()
+        if !screen {
+            let mut best = screened.swap_remove(0);
+            best.season_ignored = ignored;
+            return Ok(best);
+        }
+        // One simplex pass can stop short of a trend model's optimum (on
+        // synthetic trending series, A,A,N screened worse than A,N,N and
+        // refitted better): every candidate within POLISH_AICC of the best
+        // screened one is polished, not only the winner.
+        let fix = self.season_states == SeasonStates::Decomposition;
+        let mut best: Option<FittedEts> = None;
+        for (rank, fit) in screened.into_iter().enumerate() {
+            if rank > 0 && (rank >= POLISH_MAX || fit.ic.aicc > best_screened + POLISH_AICC) {
+                break;
+            }
+            let start: Vec<f64> = if fix && fit.spec.season != Kind::None {
+                fit.x[..fit.x.len() - (fit.m - 1)].to_vec()
             } else {
-                best.x.clone()
+                fit.x.clone()
             };
-            if let Some(mut refit) = fit_model(y, m, best.spec, self.optimizer, fix, Some(&start))
-                && refit.ic.aicc <= best.ic.aicc
-            {
-                refit.season_ignored = ignored;
-                return Ok(refit);
+            let polished = match fit_model(y, m, fit.spec, self.optimizer, fix, Some(&start)) {
+                Some(refit) if refit.ic.aicc <= fit.ic.aicc => refit,
+                _ => fit,
+            };
+            if best.as_ref().is_none_or(|b| polished.ic.aicc < b.ic.aicc) {
+                best = Some(polished);
             }
         }
+        let mut best = best.ok_or(Error::NoModel(last_problem))?;
+        best.season_ignored = ignored;
         Ok(best)
     }
 }
+
+/// Screened candidates within this many AICc units of the best are polished.
+const POLISH_AICC: f64 = 4.0;
+/// At most this many candidates are polished.
+const POLISH_MAX: usize = 4;
 
 fn check_spec(spec: &EtsSpec, y: &[f64], m: usize) -> Result<()> {
     let multiplicative = spec.error == Kind::Multiplicative
