@@ -19,31 +19,66 @@ impl FittedEts {
         out
     }
 
-    /// Forecast variance of the linear models (Hyndman et al. 2008, Table 6.1,
-    /// class 1): σ²(1 + Σ_{j<h} c_j²), c_j = α + β·φ_j + γ·[j mod m = 0].
-    fn linear_sd(&self, h: usize) -> Vec<f64> {
+    /// The coefficients c_1, ..., c_{h-1} of Hyndman et al. (2008, Table 6.1):
+    /// c_j = α + β·φ_j + γ·[j mod m = 0], φ_j = φ + ... + φ^j.
+    fn c_coefficients(&self, h: usize) -> Vec<f64> {
         let p = &self.smoothing;
+        let mut phi_j = 0.0;
+        (1..h)
+            .map(|j| {
+                phi_j += if self.spec.damped {
+                    p.phi.powi(j as i32)
+                } else {
+                    1.0
+                };
+                let mut c = p.alpha;
+                if self.spec.trend != Kind::None {
+                    c += p.beta * phi_j;
+                }
+                if self.spec.season != Kind::None && j % self.m == 0 {
+                    c += p.gamma;
+                }
+                c
+            })
+            .collect()
+    }
+
+    /// Forecast standard deviation of the linear models (class 1):
+    /// σ²(1 + Σ_{j<h} c_j²).
+    fn linear_sd(&self, h: usize) -> Vec<f64> {
+        let c = self.c_coefficients(h);
         let mut acc = 1.0;
         let mut out = Vec::with_capacity(h);
-        let mut phi_j = 0.0;
-        for step in 1..=h {
+        for step in 0..h {
             out.push((self.sigma2 * acc).sqrt());
-            let j = step;
-            phi_j += if self.spec.damped {
-                p.phi.powi(j as i32)
-            } else {
-                1.0
-            };
-            let mut c = p.alpha;
-            if self.spec.trend != Kind::None {
-                c += p.beta * phi_j;
+            if let Some(cj) = c.get(step) {
+                acc += cj * cj;
             }
-            if self.spec.season != Kind::None && j % self.m == 0 {
-                c += p.gamma;
-            }
-            acc += c * c;
         }
         out
+    }
+
+    /// Forecast standard deviation of multiplicative-error models with
+    /// additive (or no) trend and season (class 2, Hyndman et al. 2008,
+    /// §6.3; R's `class2`): θ_1 = μ_1², θ_h = μ_h² + σ² Σ_{j<h} c_j² θ_{h−j},
+    /// variance (1 + σ²)θ_h − μ_h². Analytic where 5,000 simulated paths
+    /// were a third of AutoETS's time on monthly data.
+    fn class2_sd(&self, point: &[f64]) -> Vec<f64> {
+        let h = point.len();
+        let c = self.c_coefficients(h);
+        let mut theta: Vec<f64> = Vec::with_capacity(h);
+        for (step, mu) in point.iter().enumerate() {
+            let mut t = mu * mu;
+            for j in 1..=step {
+                t += self.sigma2 * c[j - 1] * c[j - 1] * theta[step - j];
+            }
+            theta.push(t);
+        }
+        theta
+            .iter()
+            .zip(point)
+            .map(|(t, mu)| ((1.0 + self.sigma2) * t - mu * mu).max(0.0).sqrt())
+            .collect()
     }
 
     /// Quantiles of simulated sample paths (fixed seed: repeatable).
@@ -99,6 +134,11 @@ impl Predict for FittedEts {
             Vec::new()
         } else if self.spec.is_linear() {
             crate::normal_intervals(&point, &self.linear_sd(h), levels)
+        } else if self.spec.error == Kind::Multiplicative
+            && self.spec.trend != Kind::Multiplicative
+            && self.spec.season != Kind::Multiplicative
+        {
+            crate::normal_intervals(&point, &self.class2_sd(&point), levels)
         } else {
             self.simulated_intervals(h, levels)
         };
@@ -141,5 +181,37 @@ impl Predict for FittedEts {
 
     fn info_criteria(&self) -> Option<InfoCriteria> {
         Some(self.ic)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Input;
+
+    /// Class 2's analytic intervals agree with 5,000 simulated paths.
+    #[test]
+    fn class2_intervals_match_simulation() {
+        let y: Vec<f64> = (0..60)
+            .map(|t| 100.0 + 2.0 * t as f64 + 8.0 * ((t * 7919 % 13) as f64 - 6.0) / 6.0)
+            .collect();
+        for code in ["MNN", "MAN", "MAdN"] {
+            let spec = EtsSpec::parse(code).unwrap();
+            let fit = Ets::model(spec).fit_ets(&Input::new(&y, 1)).unwrap();
+            let point = fit.point(12);
+            let analytic = crate::normal_intervals(&point, &fit.class2_sd(&point), &[80.0, 95.0]);
+            let simulated = fit.simulated_intervals(12, &[80.0, 95.0]);
+            for (a, s) in analytic.iter().zip(&simulated) {
+                for step in [0, 5, 11] {
+                    let width_a = a.upper[step] - a.lower[step];
+                    let width_s = s.upper[step] - s.lower[step];
+                    assert!(
+                        (width_a / width_s - 1.0).abs() < 0.05,
+                        "{code} {}% step {step}: {width_a} vs {width_s}",
+                        a.level
+                    );
+                }
+            }
+        }
     }
 }
