@@ -139,41 +139,9 @@ pub fn read_layout(
     allow_negative: bool,
     zone: Option<&TimeZone>,
 ) -> Result<Dataset, FormatError> {
-    use std::io::BufRead;
     let shown = file;
     let target = layout.value.as_str();
-    let mut input = std::io::BufReader::with_capacity(1 << 16, input);
-    let delimiter = match layout.delimiter {
-        Some(d) => d,
-        None => {
-            let head = input
-                .fill_buf()
-                .map_err(|e| FormatError::file(file, format!("cannot read: {e}")))?;
-            let first = head.split(|b| *b == b'\n').next().unwrap_or(&[]);
-            if first.contains(&b';') && !first.contains(&b',') {
-                b';'
-            } else {
-                b','
-            }
-        }
-    };
-    if layout.decimal_comma && delimiter == b',' {
-        return Err(FormatError::file(
-            file,
-            "a decimal comma needs another field separator than the comma",
-        )
-        .hint("Excel writes `;` between fields when it writes decimal commas: --delimiter ';'"));
-    }
-    let (mut reader, lines) = crate::csv_reader(
-        csv::ReaderBuilder::new()
-            .trim(csv::Trim::All)
-            .delimiter(delimiter),
-        input,
-    );
-    let header = reader
-        .headers()
-        .map_err(|e| crate::csv_error(file, &lines, e))?
-        .clone();
+    let (mut reader, lines, header) = open_csv(input, file, layout)?;
     let found = || header.iter().collect::<Vec<_>>().join(", ");
     let column = |name: &str| header.iter().position(|h| h == name);
     let id_col = match &layout.id {
@@ -385,6 +353,57 @@ pub fn read_layout(
         rows,
         regressors: layout.regressors.clone(),
     })
+}
+
+/// A CSV reader over `input` in `layout`'s separator (`;` when the header
+/// has one and no `,`, unless given), with its line index and header; a
+/// decimal comma with a comma separator is refused. The series file and
+/// the `--future` file are opened alike.
+type OpenCsv<R> = (
+    csv::Reader<crate::LineLimit<std::io::BufReader<R>>>,
+    crate::Lines,
+    csv::StringRecord,
+);
+
+pub(super) fn open_csv<R: std::io::Read>(
+    input: R,
+    file: &str,
+    layout: &Layout,
+) -> Result<OpenCsv<R>, FormatError> {
+    use std::io::BufRead;
+    let mut input = std::io::BufReader::with_capacity(1 << 16, input);
+    let delimiter = match layout.delimiter {
+        Some(d) => d,
+        None => {
+            let head = input
+                .fill_buf()
+                .map_err(|e| FormatError::file(file, format!("cannot read: {e}")))?;
+            let first = head.split(|b| *b == b'\n').next().unwrap_or(&[]);
+            if first.contains(&b';') && !first.contains(&b',') {
+                b';'
+            } else {
+                b','
+            }
+        }
+    };
+    if layout.decimal_comma && delimiter == b',' {
+        return Err(FormatError::file(
+            file,
+            "a decimal comma needs another field separator than the comma",
+        )
+        .hint("Excel writes `;` between fields when it writes decimal commas: --delimiter ';'"));
+    }
+    let (mut reader, lines) = crate::csv_reader(
+        csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .delimiter(delimiter),
+        input,
+    );
+    let header = reader
+        .headers()
+        .map_err(|e| crate::csv_error(file, &lines, e))?
+        .clone();
+    Ok((reader, lines, header))
 }
 
 fn push_problem(shown: &mut Vec<String>, count: &mut usize, problem: String) {

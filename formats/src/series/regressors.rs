@@ -119,17 +119,7 @@ pub fn read_future(
     layout: &Layout,
     zone: Option<&TimeZone>,
 ) -> Result<FutureValues, FormatError> {
-    let delimiter = layout.delimiter.unwrap_or(b',');
-    let (mut reader, lines) = crate::csv_reader(
-        csv::ReaderBuilder::new()
-            .trim(csv::Trim::All)
-            .delimiter(delimiter),
-        input,
-    );
-    let header = reader
-        .headers()
-        .map_err(|e| crate::csv_error(file, &lines, e))?
-        .clone();
+    let (mut reader, lines, header) = super::open_csv(input, file, layout)?;
     let id_name = layout.id.clone().unwrap_or_else(|| "unique_id".into());
     let id_col = header.iter().position(|h| h == id_name);
     let Some(ds_col) = header.iter().position(|h| h == layout.time) else {
@@ -217,5 +207,41 @@ impl FutureValues {
                 })
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A future file exported as the series file was (`;`, decimal commas)
+    /// is read with the same layout, separator found as in the series file.
+    #[test]
+    fn an_excel_future_file_reads_like_its_series_file() {
+        let layout = Layout {
+            decimal_comma: true,
+            regressors: vec!["temp".into()],
+            ..Layout::statsforecast("y")
+        };
+        let series = "unique_id;ds;y;temp\ned;2025-01-01;210;3,5\ned;2025-01-02;198;4\n";
+        let data = super::super::read_layout(
+            series.as_bytes(),
+            "ed.csv",
+            &layout,
+            super::super::Fill::None,
+            false,
+            None,
+        )
+        .unwrap();
+        assert_eq!(data.series[0].regressors, vec![vec![3.5, 4.0]]);
+        let future = read_future(
+            "ds;temp\n2025-01-03;-1,5\n".as_bytes(),
+            "f.csv",
+            &layout,
+            None,
+        )
+        .unwrap();
+        let rows = future.rows_for(&data.series[0], data.frequency, 1).unwrap();
+        assert_eq!(rows, vec![vec![-1.5]]);
     }
 }
