@@ -134,6 +134,22 @@ pub fn evaluate(
     (score(name, &folds, cfg, fit_seconds, error), folds)
 }
 
+/// The summed mean quantile loss of both ends of every interval of a fold,
+/// and the number of ends.
+fn interval_loss(fold: &Fold) -> (f64, usize) {
+    let total: f64 = fold
+        .forecast
+        .intervals
+        .iter()
+        .map(|i| {
+            let tail = (1.0 - i.level / 100.0) / 2.0;
+            metrics::pinball(&fold.actual, &i.lower, tail)
+                + metrics::pinball(&fold.actual, &i.upper, 1.0 - tail)
+        })
+        .sum();
+    (total, 2 * fold.forecast.intervals.len())
+}
+
 /// Scores folds forecast elsewhere (e.g. a combination of stored fold
 /// forecasts) as [`evaluate`] scores its own.
 pub fn score_folds(name: &str, folds: &[Fold], cfg: &Config) -> Scores {
@@ -151,38 +167,17 @@ fn score(
         let values: Vec<f64> = folds.iter().map(f).filter(|v| v.is_finite()).collect();
         crate::numeric::mean(&values)
     };
-    let pinball = avg(&|fold: &Fold| {
-        if fold.forecast.intervals.is_empty() {
-            return f64::NAN;
-        }
-        let mut total = 0.0;
-        for i in &fold.forecast.intervals {
-            let tail = (1.0 - i.level / 100.0) / 2.0;
-            total += metrics::pinball(&fold.actual, &i.lower, tail);
-            total += metrics::pinball(&fold.actual, &i.upper, 1.0 - tail);
-        }
-        total / (2 * fold.forecast.intervals.len()) as f64
-    });
-    let scaled_pinball = avg(&|fold: &Fold| {
-        if fold.forecast.intervals.is_empty() {
-            return f64::NAN;
-        }
-        let mut total = 0.0;
-        for i in &fold.forecast.intervals {
-            let tail = (1.0 - i.level / 100.0) / 2.0;
-            total += metrics::pinball(&fold.actual, &i.lower, tail);
-            total += metrics::pinball(&fold.actual, &i.upper, 1.0 - tail);
-        }
-        total / (2 * fold.forecast.intervals.len()) as f64 / fold.scale
-    });
+    // Without intervals a fold has no pinball loss (0 / 0 is NaN, skipped).
+    let pinball_of = |fold: &Fold| {
+        let (sum, ends) = interval_loss(fold);
+        sum / ends as f64
+    };
+    let pinball = avg(&pinball_of);
+    let scaled_pinball = avg(&|fold: &Fold| pinball_of(fold) / fold.scale);
     let crps = avg(&|fold: &Fold| {
-        let mut total = metrics::pinball(&fold.actual, &fold.forecast.point, 0.5);
-        for i in &fold.forecast.intervals {
-            let tail = (1.0 - i.level / 100.0) / 2.0;
-            total += metrics::pinball(&fold.actual, &i.lower, tail);
-            total += metrics::pinball(&fold.actual, &i.upper, 1.0 - tail);
-        }
-        2.0 * total / (1 + 2 * fold.forecast.intervals.len()) as f64
+        let (sum, ends) = interval_loss(fold);
+        let median = metrics::pinball(&fold.actual, &fold.forecast.point, 0.5);
+        2.0 * (median + sum) / (1 + ends) as f64
     });
     let coverage = cfg
         .levels
