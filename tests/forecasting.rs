@@ -2,12 +2,7 @@
 //! statsforecast convention, determinism, known accuracy figures on the NHS
 //! data, and clear errors for bad series files.
 
-use crate::{hospsim, repo, run_ok};
-use std::path::Path;
-
-fn read(p: &Path) -> String {
-    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
+use crate::{hospsim, read, repo, run_ok};
 
 #[test]
 fn forecast_writes_statsforecast_columns_for_every_series_model_and_step() {

@@ -19,10 +19,10 @@ fn mstl_forecasts_hourly_arrivals_with_both_cycles() {
         dir.path(),
     );
     assert!(out.contains("hourly, season 24"), "{out}");
-    let models = std::fs::read_to_string(dir.path().join("models.csv")).unwrap();
+    let models = crate::read(&dir.path().join("models.csv"));
     assert!(models.contains("MSTL(24+168) + ETS"), "{models}");
     assert!(models.contains("MSTL(24) + ETS"), "{models}");
-    let fc = std::fs::read_to_string(dir.path().join("forecasts.csv")).unwrap();
+    let fc = crate::read(&dir.path().join("forecasts.csv"));
     // Night is quieter than the late morning, in the forecast as in the data.
     let value = |ds: &str| -> f64 {
         let line = fc
@@ -37,8 +37,7 @@ fn mstl_forecasts_hourly_arrivals_with_both_cycles() {
     );
     // A week and a half of data cannot hold two weeks: said, not hidden.
     let short = dir.path().join("short.csv");
-    let head: String = std::fs::read_to_string(&data)
-        .unwrap()
+    let head: String = crate::read(&data)
         .lines()
         .take(1 + 24 * 10)
         .map(|l| format!("{l}\n"))

@@ -50,6 +50,11 @@ pub fn shipped_scenarios() -> Vec<PathBuf> {
     files
 }
 
+/// A text result file (the path in the panic if it is missing).
+pub fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
 /// A JSON result file.
 pub fn read_json(p: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()

@@ -54,7 +54,7 @@ fn regressors_drive_the_regression_forecast_and_its_backtest() {
         ],
         &out_dir,
     );
-    let fc = std::fs::read_to_string(out_dir.join("forecasts.csv")).unwrap();
+    let fc = crate::read(&out_dir.join("forecasts.csv"));
     // Day 380 onwards: the forecast follows 200 + 5·temp + 30·event.
     for (i, line) in fc.lines().skip(1).enumerate() {
         let d = 380 + i as i64;
@@ -79,7 +79,7 @@ fn regressors_drive_the_regression_forecast_and_its_backtest() {
         ];
         args.extend(extra);
         run_ok(&args, &out);
-        let metrics = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
+        let metrics = crate::read(&out.join("metrics.csv"));
         metrics
             .lines()
             .nth(1)
@@ -204,7 +204,7 @@ fn quantile_forecasts_are_columns_and_the_backtest_scores_them() {
         ],
         &out,
     );
-    let fc = std::fs::read_to_string(out.join("forecasts.csv")).unwrap();
+    let fc = crate::read(&out.join("forecasts.csv"));
     let mut lines = fc.lines();
     assert_eq!(
         lines.next(),
@@ -235,7 +235,7 @@ fn quantile_forecasts_are_columns_and_the_backtest_scores_them() {
         ],
         &bt,
     );
-    let metrics = std::fs::read_to_string(bt.join("metrics.csv")).unwrap();
+    let metrics = crate::read(&bt.join("metrics.csv"));
     assert!(
         metrics.starts_with(
             "model,series,series_failed,mae,rmse,mase,smape,wape,pinball,scaled_pinball,crps,coverage-80"

@@ -2,11 +2,7 @@
 //! `selection.csv`, the choice being the best of them, and `auto` holding
 //! its own against the candidates it chooses among.
 
-use crate::{repo, run_ok};
-
-fn read(p: &std::path::Path) -> String {
-    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
+use crate::{read, repo, run_ok};
 
 #[test]
 fn auto_lists_every_candidate_and_forecasts_with_the_best() {
