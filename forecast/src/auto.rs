@@ -190,61 +190,41 @@ impl Fit for AutoSelect {
             Selection::TopMedian(k) => k,
         };
         let best: Vec<&str> = scored.iter().take(k).map(|s| s.name.as_str()).collect();
-        let combined = (best.len() >= 2)
-            .then(|| {
-                let name = format!("ensemble_median({})", best.join("+"));
-                combination(&scored, &best, Combine::Median, &name, &cfg, key)
-            })
+        let median_name = format!("ensemble_median({})", best.join("+"));
+        let median = (best.len() >= 2)
+            .then(|| combination(&scored, &best, Combine::Median, &median_name, &cfg, key))
             .flatten();
-        let use_combined = match (&combined, self.selection, scored.first()) {
-            (Some(_), Selection::TopMedian(_), _) => true,
-            (Some(c), Selection::Best, Some(best)) => c.score < best.score,
-            _ => false,
+        let has_median = median.is_some();
+        if let Some(median) = median {
+            // Stable again: a median that only ties the best stays behind it.
+            scored.push(median);
+            scored.sort_by(|a, b| a.score.total_cmp(&b.score));
+        }
+        let chosen = match self.selection {
+            Selection::TopMedian(_) if has_median => {
+                scored.iter().find(|s| s.name == median_name)
+            }
+            _ => scored.first(),
         };
-        let origins = scored.first().map_or(0, |s| s.folds.len());
-        let mut ranked: Vec<Candidate> = scored
+        let (spec, label, score, origins) = match chosen {
+            Some(c) => (c.spec.clone(), c.name.clone(), c.score, c.folds.len()),
+            None => {
+                let (spec, label, score) = fallback(n, m);
+                (spec, label, score, 0)
+            }
+        };
+        let ranked: Vec<Candidate> = scored
             .iter()
-            .map(|s| Candidate {
-                model: s.name.clone(),
-                score: s.score,
+            .map(|s| (s.name.clone(), s.score, s.folds.len()))
+            .chain(unscored.into_iter().map(|name| (name, f64::NAN, 0)))
+            .map(|(model, score, origins)| Candidate {
+                chosen: model == label,
+                model,
+                score,
                 metric,
-                origins: s.folds.len(),
-                chosen: false,
+                origins,
             })
             .collect();
-        if let Some(c) = &combined {
-            let at = ranked.partition_point(|r| r.score <= c.score);
-            ranked.insert(
-                at,
-                Candidate {
-                    model: c.name.clone(),
-                    score: c.score,
-                    metric,
-                    origins: c.folds.len(),
-                    chosen: false,
-                },
-            );
-        }
-        ranked.extend(unscored.into_iter().map(|model| Candidate {
-            model,
-            score: f64::NAN,
-            metric,
-            origins: 0,
-            chosen: false,
-        }));
-        let (spec, label, score) = if use_combined {
-            let c = combined
-                .as_ref()
-                .map(|c| (c.spec.clone(), c.name.clone(), c.score));
-            c.unwrap_or_else(|| fallback(n, m))
-        } else if let Some(best) = scored.first() {
-            (best.spec.clone(), best.name.clone(), best.score)
-        } else {
-            fallback(n, m)
-        };
-        for r in &mut ranked {
-            r.chosen = r.model == label;
-        }
         let fitted = spec.build_with(self.conformal_windows).fit(input)?;
         Ok(Box::new(Chosen {
             fitted,
