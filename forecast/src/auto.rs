@@ -201,9 +201,7 @@ impl Fit for AutoSelect {
             scored.sort_by(|a, b| a.score.total_cmp(&b.score));
         }
         let chosen = match self.selection {
-            Selection::TopMedian(_) if has_median => {
-                scored.iter().find(|s| s.name == median_name)
-            }
+            Selection::TopMedian(_) if has_median => scored.iter().find(|s| s.name == median_name),
             _ => scored.first(),
         };
         let (spec, label, score, origins) = match chosen {

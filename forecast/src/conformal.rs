@@ -37,31 +37,9 @@ impl Fit for Conformal {
     }
 
     fn fit(&self, input: &Input<'_>) -> Result<Box<dyn Predict>> {
-        // Automatic selection calibrates the model it chose (refitting the
-        // whole selection for each window would cost windows × candidates).
-        let plain: Box<dyn Fit> = match &self.spec {
-            crate::spec::ModelSpec::Auto(selection) => Box::new(crate::auto::AutoSelect {
-                selection: *selection,
-                conformal_windows: self.windows,
-            }),
-            spec => spec.build_plain(),
-        };
-        let fitted = plain.fit(input)?;
+        let fitted = self.spec.build_plain_with(self.windows).fit(input)?;
         if fitted.has_intervals() {
             return Ok(fitted);
-        }
-        // A combination of Croston-type methods forecasts a flat rate as its
-        // members do: the same count distribution gives it intervals (refit
-        // errors covered 71% at 80% on the drug demand series).
-        if let crate::spec::ModelSpec::Ensemble(_, members) = &self.spec
-            && !members.is_empty()
-            && members
-                .iter()
-                .all(|m| matches!(m, crate::spec::ModelSpec::Intermittent(_)))
-        {
-            return Ok(Box::new(crate::intermittent::WithDemandIntervals::new(
-                fitted, input.y,
-            )));
         }
         Ok(Box::new(FittedConformal {
             fitted,

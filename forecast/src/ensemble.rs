@@ -2,6 +2,7 @@
 //! hard to beat in forecasting competitions (M4: combinations of ETS, Theta and
 //! ARIMA-type models ranked high).
 
+use crate::intermittent::DemandDistribution;
 use crate::{Error, Fit, Forecast, Input, Predict, Result};
 
 /// How member forecasts are combined.
@@ -14,12 +15,18 @@ pub enum Combine {
 }
 
 /// An ensemble of models. Its intervals come from [`crate::conformal::Conformal`]
-/// (member intervals do not combine into a coherent distribution).
+/// (member intervals do not combine into a coherent distribution), except
+/// when every member is Croston-type (`count_intervals`): they forecast a
+/// flat rate, and the count distribution around the combined rate gives
+/// intervals as it does theirs (refit errors covered 71% at 80% on the drug
+/// demand series).
 pub struct Ensemble {
     /// Members.
     pub members: Vec<Box<dyn Fit>>,
     /// Combination rule.
     pub combine: Combine,
+    /// Intervals from [`DemandDistribution`] around the combined rate.
+    pub count_intervals: bool,
 }
 
 fn combine(values: &mut [f64], how: Combine) -> f64 {
@@ -52,11 +59,22 @@ impl Fit for Ensemble {
             .iter()
             .map(|m| m.fit(input))
             .collect::<Result<Vec<_>>>()?;
-        Ok(Box::new(FittedEnsemble {
+        let mut ensemble = FittedEnsemble {
             members: fitted,
             combine: self.combine,
             n: input.y.len(),
-        }))
+            demand: None,
+        };
+        if self.count_intervals {
+            let rate = ensemble
+                .predict(1, &[])?
+                .point
+                .first()
+                .copied()
+                .unwrap_or(0.0);
+            ensemble.demand = Some(DemandDistribution::new(input.y, rate));
+        }
+        Ok(Box::new(ensemble))
     }
 }
 
@@ -64,10 +82,12 @@ struct FittedEnsemble {
     members: Vec<Box<dyn Predict>>,
     combine: Combine,
     n: usize,
+    /// With Croston-type members: the demand around the combined rate.
+    demand: Option<DemandDistribution>,
 }
 
 impl Predict for FittedEnsemble {
-    fn predict(&self, h: usize, _levels: &[f64]) -> Result<Forecast> {
+    fn predict(&self, h: usize, levels: &[f64]) -> Result<Forecast> {
         let forecasts = self
             .members
             .iter()
@@ -79,10 +99,11 @@ impl Predict for FittedEnsemble {
                 combine(&mut v, self.combine)
             })
             .collect();
-        Ok(Forecast {
-            point,
-            intervals: Vec::new(),
-        })
+        let intervals = match &self.demand {
+            Some(d) => d.intervals(h, levels),
+            None => Vec::new(),
+        };
+        Ok(Forecast { point, intervals })
     }
 
     fn fitted(&self) -> Vec<f64> {
@@ -101,10 +122,14 @@ impl Predict for FittedEnsemble {
 
     fn describe(&self) -> String {
         let parts: Vec<String> = self.members.iter().map(|m| m.describe()).collect();
-        format!("{:?} of [{}]", self.combine, parts.join("; "))
+        let members = format!("{:?} of [{}]", self.combine, parts.join("; "));
+        match &self.demand {
+            Some(d) => format!("{members} (intervals: {})", d.describe()),
+            None => members,
+        }
     }
 
     fn has_intervals(&self) -> bool {
-        false
+        self.demand.is_some()
     }
 }

@@ -217,6 +217,15 @@ impl DemandDistribution {
         self.p
     }
 
+    /// What the intervals rest on, for a model's description.
+    pub fn describe(&self) -> String {
+        format!(
+            "demand on {:.1}% of periods, sizes from {} past demands",
+            100.0 * self.p,
+            self.sizes.len()
+        )
+    }
+
     /// The smallest demand `v` with `P(demand ≤ v) ≥ q`.
     pub fn quantile(&self, q: f64) -> f64 {
         let zero = 1.0 - self.p;
@@ -250,6 +259,24 @@ impl DemandDistribution {
         (at_most(upper, false) - at_most(lower, true)).clamp(0.0, 1.0)
     }
 
+    /// Flat intervals over `h` steps at each level, with the chance each
+    /// holds when whole units keep it off its level.
+    pub fn intervals(&self, h: usize, levels: &[f64]) -> Vec<Interval> {
+        levels
+            .iter()
+            .map(|&level| {
+                let (lower, upper) = self.interval(level);
+                let chance = self.chance_between(lower, upper);
+                Interval {
+                    level,
+                    lower: vec![lower; h],
+                    upper: vec![upper; h],
+                    probability: ((chance - level / 100.0).abs() > 1e-9).then_some(chance),
+                }
+            })
+            .collect()
+    }
+
     /// The interval at `level` percent, as `(lower, upper)`.
     pub fn interval(&self, level: f64) -> (f64, f64) {
         let level = (level / 100.0).clamp(0.0, 1.0);
@@ -262,68 +289,6 @@ impl DemandDistribution {
     }
 }
 
-/// Count-distribution intervals for a model whose forecast is a flat rate
-/// (a combination of Croston-type methods): [`DemandDistribution`] around
-/// its first-step forecast.
-pub struct WithDemandIntervals {
-    fitted: Box<dyn Predict>,
-    distribution: DemandDistribution,
-}
-
-impl WithDemandIntervals {
-    /// Wraps `fitted`, fitted on history `y`.
-    pub fn new(fitted: Box<dyn Predict>, y: &[f64]) -> Self {
-        let rate = fitted
-            .predict(1, &[])
-            .ok()
-            .and_then(|f| f.point.first().copied())
-            .unwrap_or(0.0);
-        WithDemandIntervals {
-            distribution: DemandDistribution::new(y, rate),
-            fitted,
-        }
-    }
-}
-
-impl Predict for WithDemandIntervals {
-    fn predict(&self, h: usize, levels: &[f64]) -> Result<Forecast> {
-        let mut f = self.fitted.predict(h, &[])?;
-        f.intervals = demand_intervals(&self.distribution, h, levels);
-        Ok(f)
-    }
-    fn fitted(&self) -> Vec<f64> {
-        self.fitted.fitted()
-    }
-    fn describe(&self) -> String {
-        format!(
-            "{} (intervals: demand on {:.1}% of periods, sizes from {} past demands)",
-            self.fitted.describe(),
-            100.0 * self.distribution.p,
-            self.distribution.sizes.len()
-        )
-    }
-    fn note(&self) -> Option<String> {
-        self.fitted.note()
-    }
-}
-
-/// Flat intervals from a demand distribution at each level.
-fn demand_intervals(d: &DemandDistribution, h: usize, levels: &[f64]) -> Vec<Interval> {
-    levels
-        .iter()
-        .map(|&level| {
-            let (lower, upper) = d.interval(level);
-            let chance = d.chance_between(lower, upper);
-            Interval {
-                level,
-                lower: vec![lower; h],
-                upper: vec![upper; h],
-                probability: ((chance - level / 100.0).abs() > 1e-9).then_some(chance),
-            }
-        })
-        .collect()
-}
-
 struct FittedIntermittent {
     method: Intermittent,
     value: f64,
@@ -333,7 +298,7 @@ struct FittedIntermittent {
 
 impl Predict for FittedIntermittent {
     fn predict(&self, h: usize, levels: &[f64]) -> Result<Forecast> {
-        let intervals = demand_intervals(&self.distribution, h, levels);
+        let intervals = self.distribution.intervals(h, levels);
         Ok(Forecast {
             point: vec![self.value; h],
             intervals,
@@ -355,11 +320,10 @@ impl Predict for FittedIntermittent {
 
     fn describe(&self) -> String {
         format!(
-            "{:?} (flat {:.4}/period; demand on {:.1}% of periods, sizes from {} past demands)",
+            "{:?} (flat {:.4}/period; {})",
             self.method,
             self.value,
-            100.0 * self.distribution.p,
-            self.distribution.sizes.len()
+            self.distribution.describe()
         )
     }
 }

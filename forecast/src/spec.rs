@@ -151,6 +151,13 @@ impl ModelSpec {
 
     /// The model as named, without added intervals.
     pub fn build_plain(&self) -> Box<dyn Fit> {
+        self.build_plain_with(DEFAULT_CONFORMAL_WINDOWS)
+    }
+
+    /// [`ModelSpec::build_plain`], where `auto` calibrates the model it
+    /// chooses with `windows` conformal windows (calibrating the whole
+    /// selection would refit every candidate for each window).
+    pub fn build_plain_with(&self, windows: usize) -> Box<dyn Fit> {
         match self {
             ModelSpec::Benchmark(b) => Box::new(*b),
             ModelSpec::Ses => Box::new(Ses::default()),
@@ -163,11 +170,18 @@ impl ModelSpec {
             ModelSpec::Ensemble(how, members) => Box::new(Ensemble {
                 members: members.iter().map(|m| m.build_plain()).collect(),
                 combine: *how,
+                count_intervals: !members.is_empty()
+                    && members
+                        .iter()
+                        .all(|m| matches!(m, ModelSpec::Intermittent(_))),
             }),
             ModelSpec::Mstl(periods) => Box::new(Mstl {
                 periods: periods.clone(),
             }),
-            ModelSpec::Auto(selection) => Box::new(AutoSelect::new(*selection)),
+            ModelSpec::Auto(selection) => Box::new(AutoSelect {
+                selection: *selection,
+                conformal_windows: windows,
+            }),
         }
     }
 
