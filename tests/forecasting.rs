@@ -111,7 +111,8 @@ fn mean_mase(per_series: &str, model: &str) -> f64 {
 
 /// The 281 complete NHS series, first 24 months to train, last 12 to test:
 /// statsforecast 2.1.1 scores (measured with benches/peers/statsforecast_nhs.py)
-/// seasonal naive 2.0222, naive 1.9690, SES 2.1477, AutoETS 2.1356, Theta 2.1617.
+/// seasonal naive 2.0222, naive 1.9690, SES 2.1477, AutoETS 2.1356, Theta 2.1617,
+/// AutoARIMA 2.1040.
 #[test]
 fn nhs_accuracy_matches_statsforecast() {
     let dir = tempfile::tempdir().unwrap();
@@ -137,7 +138,7 @@ fn nhs_accuracy_matches_statsforecast() {
             "backtest",
             path.to_str().unwrap(),
             "--models",
-            "naive,snaive,ses,ets,theta",
+            "naive,snaive,ses,ets,theta,arima",
             "--horizon",
             "12",
             "--folds",
@@ -148,7 +149,7 @@ fn nhs_accuracy_matches_statsforecast() {
         &out,
     );
     let per = read(&out.join("per_series.csv"));
-    assert_eq!(per.lines().count(), 1 + 281 * 5);
+    assert_eq!(per.lines().count(), 1 + 281 * 6);
     let close = |model: &str, reference: f64, tolerance: f64| {
         let ours = mean_mase(&per, model);
         assert!(
@@ -162,6 +163,8 @@ fn nhs_accuracy_matches_statsforecast() {
     // At least as accurate as statsforecast within 1%.
     assert!(mean_mase(&per, "ets") <= 2.1356 * 1.01);
     assert!(mean_mase(&per, "theta") <= 2.1617 * 1.01);
+    // A port of the same method, not a copy of its code: within 2%.
+    assert!(mean_mase(&per, "arima") <= 2.1040 * 1.02);
 }
 
 #[test]
@@ -660,4 +663,96 @@ fn backtest_marks_intervals_that_miss_their_coverage() {
         "{out}"
     );
     assert_eq!(any_miss, out.contains("points less/more often"), "{out}");
+}
+
+/// AutoARIMA end to end: random walks with drift are found as such (a
+/// selection by AICc may pick a small extra AR term now and then), a
+/// random walk's intervals widen like the square root of the horizon, and a
+/// straight line is continued exactly.
+#[test]
+fn arima_finds_random_walks_with_drift_and_continues_a_line_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("unique_id,ds,y\n");
+    let mut state = 2024u64;
+    let walks = 6;
+    let mut levels = vec![500.0; walks];
+    for month in 0..120 {
+        let ds = format!("{}-{:02}-01", 2010 + month / 12, month % 12 + 1);
+        for (w, level) in levels.iter_mut().enumerate() {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            // A sum of four uniforms: close enough to normal for the search.
+            let mut shock = -2.0;
+            for k in 0..4 {
+                shock += ((state >> (11 + 12 * k)) & 0xfff) as f64 / 4096.0;
+            }
+            *level += 2.0 + 10.0 * shock;
+            csv.push_str(&format!("walk{w},{ds},{level:.3}\n"));
+        }
+        csv.push_str(&format!("line,{ds},{}\n", 100 + 3 * month));
+    }
+    let path = dir.path().join("series.csv");
+    std::fs::write(&path, csv).unwrap();
+    let out = dir.path().join("out");
+    run_ok(
+        &[
+            "forecast",
+            path.to_str().unwrap(),
+            "--model",
+            "arima",
+            "--horizon",
+            "24",
+            "--season",
+            "1",
+            "--quiet",
+            "--no-report",
+        ],
+        &out,
+    );
+    let models = read(&out.join("models.csv"));
+    let chosen = |id: &str| {
+        let line = models
+            .lines()
+            .find(|l| l.starts_with(&format!("{id},")))
+            .unwrap();
+        line.split('"').nth(1).unwrap().to_string()
+    };
+    let rows: Vec<Vec<String>> = read(&out.join("forecasts.csv"))
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect();
+    let value = |r: &Vec<String>, i: usize| r[i].parse::<f64>().unwrap();
+    let width = |r: &Vec<String>| value(r, 7) - value(r, 6);
+    let mut plain_walks = 0;
+    for w in 0..walks {
+        let id = format!("walk{w}");
+        let model = chosen(&id);
+        assert!(
+            model.contains(",1,") && model.contains("with drift"),
+            "{id}: {model}"
+        );
+        let walk: Vec<&Vec<String>> = rows.iter().filter(|r| r[0] == id).collect();
+        for r in &walk {
+            assert!(value(r, 6) < value(r, 4) && value(r, 4) < value(r, 3));
+            assert!(value(r, 3) < value(r, 5) && value(r, 5) < value(r, 7));
+        }
+        if model.starts_with("ARIMA(0,1,0)") {
+            plain_walks += 1;
+            // A random walk's h-step variance is h times the one-step one.
+            let ratio = width(walk[15]) / width(walk[0]);
+            assert!((ratio - 4.0).abs() < 1e-6, "{id}: width ratio {ratio}");
+        }
+    }
+    assert!(plain_walks * 2 >= walks, "{models}");
+    assert!(
+        chosen("line").starts_with("ARIMA(0,1,0) with drift"),
+        "{models}"
+    );
+    let line: Vec<&Vec<String>> = rows.iter().filter(|r| r[0] == "line").collect();
+    for (h, r) in line.iter().enumerate() {
+        let expected = 100.0 + 3.0 * (120 + h) as f64;
+        assert!((value(r, 3) - expected).abs() < 1e-6, "{r:?}");
+    }
 }

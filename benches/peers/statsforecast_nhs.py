@@ -9,7 +9,8 @@ the training part, per series, then averaged over series.
 Both tools see the same file (written to a temporary folder); hospsim runs as
 `hospsim backtest --folds 1 --horizon 12 --threads 1`, statsforecast with
 n_jobs=1. Speed: the CPU time (user + sys) of a whole process that fits
-AutoETS with seasonal search to every series and forecasts 12 months.
+AutoETS (and AutoARIMA) with seasonal search to every series and forecasts
+12 months.
 
 Usage: python3 benches/peers/statsforecast_nhs.py [path/to/hospsim]
 """
@@ -37,6 +38,7 @@ MODELS = {  # hospsim name -> statsforecast alias
     "ets": "AutoETS",
     "theta": "Theta",
     "otm": "OptimizedTheta",
+    "arima": "AutoARIMA",
 }
 
 
@@ -59,14 +61,14 @@ def mase(y_test, y_hat, y_train):
 
 def statsforecast_accuracy(df):
     from statsforecast import StatsForecast
-    from statsforecast.models import (AutoETS, Naive, OptimizedTheta, SeasonalNaive,
+    from statsforecast.models import (AutoARIMA, AutoETS, Naive, OptimizedTheta, SeasonalNaive,
                                       SimpleExponentialSmoothingOptimized, Theta)
     train = df.groupby("unique_id").head(36 - H)
     test = df.groupby("unique_id").tail(H)
     models = [Naive(), SeasonalNaive(season_length=M),
               SimpleExponentialSmoothingOptimized(alias="SESOpt"),
               AutoETS(season_length=M), Theta(season_length=M),
-              OptimizedTheta(season_length=M)]
+              OptimizedTheta(season_length=M), AutoARIMA(season_length=M)]
     sf = StatsForecast(models=models, freq="MS", n_jobs=1)
     fc = sf.forecast(df=train, h=H)
     scores = {alias: [] for alias in MODELS.values()}
@@ -85,12 +87,13 @@ def hospsim_accuracy(path, out):
     return {m: float(per[per["model"] == m]["mase"].mean()) for m in MODELS}
 
 
-AUTOETS_SCRIPT = """
+SPEED_SCRIPT = """
 import sys, pandas as pd
 from statsforecast import StatsForecast
-from statsforecast.models import AutoETS
+from statsforecast.models import AutoARIMA, AutoETS
+model = {"ets": AutoETS, "arima": AutoARIMA}[sys.argv[2]](season_length=12)
 df = pd.read_csv(sys.argv[1], parse_dates=["ds"])
-StatsForecast(models=[AutoETS(season_length=12)], freq="MS", n_jobs=1).forecast(df=df, h=12)
+StatsForecast(models=[model], freq="MS", n_jobs=1).forecast(df=df, h=12)
 """
 
 
@@ -122,21 +125,21 @@ def main():
             d = hs[ours] - sf[theirs]
             print(f"{ours + ' / ' + theirs:<30}"[:16] + f"{hs[ours]:>14.4f}{sf[theirs]:>15.4f}{d:>+12.4f}")
 
-        script = os.path.join(tmp, "autoets.py")
+        script = os.path.join(tmp, "speed.py")
         with open(script, "w") as f:
-            f.write(AUTOETS_SCRIPT)
-        runs = []
-        for _ in range(3):
-            py = cpu_of([sys.executable, script, train_path])
-            rs = cpu_of([HOSPSIM, "forecast", train_path, "--model", "ets", "--horizon", "12",
-                         "--threads", "1", "--quiet", "--no-report", "--out", os.path.join(tmp, "fc")])
-            runs.append((py, rs))
-        py_cpu = sorted(r[0][0] for r in runs)[1]
-        rs_cpu = sorted(r[1][0] for r in runs)[1]
-        print(f"\nAutoETS (seasonal search) on {n_series} series, one thread, whole process, median of 3:")
-        print(f"  statsforecast {py_cpu:8.2f} s CPU")
-        print(f"  hospsim       {rs_cpu:8.2f} s CPU   ({py_cpu / rs_cpu:.1f}x less)")
-
+            f.write(SPEED_SCRIPT)
+        for model, label in (("ets", "AutoETS"), ("arima", "AutoARIMA")):
+            runs = []
+            for _ in range(3):
+                py = cpu_of([sys.executable, script, train_path, model])
+                rs = cpu_of([HOSPSIM, "forecast", train_path, "--model", model, "--horizon", "12",
+                             "--threads", "1", "--quiet", "--no-report", "--out", os.path.join(tmp, "fc")])
+                runs.append((py, rs))
+            py_cpu = sorted(r[0][0] for r in runs)[1]
+            rs_cpu = sorted(r[1][0] for r in runs)[1]
+            print(f"\n{label} (seasonal search) on {n_series} series, one thread, whole process, median of 3:")
+            print(f"  statsforecast {py_cpu:8.2f} s CPU")
+            print(f"  hospsim       {rs_cpu:8.2f} s CPU   ({py_cpu / rs_cpu:.1f}x less)")
 
 if __name__ == "__main__":
     main()

@@ -199,6 +199,9 @@ def main():
         hs_cpu = timed("hospsim backtest ets", hs_cmd)
         hs_noint_cpu = timed("hospsim backtest ets --intervals none",
                              hs_cmd[:-1] + [os.path.join(tmp, "bt_noint"), "--intervals", "none"])
+        hs_arima_cmd = [HOSPSIM, "backtest", all_path, "--models", "arima", "--horizon", str(H), "--folds", "1",
+                        "--threads", "1", "--no-report", "-q", "--out", os.path.join(tmp, "bt_arima")]
+        hs_arima_cpu = timed("hospsim backtest arima", hs_arima_cmd)
         sf_ets_fc = os.path.join(tmp, "sf_ets.csv")
         sf_ets_cpu = timed("statsforecast AutoETS", [sys.executable, scripts["AutoETS"], train_path, sf_ets_fc])
         sf_arima_fc = os.path.join(tmp, "sf_arima.csv")
@@ -214,6 +217,9 @@ def main():
         subprocess.run(hs_cmd[:-1] + [chk, "--write-forecasts"], check=True)
         cv = pd.read_csv(os.path.join(chk, "cv_forecasts.csv"))
         hs_own = score(df, cv[cv["model"] == "ets"], "mean")
+        per_arima = pd.read_csv(os.path.join(tmp, "bt_arima", "per_series.csv"))
+        hs_arima = per_arima[per_arima["model"] == "arima"].set_index("unique_id")["mase"].reindex(
+            df["unique_id"].unique())
         sf_ets = score(df, pd.read_csv(sf_ets_fc), "AutoETS")
         sf_arima = score(df, pd.read_csv(sf_arima_fc), "AutoARIMA")
 
@@ -223,22 +229,26 @@ def main():
               f"max |per-series difference| {np.nanmax(np.abs(hs_own - hs)):.2e}")
         print(f"  statsforecast AutoETS                 {sf_ets.mean():.6f}   NaN: {int(sf_ets.isna().sum())}")
         print(f"  statsforecast AutoARIMA               {sf_arima.mean():.6f}   NaN: {int(sf_arima.isna().sum())}")
+        print(f"  hospsim AutoARIMA                     {hs_arima.mean():.6f}   failed series: "
+              f"{int(hs_arima.isna().sum())}")
         d = hs - sf_ets
         print(f"  hospsim - statsforecast AutoETS       {hs.mean() - sf_ets.mean():+.6f} "
               f"({100 * (hs.mean() - sf_ets.mean()) / sf_ets.mean():+.3f}%); per series: hospsim lower on "
               f"{int((d < -TIE).sum())}, equal (|d| <= {TIE:g}) on {int((d.abs() <= TIE).sum())}, "
               f"higher on {int((d > TIE).sum())}; median difference {d.median():+.3e}")
 
-        print(f"\n{'kind':<10}{'hospsim ETS':>13}{'sf AutoETS':>13}{'sf AutoARIMA':>14}")
-        table = pd.DataFrame({"h": by_kind(hs), "e": by_kind(sf_ets), "a": by_kind(sf_arima)}).reindex(KINDS)
+        print(f"\n{'kind':<10}{'hospsim ETS':>13}{'sf AutoETS':>13}{'hospsim ARIMA':>15}{'sf AutoARIMA':>14}")
+        table = pd.DataFrame({"h": by_kind(hs), "e": by_kind(sf_ets), "ha": by_kind(hs_arima),
+                              "a": by_kind(sf_arima)}).reindex(KINDS)
         for kind, r in table.iterrows():
-            print(f"{kind:<10}{r['h']:>13.4f}{r['e']:>13.4f}{r['a']:>14.4f}")
+            print(f"{kind:<10}{r['h']:>13.4f}{r['e']:>13.4f}{r['ha']:>15.4f}{r['a']:>14.4f}")
 
         print(f"\nCPU summary (median of {RUNS}, seconds):")
         print(f"  hospsim AutoETS {hs_cpu:.3f}; statsforecast AutoETS {sf_ets_cpu:.3f} "
               f"({sf_ets_cpu / hs_cpu:.1f}x hospsim); without the imports {sf_ets_cpu - imp_cpu:.3f} "
               f"({(sf_ets_cpu - imp_cpu) / hs_cpu:.1f}x)")
-        print(f"  statsforecast AutoARIMA {sf_arima_cpu:.3f} (without the imports {sf_arima_cpu - imp_cpu:.3f}); "
+        print(f"  hospsim AutoARIMA {hs_arima_cpu:.3f}; statsforecast AutoARIMA {sf_arima_cpu:.3f} "
+              f"({sf_arima_cpu / hs_arima_cpu:.1f}x hospsim); without the imports {sf_arima_cpu - imp_cpu:.3f}; "
               f"python + imports alone {imp_cpu:.3f}")
 
 

@@ -7,13 +7,14 @@
 //! intervals use an internal, fixed-seed generator so results are repeatable).
 //!
 //! Models: benchmarks ([`baseline`]), exponential smoothing ([`ets`], with
-//! automatic selection by AICc), Theta ([`theta`]), intermittent demand
+//! automatic selection by AICc), AutoARIMA ([`arima`]), Theta ([`theta`]), intermittent demand
 //! ([`intermittent`]), regression on calendar features, Fourier terms and lags
 //! ([`regression`], through linfa), several seasonal cycles ([`mstl`]),
 //! ensembles ([`ensemble`]) and automatic selection ([`auto`]). [`backtest`]
 //! evaluates any of them by rolling origin with the [`metrics`] researchers
 //! expect; [`conformal`] gives intervals to models that have none.
 
+pub mod arima;
 pub mod auto;
 pub mod backtest;
 pub mod baseline;

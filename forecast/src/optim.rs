@@ -1,4 +1,6 @@
-//! Derivative-free minimisers used to fit smoothing models.
+//! Minimisers that need only the objective's values: Nelder-Mead and a
+//! golden-section search for the smoothing models, BFGS on finite-difference
+//! gradients for ARIMA (as R's `arima` and statsforecast fit it).
 
 /// Settings of [`nelder_mead`].
 #[derive(Debug, Clone, Copy)]
@@ -203,6 +205,178 @@ pub(crate) fn golden_section(mut f: impl FnMut(f64) -> f64, a: f64, b: f64, tol:
     (a + b) / 2.0
 }
 
+/// Settings of [`bfgs`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Bfgs {
+    /// Iteration cap (R's `optim` and statsforecast use 100).
+    pub max_iter: usize,
+    /// Stop when an iteration improves the value by less than this,
+    /// relative to the value (R's `reltol`).
+    pub rel_tol: f64,
+}
+
+impl Default for Bfgs {
+    fn default() -> Self {
+        Bfgs {
+            max_iter: 100,
+            rel_tol: 1e-10,
+        }
+    }
+}
+
+/// Result of [`bfgs`].
+#[derive(Debug, Clone)]
+pub(crate) struct BfgsMinimum {
+    pub x: Vec<f64>,
+    /// False when the iteration cap stopped the search.
+    pub converged: bool,
+}
+
+/// Minimises a smooth `f` by BFGS with central-difference gradients,
+/// working on `x / scale` so that parameters of very different sizes (an
+/// AR coefficient and a mean of 20,000 attendances) take comparable steps,
+/// as R's `parscale` does. `f` may return a non-finite value for
+/// inadmissible points; the line search steps back from them.
+pub(crate) fn bfgs(
+    mut f: impl FnMut(&[f64]) -> f64,
+    x0: &[f64],
+    scale: &[f64],
+    settings: Bfgs,
+) -> BfgsMinimum {
+    let n = x0.len();
+    let scale: Vec<f64> = scale
+        .iter()
+        .map(|s| if s.is_finite() && *s > 0.0 { *s } else { 1.0 })
+        .collect();
+    let mut x_of = vec![0.0; n];
+    let mut eval = |u: &[f64], buf: &mut Vec<f64>| -> f64 {
+        for ((b, v), s) in buf.iter_mut().zip(u).zip(&scale) {
+            *b = v * s;
+        }
+        let v = f(buf);
+        if v.is_nan() { f64::INFINITY } else { v }
+    };
+    let mut u: Vec<f64> = x0.iter().zip(&scale).map(|(x, s)| x / s).collect();
+    let mut value = eval(&u, &mut x_of);
+    let unscale = |u: &[f64]| -> Vec<f64> { u.iter().zip(&scale).map(|(v, s)| v * s).collect() };
+    if n == 0 || !value.is_finite() {
+        return BfgsMinimum {
+            x: unscale(&u),
+            converged: n == 0,
+        };
+    }
+    let gradient = |u: &mut Vec<f64>,
+                    eval: &mut dyn FnMut(&[f64], &mut Vec<f64>) -> f64,
+                    buf: &mut Vec<f64>|
+     -> Option<Vec<f64>> {
+        let mut g = vec![0.0; u.len()];
+        for i in 0..u.len() {
+            let h = 1e-5 * u[i].abs().max(1.0);
+            let keep = u[i];
+            u[i] = keep + h;
+            let up = eval(u, buf);
+            u[i] = keep - h;
+            let down = eval(u, buf);
+            u[i] = keep;
+            if !up.is_finite() || !down.is_finite() {
+                return None;
+            }
+            g[i] = (up - down) / (2.0 * h);
+        }
+        Some(g)
+    };
+    let Some(mut g) = gradient(&mut u, &mut eval, &mut x_of) else {
+        return BfgsMinimum {
+            x: unscale(&u),
+            converged: true,
+        };
+    };
+    // Inverse Hessian approximation, row-major, starting from the identity.
+    let mut inv = vec![0.0; n * n];
+    for i in 0..n {
+        inv[i * n + i] = 1.0;
+    }
+    let mut trial = vec![0.0; n];
+    for _ in 0..settings.max_iter {
+        let mut dir: Vec<f64> = (0..n)
+            .map(|i| -(0..n).map(|j| inv[i * n + j] * g[j]).sum::<f64>())
+            .collect();
+        let mut slope: f64 = dir.iter().zip(&g).map(|(d, g)| d * g).sum();
+        if slope >= 0.0 {
+            // Not a descent direction: restart from steepest descent.
+            for i in 0..n {
+                for j in 0..n {
+                    inv[i * n + j] = if i == j { 1.0 } else { 0.0 };
+                }
+            }
+            dir = g.iter().map(|v| -v).collect();
+            slope = -g.iter().map(|v| v * v).sum::<f64>();
+        }
+        if slope == 0.0 {
+            return BfgsMinimum {
+                x: unscale(&u),
+                converged: true,
+            };
+        }
+        let mut step = 1.0;
+        let mut accepted = None;
+        for _ in 0..40 {
+            for i in 0..n {
+                trial[i] = u[i] + step * dir[i];
+            }
+            let v = eval(&trial, &mut x_of);
+            if v.is_finite() && v <= value + 1e-4 * step * slope {
+                accepted = Some(v);
+                break;
+            }
+            step *= 0.2;
+        }
+        let Some(new_value) = accepted else {
+            return BfgsMinimum {
+                x: unscale(&u),
+                converged: true,
+            };
+        };
+        let s: Vec<f64> = (0..n).map(|i| trial[i] - u[i]).collect();
+        let improvement = value - new_value;
+        u.copy_from_slice(&trial);
+        value = new_value;
+        let Some(g_new) = gradient(&mut u, &mut eval, &mut x_of) else {
+            return BfgsMinimum {
+                x: unscale(&u),
+                converged: true,
+            };
+        };
+        if improvement <= settings.rel_tol * (value.abs() + settings.rel_tol) {
+            return BfgsMinimum {
+                x: unscale(&u),
+                converged: true,
+            };
+        }
+        let y: Vec<f64> = (0..n).map(|i| g_new[i] - g[i]).collect();
+        g = g_new;
+        let sy: f64 = s.iter().zip(&y).map(|(a, b)| a * b).sum();
+        if sy > 1e-12 {
+            // H <- (I - rho s y') H (I - rho y s') + rho s s'
+            let rho = 1.0 / sy;
+            let hy: Vec<f64> = (0..n)
+                .map(|i| (0..n).map(|j| inv[i * n + j] * y[j]).sum())
+                .collect();
+            let yhy: f64 = y.iter().zip(&hy).map(|(a, b)| a * b).sum();
+            for i in 0..n {
+                for j in 0..n {
+                    inv[i * n + j] +=
+                        rho * ((1.0 + rho * yhy) * s[i] * s[j] - hy[i] * s[j] - s[i] * hy[j]);
+                }
+            }
+        }
+    }
+    BfgsMinimum {
+        x: unscale(&u),
+        converged: false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,5 +414,33 @@ mod tests {
     fn golden_section_finds_a_parabola_minimum() {
         let x = golden_section(|x| (x - 0.2345).powi(2), 0.1, 0.3, 1e-9);
         assert!((x - 0.2345).abs() < 1e-7);
+    }
+
+    #[test]
+    fn bfgs_finds_the_rosenbrock_minimum() {
+        let rosen = |x: &[f64]| (1.0 - x[0]).powi(2) + 100.0 * (x[1] - x[0] * x[0]).powi(2);
+        let settings = Bfgs {
+            max_iter: 500,
+            ..Bfgs::default()
+        };
+        let m = bfgs(rosen, &[-1.2, 1.0], &[1.0, 1.0], settings);
+        assert!(
+            (m.x[0] - 1.0).abs() < 1e-3 && (m.x[1] - 1.0).abs() < 1e-3,
+            "{:?}",
+            m.x
+        );
+        assert!(rosen(&m.x) < 1e-6);
+    }
+
+    #[test]
+    fn bfgs_handles_badly_scaled_parameters_through_the_scale() {
+        let f = |x: &[f64]| (x[0] - 0.3).powi(2) + ((x[1] - 20_000.0) / 500.0).powi(2);
+        let m = bfgs(f, &[0.0, 19_000.0], &[1.0, 500.0], Bfgs::default());
+        assert!(
+            (m.x[0] - 0.3).abs() < 1e-5 && (m.x[1] - 20_000.0).abs() < 0.1,
+            "{:?}",
+            m.x
+        );
+        assert!(m.converged);
     }
 }

@@ -1,6 +1,7 @@
 //! Model names as users type them (`--model ets`, `--models snaive,theta`) and
 //! the models they build.
 
+use crate::arima::AutoArima;
 use crate::auto::{AutoSelect, DEFAULT_TOP, MAX_TOP, Selection};
 use crate::baseline::{Benchmark, Ses};
 use crate::conformal::Conformal;
@@ -16,7 +17,7 @@ use crate::{Error, Fit, Result};
 pub const DEFAULT_ENSEMBLE: [&str; 3] = ["ets", "theta", "snaive"];
 
 /// Every model name `parse` accepts, for help texts and errors.
-pub const MODEL_NAMES: &str = "naive, snaive, mean, drift, ses, ets, ets:<code> (e.g. ets:AAdA), theta, otm, \
+pub const MODEL_NAMES: &str = "naive, snaive, mean, drift, ses, ets, ets:<code> (e.g. ets:AAdA), arima, theta, otm, \
 croston, sba, croston_opt, tsb, adida, imapa, lm, enet, mstl, mstl(24+168), ensemble, ensemble_median, \
 ensemble(a+b+...), auto, auto_median, auto_median:<k>";
 
@@ -29,6 +30,8 @@ pub enum ModelSpec {
     Ses,
     /// AutoETS (None) or one ETS model.
     Ets(Option<EtsSpec>),
+    /// AutoARIMA (stepwise search).
+    Arima,
     /// Theta.
     Theta(ThetaKind),
     /// An intermittent-demand method.
@@ -56,6 +59,7 @@ impl ModelSpec {
             "drift" | "rwd" => ModelSpec::Benchmark(Benchmark::Drift),
             "ses" => ModelSpec::Ses,
             "ets" | "autoets" => ModelSpec::Ets(None),
+            "arima" | "autoarima" | "auto_arima" => ModelSpec::Arima,
             "theta" | "stm" => ModelSpec::Theta(ThetaKind::Standard),
             "otm" | "optimized_theta" => ModelSpec::Theta(ThetaKind::Optimized),
             "croston" => ModelSpec::Intermittent(Intermittent::Croston),
@@ -163,6 +167,7 @@ impl ModelSpec {
             ModelSpec::Ses => Box::new(Ses::default()),
             ModelSpec::Ets(None) => Box::new(Ets::auto()),
             ModelSpec::Ets(Some(s)) => Box::new(Ets::model(*s)),
+            ModelSpec::Arima => Box::new(AutoArima),
             ModelSpec::Theta(kind) => Box::new(Theta { kind: *kind }),
             ModelSpec::Intermittent(i) => Box::new(*i),
             ModelSpec::Regression(false) => Box::new(Regression::ols()),
