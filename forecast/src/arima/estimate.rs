@@ -409,7 +409,7 @@ pub(crate) fn fit(
             }
         }
     };
-    let mut ncond = order.d + order.sd * order.m + order.p + order.sp * order.m;
+    let ncond = order.d + order.sd * order.m + order.p + order.sp * order.m;
     if ncond >= n {
         return Err(Rejected(
             "too few observations for the conditional sum of squares",
@@ -462,8 +462,6 @@ pub(crate) fn fit(
     {
         return Err(Rejected("non-stationary AR part from CSS"));
     }
-    ncond = 0;
-    let _ = ncond;
     // Exact likelihood, AR parts in PACF form so every trial is stationary.
     transform_ar(&mut init, &order, false);
     ma_invert(&mut init[order.p..order.p + order.q]);
