@@ -95,6 +95,58 @@ fn regressors_drive_the_regression_forecast_and_its_backtest() {
     assert!(with < 0.5 * without, "with {with}, without {without}");
 }
 
+/// MSTL takes the same regressors: the weekly cycle from its decomposition,
+/// the temperature and event effects from them.
+#[test]
+fn mstl_uses_the_regressors_and_their_future_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let (series, future) = write_series(dir.path());
+    let out_dir = dir.path().join("fc");
+    let with = ["--regressors", "temp,event", "--future", future.as_str()];
+    let mut args = vec!["forecast", &series, "--model", "mstl", "--horizon", "20"];
+    args.extend(with);
+    run_ok(&args, &out_dir);
+    let fc = crate::read(&out_dir.join("forecasts.csv"));
+    for (i, line) in fc.lines().skip(1).enumerate() {
+        let d = 380 + i as i64;
+        let temp = ((d * 7919) % 23) as f64 - 11.0;
+        let event = f64::from(u8::from(d % 17 == 0));
+        let mean: f64 = line.split(',').nth(3).unwrap().parse().unwrap();
+        let expected = 200.0 + 5.0 * temp + 30.0 * event;
+        assert!((mean - expected).abs() < 8.0, "{line}: expected {expected}");
+    }
+    let models = crate::read(&out_dir.join("models.csv"));
+    assert!(models.contains("with temp +"), "{models}");
+    let mase = |extra: &[&str], sub: &str| -> f64 {
+        let out = dir.path().join(sub);
+        let mut args = vec![
+            "backtest",
+            &series,
+            "--models",
+            "mstl",
+            "--horizon",
+            "7",
+            "--folds",
+            "6",
+        ];
+        args.extend(extra);
+        run_ok(&args, &out);
+        let metrics = crate::read(&out.join("metrics.csv"));
+        metrics
+            .lines()
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .nth(5)
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let with = mase(&["--regressors", "temp,event"], "with");
+    let without = mase(&[], "without");
+    assert!(with < 0.5 * without, "with {with}, without {without}");
+}
+
 #[test]
 fn regressor_mistakes_are_refused_with_what_to_do() {
     let dir = tempfile::tempdir().unwrap();

@@ -128,9 +128,15 @@ impl Predict for FittedConformal {
     }
 
     fn describe(&self) -> String {
-        match self.windows_note() {
-            Some(note) => format!("{} + conformal intervals ({note})", self.fitted.describe()),
-            None => format!("{} + conformal intervals", self.fitted.describe()),
+        // The note says the rest; the description only how many windows.
+        match self.windows_used.load(Ordering::Relaxed) {
+            0 => format!("{} (no conformal window fits)", self.fitted.describe()),
+            k if k < self.windows => format!(
+                "{} + conformal intervals ({k} of {} windows)",
+                self.fitted.describe(),
+                self.windows
+            ),
+            _ => format!("{} + conformal intervals", self.fitted.describe()),
         }
     }
 

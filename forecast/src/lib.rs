@@ -106,6 +106,11 @@ pub struct Features {
     pub names: Vec<String>,
     /// Row-major values, `rows.len()` time steps of `names.len()` columns.
     pub rows: Vec<Vec<f64>>,
+    /// How many leading columns only mark the place in the seasonal cycle
+    /// (hour, weekday, month, quarter dummies). A model that carries the
+    /// cycles itself (`mstl`) regresses on the columns after them only
+    /// (holidays, the user's regressors).
+    pub cyclic: usize,
 }
 
 /// An interval forecast at one level.

@@ -286,6 +286,7 @@ mod tests {
         let features = Features {
             names: (1..7).map(|d| format!("dow{d}")).collect(),
             rows,
+            cyclic: 6,
         };
         let model = Regression {
             lags: vec![],

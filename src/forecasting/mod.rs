@@ -352,8 +352,14 @@ fn provenance(args: &SeriesArgs) -> Result<crate::staging::Provenance> {
 
 /// Whether a model uses feature rows (the calendar and the regressors).
 fn wants_features(spec: &ModelSpec) -> bool {
-    // `auto` may choose the regression, so it gets them too.
-    let wants = |sp: &ModelSpec| matches!(sp, ModelSpec::Regression(_) | ModelSpec::Auto(_));
+    // `auto` may choose the regression, so it gets them too; `mstl` reads
+    // only the holiday and regressor columns.
+    let wants = |sp: &ModelSpec| {
+        matches!(
+            sp,
+            ModelSpec::Regression(_) | ModelSpec::Auto(_) | ModelSpec::Mstl(_)
+        )
+    };
     match spec {
         ModelSpec::Ensemble(_, members) => members.iter().any(wants),
         other => wants(other),

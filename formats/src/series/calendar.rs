@@ -48,6 +48,7 @@ pub fn calendar(series: &Series, frequency: Frequency, h: usize, holidays: &[Dat
     if quarters {
         names.extend((2..=4).map(|q| format!("q{q}")));
     }
+    let cyclic = names.len();
     if !holidays.is_empty() {
         names.push("holiday".into());
     }
@@ -76,7 +77,11 @@ pub fn calendar(series: &Series, frequency: Frequency, h: usize, holidays: &[Dat
             row
         })
         .collect();
-    Features { names, rows }
+    Features {
+        names,
+        rows,
+        cyclic,
+    }
 }
 
 /// Reads a holiday file: one ISO date per line (a header line and `#`
