@@ -8,7 +8,9 @@ the training part, per series, then averaged over series.
 
 Both tools see the same file (written to a temporary folder); hospsim runs as
 `hospsim backtest --folds 1 --horizon 12 --threads 1`, statsforecast with
-n_jobs=1. Speed: the CPU time (user + sys) of a whole process that fits
+n_jobs=1. Interval coverage (the share of the held-out months inside the
+80% and 95% intervals) is compared for the models both give intervals for.
+Speed: the CPU time (user + sys) of a whole process that fits
 AutoETS (and AutoARIMA) with seasonal search to every series and forecasts
 12 months.
 
@@ -59,32 +61,47 @@ def mase(y_test, y_hat, y_train):
     return np.mean(np.abs(y_test - y_hat)) / scale
 
 
+INTERVAL_MODELS = ("AutoETS", "Theta", "AutoARIMA")
+
+
 def statsforecast_accuracy(df):
+    """Mean MASE per model, and coverage at 80 / 95% for INTERVAL_MODELS."""
     from statsforecast import StatsForecast
     from statsforecast.models import (AutoARIMA, AutoETS, Naive, OptimizedTheta, SeasonalNaive,
                                       SimpleExponentialSmoothingOptimized, Theta)
     train = df.groupby("unique_id").head(36 - H)
     test = df.groupby("unique_id").tail(H)
-    models = [Naive(), SeasonalNaive(season_length=M),
+    points = [Naive(), SeasonalNaive(season_length=M),
               SimpleExponentialSmoothingOptimized(alias="SESOpt"),
-              AutoETS(season_length=M), Theta(season_length=M),
-              OptimizedTheta(season_length=M), AutoARIMA(season_length=M)]
-    sf = StatsForecast(models=models, freq="MS", n_jobs=1)
-    fc = sf.forecast(df=train, h=H)
+              OptimizedTheta(season_length=M)]
+    # SES has no intervals in statsforecast, so the interval models run apart.
+    with_levels = [AutoETS(season_length=M), Theta(season_length=M), AutoARIMA(season_length=M)]
+    fc = StatsForecast(models=points, freq="MS", n_jobs=1).forecast(df=train, h=H)
+    fl = StatsForecast(models=with_levels, freq="MS", n_jobs=1).forecast(df=train, h=H, level=[80, 95])
+    fc = fc.merge(fl, on=["unique_id", "ds"])
     scores = {alias: [] for alias in MODELS.values()}
     for uid, g in test.groupby("unique_id"):
         y_train = train[train["unique_id"] == uid]["y"].to_numpy(float)
         f = fc[fc["unique_id"] == uid]
         for alias in scores:
             scores[alias].append(mase(g["y"].to_numpy(float), f[alias].to_numpy(float), y_train))
-    return {a: float(np.mean(v)) for a, v in scores.items()}
+    held = fc.merge(test, on=["unique_id", "ds"])
+    coverage = {}
+    for alias in INTERVAL_MODELS:
+        coverage[alias] = tuple(
+            100 * float(((held.y >= held[f"{alias}-lo-{lv}"]) & (held.y <= held[f"{alias}-hi-{lv}"])).mean())
+            for lv in (80, 95))
+    return {a: float(np.mean(v)) for a, v in scores.items()}, coverage
 
 
 def hospsim_accuracy(path, out):
     subprocess.run([HOSPSIM, "backtest", path, "--models", ",".join(MODELS), "--horizon", str(H),
                     "--folds", "1", "--threads", "1", "--quiet", "--no-report", "--out", out], check=True)
     per = pd.read_csv(os.path.join(out, "per_series.csv"))
-    return {m: float(per[per["model"] == m]["mase"].mean()) for m in MODELS}
+    metrics = pd.read_csv(os.path.join(out, "metrics.csv")).set_index("model")
+    coverage = {m: (100 * float(metrics.loc[m, "coverage-80"]), 100 * float(metrics.loc[m, "coverage-95"]))
+                for m in MODELS if MODELS[m] in INTERVAL_MODELS}
+    return {m: float(per[per["model"] == m]["mase"].mean()) for m in MODELS}, coverage
 
 
 SPEED_SCRIPT = """
@@ -117,13 +134,19 @@ def main():
         train_path = os.path.join(tmp, "nhs_train.csv")
         out.groupby("unique_id").head(36 - H).to_csv(train_path, index=False)
 
-        sf = statsforecast_accuracy(df)
-        hs = hospsim_accuracy(path, os.path.join(tmp, "bt"))
+        sf, sf_cover = statsforecast_accuracy(df)
+        hs, hs_cover = hospsim_accuracy(path, os.path.join(tmp, "bt"))
         print(f"NHS England monthly A&E attendances: {n_series} complete series, train 24 months, test 12")
         print(f"{'model':<16}{'hospsim MASE':>14}{'statsforecast':>15}{'difference':>12}")
         for ours, theirs in MODELS.items():
             d = hs[ours] - sf[theirs]
             print(f"{ours + ' / ' + theirs:<30}"[:16] + f"{hs[ours]:>14.4f}{sf[theirs]:>15.4f}{d:>+12.4f}")
+        print("\nCoverage of the held-out months, 80% / 95% intervals (nominal 80.0 / 95.0):")
+        for ours, theirs in MODELS.items():
+            if ours in hs_cover:
+                h80, h95 = hs_cover[ours]
+                s80, s95 = sf_cover[theirs]
+                print(f"  {ours:<6} hospsim {h80:5.1f} / {h95:5.1f}   statsforecast {theirs:<10} {s80:5.1f} / {s95:5.1f}")
 
         script = os.path.join(tmp, "speed.py")
         with open(script, "w") as f:

@@ -141,8 +141,10 @@ pub(crate) fn roots_within(c: &[f64], radius: f64) -> bool {
             return false;
         }
         // (a_d p(z) - a_0 p*(z)) / z has the same number of roots inside.
-        for k in 1..=d {
-            next[k - 1] = ad * a[k] - a0 * a[d - k];
+        // Zipped slices rather than indices: no bounds checks, and the loop
+        // vectorises (it is a sixth of AutoETS's time on monthly series).
+        for ((out, hi), lo) in next[..d].iter_mut().zip(&a[1..=d]).zip(a[..d].iter().rev()) {
+            *out = ad * hi - a0 * lo;
         }
         std::mem::swap(&mut a, &mut next);
         len = d;

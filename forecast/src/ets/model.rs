@@ -3,10 +3,19 @@
 
 use super::*;
 
-/// The one-step forecast from `state` at time `t`, or None (R's NA) when a
-/// multiplicative trend turned negative.
+/// Where time `t` falls in the seasonal cycle of `state` (0 without one).
 #[inline]
-pub(super) fn one_step(spec: &EtsSpec, state: &State, t: usize, steps_phi: f64) -> Option<f64> {
+pub(super) fn phase_of(state: &State, t: usize) -> usize {
+    match state.season.len() {
+        0 => 0,
+        m => t % m,
+    }
+}
+
+/// The one-step forecast from `state` at seasonal `phase` (see [`phase_of`]),
+/// or None (R's NA) when a multiplicative trend turned negative.
+#[inline]
+pub(super) fn one_step(spec: &EtsSpec, state: &State, phase: usize, steps_phi: f64) -> Option<f64> {
     let base = match spec.trend {
         Kind::None => state.level,
         Kind::Additive => state.level + steps_phi * state.trend,
@@ -19,15 +28,15 @@ pub(super) fn one_step(spec: &EtsSpec, state: &State, t: usize, steps_phi: f64) 
     };
     Some(match spec.season {
         Kind::None => base,
-        Kind::Additive => base + state.season[t % state.season.len()],
-        Kind::Multiplicative => base * state.season[t % state.season.len()],
+        Kind::Additive => base + state.season[phase],
+        Kind::Multiplicative => base * state.season[phase],
     })
 }
 
 /// The state update of R's `etscalc` (written in terms of y, so it is the same
-/// for additive and multiplicative errors).
+/// for additive and multiplicative errors), at seasonal `phase`.
 #[inline]
-pub(super) fn update(spec: &EtsSpec, p: &Smoothing, state: &mut State, t: usize, y: f64) {
+pub(super) fn update(spec: &EtsSpec, p: &Smoothing, state: &mut State, phase: usize, y: f64) {
     const HUGE: f64 = 1e10;
     const TOL: f64 = 1e-10;
     let old_level = state.level;
@@ -46,9 +55,7 @@ pub(super) fn update(spec: &EtsSpec, p: &Smoothing, state: &mut State, t: usize,
             (old_level * phib, phib)
         }
     };
-    let m = state.season.len();
-    let phase = if m > 0 { t % m } else { 0 };
-    let old_season = if m > 0 { state.season[phase] } else { 0.0 };
+    let old_season = state.season.get(phase).copied().unwrap_or(0.0);
     let deseasonalised = match spec.season {
         Kind::None => y,
         Kind::Additive => y - old_season,
@@ -100,8 +107,11 @@ pub(super) fn run(
     // Σ ln|f| as the log of a running product: one log per run instead of one
     // per step (the log was a fifth of the whole fit time).
     let mut product = 1.0f64;
-    for (t, &obs) in y.iter().enumerate() {
-        let Some(f) = one_step(spec, state, t, p.phi) else {
+    // A running phase: `t % m` twice a step was a tenth of the fit.
+    let m = state.season.len();
+    let mut phase = 0;
+    for &obs in y {
+        let Some(f) = one_step(spec, state, phase, p.phi) else {
             return f64::NAN;
         };
         let e = if spec.error == Kind::Additive {
@@ -119,7 +129,8 @@ pub(super) fn run(
             log_f += product.ln();
             product = 1.0;
         }
-        update(spec, p, state, t, obs);
+        update(spec, p, state, phase, obs);
+        phase = if phase + 1 >= m { 0 } else { phase + 1 };
     }
     log_f += product.ln();
     let n = y.len() as f64;

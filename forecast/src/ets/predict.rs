@@ -1,6 +1,6 @@
 //! Forecasts of a fitted ETS model: points, analytic and simulated intervals.
 
-use super::model::{one_step, update};
+use super::model::{one_step, phase_of, update};
 use super::*;
 use crate::numeric;
 use crate::{Forecast, Interval};
@@ -12,7 +12,15 @@ impl FittedEts {
         let mut steps_phi = self.smoothing.phi;
         let mut out = Vec::with_capacity(h);
         for i in 0..h {
-            out.push(one_step(&self.spec, &self.last, self.n + i, steps_phi).unwrap_or(f64::NAN));
+            out.push(
+                one_step(
+                    &self.spec,
+                    &self.last,
+                    phase_of(&self.last, self.n + i),
+                    steps_phi,
+                )
+                .unwrap_or(f64::NAN),
+            );
             // φ + φ² + … + φ^h (just h without damping, where φ = 1).
             steps_phi += self.smoothing.phi.powi(i as i32 + 2);
         }
@@ -94,7 +102,7 @@ impl FittedEts {
             state.trend = self.last.trend;
             state.season.copy_from_slice(&self.last.season);
             for (i, step) in paths.iter_mut().enumerate() {
-                let t = self.n + i;
+                let t = phase_of(&state, self.n + i);
                 let f = one_step(&self.spec, &state, t, self.smoothing.phi).unwrap_or(f64::NAN);
                 let e = noise.sample(&mut rng);
                 let y = if self.spec.error == Kind::Additive {
