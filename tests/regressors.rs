@@ -65,33 +65,8 @@ fn regressors_drive_the_regression_forecast_and_its_backtest() {
         assert!((mean - expected).abs() < 5.0, "{line}: expected {expected}");
     }
     // The backtest with the recorded temperatures beats the calendar alone.
-    let mase = |extra: &[&str], sub: &str| -> f64 {
-        let out = dir.path().join(sub);
-        let mut args = vec![
-            "backtest",
-            &series,
-            "--models",
-            "lm",
-            "--horizon",
-            "7",
-            "--folds",
-            "6",
-        ];
-        args.extend(extra);
-        run_ok(&args, &out);
-        let metrics = crate::read(&out.join("metrics.csv"));
-        metrics
-            .lines()
-            .nth(1)
-            .unwrap()
-            .split(',')
-            .nth(5)
-            .unwrap()
-            .parse()
-            .unwrap()
-    };
-    let with = mase(&["--regressors", "temp,event"], "with");
-    let without = mase(&[], "without");
+    let with = backtest_mase(dir.path(), &series, "lm", true);
+    let without = backtest_mase(dir.path(), &series, "lm", false);
     assert!(with < 0.5 * without, "with {with}, without {without}");
 }
 
@@ -117,34 +92,36 @@ fn mstl_uses_the_regressors_and_their_future_values() {
     }
     let models = crate::read(&out_dir.join("models.csv"));
     assert!(models.contains("with temp +"), "{models}");
-    let mase = |extra: &[&str], sub: &str| -> f64 {
-        let out = dir.path().join(sub);
-        let mut args = vec![
-            "backtest",
-            &series,
-            "--models",
-            "mstl",
-            "--horizon",
-            "7",
-            "--folds",
-            "6",
-        ];
-        args.extend(extra);
-        run_ok(&args, &out);
-        let metrics = crate::read(&out.join("metrics.csv"));
-        metrics
-            .lines()
-            .nth(1)
-            .unwrap()
-            .split(',')
-            .nth(5)
-            .unwrap()
-            .parse()
-            .unwrap()
-    };
-    let with = mase(&["--regressors", "temp,event"], "with");
-    let without = mase(&[], "without");
+    let with = backtest_mase(dir.path(), &series, "mstl", true);
+    let without = backtest_mase(dir.path(), &series, "mstl", false);
     assert!(with < 0.5 * without, "with {with}, without {without}");
+}
+
+/// The mean MASE of a 6-fold, 7-day backtest of `model`, with or without
+/// the two regressors.
+fn backtest_mase(dir: &std::path::Path, series: &str, model: &str, regressors: bool) -> f64 {
+    let out = dir.join(format!("bt_{model}_{regressors}"));
+    let mut args = vec![
+        "backtest",
+        series,
+        "--models",
+        model,
+        "--horizon",
+        "7",
+        "--folds",
+        "6",
+    ];
+    if regressors {
+        args.extend(["--regressors", "temp,event"]);
+    }
+    run_ok(&args, &out);
+    let metrics = crate::read(&out.join("metrics.csv"));
+    metrics
+        .lines()
+        .nth(1)
+        .and_then(|row| row.split(',').nth(5))
+        .and_then(|mase| mase.parse().ok())
+        .unwrap_or_else(|| panic!("no MASE in {metrics}"))
 }
 
 #[test]

@@ -19,10 +19,8 @@
 //! merely trends with it; AutoETS then models what the effects leave.
 
 use crate::ets::Ets;
+use crate::numeric::lstsq;
 use crate::{Error, Features, Fit, Forecast, Input, Predict, Result};
-use linfa::DatasetBase;
-use linfa::prelude::Fit as _;
-use ndarray::{Array1, Array2};
 
 /// Cycles each seasonal smoother spans. R's `mstl` uses 11 and 15 (7 + 4i),
 /// which let the season follow the noise of hourly counts of a few patients:
@@ -166,30 +164,26 @@ impl Effects {
         if columns.is_empty() || n < columns.len() + 4 {
             return Ok(Effects {
                 constant,
-                total: vec![0.0; f.rows.len()],
                 ..Effects::default()
             });
         }
-        let mut x = Array2::<f64>::zeros((n - 1, columns.len()));
-        for t in 1..n {
-            for (j, &c) in columns.iter().enumerate() {
-                x[[t - 1, j]] = value(t, c) - value(t - 1, c);
-            }
-        }
-        let dy = Array1::from_iter((1..n).map(|t| rest[t] - rest[t - 1]));
-        let model = linfa_linear::LinearRegression::new()
-            .fit(&DatasetBase::new(x, dy))
-            .map_err(|e| {
-                Error::Features(format!(
-                    "mstl could not estimate the regressors' effects ({e}); two regressors may be the same"
-                ))
-            })?;
-        let beta = model.params();
-        let total = f
-            .rows
-            .iter()
-            .enumerate()
-            .map(|(t, _)| {
+        // The leading 1 is the intercept, which absorbs the drift.
+        let x: Vec<Vec<f64>> = (1..n)
+            .map(|t| {
+                std::iter::once(1.0)
+                    .chain(columns.iter().map(|&c| value(t, c) - value(t - 1, c)))
+                    .collect()
+            })
+            .collect();
+        let dy: Vec<f64> = (1..n).map(|t| rest[t] - rest[t - 1]).collect();
+        let coefficients = lstsq(&x, &dy).ok_or_else(|| {
+            Error::Features(
+                "mstl could not estimate the regressors' effects: two regressors move together exactly".into(),
+            )
+        })?;
+        let beta = &coefficients[1..];
+        let total = (0..f.rows.len())
+            .map(|t| {
                 columns
                     .iter()
                     .zip(beta)
