@@ -6,6 +6,8 @@
 //! start diffuse (variance [`KAPPA`]); steps whose prediction variance is
 //! still that large are left out of the likelihood, as R does.
 
+use super::estimate::ar_roots_outside;
+
 /// Prior variance of the differencing states (R's `kappa`).
 pub(crate) const KAPPA: f64 = 1e6;
 
@@ -15,12 +17,18 @@ const DIFFUSE_GAIN: f64 = 1e4;
 /// An ARIMA model in state-space form, with the filter's current state.
 #[derive(Debug, Clone)]
 pub(crate) struct StateSpace {
-    /// AR polynomial, seasonal part multiplied out (`1 - phi_1 B - ...`).
-    phi: Vec<f64>,
     /// MA polynomial (`1 + theta_1 B + ...`), padded with zeros to `r - 1`.
     theta: Vec<f64>,
     /// Differencing polynomial `1 - delta_1 B - ...`.
     delta: Vec<f64>,
+    /// The non-zero coefficients of the AR polynomial (seasonal part
+    /// multiplied out, `1 - phi_1 B - ...`) as (index from 0 for `phi_1`,
+    /// value): seasonal
+    /// polynomials multiplied out are mostly zeros, and the filter's cost
+    /// is in products with them.
+    ar_terms: Vec<(usize, f64)>,
+    /// The non-zero differencing coefficients, likewise.
+    delta_terms: Vec<(usize, f64)>,
     /// ARMA states.
     r: usize,
     /// Filtered state after the last observation.
@@ -71,8 +79,16 @@ impl StateSpace {
         for i in r..rd {
             p0[i * rd + i] = KAPPA;
         }
+        let nonzero = |c: &[f64]| -> Vec<(usize, f64)> {
+            c.iter()
+                .copied()
+                .enumerate()
+                .filter(|(_, v)| *v != 0.0)
+                .collect()
+        };
         Some(StateSpace {
-            phi: phi.to_vec(),
+            ar_terms: nonzero(phi),
+            delta_terms: nonzero(delta),
             theta: padded,
             delta: delta.to_vec(),
             r,
@@ -95,13 +111,13 @@ impl StateSpace {
         let first = arma_src[0];
         arma_dst[..r - 1].copy_from_slice(&arma_src[1..]);
         arma_dst[r - 1] = 0.0;
-        for (v, phi) in arma_dst.iter_mut().zip(&self.phi) {
-            *v += phi * first;
+        for &(k, phi) in &self.ar_terms {
+            arma_dst[k] += phi * first;
         }
         if d > 0 {
             let mut v = first;
-            for (delta, s) in self.delta.iter().zip(diff_src) {
-                v += delta * s;
+            for &(k, delta) in &self.delta_terms {
+                v += delta * diff_src[k];
             }
             diff_dst[1..].copy_from_slice(&diff_src[..d - 1]);
             diff_dst[0] = v;
@@ -110,21 +126,31 @@ impl StateSpace {
 
     /// `P <- T P T' + R R'` into `out`, with `scratch` of the same size.
     fn predict_covariance(&self, p: &[f64], out: &mut [f64], scratch: &mut [f64]) {
-        let rd = self.dim();
-        // Rows of P T' are T applied to rows of P (P is symmetric).
-        for j in 0..rd {
-            self.transition(&p[j * rd..(j + 1) * rd], &mut out[j * rd..(j + 1) * rd]);
+        let (rd, r) = (self.dim(), self.r);
+        // C = P T': its rows are T applied to the rows of P (P is symmetric).
+        for (row, c) in p.chunks_exact(rd).zip(scratch.chunks_exact_mut(rd)) {
+            self.transition(row, c);
         }
-        for i in 0..rd {
-            for j in 0..rd {
-                scratch[j * rd + i] = out[i * rd + j];
+        // T C combines rows of C the way T combines states: shifted rows
+        // plus the few non-zero coefficients times the first row.
+        let (first, rest) = scratch.split_at(rd);
+        out[..(r - 1) * rd].copy_from_slice(&rest[..(r - 1) * rd]);
+        out[(r - 1) * rd..r * rd].fill(0.0);
+        for &(k, phi) in &self.ar_terms {
+            for (o, c) in out[k * rd..(k + 1) * rd].iter_mut().zip(first) {
+                *o += phi * c;
             }
         }
-        for j in 0..rd {
-            self.transition(
-                &scratch[j * rd..(j + 1) * rd],
-                &mut out[j * rd..(j + 1) * rd],
-            );
+        if rd > r {
+            let diff_row = &mut out[r * rd..(r + 1) * rd];
+            diff_row.copy_from_slice(first);
+            for &(k, delta) in &self.delta_terms {
+                let c = &scratch[(r + k) * rd..(r + k + 1) * rd];
+                for (o, c) in diff_row.iter_mut().zip(c) {
+                    *o += delta * c;
+                }
+            }
+            out[(r + 1) * rd..].copy_from_slice(&scratch[r * rd..(rd - 1) * rd]);
         }
         let q = self.theta.len();
         for i in 0..=q.min(self.r - 1) {
@@ -142,7 +168,6 @@ impl StateSpace {
     pub(crate) fn filter(&mut self, y: &[f64], mut innovations: Option<&mut [f64]>) -> Likelihood {
         let rd = self.dim();
         let r = self.r;
-        let d = self.delta.len();
         let mut a = vec![0.0; rd];
         let mut anew = vec![0.0; rd];
         let mut p = self.p0.clone();
@@ -162,15 +187,15 @@ impl StateSpace {
                 }
             }
             let mut resid = obs - anew[0];
-            for k in 0..d {
-                resid -= self.delta[k] * anew[r + k];
+            for &(k, delta) in &self.delta_terms {
+                resid -= delta * anew[r + k];
             }
             if !steady {
                 for (i, mi) in m.iter_mut().enumerate() {
                     let row = &pnew[i * rd..(i + 1) * rd];
                     let mut v = row[0];
-                    for k in 0..d {
-                        v += row[r + k] * self.delta[k];
+                    for &(k, delta) in &self.delta_terms {
+                        v += row[r + k] * delta;
                     }
                     *mi = v;
                 }
@@ -184,8 +209,8 @@ impl StateSpace {
                 previous.copy_from_slice(&m);
             }
             let mut gain = m[0];
-            for k in 0..d {
-                gain += self.delta[k] * m[r + k];
+            for &(k, delta) in &self.delta_terms {
+                gain += delta * m[r + k];
             }
             if gain.is_nan() || gain <= 0.0 || !gain.is_finite() {
                 return Likelihood {
@@ -284,87 +309,234 @@ fn converged(previous: &[f64], current: &[f64]) -> bool {
 }
 
 /// The stationary covariance of the ARMA block of the state,
-/// `Q = T Q T' + R R'`, by doubling (`Q = sum_k T^k R R' T'^k`, the number
-/// of terms doubling each round); None when it does not converge.
+/// `Q = T Q T' + R R'`, from the process's autocovariances; None when the AR
+/// part has no stationary covariance (a root on or inside the unit circle).
+///
+/// State `i` of Harvey's form is `sum_{a>=1} phi_{i+a} y_{t-a} + sum_{b>=0}
+/// theta_{i+b} e_{t-b}`, so each entry of `Q` is a short sum of
+/// autocovariances `gamma(h)` of `y`, its cross-covariances with the noise
+/// (the psi weights) and the noise variance. Seasonal polynomials multiplied
+/// out are mostly zeros, so the sums run over their few non-zero terms: a
+/// seasonal model with `r = 26` costs a 27-unknown linear solve and a few
+/// thousand products, where summing `T^k R R' T'^k` by doubling took dense
+/// `r^3` products over a dozen rounds and was half of AutoARIMA's time.
 fn stationary_covariance(phi: &[f64], theta: &[f64], r: usize) -> Option<Vec<f64>> {
-    let mut q = vec![0.0; r * r];
-    let rvec: Vec<f64> = std::iter::once(1.0).chain(theta.iter().copied()).collect();
-    for i in 0..r {
-        for j in 0..r {
-            q[i * r + j] = rvec[i] * rvec[j];
-        }
+    // The autocovariance equations also have solutions for explosive AR
+    // parts; only a stationary one has a covariance.
+    if !ar_roots_outside(phi, 1.0) {
+        return None;
     }
-    if phi.iter().all(|v| *v == 0.0) {
-        // Pure MA: T is a shift, nilpotent after r steps.
-        let mut term = q.clone();
-        for _ in 1..r {
-            let mut next = vec![0.0; r * r];
-            for i in 0..r - 1 {
-                for j in 0..r - 1 {
-                    next[i * r + j] = term[(i + 1) * r + j + 1];
+    let p = phi.len();
+    // phi_k for k >= 1 and theta_k for k >= 0 (theta_0 = 1), zero past the ends.
+    let ar = |k: usize| {
+        if (1..=p).contains(&k) {
+            phi[k - 1]
+        } else {
+            0.0
+        }
+    };
+    let ma = |k: usize| match k {
+        0 => 1.0,
+        k if k <= theta.len() => theta[k - 1],
+        _ => 0.0,
+    };
+    let ar_terms: Vec<usize> = (1..=p).filter(|&k| ar(k) != 0.0).collect();
+    let ma_terms: Vec<usize> = (0..r).filter(|&k| ma(k) != 0.0).collect();
+    // psi_j: the covariance of y_t with e_{t-j}.
+    let mut psi = vec![0.0; r];
+    for j in 0..r {
+        let mut v = ma(j);
+        for &k in ar_terms.iter().filter(|&&k| k <= j) {
+            v += ar(k) * psi[j - k];
+        }
+        psi[j] = v;
+    }
+    // gamma(h) - sum_k phi_k gamma(h - k) = sum_{j >= h} theta_j psi_{j-h}.
+    let noise = |h: usize| -> f64 {
+        ma_terms
+            .iter()
+            .filter(|&&j| j >= h)
+            .map(|&j| ma(j) * psi[j - h])
+            .sum()
+    };
+    let size = p + 1;
+    let mut system = vec![0.0; size * (size + 1)];
+    for h in 0..size {
+        let row = &mut system[h * (size + 1)..(h + 1) * (size + 1)];
+        row[h] += 1.0;
+        for &k in &ar_terms {
+            row[h.abs_diff(k)] -= ar(k);
+        }
+        row[size] = noise(h);
+    }
+    let mut gamma = solve_augmented(&mut system, size)?;
+    for h in size..r {
+        let v = ar_terms.iter().map(|&k| ar(k) * gamma[h - k]).sum::<f64>() + noise(h);
+        gamma.push(v);
+    }
+    if gamma[0].is_nan() || gamma[0] <= 0.0 {
+        return None;
+    }
+    let cross = |lag_y: usize, lag_e: usize| {
+        if lag_e >= lag_y {
+            psi[lag_e - lag_y]
+        } else {
+            0.0
+        }
+    };
+    let mut q = vec![0.0; r * r];
+    for i in 0..r {
+        for j in i..r {
+            let mut v = 0.0;
+            for &k in ar_terms.iter().filter(|&&k| k > i) {
+                let a = k - i;
+                for &l in ar_terms.iter().filter(|&&l| l > j) {
+                    v += ar(k) * ar(l) * gamma[a.abs_diff(l - j)];
+                }
+                for &l in ma_terms.iter().filter(|&&l| l >= j) {
+                    v += ar(k) * ma(l) * cross(a, l - j);
                 }
             }
-            for (acc, v) in q.iter_mut().zip(&next) {
-                *acc += v;
+            for &k in ma_terms.iter().filter(|&&k| k >= i) {
+                let b = k - i;
+                for &l in ar_terms.iter().filter(|&&l| l > j) {
+                    v += ma(k) * ar(l) * cross(l - j, b);
+                }
+                v += ma(k) * ma(j + b);
             }
-            term = next;
-        }
-        return Some(q);
-    }
-    let mut t = vec![0.0; r * r];
-    for i in 0..r {
-        if i < phi.len() {
-            t[i * r] = phi[i];
-        }
-        if i + 1 < r {
-            t[i * r + i + 1] = 1.0;
+            q[i * r + j] = v;
+            q[j * r + i] = v;
         }
     }
-    let mut tmp = vec![0.0; r * r];
-    let mut add = vec![0.0; r * r];
-    for _ in 0..64 {
-        // add = T Q T'
-        matmul(&t, &q, &mut tmp, r);
-        matmul_transposed(&tmp, &t, &mut add, r);
-        let mut biggest = 0.0f64;
-        let mut scale = 0.0f64;
-        for (acc, v) in q.iter_mut().zip(&add) {
-            *acc += v;
-            biggest = biggest.max(v.abs());
-            scale = scale.max(acc.abs());
-        }
-        if !scale.is_finite() || scale > 1e12 {
+    let scale = q.iter().fold(0.0f64, |acc, v| acc.max(v.abs()));
+    (scale.is_finite() && scale <= 1e12).then_some(q)
+}
+
+/// Solves the `n x n` system held row by row with its right-hand side as an
+/// extra column (`n x (n + 1)`), by elimination with partial pivoting; None
+/// when it is singular.
+fn solve_augmented(a: &mut [f64], n: usize) -> Option<Vec<f64>> {
+    let w = n + 1;
+    for col in 0..n {
+        let pivot =
+            (col..n).max_by(|&i, &j| a[i * w + col].abs().total_cmp(&a[j * w + col].abs()))?;
+        if a[pivot * w + col].is_nan() || a[pivot * w + col].abs() <= 1e-300 {
             return None;
         }
-        if biggest <= 1e-15 * scale {
-            return Some(q);
+        if pivot != col {
+            for c in 0..w {
+                a.swap(pivot * w + c, col * w + c);
+            }
         }
-        matmul(&t, &t, &mut tmp, r);
-        std::mem::swap(&mut t, &mut tmp);
-    }
-    None
-}
-
-fn matmul(a: &[f64], b: &[f64], out: &mut [f64], n: usize) {
-    for i in 0..n {
-        for j in 0..n {
-            out[i * n + j] = (0..n).map(|k| a[i * n + k] * b[k * n + j]).sum();
-        }
-    }
-}
-
-/// `out = a b'`.
-fn matmul_transposed(a: &[f64], b: &[f64], out: &mut [f64], n: usize) {
-    for i in 0..n {
-        for j in 0..n {
-            out[i * n + j] = (0..n).map(|k| a[i * n + k] * b[j * n + k]).sum();
+        let (top, rest) = a.split_at_mut((col + 1) * w);
+        let pivot_row = &top[col * w..];
+        for row in rest.chunks_exact_mut(w) {
+            let factor = row[col] / pivot_row[col];
+            if factor != 0.0 {
+                for (cell, pv) in row[col..].iter_mut().zip(&pivot_row[col..]) {
+                    *cell -= factor * pv;
+                }
+            }
         }
     }
+    let mut x = vec![0.0; n];
+    for i in (0..n).rev() {
+        let row = &a[i * w..(i + 1) * w];
+        let tail: f64 = (i + 1..n).map(|k| row[k] * x[k]).sum();
+        x[i] = (row[n] - tail) / row[i];
+    }
+    x.iter().all(|v| v.is_finite()).then_some(x)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The former method, kept as an independent reference: `sum_k T^k R R'
+    /// T'^k` by doubling, with dense products.
+    fn covariance_by_doubling(phi: &[f64], theta: &[f64], r: usize) -> Vec<f64> {
+        let rvec: Vec<f64> = std::iter::once(1.0).chain(theta.iter().copied()).collect();
+        let mut q: Vec<f64> = (0..r * r).map(|x| rvec[x / r] * rvec[x % r]).collect();
+        let mut t = vec![0.0; r * r];
+        for i in 0..r {
+            if i < phi.len() {
+                t[i * r] = phi[i];
+            }
+            if i + 1 < r {
+                t[i * r + i + 1] = 1.0;
+            }
+        }
+        let mul = |a: &[f64], b: &[f64], transpose_b: bool| -> Vec<f64> {
+            (0..r * r)
+                .map(|x| {
+                    let (i, j) = (x / r, x % r);
+                    (0..r)
+                        .map(|k| {
+                            a[i * r + k]
+                                * if transpose_b {
+                                    b[j * r + k]
+                                } else {
+                                    b[k * r + j]
+                                }
+                        })
+                        .sum()
+                })
+                .collect()
+        };
+        for _ in 0..64 {
+            let add = mul(&mul(&t, &q, false), &t, true);
+            for (acc, v) in q.iter_mut().zip(&add) {
+                *acc += v;
+            }
+            t = mul(&t, &t, false);
+        }
+        q
+    }
+
+    #[test]
+    fn covariance_from_autocovariances_matches_the_doubling_sum() {
+        // (AR, MA) polynomials as multiplied out by `expand`, seasonal ones
+        // included: (1 - 0.5B)(1 - 0.6B^12), MA (1 + 0.3B)(1 - 0.4B^12), ...
+        let seasonal_ar = |a: f64, s: f64, m: usize| {
+            let mut phi = vec![0.0; m + 1];
+            phi[0] = a;
+            phi[m - 1] = s;
+            phi[m] = -a * s;
+            phi
+        };
+        let seasonal_ma = |a: f64, s: f64, m: usize| {
+            let mut theta = vec![0.0; m + 1];
+            theta[0] = a;
+            theta[m - 1] = s;
+            theta[m] = a * s;
+            theta
+        };
+        let cases: Vec<(Vec<f64>, Vec<f64>)> = vec![
+            (vec![0.6], vec![]),
+            (vec![], vec![0.4, -0.2]),
+            (vec![0.5, -0.3], vec![0.4]),
+            (vec![1.2, -0.5, 0.1], vec![-0.3, 0.2, 0.1, 0.05]),
+            (seasonal_ar(0.5, 0.6, 12), vec![]),
+            (seasonal_ar(-0.3, 0.4, 12), seasonal_ma(0.3, -0.4, 12)),
+            (vec![0.7], seasonal_ma(-0.5, -0.6, 12)),
+            (seasonal_ar(0.2, -0.5, 7), seasonal_ma(0.1, 0.3, 7)),
+            (seasonal_ar(0.4, 0.8, 12), vec![0.2]),
+        ];
+        for (phi, theta) in cases {
+            let r = phi.len().max(theta.len() + 1);
+            let mut padded = theta.clone();
+            padded.resize(r - 1, 0.0);
+            let got = stationary_covariance(&phi, &padded, r).unwrap();
+            let want = covariance_by_doubling(&phi, &padded, r);
+            let scale = want.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+            for (g, w) in got.iter().zip(&want) {
+                assert!(
+                    (g - w).abs() <= 1e-9 * scale,
+                    "phi {phi:?} theta {theta:?}: {g} vs {w}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn ar1_covariance_is_one_over_one_minus_phi_squared() {
