@@ -535,6 +535,56 @@ fn conformal_intervals_say_when_few_windows_fit_and_can_be_turned_off() {
 }
 
 #[test]
+fn intervals_conformal_replaces_a_models_own_intervals() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = repo("data/ed_arrivals_daily.csv");
+    let f = data.to_str().unwrap();
+    let common = [
+        "forecast",
+        f,
+        "--model",
+        "ets",
+        "--horizon",
+        "7",
+        "--ids",
+        "ED_north",
+    ];
+    run_ok(&common, &dir.path().join("own"));
+    let mut conformal = common.to_vec();
+    conformal.extend(["--intervals", "conformal"]);
+    run_ok(&conformal, &dir.path().join("conformal"));
+    let described = |run: &str| read(&dir.path().join(run).join("models.csv"));
+    assert!(
+        !described("own").contains("conformal"),
+        "{}",
+        described("own")
+    );
+    assert!(
+        described("conformal").contains("+ conformal intervals"),
+        "{}",
+        described("conformal")
+    );
+    let rows = |run: &str| -> Vec<Vec<f64>> {
+        read(&dir.path().join(run).join("forecasts.csv"))
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').skip(3).map(|x| x.parse().unwrap()).collect())
+            .collect()
+    };
+    let (own, conf) = (rows("own"), rows("conformal"));
+    assert_eq!(own.len(), 7);
+    for (a, b) in own.iter().zip(&conf) {
+        // The same point forecast; other widths, 80% inside 95%.
+        assert_eq!(a[0], b[0]);
+        assert!(
+            b[3] <= b[1] && b[1] < b[0] && b[0] < b[2] && b[2] <= b[4],
+            "{b:?}"
+        );
+    }
+    assert!(own.iter().zip(&conf).any(|(a, b)| a[1] != b[1]));
+}
+
+#[test]
 fn backtest_writes_every_folds_forecasts_and_they_give_back_its_scores() {
     let dir = tempfile::tempdir().unwrap();
     let data = repo("data/ed_arrivals_daily.csv");

@@ -40,9 +40,14 @@ reported on its own. hospsim's backtest also computes 80/95% intervals and its
 metrics; a run with `--intervals none` is reported beside it for reference.
 Wall times are printed too but are not comparable on a busy machine.
 
+Coverage: the share of held-out months inside hospsim's 80/95% intervals
+(its check run) and inside statsforecast AutoETS's (an untimed run with
+level=[80, 95]).
+
 Usage: python3 benches/peers/statsforecast_synthetic.py [path/to/hospsim]
        (needs `pip install statsforecast pandas numpy`; RUNS=n in the
-       environment changes the number of timed runs, default 3)
+       environment changes the number of timed runs, default 3; ARIMA=0
+       leaves AutoARIMA out, which is most of the half hour the script takes)
 """
 
 import os
@@ -65,6 +70,8 @@ N_PER_KIND = 160
 KINDS = ["level", "trend", "addseas", "mulseas", "damped"]
 N, H, M = 60, 12, 12
 RUNS = int(os.environ.get("RUNS", "3"))
+# ARIMA=0 skips AutoARIMA (about 25 of the script's 30 minutes).
+WITH_ARIMA = os.environ.get("ARIMA", "1") != "0"
 TIE = 1e-5  # per_series.csv holds MASE to about 6 significant digits
 
 
@@ -144,7 +151,9 @@ import sys, pandas as pd
 from statsforecast import StatsForecast
 from statsforecast.models import {model}
 df = pd.read_csv(sys.argv[1], parse_dates=["ds"])
-fc = StatsForecast(models=[{model}(season_length=12)], freq="MS", n_jobs=1).forecast(df=df, h=12)
+levels = [int(v) for v in sys.argv[3:]]
+sf = StatsForecast(models=[{model}(season_length=12)], freq="MS", n_jobs=1)
+fc = sf.forecast(df=df, h=12, level=levels) if levels else sf.forecast(df=df, h=12)
 fc.to_csv(sys.argv[2], index=False, date_format="%Y-%m-%d")
 """
 
@@ -201,11 +210,12 @@ def main():
                              hs_cmd[:-1] + [os.path.join(tmp, "bt_noint"), "--intervals", "none"])
         hs_arima_cmd = [HOSPSIM, "backtest", all_path, "--models", "arima", "--horizon", str(H), "--folds", "1",
                         "--threads", "1", "--no-report", "-q", "--out", os.path.join(tmp, "bt_arima")]
-        hs_arima_cpu = timed("hospsim backtest arima", hs_arima_cmd)
+        hs_arima_cpu = timed("hospsim backtest arima", hs_arima_cmd) if WITH_ARIMA else float("nan")
         sf_ets_fc = os.path.join(tmp, "sf_ets.csv")
         sf_ets_cpu = timed("statsforecast AutoETS", [sys.executable, scripts["AutoETS"], train_path, sf_ets_fc])
         sf_arima_fc = os.path.join(tmp, "sf_arima.csv")
-        sf_arima_cpu = timed("statsforecast AutoARIMA", [sys.executable, scripts["AutoARIMA"], train_path, sf_arima_fc])
+        sf_arima_cpu = (timed("statsforecast AutoARIMA", [sys.executable, scripts["AutoARIMA"], train_path, sf_arima_fc])
+                        if WITH_ARIMA else float("nan"))
         imp_cpu = timed("python + imports only", [sys.executable, imports])
 
         per = pd.read_csv(os.path.join(bt, "per_series.csv"))
@@ -217,11 +227,25 @@ def main():
         subprocess.run(hs_cmd[:-1] + [chk, "--write-forecasts"], check=True)
         cv = pd.read_csv(os.path.join(chk, "cv_forecasts.csv"))
         hs_own = score(df, cv[cv["model"] == "ets"], "mean")
-        per_arima = pd.read_csv(os.path.join(tmp, "bt_arima", "per_series.csv"))
-        hs_arima = per_arima[per_arima["model"] == "arima"].set_index("unique_id")["mase"].reindex(
-            df["unique_id"].unique())
+        ids = df["unique_id"].unique()
+        if WITH_ARIMA:
+            per_arima = pd.read_csv(os.path.join(tmp, "bt_arima", "per_series.csv"))
+            hs_arima = per_arima[per_arima["model"] == "arima"].set_index("unique_id")["mase"].reindex(ids)
+            sf_arima = score(df, pd.read_csv(sf_arima_fc), "AutoARIMA")
+        else:
+            hs_arima = sf_arima = pd.Series(np.nan, index=ids)
         sf_ets = score(df, pd.read_csv(sf_ets_fc), "AutoETS")
-        sf_arima = score(df, pd.read_csv(sf_arima_fc), "AutoARIMA")
+        # Interval coverage on the held-out year: hospsim's from the check run,
+        # statsforecast's from an untimed run with level=[80, 95].
+        sf_int_fc = os.path.join(tmp, "sf_ets_int.csv")
+        subprocess.run([sys.executable, scripts["AutoETS"], train_path, sf_int_fc, "80", "95"], check=True)
+        held = df.groupby("unique_id").tail(H)[["unique_id", "ds", "y"]]
+        sf_int = pd.read_csv(sf_int_fc).merge(held, on=["unique_id", "ds"])
+        hs_int = cv[cv["model"] == "ets"]
+        coverage = {}
+        for name, frame, prefix in (("hospsim AutoETS", hs_int, ""), ("statsforecast AutoETS", sf_int, "AutoETS-")):
+            coverage[name] = [100 * float(((frame.y >= frame[f"{prefix}lo-{lv}"])
+                                           & (frame.y <= frame[f"{prefix}hi-{lv}"])).mean()) for lv in (80, 95)]
 
         print(f"\nMean MASE over {n_series} series (scale: seasonal naive m = 12 on the 48 training months):")
         print(f"  hospsim AutoETS (per_series.csv)      {hs.mean():.6f}   failed series: {hs_failed}")
@@ -242,6 +266,10 @@ def main():
                               "a": by_kind(sf_arima)}).reindex(KINDS)
         for kind, r in table.iterrows():
             print(f"{kind:<10}{r['h']:>13.4f}{r['e']:>13.4f}{r['ha']:>15.4f}{r['a']:>14.4f}")
+
+        print(f"\nAutoETS interval coverage on the held-out 12 months ({len(hs_int)} values), 80% / 95%:")
+        for name, (c80, c95) in coverage.items():
+            print(f"  {name:<24}{c80:6.1f} / {c95:.1f}")
 
         print(f"\nCPU summary (median of {RUNS}, seconds):")
         print(f"  hospsim AutoETS {hs_cpu:.3f}; statsforecast AutoETS {sf_ets_cpu:.3f} "

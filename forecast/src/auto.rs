@@ -82,6 +82,8 @@ pub struct AutoSelect {
     pub selection: Selection,
     /// Calibration windows for the chosen model's conformal intervals.
     pub conformal_windows: usize,
+    /// Give the chosen model conformal intervals even where it has its own.
+    pub conformal_for_all: bool,
 }
 
 impl AutoSelect {
@@ -90,6 +92,7 @@ impl AutoSelect {
         AutoSelect {
             selection,
             conformal_windows: DEFAULT_CONFORMAL_WINDOWS,
+            conformal_for_all: false,
         }
     }
 
@@ -147,6 +150,7 @@ impl Fit for AutoSelect {
             non_negative: false,
             min_train: (m + 4).max(8),
             conformal_windows: self.conformal_windows,
+            conformal_for_all: false,
         };
         let intermittent = is_intermittent(input.y);
         let metric = if intermittent { "RMSE" } else { "MASE" };
@@ -223,7 +227,9 @@ impl Fit for AutoSelect {
                 origins,
             })
             .collect();
-        let fitted = spec.build_with(self.conformal_windows).fit(input)?;
+        let fitted = spec
+            .build_calibrated(self.conformal_windows, self.conformal_for_all)
+            .fit(input)?;
         Ok(Box::new(Chosen {
             fitted,
             label,

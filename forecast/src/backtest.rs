@@ -30,6 +30,8 @@ pub struct Config {
     pub min_train: usize,
     /// Calibration windows of conformal intervals (models without their own).
     pub conformal_windows: usize,
+    /// Conformal intervals for every model, replacing their own.
+    pub conformal_for_all: bool,
 }
 
 /// One fold's forecast of one model.
@@ -101,7 +103,7 @@ pub fn evaluate(
     name: &str,
     cfg: &Config,
 ) -> (Scores, Vec<Fold>) {
-    let model = spec.build_with(cfg.conformal_windows);
+    let model = spec.build_calibrated(cfg.conformal_windows, cfg.conformal_for_all);
     let mut folds = Vec::new();
     let mut error = None;
     let started = Instant::now();
@@ -232,6 +234,7 @@ mod tests {
             non_negative: false,
             min_train: 2,
             conformal_windows: 5,
+            conformal_for_all: false,
         }
     }
 

@@ -17,6 +17,7 @@
 //! one 80%; pooling gives 5·h errors, enough for the ranks to mean what they
 //! say (on the ED backtest, 40 origins: 79.5% and 96.4%).
 
+use crate::spec::ModelSpec;
 use crate::{Fit, Forecast, Input, Interval, Predict, Result};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -29,6 +30,10 @@ pub struct Conformal {
     pub spec: crate::spec::ModelSpec,
     /// Calibration windows (refits); capped by the data available.
     pub windows: usize,
+    /// Replace the model's own intervals too, not only give intervals to
+    /// models without them. `auto` is calibrated inside (its chosen model),
+    /// since calibrating the whole selection would refit every candidate.
+    pub conformal_for_all: bool,
 }
 
 impl Fit for Conformal {
@@ -37,8 +42,12 @@ impl Fit for Conformal {
     }
 
     fn fit(&self, input: &Input<'_>) -> Result<Box<dyn Predict>> {
-        let fitted = self.spec.build_plain_with(self.windows).fit(input)?;
-        if fitted.has_intervals() {
+        let fitted = self
+            .spec
+            .build_plain_calibrated(self.windows, self.conformal_for_all)
+            .fit(input)?;
+        let replace = self.conformal_for_all && !matches!(self.spec, ModelSpec::Auto(_));
+        if fitted.has_intervals() && !replace {
             return Ok(fitted);
         }
         Ok(Box::new(FittedConformal {

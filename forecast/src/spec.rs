@@ -162,6 +162,12 @@ impl ModelSpec {
     /// chooses with `windows` conformal windows (calibrating the whole
     /// selection would refit every candidate for each window).
     pub fn build_plain_with(&self, windows: usize) -> Box<dyn Fit> {
+        self.build_plain_calibrated(windows, false)
+    }
+
+    /// [`ModelSpec::build_plain_with`]; with `conformal_for_all`, `auto`
+    /// gives its chosen model conformal intervals even where it has its own.
+    pub fn build_plain_calibrated(&self, windows: usize, conformal_for_all: bool) -> Box<dyn Fit> {
         match self {
             ModelSpec::Benchmark(b) => Box::new(*b),
             ModelSpec::Ses => Box::new(Ses::default()),
@@ -186,6 +192,7 @@ impl ModelSpec {
             ModelSpec::Auto(selection) => Box::new(AutoSelect {
                 selection: *selection,
                 conformal_windows: windows,
+                conformal_for_all,
             }),
         }
     }
@@ -199,9 +206,19 @@ impl ModelSpec {
     /// [`ModelSpec::build`] with `windows` calibration windows (refits) for
     /// conformal intervals.
     pub fn build_with(&self, windows: usize) -> Box<dyn Fit> {
+        self.build_calibrated(windows, false)
+    }
+
+    /// [`ModelSpec::build_with`]; with `conformal_for_all`, every model's
+    /// intervals are conformal, its own analytic or simulated ones
+    /// replaced (`--intervals conformal`: when a model's own intervals
+    /// have been seen to miss on the user's data, at the cost of one refit
+    /// per window).
+    pub fn build_calibrated(&self, windows: usize, conformal_for_all: bool) -> Box<dyn Fit> {
         Box::new(Conformal {
             spec: self.clone(),
             windows: windows.max(1),
+            conformal_for_all,
         })
     }
 }

@@ -21,6 +21,20 @@ fn coverage(
     folds: usize,
     draw: impl Fn(&mut Pcg64Mcg) -> Vec<f64>,
 ) -> Vec<(f64, f64, usize)> {
+    coverage_of(model, false, season, series, h, folds, draw)
+}
+
+/// [`coverage`], with every model's intervals conformal when asked
+/// (`--intervals conformal`).
+fn coverage_of(
+    model: &str,
+    conformal_for_all: bool,
+    season: usize,
+    series: usize,
+    h: usize,
+    folds: usize,
+    draw: impl Fn(&mut Pcg64Mcg) -> Vec<f64>,
+) -> Vec<(f64, f64, usize)> {
     let spec = ModelSpec::parse(model).unwrap();
     let cfg = Config {
         horizon: h,
@@ -31,6 +45,7 @@ fn coverage(
         non_negative: false,
         min_train: 2 * season.max(8),
         conformal_windows: 5,
+        conformal_for_all,
     };
     let mut rng = Pcg64Mcg::seed_from_u64(20_261_202);
     let mut inside = [0.0; 2];
@@ -108,6 +123,14 @@ fn ets_intervals_cover_as_promised_on_a_local_level() {
         local_level(rng, 120, 0.3, 5.0)
     });
     assert_keeps_promise("ets:ANN", &r);
+}
+
+#[test]
+fn conformal_intervals_replacing_ets_own_cover_as_promised() {
+    let r = coverage_of("ets:ANN", true, 1, 300, 6, 2, |rng| {
+        local_level(rng, 120, 0.3, 5.0)
+    });
+    assert_keeps_promise("ets:ANN with conformal intervals", &r);
 }
 
 #[test]

@@ -58,6 +58,7 @@ pub(crate) fn backtest(
         non_negative: !args.allow_negative,
         min_train: 2,
         conformal_windows: args.conformal_windows,
+        conformal_for_all: args.intervals == IntervalsArg::Conformal,
     };
     // The longest series must hold every fold asked for: a silent cut would
     // report fewer origins than asked.

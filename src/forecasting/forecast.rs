@@ -60,7 +60,13 @@ pub(crate) fn forecast(args: &SeriesArgs, options: ForecastOptions) -> Result<()
                 season_length: p.season,
                 features: features.as_ref(),
             };
-            match spec.build_with(args.conformal_windows).fit(&input) {
+            match spec
+                .build_calibrated(
+                    args.conformal_windows,
+                    args.intervals == IntervalsArg::Conformal,
+                )
+                .fit(&input)
+            {
                 Ok(fitted) => {
                     // Predict first: a conformal model knows how many
                     // calibration windows fitted only once it has forecast.

@@ -73,7 +73,7 @@ pub(crate) struct SeriesArgs {
     /// Calibration windows (refits on a shortened history) for the conformal intervals of models without their own: more windows, finer interval widths, longer runs.
     #[arg(long, value_name = "N", default_value_t = hospsim_forecast::spec::DEFAULT_CONFORMAL_WINDOWS)]
     pub(crate) conformal_windows: usize,
-    /// `none`: point forecasts only (no intervals, no conformal refits).
+    /// `yes`: each model's own intervals (conformal where it has none); `conformal`: conformal for every model; `none`: point forecasts only (no intervals, no conformal refits).
     #[arg(long, value_enum, default_value = "yes")]
     pub(crate) intervals: IntervalsArg,
     /// Decimal mark of the values: `.` (default) or `,` (with a `;` separator, as Excel writes them).
@@ -126,8 +126,12 @@ const MAX_CONFORMAL_WINDOWS: usize = 100;
 /// Whether to compute intervals.
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum IntervalsArg {
-    /// At `--levels` (the default).
+    /// At `--levels` (the default): each model's own (analytic, simulated
+    /// or count-distribution) intervals, conformal for models without.
     Yes,
+    /// Conformal for every model, replacing its own: when the model's own
+    /// intervals missed on a backtest of your data (one refit per window).
+    Conformal,
     /// None: point forecasts only.
     None,
 }
