@@ -539,6 +539,86 @@ mod tests {
     }
 
     #[test]
+    fn structured_covariance_step_equals_the_dense_product() {
+        // (1 - 0.5B)(1 - 0.3B^12) AR, an MA(1) x seasonal MA(1), and
+        // (1 - B)(1 - B^12) differencing, as `expand` multiplies them out.
+        let mut phi = [0.0; 13];
+        phi[0] = 0.5;
+        phi[11] = 0.3;
+        phi[12] = -0.15;
+        let mut theta = [0.0; 13];
+        theta[0] = 0.4;
+        theta[11] = -0.6;
+        theta[12] = -0.24;
+        let mut delta = [0.0; 13];
+        delta[0] = 1.0;
+        delta[11] = 1.0;
+        delta[12] = -1.0;
+        for (phi, theta, delta) in [
+            (&phi[..], &theta[..], &delta[..]),
+            (&phi[..], &[][..], &[][..]),
+            (&[0.7][..], &[0.2][..], &[1.0][..]),
+            (&[][..], &[][..], &[2.0, -1.0][..]),
+        ] {
+            let ss = StateSpace::new(phi, theta, delta).unwrap();
+            let (rd, r) = (ss.dim(), ss.r);
+            let mut t = vec![0.0; rd * rd];
+            for i in 0..r {
+                if i < phi.len() {
+                    t[i * rd] = phi[i];
+                }
+                if i + 1 < r {
+                    t[i * rd + i + 1] = 1.0;
+                }
+            }
+            if rd > r {
+                t[r * rd] = 1.0;
+                for (k, dk) in delta.iter().enumerate() {
+                    t[r * rd + r + k] = *dk;
+                }
+                for k in 1..rd - r {
+                    t[(r + k) * rd + r + k - 1] = 1.0;
+                }
+            }
+            // A symmetric P with no zeros: A A' for a fixed A.
+            let a: Vec<f64> = (0..rd * rd)
+                .map(|x| ((x * 7919 % 101) as f64 - 50.0) / 25.0)
+                .collect();
+            let p: Vec<f64> = (0..rd * rd)
+                .map(|x| {
+                    (0..rd)
+                        .map(|k| a[(x / rd) * rd + k] * a[(x % rd) * rd + k])
+                        .sum()
+                })
+                .collect();
+            let mut want = vec![0.0; rd * rd];
+            for i in 0..rd {
+                for j in 0..rd {
+                    for k in 0..rd {
+                        for l in 0..rd {
+                            want[i * rd + j] += t[i * rd + k] * p[k * rd + l] * t[j * rd + l];
+                        }
+                    }
+                }
+            }
+            let rvec: Vec<f64> = std::iter::once(1.0)
+                .chain(ss.theta.iter().copied())
+                .collect();
+            for i in 0..r {
+                for j in 0..r {
+                    want[i * rd + j] += rvec[i] * rvec[j];
+                }
+            }
+            let (mut got, mut scratch) = (vec![0.0; rd * rd], vec![0.0; rd * rd]);
+            ss.predict_covariance(&p, &mut got, &mut scratch);
+            let scale = want.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            for (g, w) in got.iter().zip(&want) {
+                assert!((g - w).abs() <= 1e-12 * scale, "{g} vs {w} (state {rd})");
+            }
+        }
+    }
+
+    #[test]
     fn ar1_covariance_is_one_over_one_minus_phi_squared() {
         let q = stationary_covariance(&[0.6], &[], 1).unwrap();
         assert!((q[0] - 1.0 / (1.0 - 0.36)).abs() < 1e-12);
