@@ -39,6 +39,9 @@ pandas and statsforecast; the CPU of a process that only does those imports is
 reported on its own. hospsim's backtest also computes 80/95% intervals and its
 metrics; a run with `--intervals none` is reported beside it for reference.
 Wall times are printed too but are not comparable on a busy machine.
+Then hospsim (with intervals) and statsforecast AutoETS run in turn, RUNS
+pairs, and the median of the per-pair CPU ratios is printed: the figure to
+quote when the machine's speed drifts between the separate timings.
 
 Coverage: the share of held-out months inside hospsim's 80/95% intervals
 (its check run) and inside statsforecast AutoETS's (an untimed run with
@@ -173,6 +176,20 @@ def timed(name, cmd):
     return cpu
 
 
+def paired(name_a, cmd_a, name_b, cmd_b):
+    """Runs a and b in turn, RUNS times each (a b a b ...), and returns their
+    median CPU and the median of the per-pair ratios b / a: on a machine whose
+    speed drifts, a ratio of neighbouring runs holds where a ratio of medians
+    taken minutes apart does not."""
+    pairs = [(cpu_of(cmd_a)[0], cpu_of(cmd_b)[0]) for _ in range(RUNS)]
+    med = lambda v: sorted(v)[len(v) // 2]
+    a, b = med([p[0] for p in pairs]), med([p[1] for p in pairs])
+    ratio = med([p[1] / p[0] for p in pairs])
+    print(f"  {name_a} / {name_b}, in turn: " + "; ".join(f"{x:.3f} / {y:.3f}" for x, y in pairs)
+          + f"  -> {name_b} / {name_a} per pair, median {ratio:.1f}x", flush=True)
+    return a, b, ratio
+
+
 def by_kind(s):
     kinds = s.index.str.split("_").str[0]
     return s.groupby(kinds).mean()
@@ -217,6 +234,9 @@ def main():
         sf_arima_cpu = (timed("statsforecast AutoARIMA", [sys.executable, scripts["AutoARIMA"], train_path, sf_arima_fc])
                         if WITH_ARIMA else float("nan"))
         imp_cpu = timed("python + imports only", [sys.executable, imports])
+        _, _, pair_ratio = paired("hospsim ets", hs_cmd[:-1] + [os.path.join(tmp, "bt_pair")],
+                                  "statsforecast AutoETS",
+                                  [sys.executable, scripts["AutoETS"], train_path, os.path.join(tmp, "sf_pair.csv")])
 
         per = pd.read_csv(os.path.join(bt, "per_series.csv"))
         per = per[per["model"] == "ets"].set_index("unique_id")
@@ -274,7 +294,7 @@ def main():
         print(f"\nCPU summary (median of {RUNS}, seconds):")
         print(f"  hospsim AutoETS {hs_cpu:.3f}; statsforecast AutoETS {sf_ets_cpu:.3f} "
               f"({sf_ets_cpu / hs_cpu:.1f}x hospsim); without the imports {sf_ets_cpu - imp_cpu:.3f} "
-              f"({(sf_ets_cpu - imp_cpu) / hs_cpu:.1f}x)")
+              f"({(sf_ets_cpu - imp_cpu) / hs_cpu:.1f}x); run in turn, median per-pair ratio {pair_ratio:.1f}x")
         print(f"  hospsim AutoARIMA {hs_arima_cpu:.3f}; statsforecast AutoARIMA {sf_arima_cpu:.3f} "
               f"({sf_arima_cpu / hs_arima_cpu:.1f}x hospsim); without the imports {sf_arima_cpu - imp_cpu:.3f}; "
               f"python + imports alone {imp_cpu:.3f}")
