@@ -131,6 +131,11 @@ fn conformal_intervals_replacing_ets_own_cover_as_promised() {
         local_level(rng, 120, 0.3, 5.0)
     });
     assert_keeps_promise("ets:ANN with conformal intervals", &r);
+    // The intervals are the conformal ones, not ETS's own passed through.
+    let own = coverage("ets:ANN", 1, 300, 6, 2, |rng| {
+        local_level(rng, 120, 0.3, 5.0)
+    });
+    assert_ne!(r, own);
 }
 
 #[test]

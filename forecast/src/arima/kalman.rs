@@ -414,7 +414,9 @@ fn stationary_covariance(phi: &[f64], theta: &[f64], r: usize) -> Option<Vec<f64
 
 /// Solves the `n x n` system held row by row with its right-hand side as an
 /// extra column (`n x (n + 1)`), by elimination with partial pivoting; None
-/// when it is singular.
+/// when it is singular. Not `numeric::lstsq`: its normal equations square
+/// the condition number, and an AR part near the unit circle makes this
+/// system ill-conditioned already.
 fn solve_augmented(a: &mut [f64], n: usize) -> Option<Vec<f64>> {
     let w = n + 1;
     for col in 0..n {
@@ -452,20 +454,27 @@ fn solve_augmented(a: &mut [f64], n: usize) -> Option<Vec<f64>> {
 mod tests {
     use super::*;
 
+    /// Writes the ARMA block of the transition (`phi` down the first
+    /// column, ones above the diagonal) into the `r x r` top-left of `t`,
+    /// a matrix `width` wide.
+    fn companion_into(t: &mut [f64], phi: &[f64], r: usize, width: usize) {
+        for i in 0..r {
+            if i < phi.len() {
+                t[i * width] = phi[i];
+            }
+            if i + 1 < r {
+                t[i * width + i + 1] = 1.0;
+            }
+        }
+    }
+
     /// The former method, kept as an independent reference: `sum_k T^k R R'
     /// T'^k` by doubling, with dense products.
     fn covariance_by_doubling(phi: &[f64], theta: &[f64], r: usize) -> Vec<f64> {
         let rvec: Vec<f64> = std::iter::once(1.0).chain(theta.iter().copied()).collect();
         let mut q: Vec<f64> = (0..r * r).map(|x| rvec[x / r] * rvec[x % r]).collect();
         let mut t = vec![0.0; r * r];
-        for i in 0..r {
-            if i < phi.len() {
-                t[i * r] = phi[i];
-            }
-            if i + 1 < r {
-                t[i * r + i + 1] = 1.0;
-            }
-        }
+        companion_into(&mut t, phi, r, r);
         let mul = |a: &[f64], b: &[f64], transpose_b: bool| -> Vec<f64> {
             (0..r * r)
                 .map(|x| {
@@ -563,14 +572,7 @@ mod tests {
             let ss = StateSpace::new(phi, theta, delta).unwrap();
             let (rd, r) = (ss.dim(), ss.r);
             let mut t = vec![0.0; rd * rd];
-            for i in 0..r {
-                if i < phi.len() {
-                    t[i * rd] = phi[i];
-                }
-                if i + 1 < r {
-                    t[i * rd + i + 1] = 1.0;
-                }
-            }
+            companion_into(&mut t, phi, r, rd);
             if rd > r {
                 t[r * rd] = 1.0;
                 for (k, dk) in delta.iter().enumerate() {
