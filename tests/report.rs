@@ -234,7 +234,67 @@ fn reports_render_in_a_real_browser() {
         if let Ok(keep) = std::env::var("HOSPSIM_KEEP_SCREENSHOTS") {
             let _ = std::fs::copy(&shot, Path::new(&keep).join(format!("report-{lang}.png")));
         }
+        first_screen_holds_the_cockpit(&browser, &html, dir.path(), lang);
     }
+}
+
+/// At 1920 x 1080 the headline and every department card are on the first
+/// screen: a copy of the page with a script that writes the elements'
+/// positions into the DOM, read back with --dump-dom.
+fn first_screen_holds_the_cockpit(browser: &Path, html: &str, dir: &Path, lang: &str) {
+    let probe = r#"<script>
+const out = [];
+for (const el of document.querySelectorAll('#headline, #department-cards, .card')) {
+  const r = el.getBoundingClientRect();
+  out.push((el.id || el.className) + ' ' + Math.round(r.top) + ' ' + Math.round(r.bottom) + ' ' + Math.round(r.right));
+}
+const p = document.createElement('pre');
+p.id = 'layout';
+p.textContent = innerWidth + ' ' + innerHeight + '\n' + out.join('\n');
+document.body.appendChild(p);
+</script></body>"#;
+    let copy = dir.join("layout.html");
+    std::fs::write(&copy, html.replace("</body>", probe)).unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let o = headless(browser, profile.path())
+        .args(["--window-size=1920,1080", "--dump-dom"])
+        .arg(format!("file://{}", copy.display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&o.stdout);
+    let layout = dom
+        .split("<pre id=\"layout\">")
+        .nth(1)
+        .and_then(|t| t.split("</pre>").next())
+        .unwrap_or_else(|| panic!("{lang}: no layout probe in the DOM"));
+    let mut lines = layout.lines();
+    let viewport: Vec<f64> = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .map(|v| v.parse().unwrap())
+        .collect();
+    let (width, height) = (viewport[0], viewport[1]);
+    // Headless chromium keeps about 140 px of the window for its own frame,
+    // as a browser on the wall does: the check is the stricter for it.
+    assert!(
+        width >= 1900.0 && height >= 900.0,
+        "{lang}: viewport {viewport:?}"
+    );
+    let mut cards = 0;
+    for line in lines {
+        let parts: Vec<&str> = line.rsplitn(4, ' ').collect();
+        let (right, bottom, name) = (parts[0], parts[1], parts[3]);
+        let bottom: f64 = bottom.parse().unwrap();
+        let right: f64 = right.parse().unwrap();
+        assert!(
+            bottom <= height && right <= width,
+            "{lang}: {name} ends at {bottom} px (right {right}), below the first screen of {height} px"
+        );
+        cards += usize::from(name.starts_with("card-"));
+    }
+    // The default hospital's seven departments, each with its card.
+    assert_eq!(cards, 7, "{lang}: {layout}");
 }
 
 /// The page's skeleton: every element id in document order with its tag, one per

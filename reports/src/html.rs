@@ -75,7 +75,7 @@ body { margin: 0; font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", "PingF
 header { background: #12324f; color: white; padding: 22px 36px; }
 header h1 { margin: 0 0 4px; font-size: 26px; }
 header p { margin: 2px 0; color: #c9d6e3; font-size: 14px; }
-main { padding: 20px 36px 40px; max-width: 1400px; }
+main { padding: 16px 36px 40px; max-width: 1860px; }
 section { background: white; border: 1px solid var(--line); border-radius: 8px; padding: 16px 20px; margin: 0 0 18px; }
 h2 { font-size: 18px; margin: 0 0 12px; }
 h3 { font-size: 14px; margin: 10px 0 4px; color: var(--muted); font-weight: 600; }
@@ -103,6 +103,22 @@ svg { max-width: 100%; height: auto; }
 .note { font-size: 13px; color: var(--muted); }
 .files a { margin-right: 14px; font-size: 13px; }
 .sig { font-weight: 700; }
+.headline { display: grid; gap: 6px; margin: 0 0 12px; }
+.finding { margin: 0; padding: 8px 12px; border-left: 6px solid #9aa5b1; background: #f8fafc; font-size: 16px; }
+.finding.red { border-left-color: var(--red); background: #fdecec; } .finding.amber { border-left-color: var(--amber); background: #fdf6e7; } .finding.green { border-left-color: var(--green); background: #edf7ee; }
+.cards { display: grid; grid-template-columns: repeat(4, 1fr); gap: 10px; }
+.card { border: 1px solid var(--line); border-top: 6px solid #9aa5b1; border-radius: 6px; padding: 8px 12px; min-width: 0; }
+.card.green { border-top-color: var(--green); } .card.amber { border-top-color: var(--amber); } .card.red { border-top-color: var(--red); }
+.card-head { display: flex; align-items: center; gap: 8px; margin-bottom: 4px; }
+.card-head .name { font-weight: 700; font-size: 16px; flex: 1; }
+.card-head .state { font-size: 12px; font-weight: 700; color: var(--muted); }
+.card.red .state { color: var(--red); } .card.amber .state { color: var(--amber); } .card.green .state { color: var(--green); }
+.dot { width: 10px; height: 10px; border-radius: 50%; background: #9aa5b1; }
+.card.red .dot { background: var(--red); } .card.amber .dot { background: var(--amber); } .card.green .dot { background: var(--green); }
+.fig { display: flex; flex-direction: column; margin: 3px 0; }
+.fig-label { font-size: 12px; color: var(--muted); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.fig-value { font-size: 14px; font-weight: 600; }
+.spark { display: block; width: 100%; height: 40px; margin-top: 4px; }
 "#;
 
 /// The header line that says what a run changed in its scenario (its

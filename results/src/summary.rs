@@ -83,6 +83,8 @@ pub struct KpiSummary {
     pub name: String,
     /// Display name.
     pub label: String,
+    /// Department whose card shows it (`other` when the scenario names none).
+    pub department: String,
     /// Unit of `mean`: min, h, d, share or per day.
     pub unit: String,
     /// duration, share or per_day.
@@ -124,6 +126,8 @@ pub struct ResourceSummary {
     pub id: String,
     /// Display name.
     pub label: String,
+    /// Department whose card shows it (`other` when the scenario names none).
+    pub department: String,
     /// Mean capacity (time-weighted; varies with rosters).
     pub capacity_mean: f64,
     /// Busy units / available units.

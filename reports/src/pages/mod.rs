@@ -1,5 +1,6 @@
 //! The reports: what each command's HTML page shows, from plain result values.
 
+mod cockpit;
 mod compare;
 mod drill;
 mod run;

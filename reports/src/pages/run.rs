@@ -62,7 +62,7 @@ pub struct RunView<'a> {
 }
 
 /// Green (met with confidence), amber (uncertain), red (missed) or grey (no target).
-fn status(k: &KpiSummary, lang: Lang) -> (&'static str, String, String) {
+pub(super) fn status(k: &KpiSummary, lang: Lang) -> (&'static str, String, String) {
     let Some(t) = &k.target else {
         return ("", lang.t(Key::NoTarget).to_string(), String::new());
     };
@@ -327,6 +327,7 @@ impl RunView<'_> {
             }
         };
         let body = html! {
+            (section("cockpit", lang.t(Key::Cockpit), super::cockpit::cockpit(s, &self.resources, lang)))
             (files(lang, &self.files))
             (section("kpis", lang.t(Key::Kpis), tiles(s, lang)))
             (section("strain", lang.t(Key::Strain), strain_table(s, lang)))

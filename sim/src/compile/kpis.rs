@@ -203,6 +203,7 @@ impl<'s> Compiler<'s> {
             out.push(KpiDef {
                 name: name.clone(),
                 label: k.label.clone().unwrap_or_else(|| name.replace('_', " ")),
+                department: self.department(&p, k.department.as_deref()),
                 unit,
                 kind,
                 admit: classes

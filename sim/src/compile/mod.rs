@@ -185,6 +185,28 @@ impl<'s> Compiler<'s> {
         self.errs.push(ScenarioError::new(path, msg).hint(hint));
     }
 
+    /// A resource's or KPI's department: a short name of lower-case letters,
+    /// digits and `_`, `other` when none is given.
+    fn department(&mut self, at: &FieldPath, given: Option<&str>) -> String {
+        let Some(d) = given else {
+            return "other".into();
+        };
+        let ok = (1..=40).contains(&d.len())
+            && d.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !ok {
+            self.err_hint(
+                at.key("department"),
+                format!(
+                    "a department is 1 to 40 lower-case letters, digits or _, got {:?}",
+                    d.chars().take(60).collect::<String>()
+                ),
+                "one of ed, laboratory, imaging, theatres, icu, wards, supplies, or a short name of your own such as maternity",
+            );
+        }
+        d.into()
+    }
+
     fn run(&mut self) -> Option<Model> {
         let s = self.s;
         if let Some(name) = &s.sim.time_zone {

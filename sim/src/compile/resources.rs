@@ -241,6 +241,7 @@ impl Compiler<'_> {
             out.push(ResourceDef {
                 name: name.clone(),
                 label: r.label.clone().unwrap_or_else(|| name.clone()),
+                department: self.department(&p, r.department.as_deref()),
                 capacity,
                 fifo: r.queue == QueueDiscipline::Fifo,
                 preempt_mask,

@@ -312,6 +312,8 @@ pub struct ResourceDef {
     pub name: String,
     /// Display name.
     pub label: String,
+    /// Department (`other` when the scenario names none).
+    pub department: String,
     /// Capacity.
     pub capacity: Capacity,
     /// First come first served regardless of priority.
@@ -462,6 +464,8 @@ pub struct KpiDef {
     pub name: String,
     /// Display name.
     pub label: String,
+    /// Department (`other` when the scenario names none).
+    pub department: String,
     /// Unit shown with values.
     pub unit: String,
     /// What it measures.

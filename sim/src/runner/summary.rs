@@ -364,6 +364,7 @@ fn kpi_summaries(model: &Model, reps: &[RepRow], columns: &mut Columns) -> Vec<K
         kpis.push(KpiSummary {
             name: def.name.clone(),
             label: def.label.clone(),
+            department: def.department.clone(),
             unit: def.unit.clone(),
             kind,
             est: est.into(),
@@ -418,6 +419,7 @@ fn resource_summaries(
         resources.push(ResourceSummary {
             id: def.name.clone(),
             label: def.label.clone(),
+            department: def.department.clone(),
             capacity_mean: match def.capacity {
                 Capacity::Fixed(c) => c as f64,
                 Capacity::Roster(_) => cap.iter().sum::<f64>() / cap.len() as f64,

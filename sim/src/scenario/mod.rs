@@ -289,6 +289,12 @@ pub struct ResourceSpec {
     /// Display name.
     #[serde(default)]
     pub label: Option<String>,
+    /// The department whose card shows this resource on the report's first
+    /// screen: `ed`, `laboratory`, `imaging`, `theatres`, `icu`, `wards`,
+    /// `supplies`, or a name of your own (lower-case letters, digits, `_`);
+    /// `other` when not given.
+    #[serde(default)]
+    pub department: Option<String>,
     /// Time a unit stays unavailable after each release (bed cleaning,
     /// ventilator reprocessing, theatre turnover).
     #[serde(default)]
@@ -495,6 +501,9 @@ pub struct KpiSpec {
     /// Display name.
     #[serde(default)]
     pub label: Option<String>,
+    /// The department whose card shows this KPI (as for resources).
+    #[serde(default)]
+    pub department: Option<String>,
     /// Start milestone of a duration KPI (`arrival` is built in).
     #[serde(default)]
     pub from: Option<String>,
