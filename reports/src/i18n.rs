@@ -89,7 +89,8 @@ keys! {
     StockValue => "stock value", "库存价值";
     Cockpit => "The hospital at a glance", "全院概览";
     CockpitNote => "Cards: red when a target is missed with confidence, a unit is busy 92% of the time or more or turns patients away; amber when a target is uncertain or a unit is busy 85% or more; the line is each card's busiest unit's occupancy over the run (dashed: 92%). The findings above are ranked by severity across waits, refusals, boarding, stock-outs, time above 92% occupancy and targets. Brackets hold 95% confidence intervals.", "卡片：目标确定未达、资源占用率达 92% 及以上或拒收患者时为红色；目标不确定或占用率达 85% 及以上时为黄色；曲线为该科室最繁忙资源在整个仿真期间的占用率（虚线为 92%）。上方结论按严重程度排序，综合等待、拒收、滞留、缺货、占用率超过 92% 的时间及目标达成情况。方括号内为 95% 置信区间。";
-    NothingStrained => "No unit is strained: every target is met and no unit is busy 85% of the time or more.", "无压力点：所有目标均达标，没有资源占用率达到 85%。";
+    NothingStrained => "No unit is strained: no target is missed or in doubt, no one waits an hour on average for a unit or is turned away, and no stock runs out.", "无压力点：没有未达标或存疑的目标，没有资源平均等待超过一小时或拒收患者，也没有缺货。";
+    NothingStrainedNoTargets => "No unit is strained: no one waits an hour on average for a unit or is turned away, and no stock runs out. The scenario sets no targets, so none is judged.", "无压力点：没有资源平均等待超过一小时或拒收患者，也没有缺货。该场景未设定目标，因此不评判达标情况。";
     DeptEd => "Emergency department", "急诊科";
     DeptLaboratory => "Laboratory", "检验科";
     DeptImaging => "Imaging", "影像科";

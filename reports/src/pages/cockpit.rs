@@ -508,7 +508,8 @@ pub(crate) fn cockpit(s: &Summary, series: &[ResourceSeries], lang: Lang) -> Mar
     html! {
         div.headline id="headline" {
             @if top.is_empty() {
-                p.finding.green { (lang.t(Key::NothingStrained)) }
+                @let any_target = s.kpis.iter().any(|k| k.target.is_some());
+                p.finding.green { (lang.t(if any_target { Key::NothingStrained } else { Key::NothingStrainedNoTargets })) }
             }
             @for f in &top {
                 p class=(format!("finding {}", f.rag.class())) {

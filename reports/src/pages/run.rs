@@ -90,7 +90,7 @@ pub(super) fn status(k: &KpiSummary, lang: Lang) -> (&'static str, String, Strin
             lang.t(Key::Target),
             ts * 100.0,
             num(w),
-            k.unit
+            super::cockpit::unit_text(&k.unit, lang)
         );
         let met = format!("{:.1}% {}", sw.mean * 100.0, lang.t(Key::OfPatients));
         return (c, format!("{s} · {met}"), text);
@@ -135,7 +135,7 @@ fn tiles(s: &Summary, lang: Lang) -> Markup {
                     div.value {
                         (value(k.est.mean, &k.unit))
                         @if k.unit != "share" {
-                            " " small { (k.unit) }
+                            " " small { (super::cockpit::unit_text(&k.unit, lang)) }
                         }
                     }
                     div.ci { (ci) }
